@@ -1,0 +1,1 @@
+"""Trigger adapters: one func.Blueprint per module, translating triggers to the core."""

@@ -1,0 +1,122 @@
+"""Start and stop Azurite, the Azure Storage emulator, for the run command and the tests.
+
+Azurite loses recent writes when killed, so it is always stopped with SIGINT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["Azurite", "free_port", "start_azurite", "running_azurite"]
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "devstoreaccount1"
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Azurite:
+    process: subprocess.Popen[bytes]
+    blob_port: int
+    queue_port: int
+    table_port: int
+    location: Path
+
+    @property
+    def connection_string(self) -> str:
+        base = f"http://127.0.0.1:{{}}/{ACCOUNT}"
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+            f"BlobEndpoint={base.format(self.blob_port)};"
+            f"QueueEndpoint={base.format(self.queue_port)};"
+            f"TableEndpoint={base.format(self.table_port)};"
+        )
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _binary() -> str:
+    local = ROOT / "node_modules" / ".bin" / "azurite"
+    if not local.exists():
+        raise RuntimeError("Azurite is not installed: run `npm ci` (make setup does).")
+    return str(local)
+
+
+def _wait_until_listening(ports: tuple[int, ...], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    pending = list(ports)
+    while pending:
+        if process.poll() is not None:
+            raise RuntimeError(f"Azurite exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Azurite did not listen on {pending} within 30 s")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", pending[0]), 0.2):
+            pending.pop(0)
+            continue
+        time.sleep(0.05)
+
+
+def start_azurite(
+    location: Path,
+    *,
+    ports: tuple[int, int, int] | None = None,
+    log_file: Path | None = None,
+) -> Azurite:
+    """Start Azurite with its data under `location`, on free ports unless `ports` are given."""
+    blob, queue, table = ports or (free_port(), free_port(), free_port())
+    location.mkdir(parents=True, exist_ok=True)
+    command = [
+        _binary(), "--silent", "--location", str(location),
+        "--blobHost", "127.0.0.1", "--blobPort", str(blob),
+        "--queueHost", "127.0.0.1", "--queuePort", str(queue),
+        "--tableHost", "127.0.0.1", "--tablePort", str(table),
+        "--skipApiVersionCheck", "--disableTelemetry", "--loose",
+    ]  # fmt: skip
+    output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        command, stdout=output, stderr=subprocess.STDOUT, env=os.environ.copy(),
+        start_new_session=True,
+    )  # fmt: skip
+    azurite = Azurite(process, blob, queue, table, location)
+    try:
+        _wait_until_listening((blob, queue, table), process)
+    except BaseException:
+        azurite.stop()
+        raise
+    return azurite
+
+
+@contextlib.contextmanager
+def running_azurite(
+    location: Path, *, ports: tuple[int, int, int] | None = None, log_file: Path | None = None
+) -> Iterator[Azurite]:
+    azurite = start_azurite(location, ports=ports, log_file=log_file)
+    try:
+        yield azurite
+    finally:
+        azurite.stop()

@@ -1,0 +1,8 @@
+"""The app: one FunctionApp composed from the blueprints. No logic lives here."""
+
+import azure.functions as func
+
+from blueprints import orders
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(orders.bp)

@@ -1,0 +1,1 @@
+"""The app's core: settings, storage clients, orders and images. Never imports azure.functions."""

@@ -1,0 +1,100 @@
+"""The project's one exception hierarchy.
+
+Each class names a kind of failure the app answers on purpose; one mapper in
+`blueprints/http.py` turns them into RFC 9457 problem responses. Anything else is a bug and
+becomes a generic 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "AppError",
+    "Conflict",
+    "FieldError",
+    "InvalidInput",
+    "MalformedRequest",
+    "NotFound",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "StorageUnavailable",
+    "UnsupportedMediaType",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field of a request (`field` is a JSON-pointer-like path)."""
+
+    field: str
+    message: str
+
+
+class AppError(Exception):
+    """Base for every failure the app reports to its caller on purpose."""
+
+    code = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class MalformedRequest(AppError):
+    """The request cannot be parsed (bad JSON, tampered token, bad header)."""
+
+    code = "malformed-request"
+
+
+class InvalidInput(AppError):
+    """The request parsed but its fields break the contract."""
+
+    code = "validation-failed"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+class NotFound(AppError):
+    """The addressed resource does not exist."""
+
+    code = "not-found"
+
+
+class Conflict(AppError):
+    """The request conflicts with the resource's current state."""
+
+    code = "conflict"
+
+
+class PreconditionFailed(AppError):
+    """The client's If-Match no longer matches the resource."""
+
+    code = "precondition-failed"
+
+
+class PreconditionRequired(AppError):
+    """The operation needs an If-Match header and none was sent."""
+
+    code = "precondition-required"
+
+
+class PayloadTooLarge(AppError):
+    """The request body exceeds the allowed size."""
+
+    code = "payload-too-large"
+
+
+class UnsupportedMediaType(AppError):
+    """The request body is not in a media type the endpoint accepts."""
+
+    code = "unsupported-media-type"
+
+
+class StorageUnavailable(AppError):
+    """Storage could not be reached in time; the caller may retry later."""
+
+    code = "storage-unavailable"

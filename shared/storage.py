@@ -1,0 +1,105 @@
+"""Storage clients, created once per process on first use.
+
+The SDK imports live inside the factories so that importing the app (cold start) loads none
+of them; a function that never touches blobs never pays for the blob SDK.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+    from azure.data.tables import TableClient, TableServiceClient
+    from azure.storage.blob import BlobServiceClient
+    from azure.storage.queue import QueueServiceClient
+
+__all__ = [
+    "CLIENT_OPTIONS",
+    "blob_service",
+    "queue_service",
+    "reset_clients",
+    "table",
+    "table_service",
+]
+
+# Bounded so that a request against unreachable storage ends well inside 15 s:
+# three attempts of at most 2 s to connect and 3 s to read, short backoff.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "retry_total": 2,
+    "retry_backoff_factor": 0.3,
+    "retry_backoff_max": 1,
+    "connection_timeout": 2,
+    "read_timeout": 3,
+}
+_lock = threading.Lock()
+_created_tables: set[str] = set()
+
+
+@cache
+def _credential() -> TokenCredential:
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
+@cache
+def table_service() -> TableServiceClient:
+    from azure.data.tables import TableServiceClient
+
+    storage = get_settings().storage
+    if storage.connection_string:
+        return TableServiceClient.from_connection_string(
+            storage.connection_string, **CLIENT_OPTIONS
+        )
+    assert storage.table_uri
+    return TableServiceClient(storage.table_uri, credential=_credential(), **CLIENT_OPTIONS)
+
+
+@cache
+def blob_service() -> BlobServiceClient:
+    from azure.storage.blob import BlobServiceClient
+
+    storage = get_settings().storage
+    if storage.connection_string:
+        return BlobServiceClient.from_connection_string(
+            storage.connection_string, **CLIENT_OPTIONS
+        )
+    assert storage.blob_uri
+    return BlobServiceClient(storage.blob_uri, credential=_credential(), **CLIENT_OPTIONS)
+
+
+@cache
+def queue_service() -> QueueServiceClient:
+    from azure.storage.queue import QueueServiceClient
+
+    storage = get_settings().storage
+    if storage.connection_string:
+        return QueueServiceClient.from_connection_string(
+            storage.connection_string, **CLIENT_OPTIONS
+        )
+    assert storage.queue_uri
+    return QueueServiceClient(storage.queue_uri, credential=_credential(), **CLIENT_OPTIONS)
+
+
+def table(name: str) -> TableClient:
+    """A client for table `name`, creating the table on first use in this process."""
+    client = table_service().get_table_client(name)
+    if name not in _created_tables:
+        with _lock:
+            if name not in _created_tables:
+                table_service().create_table_if_not_exists(name)
+                _created_tables.add(name)
+    return client
+
+
+def reset_clients() -> None:
+    """Drop cached clients and settings (tests point the app at a fresh Azurite)."""
+    for factory in (table_service, blob_service, queue_service, _credential):
+        factory.cache_clear()
+    _created_tables.clear()
+    get_settings.cache_clear()

@@ -1,0 +1,35 @@
+"""Fixtures shared by every test layer.
+
+`azurite` is one real Azurite per test session on free ports; `storage_env` points the app's
+settings at it. Tests that stop storage start their own Azurite instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from devhost.azurite import Azurite, start_azurite
+from shared.storage import reset_clients
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    location: Path = tmp_path_factory.mktemp("azurite")
+    instance = start_azurite(location, log_file=location / "azurite.log")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Azurite]:
+    """The app's settings and clients, pointed at the session's Azurite."""
+    monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
+    reset_clients()
+    yield azurite
+    reset_clients()
