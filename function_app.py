@@ -2,7 +2,8 @@
 
 import azure.functions as func
 
-from blueprints import orders
+from blueprints import orders, system
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orders.bp)
+app.register_functions(system.bp)

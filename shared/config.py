@@ -10,8 +10,16 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-__all__ = ["Settings", "SettingsError", "StorageEndpoints", "get_settings", "reload_settings"]
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "StorageEndpoints",
+    "ThumbnailSettings",
+    "get_settings",
+    "reload_settings",
+]
 
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 _DEV_ACCOUNT = "devstoreaccount1"
@@ -42,12 +50,25 @@ class StorageEndpoints:
 
 
 @dataclass(frozen=True, slots=True)
+class ThumbnailSettings:
+    """How uploads become thumbnails (THUMBNAIL_* app settings; see docs/images.md)."""
+
+    width: int = 200
+    height: int = 200
+    fit: Literal["contain", "cover"] = "contain"
+    quality: int = 85
+    max_bytes: int = 50 * 1024 * 1024
+    max_pixels: int = 50_000_000
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     storage: StorageEndpoints
     cors_allowed_origins: tuple[str, ...]
     paging_secret: bytes
     orders_table: str = "Orders"
     idempotency_table: str = "IdempotencyKeys"
+    images: ThumbnailSettings = ThumbnailSettings()
 
 
 def _read_storage(env: dict[str, str]) -> StorageEndpoints:
@@ -83,12 +104,38 @@ def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes
     return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
 
 
+def _read_int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
+    size = env.get("THUMBNAIL_SIZE", "").strip().lower() or "200"
+    width, _, height = size.partition("x")
+    fit = env.get("THUMBNAIL_FIT", "").strip().lower() or "contain"
+    if fit not in ("contain", "cover"):
+        raise SettingsError(f"THUMBNAIL_FIT must be contain or cover, not {fit!r}")
+    return ThumbnailSettings(
+        width=_read_int({"THUMBNAIL_SIZE": width}, "THUMBNAIL_SIZE", 200, 1, 4096),
+        height=_read_int({"THUMBNAIL_SIZE": height or width}, "THUMBNAIL_SIZE", 200, 1, 4096),
+        fit="cover" if fit == "cover" else "contain",
+        quality=_read_int(env, "THUMBNAIL_QUALITY", 85, 1, 100),
+        max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024, 1, 2**40),
+        max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000, 1, 2**40),
+    )
+
+
 def load_settings(env: dict[str, str]) -> Settings:
     storage = _read_storage(env)
     return Settings(
         storage=storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         paging_secret=_read_paging_secret(env, storage),
+        images=_read_thumbnails(env),
     )
 
 

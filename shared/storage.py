@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
+from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -37,7 +38,7 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "read_timeout": 3,
 }
 _lock = threading.Lock()
-_created_tables: set[str] = set()
+_tables: dict[str, TableClient] = {}
 
 
 @cache
@@ -87,13 +88,14 @@ def queue_service() -> QueueServiceClient:
 
 
 def table(name: str) -> TableClient:
-    """A client for table `name`, creating the table on first use in this process."""
-    client = table_service().get_table_client(name)
-    if name not in _created_tables:
-        with _lock:
-            if name not in _created_tables:
+    """The client for table `name`, creating the table on first use in this process."""
+    client = _tables.get(name)
+    if client is None:
+        with _lock, storage_unavailable_on_failure("create_table"):
+            client = _tables.get(name)
+            if client is None:
                 table_service().create_table_if_not_exists(name)
-                _created_tables.add(name)
+                client = _tables[name] = table_service().get_table_client(name)
     return client
 
 
@@ -101,5 +103,5 @@ def reset_clients() -> None:
     """Drop cached clients and settings (tests point the app at a fresh Azurite)."""
     for factory in (table_service, blob_service, queue_service, _credential):
         factory.cache_clear()
-    _created_tables.clear()
+    _tables.clear()
     get_settings.cache_clear()

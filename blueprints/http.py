@@ -1,0 +1,171 @@
+"""HTTP plumbing shared by every blueprint: JSON in and out, problem+json, CORS, ETags.
+
+`http_endpoint` is the one place where the core's exceptions become HTTP answers (RFC 9457),
+so handlers stay a few lines long and never leak a traceback or an SDK message.
+"""
+
+import base64
+import binascii
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+
+from shared.config import get_settings
+from shared.errors import (
+    AppError,
+    Conflict,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    StorageUnavailable,
+    UnsupportedMediaType,
+)
+from shared.jsoncodec import decode_json, encode_json
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "entity_etag",
+    "http_endpoint",
+    "http_etag",
+    "json_response",
+    "problem_response",
+    "read_json",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+PROBLEM_TYPE = "urn:orders-api:problem:"
+RETRY_AFTER_SECONDS = "5"
+_STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
+    (InvalidInput, 422, "Unprocessable Content"),
+    (MalformedRequest, 400, "Bad Request"),
+    (NotFound, 404, "Not Found"),
+    (Conflict, 409, "Conflict"),
+    (PreconditionFailed, 412, "Precondition Failed"),
+    (PreconditionRequired, 428, "Precondition Required"),
+    (PayloadTooLarge, 413, "Content Too Large"),
+    (UnsupportedMediaType, 415, "Unsupported Media Type"),
+    (StorageUnavailable, 503, "Service Unavailable"),
+)
+_CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+_CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
+_CORS_EXPOSED = "ETag, Location, Idempotency-Replayed, Retry-After"
+
+
+
+def json_response(
+    status: int, body: object, *, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    return func.HttpResponse(
+        encode_json(body), status_code=status, headers=headers, mimetype="application/json"
+    )
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, code: str, extra: dict[str, Any] | None = None
+) -> func.HttpResponse:
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail}
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    return func.HttpResponse(
+        encode_json(body | (extra or {})), status_code=status, headers=headers,
+        mimetype="application/problem+json",
+    )  # fmt: skip
+
+
+def _problem_for(error: AppError) -> func.HttpResponse:
+    for kind, status, title in _STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            extra = None
+            if isinstance(error, InvalidInput) and error.errors:
+                extra = {"errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+            return problem_response(status, title, error.detail, code=error.code, extra=extra)
+    raise error
+
+
+def read_json(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) -> object:
+    """The request's JSON body, or the right 400/413/415 problem."""
+    media_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    body = req.get_body()
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"The body exceeds {max_bytes} bytes.")
+    try:
+        return decode_json(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequest("The body is not valid JSON.") from exc
+
+
+def http_etag(entity_tag: str | None) -> str | None:
+    """A strong, opaque HTTP ETag for a (weak, revealing) Table Storage ETag."""
+    if entity_tag is None:
+        return None
+    return '"' + base64.urlsafe_b64encode(entity_tag.encode()).decode().rstrip("=") + '"'
+
+
+def entity_etag(if_match: str | None) -> str | None:
+    """The Table Storage ETag a client's If-Match names; unknown tags never match."""
+    if if_match is None or if_match.strip() == "*":
+        return None if if_match is None else "*"
+    tag = if_match.strip()
+    if tag.startswith("W/") or len(tag) < 2 or not (tag[0] == tag[-1] == '"'):
+        return "unmatchable"  # weak or malformed: never equal to a stored ETag
+    try:
+        return base64.urlsafe_b64decode(tag[1:-1] + "=" * (-len(tag[1:-1]) % 4)).decode()
+    except (binascii.Error, ValueError):
+        return "unmatchable"
+
+
+def _cors_headers(req: func.HttpRequest) -> dict[str, str]:
+    origin = (req.headers.get("Origin") or "").rstrip("/")
+    if not origin or origin not in get_settings().cors_allowed_origins:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Expose-Headers": _CORS_EXPOSED}  # fmt: skip
+
+
+def _preflight(req: func.HttpRequest) -> func.HttpResponse:
+    headers = _cors_headers(req)
+    if headers:
+        headers |= {"Access-Control-Allow-Methods": _CORS_METHODS,
+                    "Access-Control-Allow-Headers": _CORS_HEADERS,
+                    "Access-Control-Max-Age": "600"}  # fmt: skip
+    return func.HttpResponse(status_code=204, headers=headers)
+
+
+def http_endpoint(
+    handler: Callable[[func.HttpRequest], func.HttpResponse],
+) -> Callable[[func.HttpRequest, func.Context], func.HttpResponse]:
+    """Wrap a handler with CORS, preflight answers and the error-to-problem mapping."""
+
+    def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+        if req.method.upper() == "OPTIONS":
+            return _preflight(req)
+        try:
+            response = handler(req)
+        except AppError as error:
+            response = _problem_for(error)
+        except Exception:
+            logger.exception(
+                "unhandled error function=%s invocation_id=%s",
+                handler.__name__, context.invocation_id,
+            )  # fmt: skip
+            response = problem_response(
+                500, "Internal Server Error", "The server failed; the error was logged.",
+                code="internal-error",
+            )  # fmt: skip
+        for name, value in _cors_headers(req).items():
+            response.headers[name] = value
+        return response
+
+    # The v2 model names the function after the Python function, and binds parameters by the
+    # signature: keep the handler's name, but the wrapper's own (req, context) signature.
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(endpoint, name, getattr(handler, name))
+    return endpoint

@@ -1,0 +1,85 @@
+"""Orders HTTP API: each function parses the request, calls one service, maps the result."""
+
+import azure.functions as func
+
+from blueprints.http import entity_etag, http_endpoint, http_etag, json_response, read_json
+from shared.config import get_settings
+from shared.errors import MalformedRequest
+from shared.orders import idempotency_store, order_repository, services
+from shared.orders.model import Order
+
+bp = func.Blueprint()
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def _order_response(status: int, order: Order, **headers: str) -> func.HttpResponse:
+    etag = http_etag(order.etag)
+    if etag:
+        headers["ETag"] = etag
+    return json_response(status, order.to_public(), headers=headers)
+
+
+def _idempotency_key(req: func.HttpRequest) -> str | None:
+    """The key as the IETF draft sends it (a quoted sf-string); bare keys are accepted too."""
+    raw: str | None = req.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    key = key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise MalformedRequest(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."
+        )
+    return key
+
+
+@bp.route(route="orders", methods=["POST"])
+@http_endpoint
+def create_order(req: func.HttpRequest) -> func.HttpResponse:
+    result = services.create_order(
+        read_json(req), repo=order_repository(), keys=idempotency_store(),
+        idempotency_key=_idempotency_key(req),
+    )  # fmt: skip
+    headers = {"Location": f"/api/orders/{result.order.order_id}"}
+    if result.replayed:
+        headers["Idempotency-Replayed"] = "true"
+    return _order_response(201, result.order, **headers)
+
+
+@bp.route(route="orders", methods=["GET", "OPTIONS"])
+@http_endpoint
+def list_orders(req: func.HttpRequest) -> func.HttpResponse:
+    items, token = services.list_orders(
+        customer_id=req.params.get("customer_id"), status=req.params.get("status"),
+        limit=req.params.get("limit"), continuation=req.params.get("continuation"),
+        repo=order_repository(), secret=get_settings().paging_secret,
+    )  # fmt: skip
+    return json_response(200, {"items": [o.to_public() for o in items], "continuation": token})
+
+
+@bp.route(route="orders/{order_id}", methods=["GET", "OPTIONS"])
+@http_endpoint
+def get_order(req: func.HttpRequest) -> func.HttpResponse:
+    order = services.get_order(req.route_params["order_id"], repo=order_repository())
+    return _order_response(200, order)
+
+
+@bp.route(route="orders/{order_id}", methods=["PATCH"])
+@http_endpoint
+def update_order(req: func.HttpRequest) -> func.HttpResponse:
+    order = services.update_order(
+        req.route_params["order_id"], read_json(req),
+        if_match=entity_etag(req.headers.get("If-Match")), repo=order_repository(),
+    )  # fmt: skip
+    return _order_response(200, order)
+
+
+@bp.route(route="orders/{order_id}", methods=["DELETE"])
+@http_endpoint
+def delete_order(req: func.HttpRequest) -> func.HttpResponse:
+    services.delete_order(
+        req.route_params["order_id"], if_match=entity_etag(req.headers.get("If-Match")),
+        repo=order_repository(),
+    )  # fmt: skip
+    return func.HttpResponse(status_code=204)

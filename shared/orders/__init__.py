@@ -1,0 +1,29 @@
+"""Orders: the domain, its use cases and their storage.
+
+The Table Storage implementation (and with it the SDK) is imported only when the first
+request needs it, to keep cold start light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.config import get_settings
+from shared.storage import table
+
+if TYPE_CHECKING:
+    from shared.orders.repository import IdempotencyStore, OrderRepository
+
+__all__ = ["idempotency_store", "order_repository"]
+
+
+def order_repository() -> OrderRepository:
+    from shared.orders.table_repository import TableOrderRepository
+
+    return TableOrderRepository(table(get_settings().orders_table))
+
+
+def idempotency_store() -> IdempotencyStore:
+    from shared.orders.table_repository import TableIdempotencyStore
+
+    return TableIdempotencyStore(table(get_settings().idempotency_table))

@@ -1,0 +1,54 @@
+"""Order failures, each a small subclass of the project's hierarchy in shared.errors."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+
+__all__ = [
+    "IdempotencyKeyInProgress",
+    "IdempotencyKeyReused",
+    "InvalidTransition",
+    "OrderAlreadyExists",
+    "OrderNotFound",
+    "StaleOrder",
+]
+
+
+class OrderNotFound(NotFound):
+    """No order has this id."""
+
+    code = "order-not-found"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"Order {order_id!r} does not exist.")
+        self.order_id = order_id
+
+
+class OrderAlreadyExists(Conflict):
+    """An order with this id was already written by another request."""
+
+    code = "order-exists"
+
+
+class InvalidTransition(Conflict):
+    """The requested status change is not allowed from the current status."""
+
+    code = "invalid-transition"
+
+
+class StaleOrder(PreconditionFailed):
+    """The order changed since the client read it (ETag mismatch)."""
+
+    code = "stale-order"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The Idempotency-Key was already used with a different request body."""
+
+    code = "idempotency-key-reused"
+
+
+class IdempotencyKeyInProgress(Conflict):
+    """Another request with this Idempotency-Key has not finished yet."""
+
+    code = "idempotency-key-in-progress"

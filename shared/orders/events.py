@@ -1,0 +1,68 @@
+"""Change events: what the outbox stores and the change feed delivers.
+
+The event id is derived from the order id and its version, so a retried write produces the
+same event and consumers can deduplicate on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from shared.jsoncodec import decode_json, encode_json
+
+if TYPE_CHECKING:
+    from shared.orders.model import Order
+
+__all__ = ["EventType", "OrderEvent"]
+
+
+class EventType(StrEnum):
+    INSERT = "INSERT"
+    MODIFY = "MODIFY"
+    REMOVE = "REMOVE"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    event_id: str
+    type: EventType
+    order_id: str
+    version: int
+    occurred_at: str
+    new_image: dict[str, Any] | None
+    old_image: dict[str, Any] | None = None
+
+    @classmethod
+    def for_change(cls, old: Order | None, new: Order | None, *, now: str) -> OrderEvent:
+        current = new or old
+        assert current is not None
+        kind = EventType.INSERT if old is None else EventType.MODIFY if new else EventType.REMOVE
+        version = new.version if new else current.version + 1
+        return cls(
+            event_id=f"{current.order_id}:{version}",
+            type=kind,
+            order_id=current.order_id,
+            version=version,
+            occurred_at=now,
+            new_image=new.to_public() if new else None,
+            old_image=old.to_public() if old and kind is EventType.REMOVE else None,
+        )
+
+    def to_json(self) -> str:
+        return encode_json({
+            "event_id": self.event_id, "type": self.type.value, "order_id": self.order_id,
+            "version": self.version, "occurred_at": self.occurred_at,
+            "new_image": self.new_image, "old_image": self.old_image,
+        })  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> OrderEvent:
+        data = decode_json(text)
+        return cls(
+            event_id=data["event_id"], type=EventType(data["type"]),
+            order_id=data["order_id"], version=int(data["version"]),
+            occurred_at=data["occurred_at"], new_image=data.get("new_image"),
+            old_image=data.get("old_image"),
+        )  # fmt: skip

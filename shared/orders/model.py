@@ -1,0 +1,129 @@
+"""The order: its fields, its status lifecycle, and how a change becomes a new version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from shared.orders.errors import InvalidTransition
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["Order", "OrderChanges", "OrderDraft", "OrderStatus", "format_time", "order_from_public"]
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+# EXPIRED is reachable only through the scheduled sweep (system=True).
+_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+}
+_SYSTEM_TRANSITIONS = {OrderStatus.PENDING: frozenset({OrderStatus.EXPIRED})}
+
+
+def check_transition(current: OrderStatus, target: OrderStatus, *, system: bool = False) -> None:
+    if current == target:
+        return
+    allowed = _TRANSITIONS.get(current, frozenset())
+    if system:
+        allowed |= _SYSTEM_TRANSITIONS.get(current, frozenset())
+    if target not in allowed:
+        raise InvalidTransition(f"An order cannot go from {current} to {target}.")
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with millisecond precision; sorts as text, which the sweep index uses."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """A validated create request."""
+
+    customer_id: str
+    product_id: str
+    quantity: int
+    total_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChanges:
+    """A validated PATCH (JSON merge): only the fields the client sent."""
+
+    product_id: str | None = None
+    quantity: int | None = None
+    total_amount: Decimal | None = None
+    status: OrderStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    order_id: str
+    customer_id: str
+    product_id: str
+    quantity: int
+    total_amount: Decimal
+    status: OrderStatus
+    created_at: str
+    updated_at: str
+    version: int = 1
+    etag: str | None = None
+
+    @classmethod
+    def create(cls, order_id: str, draft: OrderDraft, *, now: str) -> Order:
+        return cls(
+            order_id, draft.customer_id, draft.product_id, draft.quantity,
+            draft.total_amount, OrderStatus.PENDING, now, now,
+        )  # fmt: skip
+
+    def apply(self, changes: OrderChanges, *, now: str, system: bool = False) -> Order:
+        """The next version of this order; raises InvalidTransition for a forbidden status."""
+        if changes.status is not None:
+            check_transition(self.status, changes.status, system=system)
+        return replace(
+            self,
+            product_id=changes.product_id or self.product_id,
+            quantity=self.quantity if changes.quantity is None else changes.quantity,
+            total_amount=(
+                self.total_amount if changes.total_amount is None else changes.total_amount
+            ),
+            status=changes.status or self.status,
+            updated_at=now,
+            version=self.version + 1,
+            etag=None,
+        )
+
+    def to_public(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "customer_id": self.customer_id,
+            "product_id": self.product_id,
+            "quantity": self.quantity,
+            "total_amount": self.total_amount,
+            "status": self.status.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def order_from_public(data: dict[str, Any], *, version: int = 1, etag: str | None = None) -> Order:
+    """Rebuild an order from its public JSON (idempotent replays, event images)."""
+    return Order(
+        order_id=data["order_id"], customer_id=data["customer_id"],
+        product_id=data["product_id"], quantity=int(data["quantity"]),
+        total_amount=Decimal(str(data["total_amount"])).quantize(Decimal("0.01")),
+        status=OrderStatus(data["status"]), created_at=data["created_at"],
+        updated_at=data["updated_at"], version=version, etag=etag,
+    )  # fmt: skip

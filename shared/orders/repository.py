@@ -1,0 +1,69 @@
+"""What the order services need from storage, as interfaces.
+
+`TableOrderRepository` is the one real implementation; tests use an in-memory fake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from shared.orders.events import OrderEvent
+    from shared.orders.model import Order, OrderStatus
+
+__all__ = ["IdempotencyRecord", "IdempotencyStore", "OrderPage", "OrderQuery", "OrderRepository"]
+
+Continuation = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    customer_id: str | None = None
+    status: OrderStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    items: list[Order]
+    continuation: Continuation | None
+
+
+class OrderRepository(Protocol):
+    """Orders and their change events, always written together atomically."""
+
+    def get(self, order_id: str) -> Order | None:
+        """The order with its current ETag, or None."""
+
+    def add(self, order: Order, event: OrderEvent) -> Order:
+        """Insert a new order; OrderAlreadyExists if another write got there first."""
+
+    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
+        """Write the next version if the stored one still has `etag`, else StaleOrder."""
+
+    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
+        """Delete if the stored order still has `etag`, else StaleOrder."""
+
+    def query(
+        self, query: OrderQuery, *, limit: int, continuation: Continuation | None
+    ) -> OrderPage:
+        """One page of matching orders and where the next page starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key_hash: str
+    request_hash: str
+    order_id: str
+    expires_at: str
+    response: str | None = None
+
+
+class IdempotencyStore(Protocol):
+    """Remembers which order an Idempotency-Key created, for 24 hours."""
+
+    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+        """Store `record` unless a live one exists for its key; return whichever holds."""
+
+    def complete(self, record: IdempotencyRecord, response: str) -> None:
+        """Remember the response to replay for this key."""

@@ -1,0 +1,184 @@
+"""Order use cases: plain functions over the repository interfaces.
+
+Every change is written together with its change event (see OrderEvent), so the change feed
+can never miss or invent a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from shared.errors import PreconditionRequired
+from shared.jsoncodec import decode_json, encode_json
+from shared.orders.errors import (
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+    OrderAlreadyExists,
+    OrderNotFound,
+    StaleOrder,
+)
+from shared.orders.events import OrderEvent
+from shared.orders.model import Order, format_time, order_from_public
+from shared.orders.repository import IdempotencyRecord
+from shared.orders.validation import (
+    ID_PATTERN,
+    parse_changes,
+    parse_draft,
+    parse_limit,
+    parse_query,
+)
+from shared.paging import decode_token, encode_token
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shared.orders.repository import IdempotencyStore, OrderRepository
+
+__all__ = [
+    "CreateResult", "create_order", "delete_order", "get_order", "list_orders", "update_order",
+    "utc_now",
+]  # fmt: skip
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_order_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True)
+class CreateResult:
+    order: Order
+    replayed: bool = False
+
+
+def get_order(order_id: str, *, repo: OrderRepository) -> Order:
+    order = repo.get(order_id) if ID_PATTERN.fullmatch(order_id) else None
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _insert(order: Order, *, repo: OrderRepository, now: str) -> Order:
+    return repo.add(order, OrderEvent.for_change(None, order, now=now))
+
+
+def create_order(
+    body: object,
+    *,
+    repo: OrderRepository,
+    keys: IdempotencyStore,
+    idempotency_key: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    new_id: Callable[[], str] = new_order_id,
+) -> CreateResult:
+    """Create an order; with an Idempotency-Key, at most one order per key and body."""
+    draft = parse_draft(body)
+    now = clock()
+    stamp = format_time(now)
+    if idempotency_key is None:
+        return CreateResult(_insert(Order.create(new_id(), draft, now=stamp), repo=repo, now=stamp))
+    wanted = IdempotencyRecord(
+        key_hash=_sha256(idempotency_key),
+        request_hash=_sha256(encode_json(asdict(draft))),
+        order_id=new_id(),
+        expires_at=format_time(now + IDEMPOTENCY_WINDOW),
+    )
+    record = keys.claim(wanted, now=stamp)
+    if record.request_hash != wanted.request_hash:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
+    if record.response is not None:
+        return CreateResult(_replay(record.response), replayed=True)
+    order, replayed = _create_once(Order.create(record.order_id, draft, now=stamp), repo, stamp)
+    keys.complete(record, encode_json({"order": order.to_public(), "etag": order.etag}))
+    return CreateResult(order, replayed=replayed)
+
+
+def _create_once(order: Order, repo: OrderRepository, now: str) -> tuple[Order, bool]:
+    """Create the order a claimed key names; a racing twin of this request may win."""
+    try:
+        return _insert(order, repo=repo, now=now), False
+    except OrderAlreadyExists:
+        existing = repo.get(order.order_id)
+        if existing is None:
+            raise IdempotencyKeyInProgress("A request with this key is in progress.") from None
+        return existing, True
+
+
+def _replay(response: str) -> Order:
+    stored = decode_json(response)
+    return order_from_public(stored["order"], etag=stored["etag"])
+
+
+def update_order(
+    order_id: str,
+    body: object,
+    *,
+    if_match: str | None,
+    repo: OrderRepository,
+    clock: Callable[[], datetime] = utc_now,
+) -> Order:
+    if if_match is None:
+        raise PreconditionRequired("Send If-Match with the order's ETag to change it.")
+    changes = parse_changes(body)
+    current = _current(order_id, if_match, repo=repo)
+    now = format_time(clock())
+    changed = current.apply(changes, now=now)
+    event = OrderEvent.for_change(current, changed, now=now)
+    return repo.replace(changed, event, etag=_etag(current))
+
+
+def delete_order(
+    order_id: str,
+    *,
+    if_match: str | None,
+    repo: OrderRepository,
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    current = _current(order_id, if_match or "*", repo=repo)
+    event = OrderEvent.for_change(current, None, now=format_time(clock()))
+    repo.remove(current, event, etag=_etag(current))
+
+
+def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
+    current = get_order(order_id, repo=repo)
+    if if_match != "*" and if_match != current.etag:
+        raise StaleOrder("The order has changed since it was read; fetch it again.")
+    return current
+
+
+def _etag(order: Order) -> str:
+    assert order.etag is not None, "orders read from a repository carry their ETag"
+    return order.etag
+
+
+def list_orders(
+    *,
+    customer_id: str | None,
+    status: str | None,
+    limit: str | None,
+    continuation: str | None,
+    repo: OrderRepository,
+    secret: bytes,
+) -> tuple[list[Order], str | None]:
+    """One page of orders and an opaque token for the next (None at the end)."""
+    query = parse_query(customer_id=customer_id, status=status)
+    size = parse_limit(limit)
+    scope = f"orders?customer_id={query.customer_id or ''}&status={query.status or ''}"
+    position = decode_token(continuation, scope=scope, secret=secret) if continuation else None
+    page = repo.query(query, limit=size, continuation=position)
+    if page.continuation is None:
+        return page.items, None
+    return page.items, encode_token(page.continuation, scope=scope, secret=secret)

@@ -1,0 +1,263 @@
+"""The one module that talks to Table Storage for orders.
+
+Layout (see docs/storage-design.md): every order lives in one of PARTITIONS hash buckets
+with its companion rows, so one entity-group transaction writes the order, its outbox event
+and its sweep index row together, and a read by id is one point read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableTransactionError, UpdateMode
+
+from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
+from shared.orders.model import Order, OrderStatus, order_from_public
+from shared.orders.repository import IdempotencyRecord, OrderPage
+from shared.tables import check_entity, storage_unavailable_on_failure
+
+if TYPE_CHECKING:
+    from azure.data.tables import TableClient, TableEntity
+
+    from shared.orders.events import OrderEvent
+    from shared.orders.repository import Continuation, OrderQuery
+
+__all__ = ["PARTITIONS", "TableIdempotencyStore", "TableOrderRepository", "order_keys"]
+
+logger = logging.getLogger(__name__)
+
+PARTITIONS = 16
+ORDER_ROW = "order:"
+OUTBOX_ROW = "outbox:"
+PENDING_ROW = "pending:"
+# azure-core retries only idempotent verbs; these writes are made retry-safe below.
+_RETRY_ALL: dict[str, Any] = {
+    "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
+}
+Operation = tuple[str, dict[str, Any], dict[str, Any]]
+
+
+def partition_of(order_id: str) -> str:
+    bucket = int.from_bytes(hashlib.sha256(order_id.encode()).digest()[:4], "big") % PARTITIONS
+    return f"p{bucket:02d}"
+
+
+def order_keys(order_id: str) -> tuple[str, str]:
+    return partition_of(order_id), ORDER_ROW + order_id
+
+
+def _to_entity(order: Order, event: OrderEvent) -> dict[str, Any]:
+    partition, row = order_keys(order.order_id)
+    public = order.to_public()
+    public["total_amount"] = str(order.total_amount)
+    return {"PartitionKey": partition, "RowKey": row, "kind": "order", **public,
+            "version": order.version, "last_event_id": event.event_id}  # fmt: skip
+
+
+def _from_entity(entity: TableEntity) -> Order:
+    etag = entity.metadata["etag"]
+    return order_from_public(dict(entity), version=int(entity["version"]), etag=etag)
+
+
+def _outbox_row(event: OrderEvent) -> dict[str, Any]:
+    return {"PartitionKey": partition_of(event.order_id),
+            "RowKey": OUTBOX_ROW + event.event_id, "kind": "outbox",
+            "event": event.to_json(), "created_at": event.occurred_at}  # fmt: skip
+
+
+def _pending_row(order: Order) -> dict[str, Any]:
+    return {"PartitionKey": partition_of(order.order_id),
+            "RowKey": f"{PENDING_ROW}{order.created_at}:{order.order_id}",
+            "kind": "pending", "order_id": order.order_id}  # fmt: skip
+
+
+def _index_changes(old: Order | None, new: Order | None) -> list[Operation]:
+    """Keep exactly one pending-index row while an order is PENDING."""
+    was = old is not None and old.status is OrderStatus.PENDING
+    now = new is not None and new.status is OrderStatus.PENDING
+    if now and not was:
+        assert new is not None
+        return [("create", _pending_row(new), {})]
+    if was and not now:
+        assert old is not None
+        return [("delete", _pending_row(old), {})]
+    return []
+
+
+def _failed_on_first(exc: TableTransactionError, status: int) -> bool:
+    return exc.index == 0 and exc.status_code == status
+
+
+class TableOrderRepository:
+    """Orders, their outbox events and sweep index rows in one table."""
+
+    def __init__(self, client: TableClient) -> None:
+        self._client = client
+
+    def get(self, order_id: str) -> Order | None:
+        entity = self._entity(*order_keys(order_id))
+        return None if entity is None else _from_entity(entity)
+
+    def _entity(self, partition: str, row: str) -> TableEntity | None:
+        with storage_unavailable_on_failure("read_entity"):
+            try:
+                return self._client.get_entity(partition, row)
+            except ResourceNotFoundError:
+                return None
+
+    def add(self, order: Order, event: OrderEvent) -> Order:
+        operations: list[Operation] = [
+            ("create", _to_entity(order, event), {}),
+            ("create", _outbox_row(event), {}),
+            *_index_changes(None, order),
+        ]
+        try:
+            return self._commit(order, operations)
+        except TableTransactionError as exc:
+            if _failed_on_first(exc, 409):
+                return self._our_earlier_write(order.order_id, event, OrderAlreadyExists(
+                    f"Order {order.order_id!r} already exists."))  # fmt: skip
+            raise
+
+    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
+        stored = self.get(order.order_id)
+        conditions = {"mode": UpdateMode.REPLACE, "etag": etag,
+                      "match_condition": MatchConditions.IfNotModified}  # fmt: skip
+        operations: list[Operation] = [
+            ("update", _to_entity(order, event), conditions),
+            ("create", _outbox_row(event), {}),
+            *_index_changes(stored, order),
+        ]
+        try:
+            return self._commit(order, operations)
+        except TableTransactionError as exc:
+            if _failed_on_first(exc, 404):
+                raise OrderNotFound(order.order_id) from exc
+            if _failed_on_first(exc, 412):
+                return self._our_earlier_write(order.order_id, event, StaleOrder(
+                    "The order has changed since it was read; fetch it again."))  # fmt: skip
+            raise
+
+    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
+        partition, row = order_keys(order.order_id)
+        conditions = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        operations: list[Operation] = [
+            ("delete", {"PartitionKey": partition, "RowKey": row}, conditions),
+            ("create", _outbox_row(event), {}),
+            *_index_changes(order, None),
+        ]
+        try:
+            self._commit(order, operations)
+        except TableTransactionError as exc:
+            if exc.index == 0 and exc.status_code in (404, 412):
+                self._check_removed_by_us(order.order_id, event, exc)
+                return
+            raise
+
+    def query(
+        self, query: OrderQuery, *, limit: int, continuation: Continuation | None
+    ) -> OrderPage:
+        conditions, parameters = ["kind eq @kind"], {"kind": "order"}
+        if query.customer_id:
+            conditions.append("customer_id eq @customer_id")
+            parameters["customer_id"] = query.customer_id
+        if query.status:
+            conditions.append("status eq @status")
+            parameters["status"] = query.status.value
+        items: list[Order] = []
+        position = continuation
+        with storage_unavailable_on_failure("list_orders"):
+            while len(items) < limit:  # Table pages may stop short at partition boundaries
+                pages: Any = self._client.query_entities(
+                    " and ".join(conditions), parameters=parameters,
+                    results_per_page=limit - len(items),
+                ).by_page(continuation_token=position)  # type: ignore[arg-type]  # a dict here
+                items += [_from_entity(entity) for entity in next(pages)]
+                position = pages.continuation_token
+                if not position:
+                    break
+        next_position = {k: v for k, v in (position or {}).items() if v is not None}
+        return OrderPage(items, next_position or None)
+
+    def _commit(self, order: Order, operations: list[Operation]) -> Order:
+        for _, entity, _ in operations:
+            check_entity(entity)
+        with storage_unavailable_on_failure("write_order"):
+            results = self._client.submit_transaction(operations, **_RETRY_ALL)
+        return _with_etag(order, results[0].get("etag"))
+
+    def _our_earlier_write(self, order_id: str, event: OrderEvent, error: Exception) -> Order:
+        """A retried write that finds its own event already stored has succeeded."""
+        entity = self._entity(*order_keys(order_id))
+        if entity is None:
+            raise OrderNotFound(order_id) from None
+        if entity.get("last_event_id") != event.event_id:
+            raise error
+        logger.info("write already applied order_id=%s event_id=%s", order_id, event.event_id)
+        return _from_entity(entity)
+
+    def _check_removed_by_us(self, order_id: str, event: OrderEvent, exc: Exception) -> None:
+        """A retried delete whose outbox event is stored has succeeded."""
+        if self._entity(partition_of(order_id), OUTBOX_ROW + event.event_id) is not None:
+            return
+        if self.get(order_id) is None:
+            raise OrderNotFound(order_id) from exc
+        raise StaleOrder("The order has changed since it was read.") from exc
+
+
+def _with_etag(order: Order, etag: str | None) -> Order:
+    return replace(order, etag=etag)
+
+
+def _record(entity: TableEntity) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key_hash=entity["PartitionKey"], request_hash=entity["request_hash"],
+        order_id=entity["order_id"], expires_at=entity["expires_at"],
+        response=entity.get("response"),
+    )  # fmt: skip
+
+
+class TableIdempotencyStore:
+    """Idempotency-Key records, one point-addressed row per hashed key."""
+
+    _ROW = "key"
+
+    def __init__(self, client: TableClient) -> None:
+        self._client = client
+
+    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+        entity = check_entity({
+            "PartitionKey": record.key_hash, "RowKey": self._ROW,
+            "request_hash": record.request_hash, "order_id": record.order_id,
+            "expires_at": record.expires_at,
+        })  # fmt: skip
+        with storage_unavailable_on_failure("claim_idempotency_key"):
+            try:
+                self._client.create_entity(entity, **_RETRY_ALL)
+                return record
+            except ResourceExistsError:
+                existing = self._client.get_entity(record.key_hash, self._ROW)
+            if existing["expires_at"] > now:
+                return _record(existing)
+            try:  # an expired key starts afresh; the ETag stops two requests renewing it
+                self._client.update_entity(
+                    entity, mode=UpdateMode.REPLACE, etag=existing.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )  # fmt: skip
+            except ResourceModifiedError:
+                return _record(self._client.get_entity(record.key_hash, self._ROW))
+        return record
+
+    def complete(self, record: IdempotencyRecord, response: str) -> None:
+        entity = {"PartitionKey": record.key_hash, "RowKey": self._ROW, "response": response}
+        with storage_unavailable_on_failure("complete_idempotency_key"):
+            self._client.update_entity(check_entity(entity), mode=UpdateMode.MERGE, **_RETRY_ALL)

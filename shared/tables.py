@@ -1,0 +1,82 @@
+"""Rules every Table Storage write obeys, and the translation of SDK failures.
+
+Azurite does not enforce Azure's entity limits, so they are checked here before every write:
+otherwise code that passes locally would fail in production.
+See https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import InvalidInput, StorageUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+__all__ = ["EntityRejected", "check_entity", "check_key", "storage_unavailable_on_failure"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ENTITY_BYTES = 1024 * 1024
+MAX_CUSTOM_PROPERTIES = 252  # 255 minus PartitionKey, RowKey and Timestamp
+MAX_KEY_CHARS = 1024
+MAX_STRING_CHARS = 32 * 1024  # 64 KiB of UTF-16
+_FORBIDDEN_KEY_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
+
+
+class EntityRejected(InvalidInput):
+    """An entity would break a Table Storage limit that Azure enforces."""
+
+    code = "entity-rejected"
+
+
+def check_key(key: str, name: str = "key") -> str:
+    if not key or len(key) > MAX_KEY_CHARS or _FORBIDDEN_KEY_CHARS.search(key):
+        raise EntityRejected(f"The {name} is not a valid Table Storage key.")
+    return key
+
+
+def _value_bytes(value: Any) -> int:
+    if isinstance(value, str):
+        if len(value) > MAX_STRING_CHARS:
+            raise EntityRejected("A string property exceeds 64 KiB.")
+        return 4 + len(value) * 2
+    if isinstance(value, bytes):
+        return 4 + len(value)
+    return 8
+
+
+def check_entity(entity: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Raise EntityRejected unless Azure would accept `entity` (keys, count, sizes)."""
+    partition, row = str(entity["PartitionKey"]), str(entity["RowKey"])
+    check_key(partition, "PartitionKey")
+    check_key(row, "RowKey")
+    custom = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
+    if len(custom) > MAX_CUSTOM_PROPERTIES:
+        raise EntityRejected(f"An entity holds at most {MAX_CUSTOM_PROPERTIES} properties.")
+    size = 4 + (len(partition) + len(row)) * 2
+    size += sum(8 + len(name) * 2 + _value_bytes(value) for name, value in custom.items())
+    if size > MAX_ENTITY_BYTES:
+        raise EntityRejected("The entity exceeds Table Storage's 1 MiB limit.")
+    return entity
+
+
+@contextlib.contextmanager
+def storage_unavailable_on_failure(operation: str) -> Iterator[None]:
+    """Turn transport failures and server-side 5xx/timeouts into StorageUnavailable."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    try:
+        yield
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        logger.warning("storage unreachable operation=%s error=%s", operation, type(exc).__name__)
+        raise StorageUnavailable("Storage is unavailable; retry shortly.") from exc
+    except HttpResponseError as exc:
+        if exc.status_code is None or exc.status_code >= 500 or exc.status_code == 408:
+            logger.warning("storage failed operation=%s status=%s", operation, exc.status_code)
+            raise StorageUnavailable("Storage is unavailable; retry shortly.") from exc
+        raise

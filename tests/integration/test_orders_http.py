@@ -1,0 +1,179 @@
+"""Every line of the orders HTTP contract, through the registered functions, on Azurite."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support import call_http, json_of
+
+pytestmark = pytest.mark.usefixtures("storage_env")
+
+
+def new_order(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "customer_id": f"c-{uuid.uuid4().hex[:12]}", "product_id": "p-1",
+        "quantity": 3, "total_amount": 12.5,
+    }  # fmt: skip
+    return body | overrides
+
+
+def create(body: object | None = None, **kw):
+    return call_http("create_order", "POST", body=body or new_order(), **kw)
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_body()
+    assert response.mimetype == "application/problem+json"
+    problem = json_of(response)
+    assert problem["status"] == status
+    assert {"type", "title", "detail"} <= problem.keys()
+    assert "Traceback" not in problem["detail"]
+    return problem
+
+
+def test_create_returns_201_with_location_and_etag() -> None:
+    response = create()
+    assert response.status_code == 201
+    order = json_of(response)
+    assert response.headers["Location"] == f"/api/orders/{order['order_id']}"
+    assert response.headers["ETag"].startswith('"') and not response.headers["ETag"].startswith("W/")
+    assert order["total_amount"] == 12.5 and order["status"] == "PENDING"
+    assert order["created_at"].endswith("Z")
+
+
+def test_get_returns_same_order_and_etag() -> None:
+    created = create()
+    order_id = json_of(created)["order_id"]
+    fetched = call_http("get_order", "GET", route_params={"order_id": order_id})
+    assert fetched.status_code == 200
+    assert json_of(fetched) == json_of(created)
+    assert fetched.headers["ETag"] == created.headers["ETag"]
+
+
+def test_get_unknown_is_404() -> None:
+    assert_problem(call_http("get_order", "GET", route_params={"order_id": "nope"}), 404)
+
+
+def test_validation_errors_list_each_field() -> None:
+    problem = assert_problem(create(new_order(quantity=0, total_amount=1.234, extra=1)), 422)
+    assert {e["field"] for e in problem["errors"]} == {"quantity", "total_amount", "extra"}
+
+
+def test_malformed_json_is_400() -> None:
+    response = call_http("create_order", "POST", raw_body=b"{not json",
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert_problem(response, 400)
+
+
+def test_non_json_content_type_is_415() -> None:
+    response = call_http("create_order", "POST", raw_body=b"a=b",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert_problem(response, 415)
+
+
+def test_body_over_64_kib_is_413() -> None:
+    raw = b'{"customer_id": "' + b"x" * (64 * 1024) + b'"}'
+    response = call_http("create_order", "POST", raw_body=raw,
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert_problem(response, 413)
+
+
+def patch(order_id: str, body: object, etag: str | None):
+    headers = {"If-Match": etag} if etag else {}
+    return call_http("update_order", "PATCH", body=body, headers=headers,
+                     route_params={"order_id": order_id})  # fmt: skip
+
+
+def test_patch_updates_with_new_etag() -> None:
+    created = create()
+    order_id = json_of(created)["order_id"]
+    response = patch(order_id, {"status": "CONFIRMED", "quantity": 4}, created.headers["ETag"])
+    assert response.status_code == 200
+    assert json_of(response)["status"] == "CONFIRMED" and json_of(response)["quantity"] == 4
+    assert response.headers["ETag"] != created.headers["ETag"]
+
+
+def test_patch_without_if_match_is_428() -> None:
+    order_id = json_of(create())["order_id"]
+    assert_problem(patch(order_id, {"quantity": 4}, None), 428)
+
+
+def test_patch_with_stale_or_weak_etag_is_412() -> None:
+    created = create()
+    order_id, etag = json_of(created)["order_id"], created.headers["ETag"]
+    assert patch(order_id, {"quantity": 4}, etag).status_code == 200
+    assert_problem(patch(order_id, {"quantity": 5}, etag), 412)
+    assert_problem(patch(order_id, {"quantity": 5}, "W/" + etag), 412)
+
+
+def test_invalid_transition_is_409() -> None:
+    created = create()
+    order_id = json_of(created)["order_id"]
+    assert_problem(patch(order_id, {"status": "DELIVERED"}, created.headers["ETag"]), 409)
+
+
+def test_patch_unknown_order_is_404() -> None:
+    assert_problem(patch("missing-order", {"quantity": 2}, '"abc"'), 404)
+
+
+def delete(order_id: str, etag: str | None = None):
+    headers = {"If-Match": etag} if etag else {}
+    return call_http("delete_order", "DELETE", headers=headers, route_params={"order_id": order_id})
+
+
+def test_delete_is_204_then_404() -> None:
+    created = create()
+    order_id = json_of(created)["order_id"]
+    assert delete(order_id, created.headers["ETag"]).status_code == 204
+    assert_problem(call_http("get_order", "GET", route_params={"order_id": order_id}), 404)
+    assert_problem(delete(order_id), 404)
+
+
+def test_delete_with_stale_etag_is_412() -> None:
+    created = create()
+    order_id = json_of(created)["order_id"]
+    patch(order_id, {"quantity": 9}, created.headers["ETag"])
+    assert_problem(delete(order_id, created.headers["ETag"]), 412)
+    assert delete(order_id).status_code == 204
+
+
+def test_idempotent_post_replays_and_rejects_other_body() -> None:
+    body, key = new_order(), {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    first = create(body, headers=key)
+    again = create(body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert json_of(again) == json_of(first)
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert "Idempotency-Replayed" not in first.headers
+    assert_problem(create(body | {"quantity": 7}, headers=key), 422)
+    listed = call_http("list_orders", "GET", params={"customer_id": body["customer_id"]})
+    assert len(json_of(listed)["items"]) == 1
+
+
+def test_bad_idempotency_key_is_400() -> None:
+    assert_problem(create(headers={"Idempotency-Key": "x" * 300}), 400)
+
+
+def test_cors_preflight_and_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.storage import reset_clients
+
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://shop.example, http://localhost:3000")
+    reset_clients()
+    allowed = {"Origin": "https://shop.example", "Access-Control-Request-Method": "PATCH"}
+    preflight = call_http("get_order", "OPTIONS", headers=allowed, route_params={"order_id": "x"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
+    created = create(headers={"Origin": "https://shop.example"})
+    assert created.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "ETag" in created.headers["Access-Control-Expose-Headers"]
+    stranger = create(headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_health_ok() -> None:
+    response = call_http("health", "GET")
+    assert response.status_code == 200
+    assert json_of(response) == {"status": "ok", "storage": "ok"}

@@ -1,0 +1,60 @@
+"""Invoke the app's registered functions the way the Functions host does, in-process."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import azure.functions as func
+
+
+@dataclass
+class InvocationContext:
+    """The parts of func.Context the app reads."""
+
+    function_name: str
+    invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_directory: str = "."
+    trace_context: Any = None
+    retry_context: Any = None
+    thread_local_storage: Any = None
+
+
+@cache
+def registered_functions() -> dict[str, Any]:
+    from function_app import app
+
+    return {f.get_function_name(): f for f in app.get_functions()}
+
+
+def user_function(name: str) -> Any:
+    return registered_functions()[name].get_user_function()
+
+
+def call_http(
+    name: str,
+    method: str,
+    *,
+    body: object = None,
+    raw_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    route_params: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> func.HttpResponse:
+    """Call HTTP function `name` through its registration, as the host would."""
+    headers = dict(headers or {})
+    if raw_body is None and body is not None:
+        raw_body = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = func.HttpRequest(
+        method, f"http://localhost/api/{name}", headers=headers, params=params or {},
+        route_params=route_params or {}, body=raw_body or b"",
+    )  # fmt: skip
+    return user_function(name)(request, context=InvocationContext(name))
+
+
+def json_of(response: func.HttpResponse) -> Any:
+    return json.loads(response.get_body())

@@ -1,0 +1,80 @@
+"""In-memory stand-ins for the order repository and idempotency store (unit tests only)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
+from shared.orders.repository import IdempotencyRecord, OrderPage
+
+if TYPE_CHECKING:
+    from shared.orders.events import OrderEvent
+    from shared.orders.model import Order
+    from shared.orders.repository import Continuation, OrderQuery
+
+
+class FakeOrderRepository:
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.events: list[OrderEvent] = []
+        self._etags = itertools.count(1)
+
+    def _store(self, order: Order, event: OrderEvent) -> Order:
+        stored = replace(order, etag=f"etag-{next(self._etags)}")
+        self.orders[order.order_id] = stored
+        self.events.append(event)
+        return stored
+
+    def get(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def add(self, order: Order, event: OrderEvent) -> Order:
+        if order.order_id in self.orders:
+            raise OrderAlreadyExists(order.order_id)
+        return self._store(order, event)
+
+    def _check(self, order_id: str, etag: str) -> None:
+        current = self.orders.get(order_id)
+        if current is None:
+            raise OrderNotFound(order_id)
+        if current.etag != etag:
+            raise StaleOrder("stale")
+
+    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
+        self._check(order.order_id, etag)
+        return self._store(order, event)
+
+    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
+        self._check(order.order_id, etag)
+        del self.orders[order.order_id]
+        self.events.append(event)
+
+    def query(
+        self, query: OrderQuery, *, limit: int, continuation: Continuation | None
+    ) -> OrderPage:
+        matching = sorted(
+            (o for o in self.orders.values()
+             if query.customer_id in (None, o.customer_id) and query.status in (None, o.status)),
+            key=lambda o: o.order_id,
+        )  # fmt: skip
+        start = int(continuation["offset"]) if continuation else 0
+        page = matching[start : start + limit]
+        more = start + limit < len(matching)
+        return OrderPage(page, {"offset": str(start + limit)} if more else None)
+
+
+class FakeIdempotencyStore:
+    def __init__(self) -> None:
+        self.records: dict[str, IdempotencyRecord] = {}
+
+    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+        existing = self.records.get(record.key_hash)
+        if existing is not None and existing.expires_at > now:
+            return existing
+        self.records[record.key_hash] = record
+        return record
+
+    def complete(self, record: IdempotencyRecord, response: str) -> None:
+        self.records[record.key_hash] = replace(record, response=response)
