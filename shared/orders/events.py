@@ -1,7 +1,7 @@
 """Change events: what the outbox stores and the change feed delivers.
 
-The event id is derived from the order id and its version, so a retried write produces the
-same event and consumers can deduplicate on it.
+Each write attempt gets a fresh event id, which lets a retried write recognise its own earlier
+success; the per-order version orders events and lets consumers drop duplicates.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+import uuid
 
 from shared.jsoncodec import decode_json, encode_json
 
@@ -41,7 +43,7 @@ class OrderEvent:
         kind = EventType.INSERT if old is None else EventType.MODIFY if new else EventType.REMOVE
         version = new.version if new else current.version + 1
         return cls(
-            event_id=f"{current.order_id}:{version}",
+            event_id=str(uuid.uuid4()),
             type=kind,
             order_id=current.order_id,
             version=version,

@@ -38,11 +38,11 @@ class OrderRepository(Protocol):
     def add(self, order: Order, event: OrderEvent) -> Order:
         """Insert a new order; OrderAlreadyExists if another write got there first."""
 
-    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
-        """Write the next version if the stored one still has `etag`, else StaleOrder."""
+    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+        """Write `changed` if the stored order still has current's ETag, else StaleOrder."""
 
-    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
-        """Delete if the stored order still has `etag`, else StaleOrder."""
+    def remove(self, current: Order, event: OrderEvent) -> None:
+        """Delete if the stored order still has current's ETag, else StaleOrder."""
 
     def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None

@@ -137,7 +137,7 @@ def update_order(
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
-    return repo.replace(changed, event, etag=_etag(current))
+    return repo.replace(current, changed, event)
 
 
 def delete_order(
@@ -149,7 +149,7 @@ def delete_order(
 ) -> None:
     current = _current(order_id, if_match or "*", repo=repo)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
-    repo.remove(current, event, etag=_etag(current))
+    repo.remove(current, event)
 
 
 def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
@@ -157,11 +157,6 @@ def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
     if if_match != "*" and if_match != current.etag:
         raise StaleOrder("The order has changed since it was read; fetch it again.")
     return current
-
-
-def _etag(order: Order) -> str:
-    assert order.etag is not None, "orders read from a repository carry their ETag"
-    return order.etag
 
 
 def list_orders(

@@ -55,6 +55,11 @@ def order_keys(order_id: str) -> tuple[str, str]:
     return partition_of(order_id), ORDER_ROW + order_id
 
 
+def outbox_row_key(order_id: str, version: int) -> str:
+    """One outbox row per order version: two writers of one version cannot both commit."""
+    return f"{OUTBOX_ROW}{order_id}:{version:010d}"
+
+
 def _to_entity(order: Order, event: OrderEvent) -> dict[str, Any]:
     partition, row = order_keys(order.order_id)
     public = order.to_public()
@@ -70,7 +75,7 @@ def _from_entity(entity: TableEntity) -> Order:
 
 def _outbox_row(event: OrderEvent) -> dict[str, Any]:
     return {"PartitionKey": partition_of(event.order_id),
-            "RowKey": OUTBOX_ROW + event.event_id, "kind": "outbox",
+            "RowKey": outbox_row_key(event.order_id, event.version), "kind": "outbox",
             "event": event.to_json(), "created_at": event.occurred_at}  # fmt: skip
 
 
@@ -128,28 +133,28 @@ class TableOrderRepository:
                     f"Order {order.order_id!r} already exists."))  # fmt: skip
             raise
 
-    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
-        stored = self.get(order.order_id)
-        conditions = {"mode": UpdateMode.REPLACE, "etag": etag,
+    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+        conditions = {"mode": UpdateMode.REPLACE, "etag": _etag_of(current),
                       "match_condition": MatchConditions.IfNotModified}  # fmt: skip
         operations: list[Operation] = [
-            ("update", _to_entity(order, event), conditions),
+            ("update", _to_entity(changed, event), conditions),
             ("create", _outbox_row(event), {}),
-            *_index_changes(stored, order),
+            *_index_changes(current, changed),
         ]
         try:
-            return self._commit(order, operations)
+            return self._commit(changed, operations)
         except TableTransactionError as exc:
             if _failed_on_first(exc, 404):
-                raise OrderNotFound(order.order_id) from exc
+                raise OrderNotFound(changed.order_id) from exc
             if _failed_on_first(exc, 412):
-                return self._our_earlier_write(order.order_id, event, StaleOrder(
+                return self._our_earlier_write(changed.order_id, event, StaleOrder(
                     "The order has changed since it was read; fetch it again."))  # fmt: skip
             raise
 
-    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
+    def remove(self, current: Order, event: OrderEvent) -> None:
+        order = current
         partition, row = order_keys(order.order_id)
-        conditions = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        conditions = {"etag": _etag_of(current), "match_condition": MatchConditions.IfNotModified}
         operations: list[Operation] = [
             ("delete", {"PartitionKey": partition, "RowKey": row}, conditions),
             ("create", _outbox_row(event), {}),
@@ -207,7 +212,8 @@ class TableOrderRepository:
 
     def _check_removed_by_us(self, order_id: str, event: OrderEvent, exc: Exception) -> None:
         """A retried delete whose outbox event is stored has succeeded."""
-        if self._entity(partition_of(order_id), OUTBOX_ROW + event.event_id) is not None:
+        outbox = self._entity(partition_of(order_id), outbox_row_key(order_id, event.version))
+        if outbox is not None and event.event_id in outbox["event"]:
             return
         if self.get(order_id) is None:
             raise OrderNotFound(order_id) from exc
@@ -216,6 +222,11 @@ class TableOrderRepository:
 
 def _with_etag(order: Order, etag: str | None) -> Order:
     return replace(order, etag=etag)
+
+
+def _etag_of(order: Order) -> str:
+    assert order.etag is not None, "a stored order's ETag guards every change to it"
+    return order.etag
 
 
 def _record(entity: TableEntity) -> IdempotencyRecord:

@@ -38,7 +38,9 @@ def test_create_returns_201_with_location_and_etag() -> None:
     assert response.status_code == 201
     order = json_of(response)
     assert response.headers["Location"] == f"/api/orders/{order['order_id']}"
-    assert response.headers["ETag"].startswith('"') and not response.headers["ETag"].startswith("W/")
+    assert response.headers["ETag"].startswith('"') and not response.headers["ETag"].startswith(
+        "W/"
+    )
     assert order["total_amount"] == 12.5 and order["status"] == "PENDING"
     assert order["created_at"].endswith("Z")
 

@@ -35,20 +35,20 @@ class FakeOrderRepository:
             raise OrderAlreadyExists(order.order_id)
         return self._store(order, event)
 
-    def _check(self, order_id: str, etag: str) -> None:
+    def _check(self, order_id: str, etag: str | None) -> None:
         current = self.orders.get(order_id)
         if current is None:
             raise OrderNotFound(order_id)
         if current.etag != etag:
             raise StaleOrder("stale")
 
-    def replace(self, order: Order, event: OrderEvent, *, etag: str) -> Order:
-        self._check(order.order_id, etag)
-        return self._store(order, event)
+    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+        self._check(current.order_id, current.etag)
+        return self._store(changed, event)
 
-    def remove(self, order: Order, event: OrderEvent, *, etag: str) -> None:
-        self._check(order.order_id, etag)
-        del self.orders[order.order_id]
+    def remove(self, current: Order, event: OrderEvent) -> None:
+        self._check(current.order_id, current.etag)
+        del self.orders[current.order_id]
         self.events.append(event)
 
     def query(

@@ -1,0 +1,53 @@
+"""The OpenAPI document and the registered HTTP functions describe the same API."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support import call_http, json_of, registered_functions
+
+_PARAMETER = re.compile(r"\{\*?([A-Za-z0-9_]+)(:[^}?]*)?\??\}")
+
+
+def registered_operations() -> set[tuple[str, str]]:
+    operations = set()
+    for function in registered_functions().values():
+        trigger = function.get_trigger()
+        if trigger.get_binding_name() != "httpTrigger":
+            continue
+        path = "/" + _PARAMETER.sub(r"{\1}", trigger.route)
+        for method in trigger.methods:
+            if str(method.value) != "OPTIONS":
+                operations.add((path, str(method.value).lower()))
+    return operations
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    document = json_of(call_http("openapi", "GET"))
+    assert document["openapi"].startswith("3.1")
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+def test_every_registered_http_function_is_documented() -> None:
+    missing = registered_operations() - documented_operations()
+    assert not missing, f"registered but not in openapi.json: {sorted(missing)}"
+
+
+def test_the_document_names_no_route_the_app_lacks() -> None:
+    extra = documented_operations() - registered_operations()
+    assert not extra, f"documented but not registered: {sorted(extra)}"
+
+
+def test_anonymous_endpoints_are_exactly_health_and_openapi() -> None:
+    anonymous = {
+        name
+        for name, function in registered_functions().items()
+        if function.get_trigger().get_binding_name() == "httpTrigger"
+        and str(function.get_trigger().auth_level.value).upper() == "ANONYMOUS"
+    }
+    assert anonymous == {"health", "openapi"}
