@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["Azurite", "free_port", "start_azurite", "running_azurite"]
+__all__ = ["Azurite", "free_port", "running_azurite", "start_azurite"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "devstoreaccount1"
@@ -98,7 +98,7 @@ def start_azurite(
         "--skipApiVersionCheck", "--disableTelemetry", "--loose",
     ]  # fmt: skip
     output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
         command, stdout=output, stderr=subprocess.STDOUT, env=os.environ.copy(),
         start_new_session=True,
     )  # fmt: skip

@@ -1,0 +1,104 @@
+"""Concrete `func.Context` and `func.Out` objects, as the Python worker passes them."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Generic, TypeVar
+
+import azure.functions as func
+from azure.functions._abc import RetryContext, TraceContext
+
+__all__ = ["InvocationContext", "OutValue"]
+
+T = TypeVar("T")
+
+
+class _TraceContext(TraceContext):
+    def __init__(self, invocation_id: str) -> None:
+        # W3C traceparent built from the invocation id, so logs can be correlated.
+        trace_id = invocation_id.replace("-", "")
+        self._parent = f"00-{trace_id}-{trace_id[:16]}-01"
+
+    @property
+    def trace_state(self) -> str:
+        return ""
+
+    @property
+    def trace_parent(self) -> str:
+        return self._parent
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return {}
+
+
+class _RetryContext(RetryContext):
+    def __init__(self, retry_count: int, max_retry_count: int) -> None:
+        self._count, self._max = retry_count, max_retry_count
+
+    @property
+    def retry_count(self) -> int:
+        return self._count
+
+    @property
+    def max_retry_count(self) -> int:
+        return self._max
+
+    @property
+    def exception(self) -> Any:
+        return None
+
+
+class InvocationContext(func.Context):
+    """The `context` argument: invocation id, function name and directory."""
+
+    def __init__(
+        self, invocation_id: str, function_name: str, function_directory: str,
+        *, retry_count: int = 0, max_retry_count: int = 0,
+    ) -> None:  # fmt: skip
+        self._invocation_id = invocation_id
+        self._function_name = function_name
+        self._function_directory = function_directory
+        self._trace = _TraceContext(invocation_id)
+        self._retry = _RetryContext(retry_count, max_retry_count)
+        self._local = threading.local()
+        self._local.invocation_id = invocation_id
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def thread_local_storage(self) -> Any:
+        return self._local
+
+    @property
+    def function_name(self) -> str:
+        return self._function_name
+
+    @property
+    def function_directory(self) -> str:
+        return self._function_directory
+
+    @property
+    def trace_context(self) -> TraceContext:
+        return self._trace
+
+    @property
+    def retry_context(self) -> RetryContext:
+        return self._retry
+
+
+class OutValue(func.Out[T], Generic[T]):
+    """An output binding parameter; its value is written after the function succeeds."""
+
+    def __init__(self) -> None:
+        self._value: T | None = None
+        self.is_set = False
+
+    def set(self, val: T) -> None:
+        self._value = val
+        self.is_set = True
+
+    def get(self) -> T:
+        return self._value  # type: ignore[return-value]

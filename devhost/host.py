@@ -1,0 +1,153 @@
+"""Assemble and run the local host: settings, host.json, the app's functions, HTTP and the
+trigger listeners; stop gracefully (stop taking work, finish what is running)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
+
+from devhost.blobs import BlobTriggerListener
+from devhost.functions import SUPPORTED_TRIGGERS, load_functions
+from devhost.hostconfig import load_host_config
+from devhost.httpserver import HttpFrontend
+from devhost.invocation import Invoker
+from devhost.outputs import OutputWriter
+from devhost.queues import QueueTriggerListener
+from devhost.runtime import Runtime, derive_host_id
+from devhost.settings import apply_values, load_local_settings
+from devhost.storage import StorageAccounts
+from devhost.timers import TimerTriggerListener
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from devhost.functions import FunctionSpec
+
+__all__ = ["DevHost", "UnsupportedFunction"]
+
+logger = logging.getLogger(__name__)
+DEFAULT_PORT = 7071
+
+
+class UnsupportedFunction(RuntimeError):
+    """The app has a function whose trigger devhost cannot run."""
+
+
+class Listener(Protocol):
+    def describe(self) -> str: ...
+    def start(self) -> None: ...
+    def join(self, timeout: float) -> None: ...
+    def invoke_once(self, raw_input: str | None) -> None: ...
+
+
+_LISTENERS: dict[str, Any] = {
+    "blobTrigger": BlobTriggerListener,
+    "queueTrigger": QueueTriggerListener,
+    "timerTrigger": TimerTriggerListener,
+}
+
+
+class DevHost:
+    def __init__(self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1"):
+        self.script_root = script_root.resolve()
+        local = load_local_settings(self.script_root)
+        apply_values(local)
+        self.config = load_host_config(self.script_root)
+        self.port = port or local.local_http_port or DEFAULT_PORT
+        self.bind = host
+        self.functions = load_functions(self.script_root)
+        self._check(self.functions)
+        self.invoker = Invoker(timeout=self.config.function_timeout)
+        storage = StorageAccounts()
+        outputs = OutputWriter(storage, os.environ, encoding=self.config.queues.message_encoding)
+        self.runtime = Runtime(
+            self.invoker, outputs, storage, self.config,
+            derive_host_id(self.script_root, self.config.host_id), os.environ,
+        )  # fmt: skip
+        self.listeners: dict[str, Listener] = {
+            spec.name: _LISTENERS[spec.trigger_type](spec, self.runtime)
+            for spec in self.functions
+            if spec.trigger_type in _LISTENERS
+        }
+        self.http = HttpFrontend(
+            self.functions, self.invoker, outputs,
+            route_prefix=self.config.route_prefix, cors_origins=local.cors_origins,
+            cors_credentials=local.cors_credentials, admin=self.admin, status=self.status,
+        )  # fmt: skip
+        self._admin_threads: list[threading.Thread] = []
+
+    @staticmethod
+    def _check(functions: list[FunctionSpec]) -> None:
+        for spec in functions:
+            if spec.source_is_event_grid or spec.trigger_type not in SUPPORTED_TRIGGERS:
+                raise UnsupportedFunction(
+                    f"{spec.name}: {spec.trigger_type} "
+                    f"{'(source EventGrid) ' if spec.source_is_event_grid else ''}"
+                    "is not supported by devhost (see docs/local-host.md)"
+                )
+            OutputWriter.check(spec)
+
+    # --- admin API ------------------------------------------------------------------------
+    def admin(self, name: str, raw_input: str | None) -> bool | None:
+        """Start a non-HTTP function in the background; None if unknown, False if HTTP."""
+        spec = next((s for s in self.functions if s.name.lower() == name.lower()), None)
+        if spec is None:
+            return None
+        listener = self.listeners.get(spec.name)
+        if listener is None:
+            return False
+        thread = threading.Thread(
+            target=listener.invoke_once, args=(raw_input,), name=f"admin-{spec.name}"
+        )
+        self._admin_threads.append(thread)
+        thread.start()
+        return True
+
+    def status(self) -> dict[str, Any]:
+        state = "Stopping" if self.runtime.stopping.is_set() else "Running"
+        return {"state": state, "id": self.runtime.host_id, "functions": len(self.functions)}
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> int:
+        self.port = self.http.start(self.bind, self.port)
+        for listener in self.listeners.values():
+            listener.start()
+        self._print_functions()
+        return self.port
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop taking work and wait up to `timeout` s for invocations in flight."""
+        logger.info("host_stopping in_flight_grace_s=%s", timeout)
+        self.runtime.stopping.set()
+        drained = self.http.stop(timeout)
+        for listener in self.listeners.values():
+            listener.join(timeout)
+        for thread in self._admin_threads:
+            thread.join(timeout)
+        drained = self.invoker.wait_idle(timeout) and drained
+        self.invoker.close()
+        logger.info("host_stopped drained=%s", str(drained).lower())
+        return drained
+
+    def urls(self) -> list[tuple[str, str]]:
+        lines = []
+        base = f"http://localhost:{self.port}"
+        prefix = f"/{self.config.route_prefix}" if self.config.route_prefix else ""
+        for spec in self.functions:
+            if spec.trigger_type == "httpTrigger":
+                methods = ",".join(spec.trigger.get("methods") or ["GET", "POST"])
+                route = spec.trigger.get("route") or spec.name
+                lines.append((spec.name, f"[{methods}] {base}{prefix}/{route}"))
+            else:
+                lines.append((spec.name, self.listeners[spec.name].describe()))
+        return lines
+
+    def _print_functions(self) -> None:
+        out = ["", "Functions:", ""]
+        out += [f"\t{name}: {what}" for name, what in self.urls()]
+        out += ["", f"devhost listening on http://{self.bind}:{self.port} (Ctrl-C to stop)", ""]
+        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,143 @@
+"""Run a function once: sync functions on a thread pool, async ones on one event loop (as
+the Python worker does), bounded by host.json `functionTimeout`, with one structured log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from devhost.context import InvocationContext
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from devhost.functions import FunctionSpec
+
+__all__ = ["FunctionFailed", "Invocation", "Invoker"]
+
+logger = logging.getLogger("devhost.invocations")
+error_logger = logging.getLogger("devhost.errors")
+
+
+class FunctionFailed(RuntimeError):
+    """The function raised, timed out, or broke a host rule; the cause is chained."""
+
+
+@dataclass
+class Invocation:
+    """One call: the arguments by binding name and what the log line should say."""
+
+    spec: FunctionSpec
+    arguments: dict[str, Any]
+    detail: str = ""
+    invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    retry_count: int = 0
+    max_retry_count: int = 0
+    describe: Callable[[Any], str] | None = None
+
+    def context(self) -> InvocationContext:
+        return InvocationContext(
+            self.invocation_id, self.spec.name, str(self.spec.script_root),
+            retry_count=self.retry_count, max_retry_count=self.max_retry_count,
+        )  # fmt: skip
+
+
+class _ReturnedValue(TypeError):
+    """A function without a `$return` binding returned something other than None."""
+
+
+def _check_return(spec: FunctionSpec, result: Any) -> None:
+    # The Python worker rejects this too: the value would silently go nowhere.
+    if result is not None and spec.returns_to() is None:
+        raise _ReturnedValue(
+            f"function {spec.name} without a $return binding returned a non-None value"
+        )
+
+
+class Invoker:
+    def __init__(self, *, timeout: float | None, max_workers: int = 64) -> None:
+        self._timeout = timeout
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, "devhost-worker")
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="devhost-asyncio", daemon=True
+        )
+        self._loop_thread.start()
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def _submit(self, invocation: Invocation) -> concurrent.futures.Future[Any]:
+        spec = invocation.spec
+        kwargs = dict(invocation.arguments)
+        if "context" in spec.parameters:
+            kwargs["context"] = invocation.context()
+        if spec.is_async:
+            return asyncio.run_coroutine_threadsafe(spec.callable(**kwargs), self._loop)
+        return self._pool.submit(spec.callable, **kwargs)
+
+    def call(self, invocation: Invocation, *, outcome_detail: str = "") -> Any:
+        """Run and wait; raises FunctionFailed (logged) when the function does not succeed."""
+        with self._idle:
+            self._in_flight += 1
+        started = time.perf_counter()
+        outcome, detail = "succeeded", invocation.detail
+        try:
+            future = self._submit(invocation)
+            result = future.result(timeout=self._timeout)
+            _check_return(invocation.spec, result)
+            if invocation.describe is not None:
+                detail = f"{detail} {invocation.describe(result)}".strip()
+            return result
+        except _ReturnedValue as exc:
+            outcome = "failed"
+            error_logger.error(
+                "function_error function=%s invocation_id=%s error=%s",
+                invocation.spec.name, invocation.invocation_id, exc,
+            )  # fmt: skip
+            raise FunctionFailed(str(exc)) from exc
+        except concurrent.futures.TimeoutError as exc:
+            outcome = "timeout"
+            raise FunctionFailed(f"{invocation.spec.name} exceeded functionTimeout") from exc
+        except Exception as exc:
+            outcome = "failed"
+            error_logger.error(
+                "function_error function=%s invocation_id=%s error=%s",
+                invocation.spec.name, invocation.invocation_id, type(exc).__name__,
+                exc_info=exc,
+            )  # fmt: skip
+            raise FunctionFailed(f"{invocation.spec.name} raised {type(exc).__name__}") from exc
+        finally:
+            self._log(invocation, outcome, detail, time.perf_counter() - started)
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _log(self, invocation: Invocation, outcome: str, detail: str, seconds: float) -> None:
+        detail = f" {detail}" if detail else ""
+        logger.info(
+            "invocation function=%s trigger=%s invocation_id=%s duration_ms=%.1f outcome=%s%s",
+            invocation.spec.name, invocation.spec.trigger_type, invocation.invocation_id,
+            seconds * 1000, outcome, detail,
+        )  # fmt: skip
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no invocation is running; False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)

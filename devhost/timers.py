@@ -1,0 +1,148 @@
+"""Timer triggers: NCRONTAB or TimeSpan schedules, run_on_startup, past-due catch-up.
+
+With `useMonitor` (default for schedules of a minute or more) the last and next run are
+kept in `azure-webjobs-hosts/timers/<host id>/<function>/status`, so a run missed while the
+app was down fires once at start-up with `past_due` set. One invocation runs at a time per
+function: scheduled and admin runs wait for each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from azure.functions.timer import TimerRequest
+
+from devhost.invocation import FunctionFailed, Invocation
+from devhost.runtime import HOSTS_CONTAINER, function_id
+from devhost.schedules import parse_schedule, shortest_interval
+
+if TYPE_CHECKING:
+    from devhost.functions import FunctionSpec
+    from devhost.runtime import Runtime
+
+__all__ = ["TimerTriggerListener"]
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+class TimerTriggerListener:
+    def __init__(self, spec: FunctionSpec, runtime: Runtime) -> None:
+        self.spec, self.runtime = spec, runtime
+        self.schedule = parse_schedule(spec.trigger["schedule"], runtime.environ)
+        self.run_on_startup = bool(spec.trigger.get("runOnStartup", False))
+        monitor = spec.trigger.get("useMonitor")
+        self.use_monitor = (
+            bool(monitor)
+            if monitor is not None
+            else shortest_interval(self.schedule, _now()) >= timedelta(minutes=1)
+        )
+        self.last: datetime | None = None
+        self._run_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=f"timer-{spec.name}", daemon=True)
+
+    def describe(self) -> str:
+        return f"timerTrigger ({self.schedule.expression})"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    # --- status ---------------------------------------------------------------------------
+    def _status_blob(self) -> Any:
+        path = f"timers/{self.runtime.host_id}/{function_id(self.spec)}/status"
+        return self.runtime.storage.blob(None).get_blob_client(HOSTS_CONTAINER, path)
+
+    def _load_status(self) -> dict[str, Any] | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            document = json.loads(self._status_blob().download_blob().readall())
+        except (ResourceNotFoundError, ValueError):
+            return None
+        return document if isinstance(document, dict) else None
+
+    def _save_status(self, next_run: datetime) -> None:
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        body = json.dumps(
+            {"Last": _iso(self.last), "Next": _iso(next_run), "LastUpdated": _iso(_now())}
+        ).encode()
+        blob = self._status_blob()
+        try:
+            blob.upload_blob(body, overwrite=True)
+        except ResourceNotFoundError:
+            with contextlib.suppress(ResourceExistsError):
+                self.runtime.storage.blob(None).create_container(HOSTS_CONTAINER)
+            blob.upload_blob(body, overwrite=True)
+
+    # --- running --------------------------------------------------------------------------
+    def fire(self, *, past_due: bool, next_run: datetime | None, detail: str = "") -> None:
+        with self._run_lock:
+            request = TimerRequest(
+                past_due=past_due,
+                schedule_status={
+                    "Last": _iso(self.last), "Next": _iso(next_run), "LastUpdated": _iso(_now()),
+                },
+                schedule={"AdjustForDST": True},
+            )  # fmt: skip
+            invocation = Invocation(
+                self.spec, {self.spec.trigger["name"]: request},
+                detail=f"past_due={str(past_due).lower()}{detail}",
+            )  # fmt: skip
+            with contextlib.suppress(FunctionFailed):  # timers are not retried
+                self.runtime.invoker.call(invocation)
+            self.last = _now()
+
+    def _startup(self) -> None:
+        status = self._load_status() if self.use_monitor else None
+        if status:
+            with contextlib.suppress(TypeError, ValueError):
+                self.last = datetime.fromisoformat(str(status.get("Last")))
+        due = None
+        if status and status.get("Next"):
+            with contextlib.suppress(TypeError, ValueError):
+                due = datetime.fromisoformat(str(status["Next"]))
+        if due is not None and due < _now():
+            self.fire(
+                past_due=True, next_run=self.schedule.next_after(_now()), detail=" reason=missed"
+            )
+        elif self.run_on_startup:
+            self.fire(
+                past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=startup"
+            )
+
+    def _run(self) -> None:
+        stopping = self.runtime.stopping
+        try:
+            self._startup()
+        except Exception:
+            logger.exception("timer_startup_failed function=%s", self.spec.name)
+        while not stopping.is_set():
+            next_run = self.schedule.next_after(_now())
+            if self.use_monitor:
+                try:
+                    self._save_status(next_run)
+                except Exception:
+                    logger.exception("timer_status_write_failed function=%s", self.spec.name)
+            if stopping.wait(max((next_run - _now()).total_seconds(), 0)):
+                return
+            self.fire(past_due=False, next_run=self.schedule.next_after(next_run))
+
+    # --- admin ----------------------------------------------------------------------------
+    def invoke_once(self, raw_input: str | None) -> None:
+        self.fire(past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=admin")
