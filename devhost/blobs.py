@@ -173,11 +173,9 @@ class BlobTriggerListener:
             invocation = self._invocation(name, values, attempt)
             if invocation is None:
                 return
-            outs = self.runtime.outputs.arguments(self.spec)
-            invocation.arguments.update(outs)
+            self.runtime.with_outputs(invocation, binding_data)
             try:
-                result = self.runtime.invoker.call(invocation)
-                self.runtime.outputs.write(self.spec, outs, result, binding_data)
+                self.runtime.invoker.call(invocation)
             except FunctionFailed:
                 if attempt < max_count:
                     self.runtime.stopping.wait(self.runtime.config.queues.visibility_timeout)
@@ -223,9 +221,11 @@ class BlobTriggerListener:
         """Admin call: `input` is `container/name` (or just the name) of the blob to run on."""
         target = (raw_input or "").strip("/")
         name = target.split("/", 1)[1] if target.startswith(self.path.container + "/") else target
-        invocation = self._invocation(name, self.path.match(name) or {}, 1)
+        values = self.path.match(name) or {}
+        invocation = self._invocation(name, values, 1)
         if invocation is None:
             logger.warning("admin_blob_not_found function=%s blob=%s", self.spec.name, target)
             return
+        self.runtime.with_outputs(invocation, {**values, "blobTrigger": target})
         with contextlib.suppress(FunctionFailed):
             self.runtime.invoker.call(invocation)

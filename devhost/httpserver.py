@@ -198,10 +198,12 @@ class HttpFrontend:
             spec, {spec.trigger["name"]: http_request, **outs},
             detail=f"method={request.command} path={urlsplit(request.path).path}",
             describe=lambda result: f"status={_status_of(result)}",
+            complete=lambda _: self.outputs.write(
+                spec, outs, None, data={**route_params, **http_request.params}
+            ),
         )  # fmt: skip
         try:
             result = self.invoker.call(invocation)
-            self.outputs.write(spec, outs, None, {**route_params, **http_request.params})
         except FunctionFailed:
             return 500, [], b""
         return _to_response(result)

@@ -41,6 +41,8 @@ class Invocation:
     retry_count: int = 0
     max_retry_count: int = 0
     describe: Callable[[Any], str] | None = None
+    # Runs after the function returned (output bindings); its failure fails the invocation.
+    complete: Callable[[Any], None] | None = None
 
     def context(self) -> InvocationContext:
         return InvocationContext(
@@ -92,6 +94,8 @@ class Invoker:
             future = self._submit(invocation)
             result = future.result(timeout=self._timeout)
             _check_return(invocation.spec, result)
+            if invocation.complete is not None:
+                invocation.complete(result)
             if invocation.describe is not None:
                 detail = f"{detail} {invocation.describe(result)}".strip()
             return result

@@ -60,8 +60,8 @@ class OutputWriter:
         return {b["name"]: OutValue() for b in spec.outputs() if b["name"] != "$return"}
 
     def write(
-        self, spec: FunctionSpec, outs: Mapping[str, OutValue[Any]], result: Any,
-        binding_data: Mapping[str, str],
+        self, spec: FunctionSpec, outs: Mapping[str, OutValue[Any]], result: Any, *,
+        data: Mapping[str, str],
     ) -> None:  # fmt: skip
         for binding in spec.outputs():
             name = binding["name"]
@@ -72,7 +72,7 @@ class OutputWriter:
             else:
                 continue
             if value is not None:
-                self._write_one(binding, value, binding_data)
+                self._write_one(binding, value, data)
 
     def _write_one(self, binding: Mapping[str, Any], value: Any, data: Mapping[str, str]) -> None:
         connection = binding.get("connection")

@@ -166,17 +166,16 @@ class QueueTriggerListener:
             )
             self._to_poison(message, message.pop_receipt or "")
             return
-        outs = self.runtime.outputs.arguments(self.spec)
         count = int(message.dequeue_count or 1)
         invocation = Invocation(
-            self.spec, {self.spec.trigger["name"]: self._argument(message, body), **outs},
+            self.spec, {self.spec.trigger["name"]: self._argument(message, body)},
             detail=f"queue={self.queue.queue_name} message_id={message.id} dequeue_count={count}",
             retry_count=count - 1, max_retry_count=self.options.max_dequeue_count,
         )  # fmt: skip
+        self.runtime.with_outputs(invocation, {"id": str(message.id)})
         with _Lease(self.queue, message) as lease:
             try:
-                result = self.runtime.invoker.call(invocation)
-                self.runtime.outputs.write(self.spec, outs, result, {"id": str(message.id)})
+                self.runtime.invoker.call(invocation)
             except FunctionFailed:
                 self._failed(message, lease.pop_receipt, count)
                 return
@@ -212,5 +211,6 @@ class QueueTriggerListener:
                 id=str(uuid.uuid4()), body=body, dequeue_count=1
             )
         invocation = Invocation(self.spec, {self.spec.trigger["name"]: argument}, detail="admin")
+        self.runtime.with_outputs(invocation, {})
         with contextlib.suppress(FunctionFailed):
             self.runtime.invoker.call(invocation)

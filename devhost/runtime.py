@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
     from devhost.functions import FunctionSpec
     from devhost.hostconfig import HostConfig
-    from devhost.invocation import Invoker
+    from devhost.invocation import Invocation, Invoker
     from devhost.outputs import OutputWriter
     from devhost.storage import StorageAccounts
 
@@ -33,6 +34,13 @@ class Runtime:
     host_id: str
     environ: Mapping[str, str]
     stopping: threading.Event = field(default_factory=threading.Event)
+
+    def with_outputs(self, invocation: Invocation, data: Mapping[str, str]) -> Invocation:
+        """Give the invocation its `func.Out` arguments and write them when it succeeds."""
+        outs = self.outputs.arguments(invocation.spec)
+        invocation.arguments.update(outs)
+        invocation.complete = partial(self.outputs.write, invocation.spec, outs, data=data)
+        return invocation
 
 
 def derive_host_id(script_root: Path, configured: str | None) -> str:

@@ -104,6 +104,7 @@ class TimerTriggerListener:
                 self.spec, {self.spec.trigger["name"]: request},
                 detail=f"past_due={str(past_due).lower()}{detail}",
             )  # fmt: skip
+            self.runtime.with_outputs(invocation, {})
             with contextlib.suppress(FunctionFailed):  # timers are not retried
                 self.runtime.invoker.call(invocation)
             self.last = _now()

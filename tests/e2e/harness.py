@@ -1,0 +1,137 @@
+"""Run devhost as a subprocess, the way users run it, and read what it did.
+
+Reusable by any e2e test: start it on a free port against an Azurite connection string,
+restart it, stop it with SIGINT, parse its one-line-per-invocation log, call it over HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devhost.azurite import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
+_INVOCATION = re.compile(r"\binvocation (function=.*)$")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+    timeout: float = 30,
+) -> Response:  # fmt: skip
+    """One HTTP call with urllib; error statuses are returned, not raised."""
+    req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return Response(resp.status, resp.headers, resp.read())
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.headers, exc.read())
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, *, interval: float = 0.1) -> Any:
+    """Poll until `condition()` is truthy; returns its value or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@dataclass
+class DevhostProcess:
+    script_root: Path
+    connection_string: str
+    log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        env = {**os.environ, **self.extra_env, "AzureWebJobsStorage": self.connection_string}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        command = [
+            sys.executable, "-m", "devhost", "--port", str(self.port),
+            "--script-root", str(self.script_root),
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        try:
+            wait_for(self._ready, timeout, interval=0.1)
+        except TimeoutError as exc:
+            self.stop()
+            raise RuntimeError(f"devhost did not start:\n{self.log_text()[-3000:]}") from exc
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"devhost exited early:\n{self.log_text()[-3000:]}")
+        with contextlib.suppress(OSError):
+            return request("GET", f"{self.base_url}/admin/host/status", timeout=2).status == 200
+        return False
+
+    def stop(self, timeout: float = 60) -> int | None:
+        """SIGINT (Ctrl-C), as a user stops it; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def invocations(self, function: str | None = None) -> list[dict[str, str]]:
+        """The structured invocation lines so far, as dicts (`function`, `outcome`, ...)."""
+        found = []
+        for line in self.log_text().splitlines():
+            match = _INVOCATION.search(line)
+            if match:
+                fields = dict(part.split("=", 1) for part in match.group(1).split() if "=" in part)
+                if function is None or fields.get("function") == function:
+                    found.append(fields)
+        return found
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Response:
+        return request(method, f"{self.base_url}{path}", **kwargs)

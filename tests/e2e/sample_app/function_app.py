@@ -1,0 +1,78 @@
+"""A test-only app with one function per trigger kind devhost runs (never deployed).
+
+The real app's blob, queue and timer functions arrive with later issues; this app lets the
+e2e tests exercise each host behaviour now, through devhost exactly as users run it.
+"""
+
+import asyncio
+import json
+import logging
+import time
+
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+logger = logging.getLogger("sample_app")
+
+
+@app.route(route="echo/{id:int}/{*rest}", methods=["GET", "POST"])
+async def echo(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    await asyncio.sleep(0)
+    body = {
+        "method": req.method,
+        "route": dict(req.route_params),
+        "query": dict(req.params),
+        "header": req.headers.get("x-probe"),
+        "body": req.get_body().decode(),
+        "invocation_id": context.invocation_id,
+        "function": context.function_name,
+    }
+    return func.HttpResponse(json.dumps(body), mimetype="application/json", headers={"X-A": "1"})
+
+
+@app.route(route="items/{id:guid}", methods=["GET"])
+def item(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(req.route_params["id"])
+
+
+@app.route(route="boom", methods=["GET"])
+def boom(req: func.HttpRequest) -> func.HttpResponse:
+    raise RuntimeError("secret detail that must not reach the client")
+
+
+@app.route(route="slow", methods=["GET"])
+def slow(req: func.HttpRequest) -> func.HttpResponse:
+    time.sleep(float(req.params.get("s", "0.5")))
+    return func.HttpResponse("done")
+
+
+@app.blob_trigger(arg_name="blob", path="e2e-uploads/{name}", connection="AzureWebJobsStorage")
+@app.blob_output(arg_name="result", path="e2e-results/{name}", connection="AzureWebJobsStorage")
+def on_upload(blob: func.InputStream, result: func.Out[str]) -> None:
+    data = blob.read()
+    if blob.name and blob.name.startswith("e2e-uploads/fail/"):
+        raise ValueError("asked to fail")
+    if blob.name and blob.name.startswith("e2e-uploads/slow/"):
+        logger.info("slow_blob_started name=%s", blob.name)
+        time.sleep(3)
+    result.set(json.dumps({"name": blob.name, "length": blob.length, "size": len(data)}))
+
+
+@app.queue_trigger(arg_name="msg", queue_name="e2e-work", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="done", queue_name="e2e-done", connection="AzureWebJobsStorage")
+def on_message(msg: func.QueueMessage, done: func.Out[str]) -> None:
+    body = msg.get_body().decode()
+    if body == "fail":
+        raise ValueError(f"failing on purpose, attempt {msg.dequeue_count}")
+    done.set(json.dumps({"body": body, "dequeue_count": msg.dequeue_count}))
+
+
+@app.timer_trigger(schedule="%TICK_SCHEDULE%", arg_name="timer", run_on_startup=False)
+@app.queue_output(arg_name="ticks", queue_name="e2e-ticks", connection="AzureWebJobsStorage")
+def tick(timer: func.TimerRequest, ticks: func.Out[str]) -> None:
+    ticks.set(json.dumps({"past_due": timer.past_due}))
+
+
+@app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer")
+def returns_value(timer: func.TimerRequest) -> str:
+    return "a non-HTTP function must not return a value"

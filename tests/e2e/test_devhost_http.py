@@ -1,0 +1,88 @@
+"""HTTP triggers through devhost: routing, request/response mapping, errors, concurrency."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.e2e.harness import DevhostProcess
+
+
+def test_async_function_gets_route_query_headers_body_and_context(
+    sample_host: DevhostProcess,
+) -> None:
+    response = sample_host.call(
+        "POST", "/api/echo/42/a/b%20c?x=1&x=2&y=", body=b"hello", headers={"X-Probe": "p"}
+    )
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-A"] == "1"
+    document = response.json()
+    assert document["method"] == "POST"
+    assert document["route"] == {"id": "42", "rest": "a/b c"}
+    assert document["query"] == {"x": "1,2", "y": ""}
+    assert document["header"] == "p"
+    assert document["body"] == "hello"
+    assert document["function"] == "echo"
+    uuid.UUID(document["invocation_id"])
+
+
+def test_constraints_and_methods_decide_the_route(sample_host: DevhostProcess) -> None:
+    guid = str(uuid.uuid4())
+    assert sample_host.call("GET", f"/api/items/{guid}").body == guid.encode()
+    assert sample_host.call("GET", "/api/items/not-a-guid").status == 404
+    assert sample_host.call("GET", "/api/echo/not-int/x").status == 404
+    assert sample_host.call("DELETE", "/api/echo/1/x").status == 404
+    assert sample_host.call("GET", "/api/nowhere").status == 404
+    assert sample_host.call("GET", "/echo/1/x").status == 404  # the route prefix is required
+
+
+def test_unhandled_exception_is_a_bare_500_and_is_logged(sample_host: DevhostProcess) -> None:
+    response = sample_host.call("GET", "/api/boom")
+    assert response.status == 500
+    assert b"secret" not in response.body
+    assert b"Traceback" not in response.body
+    failed = [i for i in sample_host.invocations("boom") if i["outcome"] == "failed"]
+    assert failed
+    assert "RuntimeError" in sample_host.log_text()
+
+
+def test_requests_are_served_concurrently(sample_host: DevhostProcess) -> None:
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(lambda _: sample_host.call("GET", "/api/slow?s=1").status, range(8))
+        )
+    assert statuses == [200] * 8
+    assert time.monotonic() - started < 4  # serially this would take 8 s
+
+
+def test_every_invocation_logs_one_structured_line(sample_host: DevhostProcess) -> None:
+    before = len(sample_host.invocations("item"))
+    sample_host.call("GET", f"/api/items/{uuid.uuid4()}")
+    lines = sample_host.invocations("item")
+    assert len(lines) == before + 1
+    line = lines[-1]
+    assert line["trigger"] == "httpTrigger"
+    assert line["outcome"] == "succeeded"
+    assert line["status"] == "200"
+    assert float(line["duration_ms"]) >= 0
+    uuid.UUID(line["invocation_id"])
+
+
+def test_admin_endpoint_rejects_unknown_and_http_functions(sample_host: DevhostProcess) -> None:
+    assert sample_host.call("POST", "/admin/functions/nope", body=b"{}").status == 404
+    assert sample_host.call("POST", "/admin/functions/echo", body=b"{}").status == 400
+    assert sample_host.call("POST", "/admin/functions/tick", body=b"not json").status == 400
+
+
+def test_a_non_http_function_returning_a_value_is_an_error(sample_host: DevhostProcess) -> None:
+    from tests.e2e.harness import wait_for
+
+    assert sample_host.call("POST", "/admin/functions/returns_value", body=b"{}").status == 202
+    line = wait_for(lambda: sample_host.invocations("returns_value"), 10)[-1]
+    assert line["outcome"] == "failed"
+    assert "without a $return binding returned a non-None value" in sample_host.log_text()

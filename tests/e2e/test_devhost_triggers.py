@@ -1,0 +1,168 @@
+"""Blob, queue and timer triggers through devhost, against the real Azurite."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueClient
+
+from tests.e2e.harness import wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.e2e.harness import DevhostProcess
+
+
+@pytest.fixture(scope="module")
+def blobs(sample_host: DevhostProcess) -> Iterator[BlobServiceClient]:
+    with BlobServiceClient.from_connection_string(sample_host.connection_string) as service:
+        for container in ("e2e-uploads", "e2e-results"):
+            if not service.get_container_client(container).exists():
+                service.create_container(container)
+        yield service
+
+
+def _queue(host: DevhostProcess, name: str) -> QueueClient:
+    client = QueueClient.from_connection_string(host.connection_string, name)
+    with contextlib.suppress(ResourceExistsError):
+        client.create_queue()
+    return client
+
+
+def _messages(client: QueueClient) -> list[dict[str, Any]]:
+    return [json.loads(base64.b64decode(m.content)) for m in client.peek_messages(max_messages=32)]
+
+
+def _runs_for(host: DevhostProcess, blob: str) -> list[dict[str, str]]:
+    return [i for i in host.invocations("on_upload") if i.get("blob") == f"e2e-uploads/{blob}"]
+
+
+def _upload(service: BlobServiceClient, name: str, data: bytes) -> None:
+    service.get_blob_client("e2e-uploads", name).upload_blob(data, overwrite=True)
+
+
+def test_uploaded_blob_runs_the_function_within_two_seconds(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    name = f"nested/dir/{uuid.uuid4()}.txt"
+    started = time.monotonic()
+    _upload(blobs, name, b"12345")
+    result = blobs.get_blob_client("e2e-results", name)
+    wait_for(result.exists, 5, interval=0.05)
+    assert time.monotonic() - started < 2.5  # pickup <= 2 s, plus the run itself
+    assert json.loads(result.download_blob().readall()) == {
+        "name": f"e2e-uploads/{name}", "length": 5, "size": 5,
+    }  # fmt: skip
+    assert [run["outcome"] for run in _runs_for(sample_host, name)] == ["succeeded"]
+
+
+def test_changed_blob_is_processed_again_unchanged_is_not(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    name = f"change/{uuid.uuid4()}.txt"
+    _upload(blobs, name, b"v1")
+    wait_for(lambda: _runs_for(sample_host, name), 5)
+    time.sleep(2.5)  # two more scans
+    assert len(_runs_for(sample_host, name)) == 1
+    _upload(blobs, name, b"version-2")
+    wait_for(lambda: len(_runs_for(sample_host, name)) == 2, 5)
+    result = blobs.get_blob_client("e2e-results", name).download_blob().readall()
+    assert json.loads(result)["size"] == len(b"version-2")
+
+
+def test_failing_blob_is_retried_five_times_then_poisoned(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    poison = _queue(sample_host, "webjobs-blobtrigger-poison")
+    name = f"fail/{uuid.uuid4()}.txt"
+    _upload(blobs, name, b"x")
+    found = wait_for(
+        lambda: [m for m in _messages(poison) if m["BlobName"] == name], 20, interval=0.2
+    )
+    assert found[0]["ContainerName"] == "e2e-uploads"
+    assert found[0]["FunctionId"] == "Host.Functions.on_upload"
+    assert found[0]["Type"] == "BlobTrigger"
+    runs = _runs_for(sample_host, name)
+    assert [run["outcome"] for run in runs] == ["failed"] * 5
+    assert [run["attempt"] for run in runs] == ["1", "2", "3", "4", "5"]
+
+
+def test_failing_message_lands_in_the_poison_queue_after_five_dequeues(
+    sample_host: DevhostProcess,
+) -> None:
+    work, poison = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-work-poison")
+    poison.clear_messages()
+    sent = work.send_message(base64.b64encode(b"fail").decode())
+    wait_for(lambda: list(poison.peek_messages()), 30, interval=0.2)
+    [moved] = poison.peek_messages()
+    assert base64.b64decode(moved.content) == b"fail"
+    runs = [i for i in sample_host.invocations("on_message") if i["message_id"] == sent.id]
+    assert [run["dequeue_count"] for run in runs] == ["1", "2", "3", "4", "5"]
+    assert {run["outcome"] for run in runs} == {"failed"}
+    assert not list(work.peek_messages())
+
+
+def test_queue_message_is_decoded_and_output_binding_written(
+    sample_host: DevhostProcess,
+) -> None:
+    work, done = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-done")
+    marker = str(uuid.uuid4())
+    work.send_message(base64.b64encode(marker.encode()).decode())
+    found = wait_for(lambda: [m for m in _messages(done) if m["body"] == marker], 10)
+    assert found[0]["dequeue_count"] == 1
+
+
+def test_message_that_is_not_base64_goes_straight_to_poison(
+    sample_host: DevhostProcess,
+) -> None:
+    work, poison = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-work-poison")
+    poison.clear_messages()
+    work.send_message("not base64 !!")
+    wait_for(lambda: list(poison.peek_messages()), 10)
+    assert [m.content for m in poison.peek_messages()] == ["not base64 !!"]
+
+
+def test_timer_fires_through_the_admin_endpoint(sample_host: DevhostProcess) -> None:
+    ticks = _queue(sample_host, "e2e-ticks")
+    ticks.clear_messages()
+    response = sample_host.call("POST", "/admin/functions/tick", body=b'{"input": ""}')
+    assert response.status == 202
+    assert wait_for(lambda: _messages(ticks), 10) == [{"past_due": False}]
+    assert sample_host.invocations("tick")[-1]["trigger"] == "timerTrigger"
+
+
+def test_restart_does_not_process_blobs_again(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    name = f"restart/{uuid.uuid4()}.txt"
+    _upload(blobs, name, b"once")
+    wait_for(lambda: _runs_for(sample_host, name), 5)
+    sample_host.restart()
+    newcomer = f"restart/{uuid.uuid4()}.txt"
+    _upload(blobs, newcomer, b"new")
+    wait_for(lambda: _runs_for(sample_host, newcomer), 5)  # the restarted host is scanning
+    time.sleep(1.5)
+    assert len(_runs_for(sample_host, name)) == 1
+
+
+def test_shutdown_finishes_in_flight_work_and_it_is_not_repeated(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    name = f"slow/{uuid.uuid4()}.txt"
+    _upload(blobs, name, b"slow")
+    wait_for(lambda: f"slow_blob_started name=e2e-uploads/{name}" in sample_host.log_text(), 5)
+    assert sample_host.stop() == 0  # SIGINT while the 3 s invocation runs
+    assert [run["outcome"] for run in _runs_for(sample_host, name)] == ["succeeded"]
+    assert blobs.get_blob_client("e2e-results", name).exists()
+    sample_host.start()
+    time.sleep(2.5)
+    assert len(_runs_for(sample_host, name)) == 1
