@@ -6,11 +6,10 @@ success; the per-order version orders events and lets consumers drop duplicates.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
-
-import uuid
 
 from shared.jsoncodec import decode_json, encode_json
 
