@@ -1,0 +1,130 @@
+"""The project is valid for `func start` (Core Tools) and for publishing, checked statically:
+host.json, local.settings.json.example, .funcignore, and every function's generated binding
+JSON (what the Python worker's indexing hands the host)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.routes import parse_template
+from devhost.schedules import parse_schedule
+from devhost.timespan import parse_timespan
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWN_TRIGGERS = {"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"}
+STORAGE_BINDINGS = {"blobTrigger", "queueTrigger", "blob", "queue", "table"}
+FUNCTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
+
+
+def _load(name: str) -> dict[str, Any]:
+    document = json.loads((ROOT / name).read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+@pytest.fixture(scope="module")
+def example_values() -> dict[str, str]:
+    values = _load("local.settings.json.example")["Values"]
+    assert isinstance(values, dict)
+    return values
+
+
+@pytest.fixture(scope="module")
+def functions() -> list[tuple[str, list[dict[str, Any]]]]:
+    import function_app
+
+    return [
+        (str(f.get_function_name()), json.loads(f.get_function_json())["bindings"])
+        for f in function_app.app.get_functions()
+    ]
+
+
+def test_host_json_is_a_v2_host_with_the_extension_bundle() -> None:
+    host = _load("host.json")
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"] == {
+        "id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)",
+    }  # fmt: skip
+    assert host["extensions"]["http"]["routePrefix"] == "api"
+    # Consumption allows 1 s .. 10 min.
+    assert 1 <= parse_timespan(host["functionTimeout"]) <= 600
+    queues = host["extensions"].get("queues", {})
+    assert 1 <= queues.get("batchSize", 16) <= 32
+    assert queues.get("messageEncoding", "base64") in ("base64", "none")
+    for key in ("maxPollingInterval", "visibilityTimeout"):
+        if key in queues:
+            parse_timespan(queues[key])
+
+
+def test_local_settings_example_runs_the_python_worker_on_azurite(
+    example_values: dict[str, str],
+) -> None:
+    document = _load("local.settings.json.example")
+    assert document["IsEncrypted"] is False
+    assert example_values["FUNCTIONS_WORKER_RUNTIME"] == "python"
+    assert example_values["AzureWebJobsStorage"] == "UseDevelopmentStorage=true"
+    assert all(isinstance(value, str) for value in example_values.values())
+    assert isinstance(document.get("Host", {}).get("LocalHttpPort", 7071), int)
+
+
+def test_funcignore_keeps_local_only_files_out_of_the_package() -> None:
+    ignored = set((ROOT / ".funcignore").read_text(encoding="utf-8").split())
+    assert {"devhost", "tests", "local.settings.json", ".venv", "node_modules"} <= ignored
+
+
+def test_every_function_has_one_known_trigger_and_a_valid_name(
+    functions: list[tuple[str, list[dict[str, Any]]]],
+) -> None:
+    assert functions
+    names = [name for name, _ in functions]
+    assert len(names) == len(set(n.lower() for n in names))
+    for name, bindings in functions:
+        assert FUNCTION_NAME.match(name), name
+        triggers = [b["type"] for b in bindings if b["type"].endswith("Trigger")]
+        assert len(triggers) == 1, name
+        assert triggers[0] in KNOWN_TRIGGERS, (name, triggers[0])
+
+
+def test_every_connection_and_setting_reference_exists(
+    functions: list[tuple[str, list[dict[str, Any]]]], example_values: dict[str, str]
+) -> None:
+    for name, bindings in functions:
+        for binding in bindings:
+            if binding["type"] in STORAGE_BINDINGS:
+                connection = binding.get("connection") or "AzureWebJobsStorage"
+                assert connection in example_values, (name, connection)
+            for value in binding.values():
+                for setting in re.findall(r"%([^%]+)%", value if isinstance(value, str) else ""):
+                    assert setting in example_values, (name, setting)
+
+
+def test_http_routes_are_valid_and_not_duplicated(
+    functions: list[tuple[str, list[dict[str, Any]]]],
+) -> None:
+    seen: set[tuple[str, str]] = set()
+    for name, bindings in functions:
+        trigger = next(b for b in bindings if b["type"].endswith("Trigger"))
+        if trigger["type"] != "httpTrigger":
+            continue
+        route = trigger.get("route") or name
+        template = parse_template(route)
+        shape = re.sub(r"\{[^}]*\}", "{}", route.lower())
+        for method in trigger.get("methods") or ["*"]:
+            assert (method, shape) not in seen, (name, method, route)
+            seen.add((method, shape))
+        assert template.template == route
+        assert any(b["type"] == "http" and b["direction"] == "OUT" for b in bindings), name
+
+
+def test_timer_schedules_parse(
+    functions: list[tuple[str, list[dict[str, Any]]]], example_values: dict[str, str]
+) -> None:
+    for _, bindings in functions:
+        for binding in bindings:
+            if binding["type"] == "timerTrigger":
+                parse_schedule(binding["schedule"], example_values)
