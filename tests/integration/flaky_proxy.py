@@ -18,6 +18,7 @@ class FlakyProxy:
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
         self._faults: list[str] = []
+        self.hanging = False
         self._lock = threading.Lock()
         self.sabotaged = 0
         threading.Thread(target=self._accept, daemon=True).start()
@@ -26,6 +27,10 @@ class FlakyProxy:
         """Queue faults for the next connections: "refuse" or "drop-response"."""
         with self._lock:
             self._faults.extend(faults)
+
+    def hang(self) -> None:
+        """From now on hold every connection open and forward nothing, like a stuck server."""
+        self.hanging = True
 
     def close(self) -> None:
         self._server.close()
@@ -41,12 +46,14 @@ class FlakyProxy:
             threading.Thread(target=self._serve, args=(client, fault), daemon=True).start()
 
     def _serve(self, client: socket.socket, fault: str | None) -> None:
+        if self.hanging:
+            return  # accepted, never answered: the socket stays open until the test ends
         if fault == "refuse":
             self.sabotaged += 1
             client.close()
             return
         upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-        threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
         if fault == "drop-response":
             with contextlib.suppress(OSError):
                 upstream.recv(65536)  # storage has answered, so it applied the request
@@ -54,13 +61,13 @@ class FlakyProxy:
             for sock in (client, upstream):
                 sock.close()
             return
-        _pump(upstream, client)
+        self._pump(upstream, client)
 
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    for sock in (source, target):
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
         with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+            while data := source.recv(65536):
+                if not self.hanging:
+                    target.sendall(data)
+        for sock in (source, target):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
