@@ -94,14 +94,18 @@ def _format(data: bytes) -> str:
         return str(image.format)
 
 
-def median_ms(method: Callable[[bytes], bytes], data: bytes, runs: int) -> float:
-    method(data)  # warm-up: codec initialisation, first allocations
-    times = []
+def median_ms(data: bytes, runs: int) -> dict[str, float]:
+    """Median wall time per method; methods take turns so that drift on a shared machine
+    (other processes, CPU frequency) hits them alike."""
+    times: dict[str, list[float]] = {name: [] for name in METHODS}
+    for method in METHODS.values():
+        method(data)  # warm-up: codec initialisation, first allocations
     for _ in range(runs):
-        started = time.perf_counter()
-        method(data)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        for name, method in METHODS.items():
+            started = time.perf_counter()
+            method(data)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(samples) for name, samples in times.items()}
 
 
 def peak_growth_mb(method: str, path: Path) -> float:
@@ -140,9 +144,8 @@ def run(runs: int) -> list[dict[str, Any]]:
             data = encode(photo_like(size, mode), image_format)
             path = Path(folder) / f"{name.replace(' ', '_')}.bin"
             path.write_bytes(data)
-            row: dict[str, Any] = {"name": name, "bytes": len(data)}
-            for method, function in METHODS.items():
-                row[method] = median_ms(function, data, runs)
+            row: dict[str, Any] = {"name": name, "bytes": len(data), **median_ms(data, runs)}
+            for method in METHODS:
                 row[f"{method}_mb"] = peak_growth_mb(method, path)
             rows.append(row)
     return rows
