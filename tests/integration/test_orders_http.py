@@ -179,3 +179,22 @@ def test_health_ok() -> None:
     response = call_http("health", "GET")
     assert response.status_code == 200
     assert json_of(response) == {"status": "ok", "storage": "ok"}
+
+
+def test_unexpected_error_is_generic_500_without_traceback(monkeypatch, caplog) -> None:
+    from shared.orders import services
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret connection string AccountKey=abc")
+
+    monkeypatch.setattr(services, "get_order", explode)
+    response = call_http("get_order", "GET", route_params={"order_id": "any"})
+    problem = assert_problem(response, 500)
+    assert "AccountKey" not in response.get_body().decode()
+    assert problem["detail"] == "The server failed; the error was logged."
+    assert any("invocation_id=" in record.getMessage() for record in caplog.records)
+
+
+def test_patch_with_if_match_star_applies() -> None:
+    order_id = json_of(create())["order_id"]
+    assert patch(order_id, {"quantity": 8}, "*").status_code == 200

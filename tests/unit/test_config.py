@@ -1,0 +1,46 @@
+"""Settings come from app settings once, into one typed object."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import DEV_STORAGE_CONNECTION, SettingsError, load_settings
+
+
+def test_development_storage_expands_to_azurite_defaults() -> None:
+    settings = load_settings({"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
+    assert settings.storage.connection_string == DEV_STORAGE_CONNECTION
+    assert "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1" in DEV_STORAGE_CONNECTION
+
+
+def test_identity_based_connection_uses_service_uris() -> None:
+    settings = load_settings({"AzureWebJobsStorage__accountName": "prodorders"})
+    assert settings.storage.connection_string is None
+    assert settings.storage.table_uri == "https://prodorders.table.core.windows.net"
+    explicit = load_settings({
+        "AzureWebJobsStorage__blobServiceUri": "https://b.example",
+        "AzureWebJobsStorage__queueServiceUri": "https://q.example",
+        "AzureWebJobsStorage__tableServiceUri": "https://t.example",
+    })  # fmt: skip
+    assert explicit.storage.blob_uri == "https://b.example"
+
+
+def test_missing_storage_is_a_clear_error() -> None:
+    with pytest.raises(SettingsError, match="AzureWebJobsStorage"):
+        load_settings({})
+
+
+def test_cors_origins_are_trimmed() -> None:
+    settings = load_settings({
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        "CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, ",
+    })  # fmt: skip
+    assert settings.cors_allowed_origins == ("https://a.example", "http://localhost:3000")
+
+
+def test_paging_secret_differs_per_storage_and_prefers_explicit_secret() -> None:
+    one = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k1"})
+    two = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k2"})
+    assert one.paging_secret != two.paging_secret
+    explicit = load_settings({"AzureWebJobsStorage": "x=1", "PAGING_TOKEN_SECRET": "s"})
+    assert explicit.paging_secret != load_settings({"AzureWebJobsStorage": "x=1"}).paging_secret
