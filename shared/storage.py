@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from shared.config import get_settings
 from shared.tables import storage_unavailable_on_failure
@@ -37,6 +37,7 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "connection_timeout": 2,
     "read_timeout": 3,
 }
+ClientT = TypeVar("ClientT")
 _lock = threading.Lock()
 _tables: dict[str, TableClient] = {}
 
@@ -48,43 +49,36 @@ def _credential() -> TokenCredential:
     return DefaultAzureCredential()
 
 
+def _connect(client_class: type[ClientT], service_uri: str | None) -> ClientT:
+    """Build a service client from the connection string, or from a URI and an identity."""
+    factory: Any = client_class
+    storage = get_settings().storage
+    if storage.connection_string:
+        client = factory.from_connection_string(storage.connection_string, **CLIENT_OPTIONS)
+    else:
+        client = factory(service_uri, credential=_credential(), **CLIENT_OPTIONS)
+    return cast("ClientT", client)
+
+
 @cache
 def table_service() -> TableServiceClient:
     from azure.data.tables import TableServiceClient
 
-    storage = get_settings().storage
-    if storage.connection_string:
-        return TableServiceClient.from_connection_string(
-            storage.connection_string, **CLIENT_OPTIONS
-        )
-    assert storage.table_uri
-    return TableServiceClient(storage.table_uri, credential=_credential(), **CLIENT_OPTIONS)
+    return _connect(TableServiceClient, get_settings().storage.table_uri)
 
 
 @cache
 def blob_service() -> BlobServiceClient:
     from azure.storage.blob import BlobServiceClient
 
-    storage = get_settings().storage
-    if storage.connection_string:
-        return BlobServiceClient.from_connection_string(
-            storage.connection_string, **CLIENT_OPTIONS
-        )
-    assert storage.blob_uri
-    return BlobServiceClient(storage.blob_uri, credential=_credential(), **CLIENT_OPTIONS)
+    return _connect(BlobServiceClient, get_settings().storage.blob_uri)
 
 
 @cache
 def queue_service() -> QueueServiceClient:
     from azure.storage.queue import QueueServiceClient
 
-    storage = get_settings().storage
-    if storage.connection_string:
-        return QueueServiceClient.from_connection_string(
-            storage.connection_string, **CLIENT_OPTIONS
-        )
-    assert storage.queue_uri
-    return QueueServiceClient(storage.queue_uri, credential=_credential(), **CLIENT_OPTIONS)
+    return _connect(QueueServiceClient, get_settings().storage.queue_uri)
 
 
 def table(name: str) -> TableClient:
