@@ -35,6 +35,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=30.0,
         help="seconds to let in-flight invocations finish on shutdown",
     )
+    parser.add_argument(
+        "--functions",
+        nargs="+",
+        default=None,
+        help="run only these functions (as `func start --functions`)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)  # fmt: skip
 
@@ -48,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     # The storage SDKs log every request at INFO; keep the console to the host's own lines.
     logging.getLogger("azure").setLevel(logging.WARNING)
     try:
-        host = DevHost(args.script_root, port=args.port, host=args.host)
+        host = DevHost(args.script_root, port=args.port, host=args.host, only=args.functions)
         host.start()
     except (AppLoadError, UnsupportedFunction, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)

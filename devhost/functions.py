@@ -12,6 +12,7 @@ import inspect
 import json
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
@@ -43,11 +44,11 @@ class FunctionSpec:
     def trigger_type(self) -> str:
         return str(self.trigger["type"])
 
-    @property
+    @cached_property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.callable)
 
-    @property
+    @cached_property
     def parameters(self) -> tuple[str, ...]:
         return tuple(inspect.signature(self.callable).parameters)
 

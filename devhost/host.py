@@ -51,7 +51,10 @@ _LISTENERS: dict[str, Any] = {
 
 
 class DevHost:
-    def __init__(self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1"):
+    def __init__(
+        self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1",
+        only: list[str] | None = None,
+    ) -> None:  # fmt: skip
         self.script_root = script_root.resolve()
         local = load_local_settings(self.script_root)
         apply_values(local)
@@ -59,6 +62,9 @@ class DevHost:
         self.port = port or local.local_http_port or DEFAULT_PORT
         self.bind = host
         self.functions = load_functions(self.script_root)
+        if only:  # `func start --functions a b`: load just these
+            wanted = {name.lower() for name in only}
+            self.functions = [f for f in self.functions if f.name.lower() in wanted]
         self._check(self.functions)
         self.invoker = Invoker(timeout=self.config.function_timeout)
         storage = StorageAccounts()

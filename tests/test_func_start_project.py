@@ -36,11 +36,12 @@ def example_values() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def functions() -> list[tuple[str, list[dict[str, Any]]]]:
-    import function_app
+    # get_functions() may be called once per app; tests.support caches that one call.
+    from tests.support import registered_functions
 
     return [
-        (str(f.get_function_name()), json.loads(f.get_function_json())["bindings"])
-        for f in function_app.app.get_functions()
+        (name, json.loads(f.get_function_json())["bindings"])
+        for name, f in registered_functions().items()
     ]
 
 

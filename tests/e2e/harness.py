@@ -71,6 +71,7 @@ class DevhostProcess:
     connection_string: str
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -83,7 +84,7 @@ class DevhostProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         command = [
             sys.executable, "-m", "devhost", "--port", str(self.port),
-            "--script-root", str(self.script_root),
+            "--script-root", str(self.script_root), *self.extra_args,
         ]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
