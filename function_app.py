@@ -2,8 +2,9 @@
 
 import azure.functions as func
 
-from blueprints import orders, system
+from blueprints import images, orders, system
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orders.bp)
 app.register_functions(system.bp)
+app.register_functions(images.bp)

@@ -1,10 +1,12 @@
-"""Thumbnails: a pure `bytes -> Thumbnail` core on Pillow, with no storage code.
+"""Thumbnails: a pure `bytes -> Thumbnail` core on Pillow, plus its use cases and storage.
 
-Importing this package does not import Pillow: `create_thumbnail` loads the pipeline on first
-call, so the app's cold start does not pay for it.
+Importing this package imports neither Pillow nor a storage SDK: `create_thumbnail` and
+`image_store` load them on first call, so the app's cold start does not pay for them.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from shared.config import ThumbnailSettings
 from shared.images.exceptions import (
@@ -16,6 +18,12 @@ from shared.images.exceptions import (
     TooManyPixels,
 )
 from shared.images.result import CONTENT_TYPES, Thumbnail
+from shared.storage import blob_service, table
+
+if TYPE_CHECKING:
+    from shared.images.ports import ImageStore
+
+STATUS_TABLE = "ImageStatus"
 
 __all__ = [
     "CONTENT_TYPES",
@@ -28,6 +36,7 @@ __all__ = [
     "TooLarge",
     "TooManyPixels",
     "create_thumbnail",
+    "image_store",
 ]
 
 
@@ -36,3 +45,10 @@ def create_thumbnail(data: bytes, settings: ThumbnailSettings) -> Thumbnail:
     from shared.images.pipeline import create_thumbnail as run
 
     return run(data, settings)
+
+
+def image_store() -> ImageStore:
+    """Thumbnails and statuses on Azure Storage; the SDKs load on first use."""
+    from shared.images.store import AzureImageStore
+
+    return AzureImageStore(blob_service(), table(STATUS_TABLE))

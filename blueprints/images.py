@@ -1,0 +1,48 @@
+"""Thumbnails: the blob trigger, and the status and upload-URL endpoints.
+
+Each function parses its trigger, calls one use case in `shared.images.service` and maps the
+result back. Pillow and the storage SDKs load on first use, not when the app is imported.
+"""
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import azure.functions as func
+
+from blueprints.http import http_endpoint, json_response, read_json
+from shared.config import get_settings
+from shared.images import image_store, service
+from shared.images.status import SourceVersion
+
+bp = func.Blueprint()
+
+
+@bp.blob_trigger(arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage")
+def make_thumbnail(upload: func.InputStream) -> None:
+    """Bad images are recorded as failed and return normally (no retries, no poison queue);
+    storage errors raise, so the host retries the delivery."""
+    delivery = service.Upload(
+        (upload.name or "").removeprefix("uploads/"), upload.read,
+        version=SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
+        length=upload.length,
+    )  # fmt: skip
+    service.process_upload(delivery, store=image_store(), settings=get_settings().images)
+
+
+@bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])
+@http_endpoint
+def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
+    status = service.get_status(req.route_params.get("name", ""), store=image_store())
+    return json_response(200, status.to_public())
+
+
+@bp.route(route="images", methods=["POST", "OPTIONS"])
+@http_endpoint
+def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
+    ticket = service.create_upload(read_json(req), store=image_store(), now=datetime.now(UTC))
+    body = {
+        "name": ticket.name,
+        "upload_url": ticket.upload_url,
+        "expires_at": ticket.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+    return json_response(201, body, headers={"Location": f"/api/images/{quote(ticket.name)}"})

@@ -1,0 +1,105 @@
+"""OpenAPI fragment: image status and upload URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.api_docs.common import json_body, problem, ref
+
+__all__ = ["PATHS", "SCHEMAS"]
+
+_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 1024,
+    "description": "The blob's name inside `uploads`, slashes included; no '..' or control "
+    "characters.",
+}
+
+SCHEMAS: dict[str, Any] = {
+    "ImageStatus": {
+        "type": "object",
+        "required": ["name", "status"],
+        "properties": {
+            "name": _NAME,
+            "status": {"type": "string", "enum": ["pending", "ready", "failed"]},
+            "reason": {
+                "type": "string",
+                "description": "Why a failed upload was refused.",
+                "enum": [
+                    "not-an-image",
+                    "format-not-allowed",
+                    "corrupt",
+                    "too-many-pixels",
+                    "too-large",
+                ],
+            },
+            "source_etag": {"type": "string"},
+            "thumbnail": {
+                "type": "object",
+                "properties": {
+                    "url": {"type": "string", "format": "uri"},
+                    "width": {"type": "integer"},
+                    "height": {"type": "integer"},
+                    "content_type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "NewImageUpload": {
+        "type": "object",
+        "required": ["name", "content_type"],
+        "properties": {
+            "name": _NAME,
+            "content_type": {
+                "type": "string",
+                "enum": ["image/jpeg", "image/png", "image/webp", "image/gif"],
+            },
+        },
+    },
+    "ImageUpload": {
+        "type": "object",
+        "required": ["name", "upload_url", "expires_at"],
+        "properties": {
+            "name": _NAME,
+            "upload_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "PUT the bytes here with `x-ms-blob-type: BlockBlob`. "
+                "Create/write only; expires after 15 minutes.",
+            },
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/images/{name}": {
+        "get": {
+            "operationId": "get_image_status",
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": _NAME}],
+            "responses": {
+                "200": json_body(ref("ImageStatus"), "pending, ready or failed"),
+                "404": problem("Nothing was uploaded under this name"),
+                "422": problem("The name is not acceptable"),
+                "503": problem("Storage is unavailable"),
+            },
+        }
+    },
+    "/images": {
+        "post": {
+            "operationId": "create_image_upload",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("NewImageUpload")}},
+            },
+            "responses": {
+                "201": json_body(ref("ImageUpload"), "A short-lived upload URL"),
+                "400": problem("The body is not valid JSON"),
+                "415": problem("The body is not JSON"),
+                "422": problem("The name or content type is not acceptable"),
+                "503": problem("Storage is unavailable"),
+            },
+        }
+    },
+}

@@ -1,0 +1,43 @@
+"""What the thumbnail use cases need from storage; `store.py` implements it on Azure Storage
+and the unit tests use an in-memory fake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from shared.images.result import Thumbnail
+    from shared.images.status import ImageStatus, SourceVersion
+
+__all__ = ["ImageStore", "UploadTicket"]
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTicket:
+    name: str
+    upload_url: str
+    expires_at: datetime
+
+
+class ImageStore(Protocol):
+    def source_version(self, name: str) -> SourceVersion | None:
+        """The current version of uploads/<name>, or None when there is no such blob."""
+        ...
+
+    def save_thumbnail(self, name: str, thumbnail: Thumbnail, source: SourceVersion) -> str | None:
+        """Write thumbnails/<name> unless a newer source's thumbnail is there; its URL, or None
+        when superseded. Writing the same source version again is a no-op."""
+        ...
+
+    def get_status(self, name: str) -> ImageStatus | None: ...
+
+    def save_status(self, status: ImageStatus) -> bool:
+        """Store `status` unless a newer source's status is stored; False when superseded."""
+        ...
+
+    def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
+        """A short-lived, create/write-only URL for uploads/<name>."""
+        ...

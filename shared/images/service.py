@@ -1,0 +1,104 @@
+"""Thumbnail use cases as plain functions over an `ImageStore`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shared.errors import FieldError, InvalidInput, NotFound
+from shared.images.exceptions import ImageRejected, TooLarge
+from shared.images.names import validate_name
+from shared.images.result import CONTENT_TYPES
+from shared.images.status import ImageStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from shared.config import ThumbnailSettings
+    from shared.images.ports import ImageStore, UploadTicket
+    from shared.images.status import SourceVersion
+
+__all__ = ["Upload", "create_upload", "get_status", "process_upload"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A blob-trigger delivery: the name inside `uploads`, its version and size when the
+    trigger says, and a way to read its bytes (not called when the size is over the limit)."""
+
+    name: str
+    read: Callable[[], bytes]
+    version: SourceVersion | None = None
+    length: int | None = None
+
+
+def process_upload(
+    upload: Upload, *, store: ImageStore, settings: ThumbnailSettings
+) -> ImageStatus | None:
+    """Make, store and record the thumbnail of one delivered version. Bad input is recorded
+    as `failed`; None when a newer version exists (its own delivery will handle it)."""
+    current = store.source_version(upload.name)
+    if current is None or (upload.version and upload.version.etag != current.etag):
+        logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", upload.name)
+        return None
+    version = upload.version or current
+    from shared.images import create_thumbnail  # Pillow loads on the first upload only
+
+    try:
+        if upload.length is not None and upload.length > settings.max_bytes:
+            raise TooLarge(f"{upload.length} bytes exceeds {settings.max_bytes}")
+        thumbnail = create_thumbnail(upload.read(), settings)
+    except ImageRejected as rejected:
+        logger.warning("thumbnail rejected name=%s reason=%s", upload.name, rejected.code)
+        return _record(store, ImageStatus(upload.name, "failed", version, reason=rejected.code))
+    url = store.save_thumbnail(upload.name, thumbnail, version)
+    if url is None:
+        logger.info("thumbnail skipped name=%s reason=newer-thumbnail", upload.name)
+        return None
+    ready = ImageStatus(
+        upload.name, "ready", version, width=thumbnail.width, height=thumbnail.height,
+        content_type=thumbnail.content_type, thumbnail_url=url,
+    )  # fmt: skip
+    logger.info(
+        "thumbnail ready name=%s width=%d height=%d", upload.name, thumbnail.width, thumbnail.height
+    )
+    return _record(store, ready)
+
+
+def _record(store: ImageStore, status: ImageStatus) -> ImageStatus | None:
+    return status if store.save_status(status) else None
+
+
+def get_status(name: str, *, store: ImageStore) -> ImageStatus:
+    """The recorded status of the current upload; `pending` while the current version has no
+    record yet; NotFound when nothing was ever uploaded under `name`."""
+    validate_name(name)
+    recorded = store.get_status(name)
+    current = store.source_version(name)
+    if recorded is not None and (current is None or _describes(recorded, current)):
+        return recorded
+    if current is None:
+        raise NotFound(f"No image named {name!r} was uploaded.")
+    return ImageStatus(name, "pending", current)
+
+
+def _describes(status: ImageStatus, current: SourceVersion) -> bool:
+    return status.source is not None and status.source.etag == current.etag
+
+
+def create_upload(payload: object, *, store: ImageStore, now: datetime) -> UploadTicket:
+    """A write-only upload URL for `{"name": ..., "content_type": ...}`."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("The body must be a JSON object.", [FieldError("", "not an object")])
+    name = validate_name(payload.get("name"))
+    content_type = payload.get("content_type")
+    if content_type not in CONTENT_TYPES.values():
+        allowed = ", ".join(sorted(CONTENT_TYPES.values()))
+        raise InvalidInput(
+            "The content type is not accepted.", [FieldError("content_type", f"one of {allowed}")]
+        )
+    return store.upload_ticket(name, str(content_type), now=now)

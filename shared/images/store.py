@@ -1,0 +1,210 @@
+"""The one module that talks to Azure Storage for thumbnails: blobs and the status table.
+
+Every write that can race is conditional. A thumbnail or status written for a newer source
+version is never replaced by an older one: the stored source version is compared first, and
+the write carries the ETag that comparison saw, so a concurrent writer makes it fail and the
+comparison run again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import UpdateMode
+from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blob_sas
+
+from shared.errors import StorageUnavailable
+from shared.images.ports import UploadTicket
+from shared.images.status import ImageStatus, SourceVersion, status_keys
+from shared.tables import check_entity, storage_unavailable_on_failure
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from azure.data.tables import TableClient
+    from azure.storage.blob import BlobClient, BlobServiceClient, UserDelegationKey
+
+    from shared.images.result import Thumbnail
+
+__all__ = [
+    "CACHE_CONTROL", "THUMBNAILS", "UPLOADS", "UPLOAD_URL_TTL", "AzureImageStore",
+    "reset_store_state",
+]  # fmt: skip
+
+logger = logging.getLogger(__name__)
+
+UPLOADS = "uploads"
+THUMBNAILS = "thumbnails"
+CACHE_CONTROL = "public, max-age=3600"
+UPLOAD_URL_TTL = timedelta(minutes=15)
+_ATTEMPTS = 3
+_created: set[str] = set()
+_delegation: dict[str, UserDelegationKey] = {}  # per account URL, reused until near expiry
+_lock = threading.Lock()
+
+
+class AzureImageStore:
+    def __init__(self, blobs: BlobServiceClient, statuses: TableClient) -> None:
+        self._blobs = blobs
+        self._statuses = statuses
+
+    def source_version(self, name: str) -> SourceVersion | None:
+        client = self._blobs.get_blob_client(UPLOADS, name)
+        with storage_unavailable_on_failure("get upload properties"):
+            try:
+                props = client.get_blob_properties()
+            except ResourceNotFoundError:
+                return None
+        return SourceVersion(props.etag.strip('"'), props.last_modified)
+
+    def save_thumbnail(self, name: str, thumbnail: Thumbnail, source: SourceVersion) -> str | None:
+        self._ensure_container(THUMBNAILS)
+        client = self._blobs.get_blob_client(THUMBNAILS, name)
+        for _ in range(_ATTEMPTS):
+            etag, stored = self._thumbnail_version(client)
+            if stored is not None and (stored.etag == source.etag or source.is_older_than(stored)):
+                return client.url if stored.etag == source.etag else None
+            try:
+                self._upload(client, thumbnail, source, etag)
+                return client.url
+            except (ResourceExistsError, ResourceModifiedError):
+                logger.info("thumbnail write raced name=%s; comparing again", name)
+        raise StorageUnavailable(f"Thumbnail {name!r} kept changing; retry later.")
+
+    def get_status(self, name: str) -> ImageStatus | None:
+        entity = self._status_entity(name)
+        return None if entity is None else _status_from(entity)
+
+    def save_status(self, status: ImageStatus) -> bool:
+        entity = check_entity(_entity_from(status))
+        assert status.source is not None
+        for _ in range(_ATTEMPTS):
+            stored = self._status_entity(status.name)
+            if stored is not None and status.source.is_older_than(_version_of(stored)):
+                return False
+            try:
+                self._write_status(entity, stored)
+                return True
+            except (ResourceExistsError, ResourceModifiedError):
+                logger.info("status write raced name=%s; comparing again", status.name)
+        raise StorageUnavailable(f"Status of {status.name!r} kept changing; retry later.")
+
+    def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
+        self._ensure_container(UPLOADS)
+        expires = now + UPLOAD_URL_TTL
+        client = self._blobs.get_blob_client(UPLOADS, name)
+        sas = generate_blob_sas(
+            client.account_name or "", UPLOADS, name, **self._signing_key(now, expires),
+            permission=BlobSasPermissions(create=True, write=True),
+            start=now - timedelta(minutes=5), expiry=expires, content_type=content_type,
+        )  # fmt: skip
+        return UploadTicket(name, f"{client.url}?{sas}", expires)
+
+    def _signing_key(self, now: datetime, expires: datetime) -> dict[str, Any]:
+        """The account key when we have one (connection strings, Azurite); otherwise a user
+        delegation key, which a managed identity may request (Storage Blob Delegator)."""
+        account_key = getattr(self._blobs.credential, "account_key", None)
+        if account_key:
+            return {"account_key": account_key}
+        key = _delegation.get(self._blobs.url)
+        if key is None or datetime.fromisoformat(key.signed_expiry or "1970-01-01Z") < expires:
+            with storage_unavailable_on_failure("get user delegation key"):
+                key = self._blobs.get_user_delegation_key(now, now + timedelta(hours=6))
+            _delegation[self._blobs.url] = key
+        return {"user_delegation_key": key}
+
+    def _thumbnail_version(self, client: BlobClient) -> tuple[str | None, SourceVersion | None]:
+        with storage_unavailable_on_failure("get thumbnail properties"):
+            try:
+                props = client.get_blob_properties()
+            except ResourceNotFoundError:
+                return None, None
+        meta = props.metadata or {}
+        if "source_etag" not in meta or "source_last_modified" not in meta:
+            return props.etag, None
+        stored = SourceVersion(
+            meta["source_etag"], datetime.fromisoformat(meta["source_last_modified"])
+        )
+        return props.etag, stored
+
+    def _upload(
+        self, client: BlobClient, thumbnail: Thumbnail, source: SourceVersion, etag: str | None
+    ) -> None:
+        conditions: dict[str, Any] = (
+            {"overwrite": False} if etag is None
+            else {"overwrite": True, "etag": etag, "match_condition": MatchConditions.IfNotModified}
+        )  # fmt: skip
+        metadata = {
+            "source_etag": source.etag,
+            "source_last_modified": source.last_modified.astimezone(UTC).isoformat(),
+            "width": str(thumbnail.width),
+            "height": str(thumbnail.height),
+        }
+        settings = ContentSettings(content_type=thumbnail.content_type, cache_control=CACHE_CONTROL)
+        with storage_unavailable_on_failure("upload thumbnail"):
+            client.upload_blob(
+                thumbnail.data, content_settings=settings, metadata=metadata, **conditions
+            )
+
+    def _status_entity(self, name: str) -> dict[str, Any] | None:
+        partition, row = status_keys(name)
+        with storage_unavailable_on_failure("get image status"):
+            try:
+                entity = self._statuses.get_entity(partition, row)
+            except ResourceNotFoundError:
+                return None
+        return {**entity, "_etag": entity.metadata["etag"]}
+
+    def _write_status(self, entity: Mapping[str, Any], stored: dict[str, Any] | None) -> None:
+        with storage_unavailable_on_failure("save image status"):
+            if stored is None:
+                self._statuses.create_entity(entity)
+            else:
+                self._statuses.update_entity(
+                    entity, mode=UpdateMode.REPLACE, etag=stored["_etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )  # fmt: skip
+
+    def _ensure_container(self, name: str) -> None:
+        if name in _created:
+            return
+        with _lock, storage_unavailable_on_failure("create container"):
+            with contextlib.suppress(ResourceExistsError):
+                self._blobs.create_container(name)
+            _created.add(name)
+
+
+def reset_store_state() -> None:
+    """Forget created containers and cached keys (tests point the app at a fresh Azurite)."""
+    _created.clear()
+    _delegation.clear()
+
+
+def _version_of(entity: dict[str, Any]) -> SourceVersion:
+    return SourceVersion(entity["SourceEtag"], entity["SourceLastModified"])
+
+
+def _entity_from(status: ImageStatus) -> dict[str, Any]:
+    assert status.source is not None
+    partition, row = status_keys(status.name)
+    entity = {
+        "PartitionKey": partition, "RowKey": row, "Name": status.name, "Status": status.state,
+        "SourceEtag": status.source.etag, "SourceLastModified": status.source.last_modified,
+        "Reason": status.reason, "Width": status.width, "Height": status.height,
+        "ContentType": status.content_type, "ThumbnailUrl": status.thumbnail_url,
+    }  # fmt: skip
+    return {key: value for key, value in entity.items() if value is not None}
+
+
+def _status_from(entity: dict[str, Any]) -> ImageStatus:
+    return ImageStatus(
+        entity["Name"], entity["Status"], _version_of(entity), reason=entity.get("Reason"),
+        width=entity.get("Width"), height=entity.get("Height"),
+        content_type=entity.get("ContentType"), thumbnail_url=entity.get("ThumbnailUrl"),
+    )  # fmt: skip
