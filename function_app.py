@@ -2,9 +2,11 @@
 
 import azure.functions as func
 
-from blueprints import images, orders, system
+from blueprints import changes, images, orders, schedules, system
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orders.bp)
 app.register_functions(system.bp)
+app.register_functions(changes.bp)
+app.register_functions(schedules.bp)
 app.register_functions(images.bp)

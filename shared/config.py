@@ -68,6 +68,11 @@ class Settings:
     paging_secret: bytes
     orders_table: str = "Orders"
     idempotency_table: str = "IdempotencyKeys"
+    # Change feed and sweep (docs/change-feed.md). The sweep's schedule is not here: the
+    # timer binding reads ORDER_SWEEP_SCHEDULE itself, through %ORDER_SWEEP_SCHEDULE%.
+    customer_orders_table: str = "OrdersByCustomer"
+    order_summary_table: str = "OrderSummary"
+    pending_ttl_hours: int = 24
     images: ThumbnailSettings = ThumbnailSettings()
 
 
@@ -135,6 +140,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         storage=storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         paging_secret=_read_paging_secret(env, storage),
+        pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24, 1, 24 * 365),
         images=_read_thumbnails(env),
     )
 

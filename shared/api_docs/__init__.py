@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api_docs import common, images, orders
+from shared.api_docs import changes, common, images, orders
 
 __all__ = ["openapi_document"]
 
-_FRAGMENTS = (common, orders, images)
+_FRAGMENTS = (common, orders, changes, images)
 
 
 def openapi_document() -> dict[str, Any]:

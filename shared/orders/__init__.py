@@ -18,9 +18,13 @@ __all__ = ["idempotency_store", "order_repository"]
 
 
 def order_repository() -> OrderRepository:
+    """Orders on Table Storage; each committed change's event is sent on right away."""
+    from shared.changes import event_publisher, order_backlog
+    from shared.changes.outbox import PublishingOrderRepository
     from shared.orders.table_repository import TableOrderRepository
 
-    return TableOrderRepository(table(get_settings().orders_table))
+    inner = TableOrderRepository(table(get_settings().orders_table))
+    return PublishingOrderRepository(inner, publisher=event_publisher(), backlog=order_backlog())
 
 
 def idempotency_store() -> IdempotencyStore:

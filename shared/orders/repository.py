@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order, OrderStatus
 
-__all__ = ["IdempotencyRecord", "IdempotencyStore", "OrderPage", "OrderQuery", "OrderRepository"]
+__all__ = [
+    "IdempotencyRecord", "IdempotencyStore", "OrderBacklog", "OrderPage", "OrderQuery",
+    "OrderRepository",
+]  # fmt: skip
 
 Continuation = dict[str, str]
 
@@ -48,6 +51,25 @@ class OrderRepository(Protocol):
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
         """One page of matching orders and where the next page starts."""
+
+
+class OrderBacklog(Protocol):
+    """Work left behind by changes: unsent outbox events, and orders still PENDING.
+
+    Both are kept per partition, in key order, so background jobs read only the rows they
+    have to act on (times are RFC 3339 strings, which sort as text)."""
+
+    def partitions(self) -> tuple[str, ...]:
+        """Every partition an order can live in."""
+
+    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+        """Up to `limit` events of `partition` still in the outbox and older than the cutoff."""
+
+    def mark_sent(self, event: OrderEvent) -> None:
+        """Drop the event's outbox row (no error if it is already gone)."""
+
+    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+        """Ids of up to `limit` PENDING orders of `partition` created before the cutoff."""
 
 
 @dataclass(frozen=True, slots=True)

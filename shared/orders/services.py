@@ -22,7 +22,7 @@ from shared.orders.errors import (
     StaleOrder,
 )
 from shared.orders.events import OrderEvent
-from shared.orders.model import Order, format_time, order_from_public
+from shared.orders.model import Order, OrderChanges, OrderStatus, format_time, order_from_public
 from shared.orders.repository import IdempotencyRecord
 from shared.orders.validation import (
     ID_PATTERN,
@@ -39,11 +39,13 @@ if TYPE_CHECKING:
     from shared.orders.repository import IdempotencyStore, OrderRepository
 
 __all__ = [
-    "CreateResult", "create_order", "delete_order", "get_order", "list_orders", "update_order",
-    "utc_now",
+    "CreateResult", "create_order", "delete_order", "expire_order", "get_order", "list_orders",
+    "update_order", "utc_now",
 ]  # fmt: skip
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# A PATCH racing an expiry makes the expiry re-read; a few rounds settle any realistic race.
+EXPIRY_ATTEMPTS = 5
 
 
 def utc_now() -> datetime:
@@ -138,6 +140,36 @@ def update_order(
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
     return repo.replace(current, changed, event)
+
+
+def expire_order(
+    order_id: str,
+    *,
+    created_before: str,
+    repo: OrderRepository,
+    clock: Callable[[], datetime] = utc_now,
+) -> bool:
+    """Move a PENDING order created before the cutoff to EXPIRED; False if it is not due.
+
+    The write carries the ETag just read, so a concurrent change is never overwritten: the
+    expiry re-reads and decides again (a confirmed order is no longer due; an order whose
+    quantity changed is expired with its new quantity)."""
+    for _ in range(EXPIRY_ATTEMPTS):
+        current = repo.get(order_id)
+        if current is None or current.status is not OrderStatus.PENDING:
+            return False
+        if current.created_at >= created_before:
+            return False
+        now = format_time(clock())
+        expired = current.apply(OrderChanges(status=OrderStatus.EXPIRED), now=now, system=True)
+        try:
+            repo.replace(current, expired, OrderEvent.for_change(current, expired, now=now))
+        except StaleOrder:
+            continue
+        except OrderNotFound:
+            return False
+        return True
+    raise StaleOrder(f"Order {order_id!r} kept changing while it was being expired.")
 
 
 def delete_order(

@@ -7,7 +7,6 @@ and its sweep index row together, and a read by id is one point read.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -21,81 +20,47 @@ from azure.core.exceptions import (
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
-from shared.orders.model import Order, OrderStatus, order_from_public
 from shared.orders.repository import IdempotencyRecord, OrderPage
+from shared.orders.table_layout import (
+    OUTBOX_ROW,
+    PARTITIONS,
+    PENDING_ROW,
+    Operation,
+    all_partitions,
+    event_from_row,
+    index_changes,
+    order_entity,
+    order_from_entity,
+    order_keys,
+    outbox_entity,
+    outbox_row_key,
+    partition_of,
+    prefix_range,
+)
 from shared.tables import check_entity, storage_unavailable_on_failure
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient, TableEntity
 
     from shared.orders.events import OrderEvent
+    from shared.orders.model import Order
     from shared.orders.repository import Continuation, OrderQuery
 
-__all__ = ["PARTITIONS", "TableIdempotencyStore", "TableOrderRepository", "order_keys"]
+__all__ = [
+    "PARTITIONS", "TableIdempotencyStore", "TableOrderBacklog", "TableOrderRepository",
+    "order_keys", "outbox_row_key", "partition_of",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
-PARTITIONS = 16
-ORDER_ROW = "order:"
-OUTBOX_ROW = "outbox:"
-PENDING_ROW = "pending:"
 # azure-core retries only idempotent verbs; these writes are made retry-safe below.
 _RETRY_ALL: dict[str, Any] = {
     "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
 }
-Operation = tuple[str, dict[str, Any], dict[str, Any]]
-
-
-def partition_of(order_id: str) -> str:
-    bucket = int.from_bytes(hashlib.sha256(order_id.encode()).digest()[:4], "big") % PARTITIONS
-    return f"p{bucket:02d}"
-
-
-def order_keys(order_id: str) -> tuple[str, str]:
-    return partition_of(order_id), ORDER_ROW + order_id
-
-
-def outbox_row_key(order_id: str, version: int) -> str:
-    """One outbox row per order version: two writers of one version cannot both commit."""
-    return f"{OUTBOX_ROW}{order_id}:{version:010d}"
-
-
-def _to_entity(order: Order, event: OrderEvent) -> dict[str, Any]:
-    partition, row = order_keys(order.order_id)
-    public = order.to_public()
-    public["total_amount"] = str(order.total_amount)
-    return {"PartitionKey": partition, "RowKey": row, "kind": "order", **public,
-            "version": order.version, "last_event_id": event.event_id}  # fmt: skip
 
 
 def _from_entity(entity: TableEntity) -> Order:
-    etag = entity.metadata["etag"]
-    return order_from_public(dict(entity), version=int(entity["version"]), etag=etag)
-
-
-def _outbox_row(event: OrderEvent) -> dict[str, Any]:
-    return {"PartitionKey": partition_of(event.order_id),
-            "RowKey": outbox_row_key(event.order_id, event.version), "kind": "outbox",
-            "event": event.to_json(), "created_at": event.occurred_at}  # fmt: skip
-
-
-def _pending_row(order: Order) -> dict[str, Any]:
-    return {"PartitionKey": partition_of(order.order_id),
-            "RowKey": f"{PENDING_ROW}{order.created_at}:{order.order_id}",
-            "kind": "pending", "order_id": order.order_id}  # fmt: skip
-
-
-def _index_changes(old: Order | None, new: Order | None) -> list[Operation]:
-    """Keep exactly one pending-index row while an order is PENDING."""
-    was = old is not None and old.status is OrderStatus.PENDING
-    now = new is not None and new.status is OrderStatus.PENDING
-    if now and not was:
-        assert new is not None
-        return [("create", _pending_row(new), {})]
-    if was and not now:
-        assert old is not None
-        return [("delete", _pending_row(old), {})]
-    return []
+    return order_from_entity(entity, entity.metadata["etag"])
 
 
 def _failed_on_first(exc: TableTransactionError, status: int) -> bool:
@@ -121,9 +86,9 @@ class TableOrderRepository:
 
     def add(self, order: Order, event: OrderEvent) -> Order:
         operations: list[Operation] = [
-            ("create", _to_entity(order, event), {}),
-            ("create", _outbox_row(event), {}),
-            *_index_changes(None, order),
+            ("create", order_entity(order, event), {}),
+            ("create", outbox_entity(event), {}),
+            *index_changes(None, order),
         ]
         try:
             return self._commit(order, operations)
@@ -137,9 +102,9 @@ class TableOrderRepository:
         conditions = {"mode": UpdateMode.REPLACE, "etag": _etag_of(current),
                       "match_condition": MatchConditions.IfNotModified}  # fmt: skip
         operations: list[Operation] = [
-            ("update", _to_entity(changed, event), conditions),
-            ("create", _outbox_row(event), {}),
-            *_index_changes(current, changed),
+            ("update", order_entity(changed, event), conditions),
+            ("create", outbox_entity(event), {}),
+            *index_changes(current, changed),
         ]
         try:
             return self._commit(changed, operations)
@@ -157,8 +122,8 @@ class TableOrderRepository:
         conditions = {"etag": _etag_of(current), "match_condition": MatchConditions.IfNotModified}
         operations: list[Operation] = [
             ("delete", {"PartitionKey": partition, "RowKey": row}, conditions),
-            ("create", _outbox_row(event), {}),
-            *_index_changes(order, None),
+            ("create", outbox_entity(event), {}),
+            *index_changes(order, None),
         ]
         try:
             self._commit(order, operations)
@@ -272,3 +237,48 @@ class TableIdempotencyStore:
         entity = {"PartitionKey": record.key_hash, "RowKey": self._ROW, "response": response}
         with storage_unavailable_on_failure("complete_idempotency_key"):
             self._client.update_entity(check_entity(entity), mode=UpdateMode.MERGE, **_RETRY_ALL)
+
+
+class TableOrderBacklog:
+    """The work a change leaves behind in the order partitions: unsent outbox rows and the
+    pending index. Each read is a RowKey range inside one partition, never a table scan."""
+
+    def __init__(self, client: TableClient) -> None:
+        self._client = client
+
+    def partitions(self) -> tuple[str, ...]:
+        return all_partitions()
+
+    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+        low, high = prefix_range(OUTBOX_ROW)
+        rows = self._range(partition, low, high, limit, created_before=created_before)
+        return [event_from_row(row) for row in rows]
+
+    def mark_sent(self, event: OrderEvent) -> None:
+        """Forget a sent event; a row already gone (another sender won) is fine."""
+        row = outbox_row_key(event.order_id, event.version)
+        with storage_unavailable_on_failure("delete_outbox_row"):
+            self._client.delete_entity(partition_of(event.order_id), row)
+
+    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+        low, _ = prefix_range(PENDING_ROW)
+        rows = self._range(partition, low, f"{PENDING_ROW}{created_before}", limit)
+        return [str(row["order_id"]) for row in rows]
+
+    def _range(
+        self, partition: str, low: str, high: str, limit: int, *, created_before: str = ""
+    ) -> list[TableEntity]:
+        query = "PartitionKey eq @p and RowKey ge @low and RowKey lt @high"
+        parameters = {"p": partition, "low": low, "high": high}
+        if created_before:
+            query += " and created_at lt @before"
+            parameters["before"] = created_before
+        found: list[TableEntity] = []
+        with storage_unavailable_on_failure("read_backlog"):
+            for entity in self._client.query_entities(
+                query, parameters=parameters, results_per_page=min(limit, 1000)
+            ):
+                found.append(entity)
+                if len(found) >= limit:
+                    break
+        return found

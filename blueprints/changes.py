@@ -1,0 +1,37 @@
+"""The change feed's functions: the queue consumer that feeds the read models, and the two
+read endpoints they serve. Each parses its trigger, calls one core function, maps the result."""
+
+import azure.functions as func
+
+from blueprints.http import http_endpoint, json_response
+from shared import changes
+from shared.changes import read_models
+from shared.config import get_settings
+from shared.orders.services import utc_now
+
+bp = func.Blueprint()
+
+
+@bp.queue_trigger(
+    arg_name="msg", queue_name=changes.ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
+)
+def process_order_event(msg: func.QueueMessage) -> None:
+    changes.process_event_message(msg.get_body(), message_id=str(msg.id))
+
+
+@bp.route(route="customers/{customer_id}/orders", methods=["GET", "OPTIONS"])
+@http_endpoint
+def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
+    items, token = read_models.list_customer_orders(
+        req.route_params["customer_id"], status=req.params.get("status"),
+        limit=req.params.get("limit"), continuation=req.params.get("continuation"),
+        store=changes.customer_orders(), secret=get_settings().paging_secret,
+    )  # fmt: skip
+    return json_response(200, {"items": items, "continuation": token})
+
+
+@bp.route(route="reports/orders", methods=["GET", "OPTIONS"])
+@http_endpoint
+def get_order_report(req: func.HttpRequest) -> func.HttpResponse:
+    day = read_models.parse_report_date(req.params.get("date"), today=utc_now().date())
+    return json_response(200, read_models.daily_report(day, summary=changes.daily_summary()))

@@ -1,0 +1,22 @@
+"""Scheduled functions.
+
+The sweep's schedule is the app setting ORDER_SWEEP_SCHEDULE (NCRONTAB, six fields; 2 AM UTC
+is `0 0 2 * * *`). The outbox relay runs every minute: it is a repair path, so its delay
+bounds how long an event whose send failed can wait, and it is not meant to be tuned.
+"""
+
+import azure.functions as func
+
+from shared import changes
+
+bp = func.Blueprint()
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%ORDER_SWEEP_SCHEDULE%", use_monitor=True)
+def nightly_sweep(timer: func.TimerRequest) -> None:
+    changes.run_nightly_sweep(past_due=timer.past_due)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", use_monitor=False)
+def relay_outbox(timer: func.TimerRequest) -> None:
+    changes.run_relay()

@@ -1,0 +1,103 @@
+"""The transactional outbox, from the sending side.
+
+A change and its event are committed together (see shared.orders.table_layout). Right after
+the commit the event is sent and its outbox row dropped; if either step fails the request
+still succeeds, and `relay_unsent` sends the event later. Sending twice is harmless: every
+consumer compares versions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.changes.publisher import EventPublisher
+    from shared.orders.events import OrderEvent
+    from shared.orders.model import Order
+    from shared.orders.repository import (
+        Continuation,
+        OrderBacklog,
+        OrderPage,
+        OrderQuery,
+        OrderRepository,
+    )
+
+__all__ = ["PublishingOrderRepository", "RelayReport", "publish_committed", "relay_unsent"]
+
+logger = logging.getLogger(__name__)
+
+
+def publish_committed(
+    event: OrderEvent, *, publisher: EventPublisher, backlog: OrderBacklog
+) -> bool:
+    """Send a committed event and drop its outbox row; never raises (the relay repairs)."""
+    try:
+        publisher.publish(event)
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the row for the relay
+        logger.warning("order_event_send_deferred order_id=%s version=%s error=%s",
+                       event.order_id, event.version, type(exc).__name__)  # fmt: skip
+        return False
+    try:
+        backlog.mark_sent(event)
+    except Exception as exc:  # noqa: BLE001 - a leftover row only means one duplicate send
+        logger.warning("outbox_row_kept order_id=%s version=%s error=%s",
+                       event.order_id, event.version, type(exc).__name__)  # fmt: skip
+    return True
+
+
+class PublishingOrderRepository:
+    """An OrderRepository that publishes each change's event once the change is committed."""
+
+    def __init__(
+        self, inner: OrderRepository, *, publisher: EventPublisher, backlog: OrderBacklog
+    ) -> None:
+        self._inner, self._publisher, self._backlog = inner, publisher, backlog
+
+    def _publish(self, event: OrderEvent) -> None:
+        publish_committed(event, publisher=self._publisher, backlog=self._backlog)
+
+    def get(self, order_id: str) -> Order | None:
+        return self._inner.get(order_id)
+
+    def add(self, order: Order, event: OrderEvent) -> Order:
+        stored = self._inner.add(order, event)
+        self._publish(event)
+        return stored
+
+    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+        stored = self._inner.replace(current, changed, event)
+        self._publish(event)
+        return stored
+
+    def remove(self, current: Order, event: OrderEvent) -> None:
+        self._inner.remove(current, event)
+        self._publish(event)
+
+    def query(
+        self, query: OrderQuery, *, limit: int, continuation: Continuation | None
+    ) -> OrderPage:
+        return self._inner.query(query, limit=limit, continuation=continuation)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayReport:
+    sent: int = 0
+    failed: int = 0
+
+
+def relay_unsent(
+    *, backlog: OrderBacklog, publisher: EventPublisher, created_before: str, limit: int = 1000
+) -> RelayReport:
+    """Send outbox events older than the cutoff, partition by partition (a bounded walk).
+
+    The cutoff keeps the relay away from events whose request is still sending them."""
+    sent = failed = 0
+    for partition in backlog.partitions():
+        for event in backlog.unsent_events(partition, created_before=created_before, limit=limit):
+            if publish_committed(event, publisher=publisher, backlog=backlog):
+                sent += 1
+            else:
+                failed += 1
+    return RelayReport(sent, failed)

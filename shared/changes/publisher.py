@@ -1,0 +1,94 @@
+"""Sending order events to the `order-events` queue, and parking messages that cannot be used.
+
+Messages are base64 text, as host.json's `messageEncoding` tells the Functions host to expect;
+`encode_message` and `decode_message` are the one place that knows it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.changes.errors import BadEventMessage
+from shared.orders.events import OrderEvent
+from shared.tables import storage_unavailable_on_failure
+
+if TYPE_CHECKING:
+    from azure.storage.queue import QueueClient
+
+__all__ = [
+    "EventPublisher", "QueueEventPublisher", "decode_message", "encode_message", "parse_event",
+]  # fmt: skip
+
+logger = logging.getLogger(__name__)
+
+# No retries: a failed send is left to the relay instead of holding up the request that made
+# the change (the storage SDKs' own retry policy backs off for 15 s and more).
+_SEND_OPTIONS: dict[str, Any] = {"retry_total": 0}
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: OrderEvent) -> None:
+        """Send the event; raises StorageUnavailable (or any error) if it was not sent."""
+
+    def dead_letter(self, body: bytes, *, reason: str) -> None:
+        """Park a message that can never be processed, where operators look for them."""
+
+
+def encode_message(text: str) -> str:
+    return base64.b64encode(text.encode()).decode("ascii")
+
+
+def decode_message(content: str) -> bytes:
+    try:
+        return base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadEventMessage("The message is not base64.") from exc
+
+
+def parse_event(body: bytes) -> OrderEvent:
+    """The event in a message body, or BadEventMessage: such a message never becomes valid."""
+    try:
+        event = OrderEvent.from_json(body)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BadEventMessage(f"The message is not an order event ({type(exc).__name__}).") from exc
+    image = event.new_image or event.old_image
+    if event.version < 1 or not isinstance(image, dict) or "customer_id" not in image:
+        raise BadEventMessage("The order event has no usable version or image.")
+    return event
+
+
+class QueueEventPublisher:
+    """Events to one queue; unusable messages to its `-poison` twin, as the host does."""
+
+    def __init__(self, queue: QueueClient, poison: QueueClient) -> None:
+        self._queue, self._poison = queue, poison
+        self._created: set[str] = set()
+
+    def _send(self, queue: QueueClient, content: str) -> None:
+        """Send, creating the queue on first use in this process (inside the caller's
+        error handling, so an unreachable queue service fails the send, not the caller)."""
+        with storage_unavailable_on_failure("send_queue_message"):
+            if queue.queue_name not in self._created:
+                ensure_queue(queue)
+                self._created.add(queue.queue_name)
+            queue.send_message(content, **_SEND_OPTIONS)
+
+    def publish(self, event: OrderEvent) -> None:
+        self._send(self._queue, encode_message(event.to_json()))
+
+    def dead_letter(self, body: bytes, *, reason: str) -> None:
+        self._send(self._poison, base64.b64encode(body).decode("ascii"))
+        logger.error("order_event_dead_lettered queue=%s reason=%s",
+                     self._poison.queue_name, reason)  # fmt: skip
+
+
+def ensure_queue(queue: QueueClient) -> QueueClient:
+    from azure.core.exceptions import ResourceExistsError
+
+    with contextlib.suppress(ResourceExistsError):
+        queue.create_queue(**_SEND_OPTIONS)
+    return queue

@@ -1,0 +1,145 @@
+"""In-memory read models, publisher and backlog with real ETag semantics (unit tests only)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from shared.changes.errors import ReadModelConflict
+from shared.changes.projections import Tally
+from shared.changes.read_models import CustomerOrderPage
+from shared.orders.model import OrderStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shared.changes.projections import Contribution, CustomerOrderRow
+    from shared.orders.events import OrderEvent
+    from shared.orders.repository import Continuation
+    from tests.unit.orders.fakes import FakeOrderRepository
+
+_etags = itertools.count(1)
+
+
+def _etag() -> str:
+    return f"etag-{next(_etags)}"
+
+
+class FakeCustomerOrders:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], CustomerOrderRow] = {}
+        self.writes = 0
+        self.before_save: Callable[[], None] | None = None  # lets a test race a writer
+
+    def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None:
+        return self.rows.get((customer_id, order_id))
+
+    def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+        if self.before_save:
+            hook, self.before_save = self.before_save, None
+            hook()
+        current = self.rows.get((row.customer_id, row.order_id))
+        if (current.etag if current else None) != etag:
+            raise ReadModelConflict("stale")
+        self.rows[(row.customer_id, row.order_id)] = replace(row, etag=_etag())
+        self.writes += 1
+
+    def page(
+        self,
+        customer_id: str,
+        status: OrderStatus | None,
+        *,
+        limit: int,
+        continuation: Continuation | None,
+    ) -> CustomerOrderPage:
+        items = [
+            r.order
+            for (c, _), r in sorted(self.rows.items())
+            if c == customer_id and r.order is not None and status in (None, r.order["status"])
+        ]
+        start = int(continuation["offset"]) if continuation else 0
+        more = start + limit < len(items)
+        return CustomerOrderPage(
+            items[start : start + limit], {"offset": str(start + limit)} if more else None
+        )
+
+    def visible(self, customer_id: str) -> dict[str, dict[str, object]]:
+        return {o: r.order for (c, o), r in self.rows.items() if c == customer_id and r.order}
+
+
+class FakeDailySummary:
+    def __init__(self) -> None:
+        self.contributions: dict[tuple[str, str], Contribution] = {}
+        self.shards: dict[tuple[str, int], Tally] = {}
+        self.before_commit: Callable[[], None] | None = None
+
+    def contribution(self, day: str, order_id: str) -> Contribution | None:
+        return self.contributions.get((day, order_id))
+
+    def tally(self, day: str, shard: int) -> Tally:
+        return self.shards.get((day, shard)) or Tally(day, shard)
+
+    def commit(self, contribution: Contribution, tally: Tally, *, previous: str | None) -> None:
+        if self.before_commit:
+            hook, self.before_commit = self.before_commit, None
+            hook()
+        current = self.contributions.get((contribution.day, contribution.order_id))
+        stored = self.shards.get((tally.day, tally.shard))
+        if (current.etag if current else None) != previous or (
+            (stored.etag if stored else None) != tally.etag
+        ):
+            raise ReadModelConflict("stale")
+        self.contributions[(contribution.day, contribution.order_id)] = replace(
+            contribution, etag=_etag()
+        )
+        self.shards[(tally.day, tally.shard)] = replace(tally, etag=_etag())
+
+    def tallies(self, day: str) -> list[Tally]:
+        return [t for (d, _), t in self.shards.items() if d == day]
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.sent: list[OrderEvent] = []
+        self.dead: list[bytes] = []
+        self.failing = False
+
+    def publish(self, event: OrderEvent) -> None:
+        if self.failing:
+            raise ConnectionError("queue down")
+        self.sent.append(event)
+
+    def dead_letter(self, body: bytes, *, reason: str) -> None:
+        self.dead.append(body)
+
+
+class FakeBacklog:
+    """The outbox and pending index of a FakeOrderRepository, in one partition."""
+
+    def __init__(self, repo: FakeOrderRepository) -> None:
+        self.repo = repo
+        self.sent: set[tuple[str, int]] = set()
+        self.queries = 0
+
+    def partitions(self) -> tuple[str, ...]:
+        return ("p00",)
+
+    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+        self.queries += 1
+        return [
+            e
+            for e in self.repo.events
+            if (e.order_id, e.version) not in self.sent and e.occurred_at < created_before
+        ][:limit]
+
+    def mark_sent(self, event: OrderEvent) -> None:
+        self.sent.add((event.order_id, event.version))
+
+    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+        self.queries += 1
+        return sorted(
+            o.order_id
+            for o in self.repo.orders.values()
+            if o.status is OrderStatus.PENDING and o.created_at < created_before
+        )[:limit]
