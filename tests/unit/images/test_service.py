@@ -1,0 +1,147 @@
+"""The thumbnail use cases over an in-memory store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.config import ThumbnailSettings
+from shared.errors import InvalidInput, NotFound
+from shared.images.service import Upload, create_upload, get_status, process_upload
+from shared.images.status import SourceVersion
+from tests.unit.images import factories as f
+from tests.unit.images.fakes import FakeImageStore
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+V1 = SourceVersion("0x1", T0)
+V2 = SourceVersion("0x2", T0 + timedelta(seconds=5))
+PNG = f.encode(f.quadrants(), "PNG")
+AB = SourceVersion("0xAB", T0)
+
+
+def deliver(store: FakeImageStore, data: bytes, version: SourceVersion | None, **kw: object):  # type: ignore[no-untyped-def]
+    upload = Upload("a/b.png", lambda: data, version=version, **kw)  # type: ignore[arg-type]
+    return process_upload(upload, store=store, settings=ThumbnailSettings())
+
+
+def test_ready_status_with_size_and_url() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+
+    status = deliver(store, PNG, V1)
+
+    assert status is not None
+    assert (status.state, status.width, status.height) == ("ready", 200, 100)
+    assert store.statuses["a/b.png"].thumbnail_url == "memory://thumbnails/a/b.png"
+
+
+def test_bad_bytes_are_a_recorded_failure_not_an_exception() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+
+    status = deliver(store, b"garbage", V1)
+
+    assert status is not None
+    assert (status.state, status.reason) == ("failed", "not-an-image")
+    assert not store.thumbnails
+
+
+def test_oversized_upload_fails_without_reading() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+
+    def never() -> bytes:
+        raise AssertionError("read despite the size limit")
+
+    upload = Upload("a/b.png", never, version=V1, length=10**9)
+    status = process_upload(upload, store=store, settings=ThumbnailSettings())
+
+    assert status is not None
+    assert status.reason == "too-large"
+
+
+def test_delivery_of_a_superseded_version_does_nothing() -> None:
+    store = FakeImageStore(sources={"a/b.png": V2})
+
+    assert deliver(store, PNG, V1) is None
+    assert not store.thumbnails
+    assert not store.statuses
+
+
+def test_duplicate_delivery_writes_the_thumbnail_once() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+
+    deliver(store, PNG, V1)
+    deliver(store, PNG, V1)
+
+    assert store.writes == 1
+    assert len(store.statuses) == 1
+
+
+def test_trigger_without_properties_uses_the_current_version() -> None:
+    store = FakeImageStore(sources={"a/b.png": V2})
+
+    status = deliver(store, PNG, None)
+
+    assert status is not None
+    assert status.source == V2
+
+
+def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+    assert get_status("a/b.png", store=store).state == "pending"
+
+    deliver(store, PNG, V1)
+    assert get_status("a/b.png", store=store).state == "ready"
+
+    store.sources["a/b.png"] = V2
+    assert get_status("a/b.png", store=store).state == "pending"
+    with pytest.raises(NotFound):
+        get_status("missing.png", store=store)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"name": "a/../b.png", "content_type": "image/png"},
+        {"name": "tab\there.png", "content_type": "image/png"},
+        {"name": "zero\u200bwidth.png", "content_type": "image/png"},
+        {"name": "y" * 1025, "content_type": "image/png"},
+        {"name": "dir/", "content_type": "image/png"},
+        {"name": "/abs.png", "content_type": "image/png"},
+        {"name": 5, "content_type": "image/png"},
+        {"name": "ok.png", "content_type": "text/html"},
+        "not an object",
+    ],
+)
+def test_create_upload_validates(payload: object) -> None:
+    with pytest.raises(InvalidInput):
+        create_upload(payload, store=FakeImageStore(), now=T0)
+
+
+def test_create_upload_accepts_nested_names() -> None:
+    ticket = create_upload(
+        {"name": "x" * 1024, "content_type": "image/webp"}, store=FakeImageStore(), now=T0
+    )
+
+    assert ticket.name == "x" * 1024
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        (
+            {"ETag": '"0xAB"', "LastModified": "2026-01-01T00:00:00+00:00"},
+            SourceVersion("0xAB", T0),
+        ),
+        (
+            {"Etag": "0xAB", "LastModified": "Thu, 01 Jan 2026 00:00:00 GMT"},
+            SourceVersion("0xAB", T0),
+        ),
+        ({"ETag": "0xAB"}, None),
+        ({"ETag": "0xAB", "LastModified": "yesterday"}, None),
+        (None, None),
+    ],
+)
+def test_source_version_from_trigger_properties(
+    properties: dict[str, str] | None, expected: SourceVersion | None
+) -> None:
+    assert SourceVersion.from_properties(properties) == expected
