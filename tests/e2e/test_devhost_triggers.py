@@ -166,3 +166,29 @@ def test_shutdown_finishes_in_flight_work_and_it_is_not_repeated(
     sample_host.start()
     time.sleep(2.5)
     assert len(_runs_for(sample_host, name)) == 1
+
+
+def test_timer_missed_while_stopped_fires_past_due_on_start(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from devhost.runtime import derive_host_id
+
+    ticks = _queue(sample_host, "e2e-ticks")
+    sample_host.stop()
+    ticks.clear_messages()
+    path = f"timers/{derive_host_id(sample_host.script_root, None)}/Host.Functions.tick/status"
+    missed = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    status = {"Last": None, "Next": missed, "LastUpdated": missed}
+    blobs.get_blob_client("azure-webjobs-hosts", path).upload_blob(
+        json.dumps(status).encode(), overwrite=True
+    )
+    sample_host.start()
+    assert wait_for(lambda: _messages(ticks), 10) == [{"past_due": True}]
+    status_blob = blobs.get_blob_client("azure-webjobs-hosts", path)
+
+    def next_run() -> datetime:
+        return datetime.fromisoformat(json.loads(status_blob.download_blob().readall())["Next"])
+
+    wait_for(lambda: next_run() > datetime.now(UTC), 5)  # the schedule moved on

@@ -1,0 +1,251 @@
+"""The change feed through devhost over real HTTP: read models converge to the truth of the
+orders within 5 s, also across a devhost restart mid-stream (with no duplicates); the nightly
+sweep fired through the admin endpoint expires stale orders everywhere; a message that keeps
+failing ends in the poison queue through the host's own retries.
+
+Stale orders are made by creating them in this test process with an injected clock, against
+the same Azurite the host uses; production code has no clock setting to abuse.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.e2e.harness import Response, wait_for
+
+if TYPE_CHECKING:
+    from devhost.azurite import Azurite
+    from tests.e2e.harness import DevhostProcess
+
+JSON = {"Content-Type": "application/json"}
+CONVERGENCE_S = 5.0
+
+
+def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Response:
+    """One call, retried while the host is down (restarts): connection errors only."""
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            return host.call(method, path, timeout=10, **kwargs)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def create(host: DevhostProcess, customer: str, amount: str) -> str:
+    body = {
+        "customer_id": customer,
+        "product_id": "p",
+        "quantity": 1,
+        "total_amount": float(amount),
+    }
+    headers = JSON | {"Idempotency-Key": str(uuid.uuid4())}  # a retried POST never duplicates
+    response = call(host, "POST", "/api/orders", body=json.dumps(body).encode(), headers=headers)
+    assert response.status == 201, response.body
+    return str(response.json()["order_id"])
+
+
+def change(host: DevhostProcess, order_id: str, fields: dict[str, Any]) -> None:
+    """PATCH with the current ETag; re-read on 412 (a retried PATCH may have applied)."""
+    for _ in range(10):
+        current = call(host, "GET", f"/api/orders/{order_id}")
+        if all(current.json().get(k) == v for k, v in fields.items()):
+            return
+        headers = JSON | {"If-Match": current.headers["ETag"]}
+        body = json.dumps(fields).encode()
+        response = call(host, "PATCH", f"/api/orders/{order_id}", body=body, headers=headers)
+        if response.status == 200:
+            return
+        assert response.status == 412, response.body
+    raise AssertionError(f"could not change {order_id}")
+
+
+def delete(host: DevhostProcess, order_id: str) -> None:
+    assert call(host, "DELETE", f"/api/orders/{order_id}").status in (204, 404)
+
+
+def life_of(host: DevhostProcess, index: int, customer: str) -> None:
+    """One order's life; the five kinds cover INSERT, MODIFY and REMOVE."""
+    order_id = create(host, customer, f"{index + 1}.25")
+    kind = (index // 5) % 5  # customers take index % 5: each gets every kind twice
+    if kind == 0:
+        change(host, order_id, {"quantity": 3, "total_amount": 99.5})
+    elif kind == 1:
+        change(host, order_id, {"status": "CONFIRMED"})
+    elif kind == 2:
+        change(host, order_id, {"status": "CANCELLED"})
+    elif kind == 3:
+        delete(host, order_id)
+
+
+def pages(host: DevhostProcess, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    from urllib.parse import urlencode
+
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        query = params | {"limit": "100"} | ({"continuation": token} if token else {})
+        body = call(host, "GET", f"{path}?{urlencode(query)}").json()
+        items += body["items"]
+        token = body["continuation"]
+        if token is None:
+            return items
+
+
+def customer_truth(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
+    return sorted(
+        pages(host, "/api/orders", {"customer_id": customer}), key=lambda o: o["order_id"]
+    )
+
+
+def customer_view(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
+    items = pages(host, f"/api/customers/{customer}/orders", {})
+    return sorted(items, key=lambda o: o["order_id"])
+
+
+def report_truth(host: DevhostProcess, day: str) -> dict[str, Any]:
+    orders = [o for o in pages(host, "/api/orders", {}) if o["created_at"][:10] == day]
+    counts = Counter(o["status"] for o in orders)
+    amounts: dict[str, Decimal] = {}
+    for order in orders:
+        amounts[order["status"]] = amounts.get(order["status"], Decimal(0)) + Decimal(
+            str(order["total_amount"])
+        )
+    return {s: (counts[s], float(amounts[s])) for s in counts}
+
+
+def report_view(host: DevhostProcess, day: str) -> dict[str, Any]:
+    body = call(host, "GET", f"/api/reports/orders?date={day}").json()
+    return {
+        s: (v["count"], float(v["total_amount"]))
+        for s, v in body["by_status"].items()
+        if v["count"]
+    }
+
+
+def converged(host: DevhostProcess, customers: list[str], day: str) -> bool:
+    views = [customer_view(host, c) == customer_truth(host, c) for c in customers]
+    return all(views) and report_view(host, day) == report_truth(host, day)
+
+
+def run_lives(host: DevhostProcess, customers: list[str], count: int = 50) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: life_of(host, i, customers[i % len(customers)]), range(count)))
+
+
+def customers_for_test() -> list[str]:
+    run = uuid.uuid4().hex[:8]
+    return [f"e2e-{run}-{n}" for n in range(5)]
+
+
+def test_read_models_converge_to_the_truth_within_5_s(app_host: DevhostProcess) -> None:
+    customers, day = customers_for_test(), datetime.now(UTC).date().isoformat()
+    run_lives(app_host, customers)
+    finished = time.monotonic()
+    wait_for(lambda: converged(app_host, customers, day), 30, interval=0.2)
+    assert time.monotonic() - finished <= CONVERGENCE_S
+    assert sum(len(customer_view(app_host, c)) for c in customers) == 40  # 10 deleted
+
+
+def test_a_restart_mid_stream_still_converges_without_duplicates(
+    app_host: DevhostProcess,
+) -> None:
+    customers, day = customers_for_test(), datetime.now(UTC).date().isoformat()
+    writer = threading.Thread(target=run_lives, args=(app_host, customers))
+    writer.start()
+    wait_for(lambda: any(customer_truth(app_host, c) for c in customers), 30, interval=0.05)
+    app_host.restart()  # SIGINT: finishes in-flight work; queued events wait in Azurite
+    writer.join(120)
+    assert not writer.is_alive()
+    finished = time.monotonic()
+    wait_for(lambda: converged(app_host, customers, day), 30, interval=0.2)
+    assert time.monotonic() - finished <= CONVERGENCE_S
+    for customer in customers:
+        ids = [o["order_id"] for o in customer_view(app_host, customer)]
+        assert len(ids) == len(set(ids)) == 8  # 10 orders each, 2 deleted
+
+
+@pytest.fixture
+def stale_orders(storage_env: Azurite) -> tuple[str, list[str]]:
+    """Orders created two days ago: the service's clock is injected in this process."""
+    from shared.orders import idempotency_store, order_repository, services
+
+    customer, then = f"e2e-stale-{uuid.uuid4().hex[:8]}", datetime.now(UTC) - timedelta(days=2)
+    body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 5}
+    ids = [
+        services.create_order(
+            body, repo=order_repository(), keys=idempotency_store(), clock=lambda: then
+        ).order.order_id
+        for _ in range(5)
+    ]
+    return customer, ids
+
+
+def test_nightly_sweep_through_the_admin_endpoint_expires_stale_orders(
+    app_host: DevhostProcess, stale_orders: tuple[str, list[str]]
+) -> None:
+    customer, ids = stale_orders
+    fresh = create(app_host, customer, "1.00")
+    wait_for(lambda: len(customer_view(app_host, customer)) == 6, 10, interval=0.1)
+    fired = call(app_host, "POST", "/admin/functions/nightly_sweep", body=b"{}", headers=JSON)
+    assert fired.status == 202
+
+    def statuses() -> dict[str, str]:
+        return {o["order_id"]: o["status"] for o in customer_view(app_host, customer)}
+
+    wait_for(lambda: Counter(statuses().values()) == {"EXPIRED": 5, "PENDING": 1}, 15)
+    for order_id in ids:
+        assert call(app_host, "GET", f"/api/orders/{order_id}").json()["status"] == "EXPIRED"
+    assert statuses()[fresh] == "PENDING"
+    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    assert report_view(app_host, day) == report_truth(app_host, day)
+    summary = [line for line in app_host.log_text().splitlines() if "nightly_sweep stale=" in line]
+    assert summary, "the sweep logs one summary line"
+
+
+def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
+    app_host: DevhostProcess, storage_env: Azurite
+) -> None:
+    from azure.storage.queue import QueueClient
+
+    poison = QueueClient.from_connection_string(
+        storage_env.connection_string, "order-events-poison"
+    )
+    work = QueueClient.from_connection_string(storage_env.connection_string, "order-events")
+    marker = uuid.uuid4().hex
+    # A well-formed event the read model cannot store ("/" is not allowed in table keys):
+    # not recognisably bad up front, so the host retries it maxDequeueCount times.
+    event = {
+        "event_id": marker, "type": "INSERT", "order_id": f"o-{marker}", "version": 1,
+        "occurred_at": "2026-11-26T00:00:00.000Z", "old_image": None,
+        "new_image": {"order_id": f"o-{marker}", "customer_id": "bad/customer", "status": "PENDING",
+                      "created_at": "2026-11-26T00:00:00.000Z", "total_amount": 1},
+    }  # fmt: skip
+    work.send_message(base64.b64encode(json.dumps(event).encode()).decode())
+
+    def parked() -> list[str]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            messages = poison.peek_messages(max_messages=32)
+        except ResourceNotFoundError:  # the host creates the poison queue on first use
+            return []
+        return [m.content for m in messages if marker in str(base64.b64decode(m.content))]
+
+    wait_for(parked, 60, interval=0.5)
+    attempts = [
+        i for i in app_host.invocations("process_order_event") if i.get("outcome") != "success"
+    ]
+    assert len(attempts) >= 5
