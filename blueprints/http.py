@@ -78,14 +78,15 @@ def problem_response(
     )  # fmt: skip
 
 
-def _problem_for(error: AppError) -> func.HttpResponse:
+def _problem_for(error: AppError) -> func.HttpResponse | None:
+    """The problem response for a known failure; None for one this table does not map."""
     for kind, status, title in _STATUS_BY_ERROR:
         if isinstance(error, kind):
             extra = None
             if isinstance(error, InvalidInput) and error.errors:
                 extra = {"errors": [{"field": e.field, "message": e.message} for e in error.errors]}
             return problem_response(status, title, error.detail, code=error.code, extra=extra)
-    raise error
+    return None
 
 
 def read_json(req: func.HttpRequest, *, max_bytes: int = MAX_BODY_BYTES) -> object:
@@ -139,6 +140,15 @@ def _preflight(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(status_code=204, headers=headers)
 
 
+def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse:
+    """Log the bug with the invocation id; tell the client nothing about it."""
+    logger.exception("unhandled error function=%s invocation_id=%s", function_name, invocation_id)
+    return problem_response(
+        500, "Internal Server Error", "The server failed; the error was logged.",
+        code="internal-error",
+    )  # fmt: skip
+
+
 def http_endpoint(
     handler: Callable[[func.HttpRequest], func.HttpResponse],
 ) -> Callable[[func.HttpRequest, func.Context], func.HttpResponse]:
@@ -149,17 +159,11 @@ def http_endpoint(
             return _preflight(req)
         try:
             response = handler(req)
-        except AppError as error:
-            response = _problem_for(error)
-        except Exception:
-            logger.exception(
-                "unhandled error function=%s invocation_id=%s",
-                handler.__name__, context.invocation_id,
-            )  # fmt: skip
-            response = problem_response(
-                500, "Internal Server Error", "The server failed; the error was logged.",
-                code="internal-error",
-            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
+            mapped = _problem_for(error) if isinstance(error, AppError) else None
+            if mapped is None:
+                mapped = _internal_error(handler.__name__, context.invocation_id)
+            response = mapped
         for name, value in _cors_headers(req).items():
             response.headers[name] = value
         return response

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLIENT_OPTIONS",
+    "STORAGE_CLIENT_OPTIONS",
     "blob_service",
     "queue_service",
     "reset_clients",
@@ -28,12 +29,21 @@ __all__ = [
     "table_service",
 ]
 
-# Bounded so that a request against unreachable storage ends well inside 15 s:
-# three attempts of at most 2 s to connect and 3 s to read, short backoff.
+# Bounded so that a request against unreachable storage ends well inside 15 s: three attempts
+# of at most 2 s to connect and 3 s per read, short backoff. The Tables SDK uses azure-core's
+# retry policy; the blob and queue SDKs have their own (default backoff 15 s, then 18 s).
 CLIENT_OPTIONS: dict[str, Any] = {
     "retry_total": 2,
     "retry_backoff_factor": 0.3,
     "retry_backoff_max": 1,
+    "connection_timeout": 2,
+    "read_timeout": 3,
+}
+STORAGE_CLIENT_OPTIONS: dict[str, Any] = {
+    "retry_total": 2,
+    "initial_backoff": 0.2,
+    "increment_base": 1,
+    "random_jitter_range": 0.1,
     "connection_timeout": 2,
     "read_timeout": 3,
 }
@@ -49,14 +59,16 @@ def _credential() -> TokenCredential:
     return DefaultAzureCredential()
 
 
-def _connect(client_class: type[ClientT], service_uri: str | None) -> ClientT:
+def _connect(
+    client_class: type[ClientT], service_uri: str | None, options: dict[str, Any]
+) -> ClientT:
     """Build a service client from the connection string, or from a URI and an identity."""
     factory: Any = client_class
     storage = get_settings().storage
     if storage.connection_string:
-        client = factory.from_connection_string(storage.connection_string, **CLIENT_OPTIONS)
+        client = factory.from_connection_string(storage.connection_string, **options)
     else:
-        client = factory(service_uri, credential=_credential(), **CLIENT_OPTIONS)
+        client = factory(service_uri, credential=_credential(), **options)
     return cast("ClientT", client)
 
 
@@ -64,21 +76,21 @@ def _connect(client_class: type[ClientT], service_uri: str | None) -> ClientT:
 def table_service() -> TableServiceClient:
     from azure.data.tables import TableServiceClient
 
-    return _connect(TableServiceClient, get_settings().storage.table_uri)
+    return _connect(TableServiceClient, get_settings().storage.table_uri, CLIENT_OPTIONS)
 
 
 @cache
 def blob_service() -> BlobServiceClient:
     from azure.storage.blob import BlobServiceClient
 
-    return _connect(BlobServiceClient, get_settings().storage.blob_uri)
+    return _connect(BlobServiceClient, get_settings().storage.blob_uri, STORAGE_CLIENT_OPTIONS)
 
 
 @cache
 def queue_service() -> QueueServiceClient:
     from azure.storage.queue import QueueServiceClient
 
-    return _connect(QueueServiceClient, get_settings().storage.queue_uri)
+    return _connect(QueueServiceClient, get_settings().storage.queue_uri, STORAGE_CLIENT_OPTIONS)
 
 
 def table(name: str) -> TableClient:

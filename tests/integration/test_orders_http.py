@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from shared.errors import AppError
 from tests.support import call_http, json_of
 
 pytestmark = pytest.mark.usefixtures("storage_env")
@@ -181,11 +182,12 @@ def test_health_ok() -> None:
     assert json_of(response) == {"status": "ok", "storage": "ok"}
 
 
-def test_unexpected_error_is_generic_500_without_traceback(monkeypatch, caplog) -> None:
+@pytest.mark.parametrize("error", [RuntimeError, AppError])
+def test_unexpected_error_is_generic_500_without_traceback(monkeypatch, caplog, error) -> None:
     from shared.orders import services
 
     def explode(*args, **kwargs):
-        raise RuntimeError("secret connection string AccountKey=abc")
+        raise error("secret connection string AccountKey=abc")
 
     monkeypatch.setattr(services, "get_order", explode)
     response = call_http("get_order", "GET", route_params={"order_id": "any"})
