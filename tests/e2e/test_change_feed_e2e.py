@@ -167,6 +167,7 @@ def test_a_restart_mid_stream_still_converges_without_duplicates(
     writer.start()
     wait_for(lambda: any(customer_truth(app_host, c) for c in customers), 30, interval=0.05)
     app_host.restart()  # SIGINT: finishes in-flight work; queued events wait in Azurite
+    assert writer.is_alive(), "the restart must land while writes are still coming"
     writer.join(120)
     assert not writer.is_alive()
     finished = time.monotonic()
