@@ -181,6 +181,8 @@ def test_timer_missed_while_stopped_fires_past_due_on_start(
     path = f"timers/{derive_host_id(sample_host.script_root, None)}/Host.Functions.tick/status"
     missed = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     status = {"Last": None, "Next": missed, "LastUpdated": missed}
+    with contextlib.suppress(ResourceExistsError):
+        blobs.create_container("azure-webjobs-hosts")
     blobs.get_blob_client("azure-webjobs-hosts", path).upload_blob(
         json.dumps(status).encode(), overwrite=True
     )
