@@ -26,6 +26,8 @@ from devhost.invocation import FunctionFailed, Invocation
 from devhost.runtime import HOSTS_CONTAINER, function_id, plain_argument
 
 if TYPE_CHECKING:
+    from azure.storage.blob import BlobProperties
+
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
@@ -155,7 +157,8 @@ class BlobTriggerListener:
         if argument is None:
             argument = func.blob.InputStream(
                 data=data, name=full_name, uri=client.url, length=len(data),
-                blob_properties=dict(properties), metadata=dict(properties.metadata or {}),
+                blob_properties=host_blob_properties(properties),
+                metadata=dict(properties.metadata or {}),
             )  # fmt: skip
         max_count = self.runtime.config.queues.max_dequeue_count
         return Invocation(
@@ -229,3 +232,16 @@ class BlobTriggerListener:
         self.runtime.with_outputs(invocation, {**values, "blobTrigger": target})
         with contextlib.suppress(FunctionFailed):
             self.runtime.invoker.call(invocation)
+
+
+def host_blob_properties(properties: BlobProperties) -> dict[str, Any]:
+    """The trigger's blob properties in the shape the host sends them (the .NET SDK's
+    BlobProperties names), so `InputStream.blob_properties` reads the same as on Azure."""
+    settings = properties.content_settings
+    return {
+        "ETag": properties.etag,
+        "LastModified": properties.last_modified.isoformat() if properties.last_modified else None,
+        "Length": properties.size,
+        "ContentType": settings.content_type if settings else None,
+        "BlobType": str(properties.blob_type),
+    }
