@@ -41,6 +41,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="run only these functions (as `func start --functions`)",
     )
+    parser.add_argument(
+        "--settings-file",
+        type=Path,
+        default=None,
+        help="read app settings from this file instead of local.settings.json",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)  # fmt: skip
 
@@ -54,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     # The storage SDKs log every request at INFO; keep the console to the host's own lines.
     logging.getLogger("azure").setLevel(logging.WARNING)
     try:
-        host = DevHost(args.script_root, port=args.port, host=args.host, only=args.functions)
+        host = DevHost(
+            args.script_root, port=args.port, host=args.host, only=args.functions,
+            settings_file=args.settings_file,
+        )  # fmt: skip
         host.start()
     except (AppLoadError, UnsupportedFunction, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)

@@ -53,10 +53,10 @@ _LISTENERS: dict[str, Any] = {
 class DevHost:
     def __init__(
         self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1",
-        only: list[str] | None = None,
+        only: list[str] | None = None, settings_file: Path | None = None,
     ) -> None:  # fmt: skip
         self.script_root = script_root.resolve()
-        local = load_local_settings(self.script_root)
+        local = load_local_settings(self.script_root, settings_file)
         apply_values(local)
         self.config = load_host_config(self.script_root)
         self.port = port or local.local_http_port or DEFAULT_PORT

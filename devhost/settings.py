@@ -65,12 +65,15 @@ def _parse(document: dict[str, Any], source: Path) -> LocalSettings:
     )
 
 
-def load_local_settings(script_root: Path) -> LocalSettings:
-    """local.settings.json if present, else the example file, else nothing."""
-    for name in FILE_NAMES:
-        path = script_root / name
+def load_local_settings(script_root: Path, settings_file: Path | None = None) -> LocalSettings:
+    """`settings_file` when given, else local.settings.json if present, else the example
+    file, else nothing."""
+    candidates = [settings_file] if settings_file else [script_root / n for n in FILE_NAMES]
+    for path in candidates:
         if path.is_file():
             return _parse(_read(path), path)
+    if settings_file:
+        raise SettingsFileError(f"{settings_file} does not exist")
     return LocalSettings()
 
 

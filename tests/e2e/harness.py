@@ -86,6 +86,9 @@ class DevhostProcess:
             sys.executable, "-m", "devhost", "--port", str(self.port),
             "--script-root", str(self.script_root), *self.extra_args,
         ]  # fmt: skip
+        example = self.script_root / "local.settings.json.example"
+        if example.is_file():  # a developer's own local.settings.json must not leak into tests
+            command += ["--settings-file", str(example)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -116,3 +116,12 @@ def test_timespans(text: object, seconds: float) -> None:
 def test_bad_timespans(text: str) -> None:
     with pytest.raises(ValueError, match="TimeSpan"):
         parse_timespan(text)
+
+
+def test_explicit_settings_file_wins_over_local_settings(tmp_path) -> None:
+    (tmp_path / "local.settings.json").write_text('{"Values": {"A": "local"}}')
+    chosen = tmp_path / "other.json"
+    chosen.write_text('{"Values": {"A": "chosen"}}')
+    assert load_local_settings(tmp_path, chosen).values == {"A": "chosen"}
+    with pytest.raises(SettingsFileError):
+        load_local_settings(tmp_path, tmp_path / "missing.json")
