@@ -27,7 +27,7 @@ __all__ = [
 
 # Each day's counters are split over a few rows so that concurrent events rarely contend
 # for one ETag; a report adds them up.
-SUMMARY_SHARDS = 4
+SUMMARY_SHARDS = 16
 
 
 def _image(event: OrderEvent) -> dict[str, Any]:

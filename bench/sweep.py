@@ -1,0 +1,111 @@
+"""Nightly sweep cost: 100 stale PENDING orders among 0, then among N fresh ones.
+
+The sweep reads each of the 16 order partitions only over the RowKey range of pending-index
+rows older than the cutoff, so its time should follow the stale orders, not the table. Fresh
+orders are written as the repository writes them (order row + pending-index row, so they sit
+in the very key range the sweep reads from), in raw batches to keep set-up short; stale
+orders go through the order service with an injected clock, events and all. Each round
+creates 100 stale orders and times one sweep; the median of the rounds is reported.
+
+    .venv/bin/python -m bench.sweep [--fresh 50000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from devhost.azurite import running_azurite
+
+STALE = 100
+
+
+def _create_stale(count: int) -> None:
+    from shared.orders import idempotency_store, order_repository, services
+
+    then = datetime.now(UTC) - timedelta(days=2)
+    body = {"customer_id": "bench-stale", "product_id": "p", "quantity": 1, "total_amount": 1}
+    repo, keys = order_repository(), idempotency_store()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: services.create_order(
+            body, repo=repo, keys=keys, clock=lambda: then), range(count)))  # fmt: skip
+
+
+def _add_fresh(count: int) -> None:
+    """`count` fresh PENDING orders with their index rows, 50 orders per transaction."""
+    from shared.orders.events import OrderEvent
+    from shared.orders.model import Order, OrderDraft, format_time
+    from shared.orders.table_layout import order_entity, partition_of, pending_entity
+    from shared.storage import table
+
+    client = table("Orders")
+    now = format_time(datetime.now(UTC))
+    draft = OrderDraft("bench-fresh", "p", 1, Decimal("1.00"))
+    by_partition: dict[str, list[tuple[str, dict[str, object], dict[str, object]]]] = {}
+    for _ in range(count):
+        order = Order.create(str(uuid.uuid4()), draft, now=now)
+        event = OrderEvent.for_change(None, order, now=now)
+        rows = by_partition.setdefault(partition_of(order.order_id), [])
+        rows += [("create", order_entity(order, event), {}), ("create", pending_entity(order), {})]
+
+    def write(rows: list[tuple[str, dict[str, object], dict[str, object]]]) -> None:
+        for start in range(0, len(rows), 100):
+            client.submit_transaction(rows[start : start + 100])  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, by_partition.values()))
+
+
+def _time_sweeps(rounds: int) -> list[float]:
+    from shared.changes import run_nightly_sweep
+
+    times = []
+    for _ in range(rounds):
+        _create_stale(STALE)
+        started = time.perf_counter()
+        report = run_nightly_sweep(past_due=False)
+        times.append(time.perf_counter() - started)
+        assert report.expired == STALE, report
+    return times
+
+
+def _scenario(fresh: int, rounds: int, location: Path) -> float:
+    from shared.storage import reset_clients
+
+    with running_azurite(location) as azurite:
+        os.environ["AzureWebJobsStorage"] = azurite.connection_string  # noqa: SIM112
+        reset_clients()
+        started = time.perf_counter()
+        _add_fresh(fresh)
+        if fresh:
+            print(f"  wrote {fresh} fresh orders in {time.perf_counter() - started:.1f} s")
+        times = _time_sweeps(rounds)
+        print(f"  sweep of {STALE} stale among {fresh} fresh: "
+              + ", ".join(f"{t * 1000:.0f}" for t in times) + " ms")  # fmt: skip
+        reset_clients()
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fresh", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        empty = _scenario(0, args.rounds, Path(folder) / "empty")
+        full = _scenario(args.fresh, args.rounds, Path(folder) / "full")
+    print(f"\n| fresh orders | median sweep ms ({STALE} stale) | ratio |\n|---:|---:|---:|")
+    print(f"| 0 | {empty * 1000:.0f} | 1.00x |")
+    print(f"| {args.fresh} | {full * 1000:.0f} | {full / empty:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
