@@ -45,7 +45,7 @@ def rows_of(order_id: str) -> list[str]:
 
 def test_order_outbox_and_index_rows_are_written_together() -> None:
     order = make_order(customer())
-    repo = order_repository()
+    repo = TableOrderRepository(table("Orders"))  # without the publisher, which sends and drops
     stored = repo.add(order, OrderEvent.for_change(None, order, now=order.created_at))
     oid = order.order_id
     v1, v2 = f"outbox:{oid}:{1:010d}", f"outbox:{oid}:{2:010d}"
