@@ -1,19 +1,27 @@
 """The change feed's functions: the queue consumer that feeds the read models, and the two
 read endpoints they serve. Each parses its trigger, calls one core function, maps the result."""
 
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
 from blueprints.http import http_endpoint, json_response
-from shared import changes
-from shared.changes import read_models
-from shared.config import get_settings
-from shared.orders.services import utc_now
+from blueprints.lazy import lazy_module
+from shared.config import ORDER_EVENTS_QUEUE, get_settings
+
+if TYPE_CHECKING:
+    from shared import changes
+    from shared.changes import read_models
+else:
+    changes = lazy_module("shared.changes")
+    read_models = lazy_module("shared.changes.read_models")
 
 bp = func.Blueprint()
 
 
 @bp.queue_trigger(
-    arg_name="msg", queue_name=changes.ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
+    arg_name="msg", queue_name=ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
 )
 def process_order_event(msg: func.QueueMessage) -> None:
     changes.process_event_message(msg.get_body(), message_id=str(msg.id))
@@ -33,5 +41,5 @@ def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="reports/orders", methods=["GET", "OPTIONS"])
 @http_endpoint
 def get_order_report(req: func.HttpRequest) -> func.HttpResponse:
-    day = read_models.parse_report_date(req.params.get("date"), today=utc_now().date())
+    day = read_models.parse_report_date(req.params.get("date"), today=datetime.now(UTC).date())
     return json_response(200, read_models.daily_report(day, summary=changes.daily_summary()))

@@ -5,14 +5,22 @@ result back. Pillow and the storage SDKs load on first use, not when the app is 
 """
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import azure.functions as func
 
 from blueprints.http import http_endpoint, json_response, read_json
+from blueprints.lazy import lazy_module
 from shared.config import get_settings
-from shared.images import image_store, service
-from shared.images.status import SourceVersion
+
+if TYPE_CHECKING:
+    from shared import images
+    from shared.images import service, status
+else:
+    images = lazy_module("shared.images")
+    service = lazy_module("shared.images.service")
+    status = lazy_module("shared.images.status")
 
 bp = func.Blueprint()
 
@@ -23,23 +31,25 @@ def make_thumbnail(upload: func.InputStream) -> None:
     storage errors raise, so the host retries the delivery."""
     delivery = service.Upload(
         (upload.name or "").removeprefix("uploads/"), upload.read,
-        version=SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
+        version=status.SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
         length=upload.length,
     )  # fmt: skip
-    service.process_upload(delivery, store=image_store(), settings=get_settings().images)
+    service.process_upload(delivery, store=images.image_store(), settings=get_settings().images)
 
 
 @bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])
 @http_endpoint
 def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
-    status = service.get_status(req.route_params.get("name", ""), store=image_store())
+    status = service.get_status(req.route_params.get("name", ""), store=images.image_store())
     return json_response(200, status.to_public())
 
 
 @bp.route(route="images", methods=["POST", "OPTIONS"])
 @http_endpoint
 def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
-    ticket = service.create_upload(read_json(req), store=image_store(), now=datetime.now(UTC))
+    ticket = service.create_upload(
+        read_json(req), store=images.image_store(), now=datetime.now(UTC)
+    )
     body = {
         "name": ticket.name,
         "upload_url": ticket.upload_url,

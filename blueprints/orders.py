@@ -1,19 +1,28 @@
 """Orders HTTP API: each function parses the request, calls one service, maps the result."""
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
 from blueprints.http import entity_etag, http_endpoint, http_etag, json_response, read_json
+from blueprints.lazy import lazy_module
 from shared.config import get_settings
 from shared.errors import MalformedRequest
-from shared.orders import idempotency_store, order_repository, services
-from shared.orders.model import Order
+
+if TYPE_CHECKING:
+    from shared import orders
+    from shared.orders import services
+    from shared.orders.model import Order
+else:
+    orders = lazy_module("shared.orders")
+    services = lazy_module("shared.orders.services")
 
 bp = func.Blueprint()
 
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def _order_response(status: int, order: Order, **headers: str) -> func.HttpResponse:
+def _order_response(status: int, order: "Order", **headers: str) -> func.HttpResponse:
     etag = http_etag(order.etag)
     if etag:
         headers["ETag"] = etag
@@ -38,7 +47,7 @@ def _idempotency_key(req: func.HttpRequest) -> str | None:
 @http_endpoint
 def create_order(req: func.HttpRequest) -> func.HttpResponse:
     result = services.create_order(
-        read_json(req), repo=order_repository(), keys=idempotency_store(),
+        read_json(req), repo=orders.order_repository(), keys=orders.idempotency_store(),
         idempotency_key=_idempotency_key(req),
     )  # fmt: skip
     headers = {"Location": f"/api/orders/{result.order.order_id}"}
@@ -53,7 +62,7 @@ def list_orders(req: func.HttpRequest) -> func.HttpResponse:
     items, token = services.list_orders(
         customer_id=req.params.get("customer_id"), status=req.params.get("status"),
         limit=req.params.get("limit"), continuation=req.params.get("continuation"),
-        repo=order_repository(), secret=get_settings().paging_secret,
+        repo=orders.order_repository(), secret=get_settings().paging_secret,
     )  # fmt: skip
     return json_response(200, {"items": [o.to_public() for o in items], "continuation": token})
 
@@ -61,7 +70,7 @@ def list_orders(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="orders/{order_id}", methods=["GET", "OPTIONS"])
 @http_endpoint
 def get_order(req: func.HttpRequest) -> func.HttpResponse:
-    order = services.get_order(req.route_params["order_id"], repo=order_repository())
+    order = services.get_order(req.route_params["order_id"], repo=orders.order_repository())
     return _order_response(200, order)
 
 
@@ -70,7 +79,7 @@ def get_order(req: func.HttpRequest) -> func.HttpResponse:
 def update_order(req: func.HttpRequest) -> func.HttpResponse:
     order = services.update_order(
         req.route_params["order_id"], read_json(req),
-        if_match=entity_etag(req.headers.get("If-Match")), repo=order_repository(),
+        if_match=entity_etag(req.headers.get("If-Match")), repo=orders.order_repository(),
     )  # fmt: skip
     return _order_response(200, order)
 
@@ -80,6 +89,6 @@ def update_order(req: func.HttpRequest) -> func.HttpResponse:
 def delete_order(req: func.HttpRequest) -> func.HttpResponse:
     services.delete_order(
         req.route_params["order_id"], if_match=entity_etag(req.headers.get("If-Match")),
-        repo=order_repository(),
+        repo=orders.order_repository(),
     )  # fmt: skip
     return func.HttpResponse(status_code=204)

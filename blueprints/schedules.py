@@ -5,9 +5,16 @@ is `0 0 2 * * *`). The outbox relay runs every minute: it is a repair path, so i
 bounds how long an event whose send failed can wait, and it is not meant to be tuned.
 """
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
-from shared import changes
+from blueprints.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from shared import changes
+else:
+    changes = lazy_module("shared.changes")
 
 bp = func.Blueprint()
 

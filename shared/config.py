@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 __all__ = [
+    "ORDER_EVENTS_QUEUE",
     "Settings",
     "SettingsError",
     "StorageEndpoints",
@@ -33,6 +34,8 @@ DEV_STORAGE_CONNECTION = (
     f"TableEndpoint=http://127.0.0.1:10002/{_DEV_ACCOUNT};"
 )
 _CONNECTION = "AzureWebJobsStorage"
+# Not a setting: the queue trigger's binding and the publisher must always agree on it.
+ORDER_EVENTS_QUEUE = "order-events"
 
 
 class SettingsError(RuntimeError):

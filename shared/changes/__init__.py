@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.config import get_settings
+from shared.config import ORDER_EVENTS_QUEUE, get_settings
 from shared.orders.services import utc_now
 from shared.storage import queue_service, table
 
@@ -31,8 +31,6 @@ __all__ = [
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
-# Not a setting: the queue trigger's binding and the publisher must always agree on it.
-ORDER_EVENTS_QUEUE = "order-events"
 _lock = threading.Lock()
 _publishers: dict[str, tuple[Any, EventPublisher]] = {}
 
