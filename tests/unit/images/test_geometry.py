@@ -90,3 +90,15 @@ def test_quality_setting_changes_jpeg_size(make: Make) -> None:
     high, _ = make(data, quality=95)
 
     assert len(low.data) < len(high.data)
+
+
+def test_cover_crop_never_leaves_the_source_by_float_error(make: Make) -> None:
+    """1999x1601 in 37x11 put the crop's left edge at -1e-13; Pillow refused the box and a
+    valid upload was reported as corrupt."""
+    size, crop = cover_geometry((1999, 1601), (37, 11))
+    assert crop[0] >= 0 and crop[2] <= 1999
+    data = f.encode(f.quadrants((1999, 1601)), "PNG")
+
+    thumbnail, _ = make(data, width=37, height=11, fit="cover")
+
+    assert (thumbnail.width, thumbnail.height) == size == (37, 11)
