@@ -17,7 +17,15 @@ from shared.errors import InvalidInput, StorageUnavailable
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["EntityRejected", "check_entity", "check_key", "storage_unavailable_on_failure"]
+    from azure.data.tables import TableClient, TableEntity
+
+__all__ = [
+    "EntityRejected",
+    "check_entity",
+    "check_key",
+    "query_page",
+    "storage_unavailable_on_failure",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +88,31 @@ def storage_unavailable_on_failure(operation: str) -> Iterator[None]:
             logger.warning("storage failed operation=%s status=%s", operation, exc.status_code)
             raise StorageUnavailable("Storage is unavailable; retry shortly.") from exc
         raise
+
+
+def query_page(
+    client: TableClient,
+    query: str,
+    parameters: dict[str, Any],
+    *,
+    limit: int,
+    continuation: dict[str, str] | None,
+    select: list[str] | None = None,
+) -> tuple[list[TableEntity], dict[str, str] | None]:
+    """Up to `limit` entities from `continuation` on, and where the next page starts.
+
+    A Table Storage page can come back short or empty while more rows follow (at partition
+    boundaries, or when a filter skips rows), so pages are read until `limit` is reached or
+    the service says there is nothing more."""
+    entities: list[TableEntity] = []
+    position = continuation
+    while len(entities) < limit:
+        pages: Any = client.query_entities(
+            query, parameters=parameters, results_per_page=limit - len(entities), select=select
+        ).by_page(continuation_token=position)  # type: ignore[arg-type]  # the SDK takes a dict
+        entities += list(next(pages))
+        position = pages.continuation_token
+        if not position:
+            break
+    next_position = {key: value for key, value in (position or {}).items() if value is not None}
+    return entities, next_position or None

@@ -24,7 +24,7 @@ from shared.changes.projections import Contribution, CustomerOrderRow, Tally
 from shared.changes.read_models import CustomerOrderPage
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.model import OrderStatus
-from shared.tables import check_entity, check_key, storage_unavailable_on_failure
+from shared.tables import check_entity, check_key, query_page, storage_unavailable_on_failure
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient, TableEntity
@@ -85,20 +85,13 @@ class TableCustomerOrders:
         if status is not None:
             query += " and status eq @status"
             parameters["status"] = status.value
-        items: list[dict[str, Any]] = []
-        position = continuation
         with storage_unavailable_on_failure("list_customer_orders"):
-            while len(items) < limit:  # a filtered page may come back short, or empty
-                pages: Any = self._client.query_entities(
-                    query, parameters=parameters, results_per_page=limit - len(items),
-                    select=["order"],
-                ).by_page(continuation_token=position)  # type: ignore[arg-type]  # a dict here
-                items += [decode_json(entity["order"]) for entity in next(pages)]
-                position = pages.continuation_token
-                if not position:
-                    break
-        next_position = {k: v for k, v in (position or {}).items() if v is not None}
-        return CustomerOrderPage(items, next_position or None)
+            entities, next_position = query_page(
+                self._client, query, parameters, limit=limit, continuation=continuation,
+                select=["order"],
+            )  # fmt: skip
+        items = [decode_json(entity["order"]) for entity in entities]
+        return CustomerOrderPage(items, next_position)
 
 
 _TALLY = "tally:"

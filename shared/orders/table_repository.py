@@ -37,7 +37,7 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
-from shared.tables import check_entity, storage_unavailable_on_failure
+from shared.tables import check_entity, query_page, storage_unavailable_on_failure
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient, TableEntity
@@ -143,20 +143,12 @@ class TableOrderRepository:
         if query.status:
             conditions.append("status eq @status")
             parameters["status"] = query.status.value
-        items: list[Order] = []
-        position = continuation
         with storage_unavailable_on_failure("list_orders"):
-            while len(items) < limit:  # Table pages may stop short at partition boundaries
-                pages: Any = self._client.query_entities(
-                    " and ".join(conditions), parameters=parameters,
-                    results_per_page=limit - len(items),
-                ).by_page(continuation_token=position)  # type: ignore[arg-type]  # a dict here
-                items += [_from_entity(entity) for entity in next(pages)]
-                position = pages.continuation_token
-                if not position:
-                    break
-        next_position = {k: v for k, v in (position or {}).items() if v is not None}
-        return OrderPage(items, next_position or None)
+            entities, next_position = query_page(
+                self._client, " and ".join(conditions), parameters,
+                limit=limit, continuation=continuation,
+            )  # fmt: skip
+        return OrderPage([_from_entity(entity) for entity in entities], next_position)
 
     def _commit(self, order: Order, operations: list[Operation]) -> Order:
         for _, entity, _ in operations:
