@@ -65,6 +65,9 @@ def _connect(
     """Build a service client from the connection string, or from a URI and an identity."""
     factory: Any = client_class
     storage = get_settings().storage
+    options = options | {"use_env_settings": storage.use_env_settings}
+    if storage.ca_bundle:
+        options["connection_verify"] = storage.ca_bundle
     if storage.connection_string:
         client = factory.from_connection_string(storage.connection_string, **options)
     else:
