@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from shared.changes.errors import InvalidReportDate, ReadModelConflict
 from shared.changes.projections import (
@@ -28,6 +28,8 @@ from shared.orders.validation import parse_limit, parse_query
 from shared.paging import decode_token, encode_token
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from shared.changes.projections import Contribution, CustomerOrderRow, Tally
     from shared.orders.events import OrderEvent
     from shared.orders.repository import Continuation
@@ -88,35 +90,59 @@ def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not security
 
 
-def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
-    row = customer_row_for(event)
+class _Stored(Protocol):
+    @property
+    def version(self) -> int: ...
+    @property
+    def etag(self) -> str | None: ...
+
+
+StoredT = TypeVar("StoredT", bound=_Stored)
+
+
+def _write_if_newer(
+    event: OrderEvent,
+    read: Callable[[], StoredT | None],
+    write: Callable[[StoredT | None], None],
+    *,
+    what: str,
+) -> bool:
+    """Optimistic concurrency: skip an event that is not newer than what is stored, write
+    guarded by the stored row's ETag, and read again after a lost race."""
     for attempt in range(WRITE_ATTEMPTS):
-        current = store.get(row.customer_id, row.order_id)
+        current = read()
         if not is_newer(event, current.version if current else None):
             return False
         try:
-            store.save(row, etag=current.etag if current else None)
+            write(current)
         except ReadModelConflict:
             _pause(attempt)
             continue
         return True
-    raise ReadModelConflict(f"OrdersByCustomer row for {row.order_id} kept changing.")
+    raise ReadModelConflict(f"{what} kept changing.")
+
+
+def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
+    row = customer_row_for(event)
+    return _write_if_newer(
+        event,
+        lambda: store.get(row.customer_id, row.order_id),
+        lambda current: store.save(row, etag=current.etag if current else None),
+        what=f"OrdersByCustomer row for {row.order_id}",
+    )
 
 
 def _apply_to_summary(event: OrderEvent, store: DailySummary) -> bool:
     new = contribution_for(event)
-    for attempt in range(WRITE_ATTEMPTS):
-        current = store.contribution(new.day, new.order_id)
-        if not is_newer(event, current.version if current else None):
-            return False
+
+    def write(current: Contribution | None) -> None:
         tally = store.tally(new.day, shard_of(new.order_id)).moved(current, new)
-        try:
-            store.commit(new, tally, previous=current.etag if current else None)
-        except ReadModelConflict:
-            _pause(attempt)
-            continue
-        return True
-    raise ReadModelConflict(f"Summary of {new.day} kept changing.")
+        store.commit(new, tally, previous=current.etag if current else None)
+
+    return _write_if_newer(
+        event, lambda: store.contribution(new.day, new.order_id), write,
+        what=f"Summary of {new.day}",
+    )  # fmt: skip
 
 
 def apply_event(
