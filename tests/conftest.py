@@ -12,6 +12,7 @@ import pytest
 
 from devhost.azurite import Azurite, start_azurite
 from shared.storage import reset_clients
+from tests.support import point_app_at
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,7 +30,6 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 @pytest.fixture
 def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Azurite]:
     """The app's settings and clients, pointed at the session's Azurite."""
-    monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
-    reset_clients()
+    point_app_at(monkeypatch, azurite.connection_string)
     yield azurite
     reset_clients()

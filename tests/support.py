@@ -58,3 +58,11 @@ def call_http(
 
 def json_of(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
+
+
+def point_app_at(monkeypatch: Any, connection_string: str) -> None:
+    """Make the app's settings and cached clients use another storage account."""
+    from shared.storage import reset_clients
+
+    monkeypatch.setenv("AzureWebJobsStorage", connection_string)
+    reset_clients()

@@ -24,7 +24,7 @@ from shared.orders.events import OrderEvent
 from shared.orders.model import format_time
 from shared.orders.table_layout import OUTBOX_ROW, partition_of
 from shared.storage import queue_service, reset_clients, table
-from tests.support import call_http, json_of, user_function
+from tests.support import call_http, json_of, point_app_at, user_function
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,8 +41,7 @@ def own_azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 
 @pytest.fixture
 def feed_env(own_azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Azurite]:
-    monkeypatch.setenv("AzureWebJobsStorage", own_azurite.connection_string)
-    reset_clients()
+    point_app_at(monkeypatch, own_azurite.connection_string)
     drain()
     yield own_azurite
     reset_clients()
@@ -122,12 +121,10 @@ def test_a_failed_send_keeps_the_event_until_the_relay_sends_it(
     dead = feed_env.connection_string.replace(
         f":{feed_env.queue_port}/", f":{free_port()}/"
     )  # nothing listens there: the send fails after the commit
-    monkeypatch.setenv("AzureWebJobsStorage", dead)
-    reset_clients()
+    point_app_at(monkeypatch, dead)
     order = create(customer())  # the request still succeeds
     order_id = str(order["order_id"])
-    monkeypatch.setenv("AzureWebJobsStorage", feed_env.connection_string)
-    reset_clients()
+    point_app_at(monkeypatch, feed_env.connection_string)
     assert outbox_rows(order_id) == [f"{OUTBOX_ROW}{order_id}:{1:010d}"]
     assert drain() == []
     recent = relay_unsent(
@@ -272,8 +269,7 @@ def test_a_storage_fault_raises_so_the_host_retries(
     create(customer())
     contents = drain()
     dead = feed_env.connection_string.replace(f":{feed_env.table_port}/", f":{free_port()}/")
-    monkeypatch.setenv("AzureWebJobsStorage", dead)
-    reset_clients()
+    point_app_at(monkeypatch, dead)
     message = func.QueueMessage(id="m-2", body=base64.b64decode(contents[0]))
     with pytest.raises(StorageUnavailable):
         user_function("process_order_event")(message)

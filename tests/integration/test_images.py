@@ -17,8 +17,8 @@ from shared.errors import StorageUnavailable
 from shared.images import STATUS_TABLE, image_store
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import reset_store_state
-from shared.storage import CLIENT_OPTIONS, blob_service, reset_clients, table
-from tests.support import call_http, json_of, user_function
+from shared.storage import blob_service, table
+from tests.support import call_http, json_of, point_app_at, user_function
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -168,19 +168,13 @@ def test_transient_storage_failure_raises_then_a_retry_succeeds(
     name = "retry.jpg"
     stream = upload(name, f.encode(f.quadrants(), "JPEG"))
     dead = storage.connection_string.replace(str(storage.blob_port), str(free_port()))
-    monkeypatch.setenv("AzureWebJobsStorage", dead)
-    # The blob SDK's own ExponentialRetry waits 15 s, then 18 s, whatever CLIENT_OPTIONS'
-    # azure-core backoff says; shorten it here, this test is about raising, not timing.
-    monkeypatch.setitem(CLIENT_OPTIONS, "initial_backoff", 0.1)
-    monkeypatch.setitem(CLIENT_OPTIONS, "increment_base", 1)
-    reset_clients()
+    point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
     reset_store_state()
 
     with pytest.raises(StorageUnavailable):
         make_thumbnail(stream)
 
-    monkeypatch.setenv("AzureWebJobsStorage", storage.connection_string)
-    reset_clients()
+    point_app_at(monkeypatch, storage.connection_string)
     make_thumbnail(stream)  # the host's retry
     assert status(name)[1]["status"] == "ready"
 

@@ -17,9 +17,9 @@ from shared.orders.events import OrderEvent
 from shared.orders.model import Order, OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
 from shared.orders.table_repository import TableOrderRepository, outbox_row_key, partition_of
-from shared.storage import CLIENT_OPTIONS, reset_clients, table
+from shared.storage import CLIENT_OPTIONS, table
 from tests.integration.flaky_proxy import FlakyProxy
-from tests.support import call_http, json_of
+from tests.support import call_http, json_of, point_app_at
 
 pytestmark = pytest.mark.usefixtures("storage_env")
 
@@ -208,8 +208,7 @@ def test_hung_storage_is_503_within_bound(proxy, storage_env, monkeypatch) -> No
     connection = storage_env.connection_string.replace(
         f":{storage_env.table_port}/", f":{proxy.port}/"
     )
-    monkeypatch.setenv("AzureWebJobsStorage", connection)
-    reset_clients()
+    point_app_at(monkeypatch, connection)
     assert call_http("create_order", "POST", body=body_for(customer())).status_code == 201
     proxy.hang()
     with ThreadPoolExecutor(4) as pool:
@@ -220,8 +219,7 @@ def test_storage_down_is_503_with_retry_after_within_bound(tmp_path, monkeypatch
     from devhost.azurite import start_azurite
 
     own = start_azurite(tmp_path / "azurite")
-    monkeypatch.setenv("AzureWebJobsStorage", own.connection_string)
-    reset_clients()
+    point_app_at(monkeypatch, own.connection_string)
     created = call_http("create_order", "POST", body=body_for(customer()))
     assert created.status_code == 201
     own.stop()
