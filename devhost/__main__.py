@@ -47,6 +47,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="read app settings from this file instead of local.settings.json",
     )
+    parser.add_argument(
+        "--no-event-source",
+        dest="event_source",
+        action="store_false",
+        help="do not deliver Azurite uploads to EventGrid blob triggers (post events yourself)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)  # fmt: skip
 
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         host = DevHost(
             args.script_root, port=args.port, host=args.host, only=args.functions,
-            settings_file=args.settings_file,
+            settings_file=args.settings_file, event_source=args.event_source,
         )  # fmt: skip
         host.start()
     except (AppLoadError, UnsupportedFunction, OSError, ValueError) as exc:
