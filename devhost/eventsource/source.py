@@ -53,29 +53,39 @@ class SourceOptions:
 
 
 class SubscriptionWatch:
+    """One subscription: its container listing, its checkpoint and the webhook it posts to."""
+
     def __init__(
-        self, subscription: Subscription, options: SourceOptions, environ: Mapping[str, str],
-        stopping: threading.Event,
+        self, subscription: Subscription, options: SourceOptions, *, listing: ContainerListing,
+        store: CheckpointStore, client: WebhookClient, stopping: threading.Event,
     ) -> None:  # fmt: skip
-        connection = connection_string_for(subscription.connection, environ)
         self.subscription, self.options, self.stopping = subscription, options, stopping
-        self.listing = ContainerListing(
-            connection, subscription.container, subscription.path.prefix
-        )
-        self.store = CheckpointStore.for_subscription(
-            connection, options.host_id, subscription.function_id, subscription.container
-        )
-        self.client = WebhookClient(
-            options.target, subscription.function_id, schema=options.schema,
-            policy=options.retry, stopping=stopping,
-        )  # fmt: skip
+        self.listing, self.store, self.client = listing, store, client
         self.topic = (
             f"/subscriptions/{_LOCAL_SUBSCRIPTION}/resourceGroups/local/providers/"
-            f"Microsoft.Storage/storageAccounts/{self.listing.account}"
+            f"Microsoft.Storage/storageAccounts/{listing.account}"
         )
         self.checkpoint: Checkpoint | None = None
         self.last_scan_seconds = 0.0
         self._slow = False
+
+    @classmethod
+    def connect(
+        cls, subscription: Subscription, options: SourceOptions, environ: Mapping[str, str],
+        stopping: threading.Event,
+    ) -> SubscriptionWatch:  # fmt: skip
+        connection = connection_string_for(subscription.connection, environ)
+        listing = ContainerListing(connection, subscription.container, subscription.path.prefix)
+        store = CheckpointStore.for_subscription(
+            connection, options.host_id, subscription.function_id, subscription.container
+        )
+        client = WebhookClient(
+            options.target, subscription.function_id, schema=options.schema,
+            policy=options.retry, stopping=stopping,
+        )  # fmt: skip
+        return cls(
+            subscription, options, listing=listing, store=store, client=client, stopping=stopping
+        )
 
     def _event(self, blob: ListedBlob) -> dict[str, object]:
         created = CreatedBlob(
@@ -160,7 +170,7 @@ class EventSource:
         self.stopping = threading.Event()
         self.options = options
         self.watches = [
-            SubscriptionWatch(subscription, options, environ, self.stopping)
+            SubscriptionWatch.connect(subscription, options, environ, self.stopping)
             for subscription in subscriptions
         ]
         self._threads: list[threading.Thread] = []
