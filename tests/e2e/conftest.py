@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess
+from tests.e2e.harness import ROOT, SAMPLE_APP, SAMPLE_EVENTS, DevhostProcess
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,7 +44,7 @@ def sample_host(
     host = DevhostProcess(
         SAMPLE_APP, azurite.connection_string,
         tmp_path_factory.mktemp("sample") / "devhost.log",
-        extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *"},
+        extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": SAMPLE_EVENTS},
     )  # fmt: skip
     host.start()
     yield host

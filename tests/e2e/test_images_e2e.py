@@ -8,41 +8,34 @@ also processes whatever earlier tests left in `uploads`.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import io
 import json
-import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
-from azure.storage.queue import QueueClient
-from PIL import Image
 
-from tests.e2e.harness import request, wait_for
+from tests.e2e.harness import wait_for
+from tests.e2e.images_client import (
+    JSON,
+    Uploaded,
+    poisoned_blob_names,
+    runs_for,
+    settled,
+    thumbnail,
+    upload,
+)
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from PIL import Image
+
     from tests.e2e.harness import DevhostProcess
 
-JSON = {"Content-Type": "application/json"}
-READY_WITHIN_S = 5.0
 BOX = 200  # THUMBNAIL_SIZE is not set for the host: the default box
-POISON_QUEUE = "webjobs-blobtrigger-poison"
-
-
-@dataclass(frozen=True)
-class Uploaded:
-    name: str
-    etag: str  # as the PUT answered it, unquoted
-    finished_at: float  # time.monotonic() when the PUT returned
 
 
 @pytest.fixture(scope="module")
@@ -54,48 +47,6 @@ def blobs(app_host: DevhostProcess) -> Iterator[BlobServiceClient]:
 @pytest.fixture
 def run_id() -> str:
     return f"e2e-{uuid.uuid4().hex[:8]}"
-
-
-def upload(host: DevhostProcess, name: str, data: bytes, content_type: str) -> Uploaded:
-    """POST /api/images, then PUT to the returned URL with plain HTTP, as a browser would."""
-    body = json.dumps({"name": name, "content_type": content_type}).encode()
-    ticket = host.call("POST", "/api/images", body=body, headers=JSON)
-    assert ticket.status == 201, ticket.body
-    assert ticket.json()["name"] == name
-    put = request(
-        "PUT", ticket.json()["upload_url"], body=data,
-        headers={"x-ms-blob-type": "BlockBlob", "Content-Type": content_type},
-    )  # fmt: skip
-    assert put.status == 201, put.body
-    return Uploaded(name, put.headers["ETag"].strip('"'), time.monotonic())
-
-
-def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
-    response = host.call("GET", f"/api/images/{quote(name, safe='/')}")
-    assert response.status == 200, (response.status, response.body)
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def settled(host: DevhostProcess, uploaded: Uploaded) -> dict[str, Any]:
-    """The status once it leaves `pending`, which must happen within READY_WITHIN_S."""
-    remaining = READY_WITHIN_S - (time.monotonic() - uploaded.finished_at)
-
-    def done() -> dict[str, Any] | None:
-        body = status_of(host, uploaded.name)
-        return None if body["status"] == "pending" else body
-
-    body: dict[str, Any] = wait_for(done, max(remaining, 0), interval=0.1)
-    assert body["source_etag"] == uploaded.etag
-    return body
-
-
-def thumbnail(blobs: BlobServiceClient, name: str) -> tuple[Any, Image.Image, bytes]:
-    client = blobs.get_blob_client("thumbnails", name)
-    data = client.download_blob().readall()
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return client.get_blob_properties(), image, data
 
 
 def assert_thumbnail_matches(
@@ -158,11 +109,11 @@ def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
 
     assert (status["status"], status["reason"]) == ("failed", "not-an-image")
     assert not blobs.get_blob_client("thumbnails", uploaded.name).exists()
-    # One successful delivery means the host wrote its receipt: it will not retry this
-    # version, so no poison message can follow later. Check both, and the queue itself.
-    runs = wait_for(lambda: _runs_for(app_host, uploaded.name), 5, interval=0.1)
+    # The run returned normally, so the host queue message was completed: no retry, and so
+    # no poison message can follow later. Check both, and the poison queue itself.
+    runs = wait_for(lambda: runs_for(app_host, uploaded.name), 5, interval=0.1)
     assert [(run["outcome"], run["attempt"]) for run in runs] == [("succeeded", "1")]
-    assert uploaded.name not in _poisoned_blob_names(app_host)
+    assert uploaded.name not in poisoned_blob_names(app_host)
 
 
 def test_truncated_jpeg_is_failed_as_corrupt(app_host: DevhostProcess, run_id: str) -> None:
@@ -172,7 +123,7 @@ def test_truncated_jpeg_is_failed_as_corrupt(app_host: DevhostProcess, run_id: s
     status = settled(app_host, uploaded)
 
     assert (status["status"], status["reason"]) == ("failed", "corrupt")
-    assert uploaded.name not in _poisoned_blob_names(app_host)
+    assert uploaded.name not in poisoned_blob_names(app_host)
 
 
 def test_status_is_404_before_any_upload_and_bad_names_are_refused(
@@ -183,21 +134,6 @@ def test_status_is_404_before_any_upload_and_bad_names_are_refused(
     refused = app_host.call("POST", "/api/images", body=body, headers=JSON)
     assert refused.status == 422
     assert refused.headers["Content-Type"].startswith("application/problem+json")
-
-
-def _runs_for(host: DevhostProcess, name: str) -> list[dict[str, str]]:
-    return [
-        run for run in host.invocations("make_thumbnail") if run.get("blob") == f"uploads/{name}"
-    ]
-
-
-def _poisoned_blob_names(host: DevhostProcess) -> set[str]:
-    """BlobName of every message in the blob trigger's poison queue (none if it is absent)."""
-    queue = QueueClient.from_connection_string(host.connection_string, POISON_QUEUE)
-    with contextlib.suppress(ResourceNotFoundError):
-        messages = list(queue.peek_messages(max_messages=32))
-        return {json.loads(base64.b64decode(m.content))["BlobName"] for m in messages}
-    return set()
 
 
 def _near(actual: Any, expected: tuple[int, int, int], tolerance: int = 12) -> bool:
