@@ -189,12 +189,16 @@ def test_blobs_not_delivered_before_a_stop_are_delivered_after_the_restart() -> 
     assert later.subjects == ["b.png", "c.png"]
 
 
-def test_scans_pause_at_least_the_interval_and_longer_when_listing_is_slow() -> None:
+def test_scans_pause_at_least_the_interval_and_longer_when_listing_costs_more() -> None:
     watch, _ = watch_for(FakeListing(), FakeStore())
-    watch.last_scan_seconds = 0.01
+    watch.last_scan_seconds, watch.last_scan_blobs = 0.01, 20
     assert watch.next_delay() == 1.0
-    watch.last_scan_seconds = 0.5  # a big container: keep listing to 5 % of the time
+    # A big container: listing is kept to 5 % of the time (SourceOptions.busy).
+    watch.last_scan_seconds, watch.last_scan_blobs = 0.5, 10_000
     assert watch.next_delay() == pytest.approx(10.0)
+    # A small container on a busy machine: slow, yet cheap for storage; no slower pace.
+    watch.last_scan_seconds, watch.last_scan_blobs = 0.5, 100
+    assert watch.next_delay() == 1.0
 
 
 # --- delivery ---------------------------------------------------------------------------------
