@@ -9,11 +9,11 @@ the cost: every List Blobs is a pass over the whole container). Phases, in one r
 1. Azurite alone, idle (its own background CPU, subtracted below);
 2. the source idle over an empty `uploads`;
 3. `uploads` filled with --blobs small blobs while the source runs (it delivers them all:
-   its catch-up rate), then idle;
+   its catch-up rate), then idle for --long-seconds (a few of its now widely spaced scans);
 4. the same blobs, a second source with `--busy 1` (it lists back to back, at least every
-   second): the cost the pace rule avoids.
+   second): the cost the pace rule avoids, and the cost of one listing at that size.
 
-    .venv/bin/python -m bench.event_source_idle [--blobs 10000] [--seconds 60]
+    .venv/bin/python -m bench.event_source_idle [--blobs 10000] [--seconds 60] [--long-seconds 180]
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from azure.storage.blob import BlobServiceClient
 from devhost.azurite import Azurite, free_port, running_azurite
 from tests.e2e.harness import ROOT, wait_for
 
-_SCAN = re.compile(r"^(\S+ \S+) DEBUG \S+ event_source_scan .* blobs=(\d+) listing_s=([\d.]+)")
+_SCAN = re.compile(
+    r"^(\S+ \S+) DEBUG \S+ event_source_scan .* blobs=(\d+) listing_s=([\d.]+) .* next_s=([\d.]+)"
+)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -78,10 +80,12 @@ class StandIn:
 class Window:
     label: str
     blobs: int
+    seconds: float
     source_cpu: float  # share of one core
     azurite_cpu: float
     scans: int
-    listing_s: float  # mean
+    listing_s: float  # mean wall time of a listing
+    pause_s: float  # the pause the source chose after its last scan
 
 
 def start_source(azurite: Azurite, target: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -107,9 +111,11 @@ def measure(label: str, blobs: int, azurite: Azurite, source: subprocess.Popen[b
     elapsed = time.perf_counter() - wall
     used = [(cpu_seconds(pid) - b) / elapsed for pid, b in zip(pids, before, strict=True)]
     scans = [m for m in map(_SCAN.match, log.read_text().splitlines() if log else []) if m]
-    window = [float(m.group(3)) for m in scans if m.group(1) >= started]
-    return Window(label, blobs, used[1] if source else 0.0, used[0], len(window),
-                  sum(window) / len(window) if window else 0.0)  # fmt: skip
+    window = [m for m in scans if m.group(1) >= started]
+    listing = sum(float(m.group(3)) for m in window) / len(window) if window else 0.0
+    pause = float(scans[-1].group(4)) if scans else 0.0
+    return Window(label, blobs, elapsed, used[1] if source else 0.0, used[0], len(window),
+                  listing, pause)  # fmt: skip
 
 
 def fill(service: BlobServiceClient, count: int) -> float:
@@ -125,6 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blobs", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--long-seconds", type=float, default=180)
     args = parser.parse_args()
     stand_in = StandIn()
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder) / "a") as azurite:
@@ -141,7 +148,7 @@ def main() -> None:
         wait_for(lambda: stand_in.events >= args.blobs, 3600, interval=0.5)
         catch_up = time.perf_counter() - caught_up
         windows.append(measure("source, paced", args.blobs, azurite, paced, base / "paced.log",
-                               args.seconds))  # fmt: skip
+                               args.long_seconds))  # fmt: skip
         stop(paced)
         eager = start_source(azurite, stand_in.url, base / "eager.log", "--busy", "1")
         wait_for(lambda: "event_source_scan" in (base / "eager.log").read_text(), 600)
@@ -156,14 +163,23 @@ def report(args: argparse.Namespace, windows: list[Window], filled: float, catch
            pace: list[str]) -> None:  # fmt: skip
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     print(f"{args.blobs} blobs uploaded in {filled:.0f} s; the source had delivered them all "
-          f"{catch_up:.1f} s after the last upload; idle windows of {args.seconds:.0f} s; {load}")
+          f"{catch_up:.1f} s after the last upload; {load}")
     idle_azurite = windows[0].azurite_cpu
-    print("\n| phase | blobs in uploads | source CPU | Azurite CPU above idle | scans | "
-          "listing s (mean) |\n|---|---:|---:|---:|---:|---:|")  # fmt: skip
+    print("\n| phase | blobs in uploads | window s | source CPU | Azurite CPU above idle | "
+          "scans | listing s (mean) | pause after a scan s |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     for w in windows:
-        print(f"| {w.label} | {w.blobs} | {w.source_cpu:.1%} | "
-              f"{max(w.azurite_cpu - idle_azurite, 0):.1%} | {w.scans} | {w.listing_s:.3f} |")
-    print(f"\nAzurite alone: {idle_azurite:.1%} of a core. Pace log lines:")
+        print(f"| {w.label} | {w.blobs} | {w.seconds:.0f} | {w.source_cpu:.1%} | "
+              f"{max(w.azurite_cpu - idle_azurite, 0):.1%} | {w.scans} | {w.listing_s:.3f} | "
+              f"{w.pause_s:.1f} |")  # fmt: skip
+    eager = windows[-1]
+    if eager.scans:
+        share = eager.azurite_cpu - idle_azurite + eager.source_cpu
+        per_scan = share * eager.seconds / eager.scans
+        print(f"\nOne listing of {eager.blobs} blobs: {per_scan:.2f} s of CPU (Azurite and source, "
+              f"from the unpaced phase); at the paced pause of {windows[2].pause_s:.0f} s that is "
+              f"{per_scan / max(windows[2].pause_s, 1e-9):.1%} of a core.")  # fmt: skip
+    print(f"Azurite alone: {idle_azurite:.1%} of a core. Pace log lines:")
     for line in pace:
         print(f"    {line.split(' ', 3)[-1]}")
 

@@ -73,7 +73,7 @@ class SubscriptionWatch:
         self.checkpoint: Checkpoint | None = None
         self.last_scan_seconds = 0.0
         self.last_scan_blobs = 0
-        self._slow = False
+        self._logged_delay = options.interval
 
     @classmethod
     def connect(
@@ -150,13 +150,14 @@ class SubscriptionWatch:
         return max(self.options.interval, cost / self.options.busy)
 
     def _note_pace(self, count: int) -> None:
-        slow = self.next_delay() > 2 * self.options.interval
-        if slow != self._slow:
+        """Log the pause between scans whenever it has doubled or halved since last said."""
+        delay = self.next_delay()
+        if not self._logged_delay / 2 < delay < self._logged_delay * 2:
             logger.info(
                 "event_source_pace container=%s blobs=%d listing_s=%.3f scan_every_s=%.1f",
-                self.subscription.container, count, self.last_scan_seconds, self.next_delay(),
+                self.subscription.container, count, self.last_scan_seconds, delay,
             )  # fmt: skip
-        self._slow = slow
+            self._logged_delay = delay
 
     def run(self) -> None:
         if not self.client.wait_until_ready():
