@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from devhost.console import configure_logging, wait_for_stop_signal
 from devhost.functions import AppLoadError
 from devhost.host import DevHost, UnsupportedFunction
 
@@ -59,12 +58,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )  # fmt: skip
-    # The storage SDKs log every request at INFO; keep the console to the host's own lines.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         host = DevHost(
             args.script_root, port=args.port, host=args.host, only=args.functions,
@@ -74,11 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except (AppLoadError, UnsupportedFunction, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)
         return 1
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+    wait_for_stop_signal()
     return 0 if host.stop(args.drain_timeout) else 3
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = [
-    "BLOB_CREATED", "EVENT_TYPE_HEADER", "BlobEventTarget", "CreatedBlob", "WebhookPayloadError",
+    "BLOB_CREATED", "EVENT_TYPE_HEADER", "BlobEventTarget", "ListedBlob", "WebhookPayloadError",
     "blob_created_event", "blob_target", "notification_events", "validation_code",
 ]  # fmt: skip
 
@@ -112,11 +112,9 @@ def blob_target(event: dict[str, Any]) -> BlobEventTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class CreatedBlob:
-    """What a BlobCreated event says about a blob (all of it is in a List Blobs answer)."""
+class ListedBlob:
+    """One blob version as List Blobs returns it, which is all a BlobCreated event says."""
 
-    container_url: str
-    container: str
     name: str
     etag: str
     last_modified: datetime
@@ -125,7 +123,9 @@ class CreatedBlob:
     blob_type: str
 
 
-def blob_created_event(blob: CreatedBlob, *, topic: str, schema: str) -> dict[str, Any]:
+def blob_created_event(
+    blob: ListedBlob, *, container_url: str, container: str, topic: str, schema: str
+) -> dict[str, Any]:
     """A `Microsoft.Storage.BlobCreated` event in the Event Grid or the CloudEvents schema."""
     when = blob.last_modified.isoformat().replace("+00:00", "Z")
     data = {
@@ -134,11 +134,11 @@ def blob_created_event(blob: CreatedBlob, *, topic: str, schema: str) -> dict[st
         "contentType": blob.content_type,
         "contentLength": blob.content_length,
         "blobType": blob.blob_type,
-        "url": f"{blob.container_url}/{quote(blob.name, safe='/~')}",
+        "url": f"{container_url}/{quote(blob.name, safe='/~')}",
         # Orders events for one blob name by string comparison, as Azure's does.
         "sequencer": f"{int(blob.last_modified.timestamp() * 1_000_000):032x}",
     }
-    subject = f"/blobServices/default/containers/{blob.container}/blobs/{blob.name}"
+    subject = f"/blobServices/default/containers/{container}/blobs/{blob.name}"
     common = {"id": str(uuid.uuid4()), "subject": subject, "data": data}
     if schema == "cloudevents":
         return {**common, "source": topic, "type": BLOB_CREATED, "time": when,

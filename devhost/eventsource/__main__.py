@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from devhost.console import configure_logging, wait_for_stop_signal
 from devhost.eventsource.delivery import RetryPolicy
 from devhost.eventsource.source import EventSource, SourceOptions
 from devhost.eventsource.subscriptions import subscriptions_for
@@ -61,11 +60,7 @@ def build_source(args: argparse.Namespace) -> EventSource:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )  # fmt: skip
-    logging.getLogger("azure").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         source = build_source(args)
     except (AppLoadError, OSError, ValueError, LookupError) as exc:
@@ -74,12 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if not source.watches:
         logger.info("event_source_idle reason=no_event_grid_blob_triggers")
         return 0
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     source.start()
-    while not stop.wait(0.5):
-        pass
+    wait_for_stop_signal()
     source.stop()
     return 0
 

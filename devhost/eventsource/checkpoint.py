@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Checkpoint", "CheckpointStore"]
 
+logger = logging.getLogger(__name__)
 CHECKPOINT_CONTAINER = "azure-webjobs-hosts"
 
 
@@ -84,7 +86,11 @@ class CheckpointStore:
 
         try:
             return Checkpoint.from_json(self._blob.download_blob().readall())
-        except (ResourceNotFoundError, ValueError, KeyError, TypeError):
+        except ResourceNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.warning("event_source_checkpoint_unreadable blob=%s error=%s",
+                           self._blob.blob_name, exc)  # fmt: skip
             return None
 
     def save(self, checkpoint: Checkpoint) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import http.client
 import threading
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode, urlsplit
+
+from devhost.eventgrid import ListedBlob
 
 __all__ = ["ContainerListing", "ListedBlob", "ListingError"]
 
@@ -24,16 +25,6 @@ _SAS_LIFETIME = timedelta(hours=1)
 
 class ListingError(RuntimeError):
     """List Blobs answered with an unexpected status."""
-
-
-@dataclass(frozen=True, slots=True)
-class ListedBlob:
-    name: str
-    etag: str
-    last_modified: datetime
-    content_type: str
-    content_length: int
-    blob_type: str
 
 
 def _blobs(root: ET.Element) -> list[ListedBlob]:

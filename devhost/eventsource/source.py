@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from devhost.eventgrid import CreatedBlob, blob_created_event
+from devhost.eventgrid import blob_created_event
 from devhost.eventsource.checkpoint import Checkpoint, CheckpointStore
 from devhost.eventsource.delivery import RetryPolicy, WebhookClient
 from devhost.eventsource.listing import ContainerListing
@@ -94,11 +94,10 @@ class SubscriptionWatch:
         )
 
     def _event(self, blob: ListedBlob) -> dict[str, object]:
-        created = CreatedBlob(
-            self.listing.url, self.subscription.container, blob.name, blob.etag,
-            blob.last_modified, blob.content_type, blob.content_length, blob.blob_type,
+        return blob_created_event(
+            blob, container_url=self.listing.url, container=self.subscription.container,
+            topic=self.topic, schema=self.options.schema,
         )  # fmt: skip
-        return blob_created_event(created, topic=self.topic, schema=self.options.schema)
 
     def _start_checkpoint(self, cutoff: datetime) -> Checkpoint:
         checkpoint = self.store.load()

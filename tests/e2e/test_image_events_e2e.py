@@ -15,7 +15,6 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from tests.e2e.harness import wait_for
@@ -23,22 +22,10 @@ from tests.e2e.images_client import runs_for, settled, status_of, thumbnail, upl
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from tests.e2e.harness import DevhostProcess, Response
 
 WEBHOOK = "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail"
-
-
-@pytest.fixture(scope="module")
-def blobs(app_host: DevhostProcess) -> Iterator[BlobServiceClient]:
-    with BlobServiceClient.from_connection_string(app_host.connection_string) as service:
-        yield service
-
-
-@pytest.fixture
-def run_id() -> str:
-    return f"events-{uuid.uuid4().hex[:8]}"
 
 
 def blob_created(blobs: BlobServiceClient, name: str, etag: str) -> dict[str, Any]:
@@ -100,13 +87,13 @@ def test_the_webhook_answers_the_handshake_and_dispatches_on_the_event_type(
 
 
 def test_duplicate_notifications_give_one_thumbnail_and_one_final_status(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     uploaded = upload(app_host, f"{run_id}/dup.jpg", f.oriented_jpeg(1, (1200, 800)),
                       "image/jpeg")  # fmt: skip
     final = settled(app_host, uploaded)
-    first_thumbnail, _, _ = thumbnail(blobs, uploaded.name)
-    event = blob_created(blobs, uploaded.name, uploaded.etag)
+    first_thumbnail, _, _ = thumbnail(app_blobs, uploaded.name)
+    event = blob_created(app_blobs, uploaded.name, uploaded.etag)
 
     # Event Grid repeating itself: the same event three times at once, then twice in one POST.
     threads = [threading.Thread(target=post, args=(app_host, "Notification", [event]))
@@ -119,13 +106,13 @@ def test_duplicate_notifications_give_one_thumbnail_and_one_final_status(
     runs = runs_settled(app_host, uploaded.name, 6)
 
     assert [run["outcome"] for run in runs] == ["succeeded"] * 6
-    again, _, _ = thumbnail(blobs, uploaded.name)
+    again, _, _ = thumbnail(app_blobs, uploaded.name)
     assert again.etag == first_thumbnail.etag  # written once, never rewritten
     assert status_of(app_host, uploaded.name) == final
 
 
 def test_late_and_reordered_events_never_bring_back_an_older_version(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     name = f"{run_id}/versions.jpg"
     first = upload(app_host, name, f.oriented_jpeg(1, (1200, 600)), "image/jpeg")
@@ -135,25 +122,26 @@ def test_late_and_reordered_events_never_bring_back_an_older_version(
     assert (final["thumbnail"]["width"], final["thumbnail"]["height"]) == (100, 200)
     runs_settled(app_host, name, 2)  # one run per upload, from the source's own events
 
+    newer, older = (blob_created(app_blobs, name, v.etag) for v in (second, first))
     # The newer event first, then the older one, then the older one again much later.
-    assert post(app_host, "Notification", [blob_created(blobs, name, second.etag)]).status == 202
-    assert post(app_host, "Notification", [blob_created(blobs, name, first.etag)]).status == 202
+    assert post(app_host, "Notification", [newer]).status == 202
+    assert post(app_host, "Notification", [older]).status == 202
     time.sleep(0.5)
-    assert post(app_host, "Notification", [blob_created(blobs, name, first.etag)]).status == 202
+    assert post(app_host, "Notification", [older]).status == 202
     runs_settled(app_host, name, 2 + 3)
 
     assert status_of(app_host, name) == final
-    props, image, _ = thumbnail(blobs, name)
+    props, image, _ = thumbnail(app_blobs, name)
     assert props.metadata["source_etag"] == second.etag
     assert image.size == (100, 200)
 
 
 def test_an_event_for_a_missing_blob_is_skipped_and_the_host_stays_healthy(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     missing = f"{run_id}/never-uploaded.jpg"
 
-    assert post(app_host, "Notification", [blob_created(blobs, missing, "0x1")]).status == 202
+    assert post(app_host, "Notification", [blob_created(app_blobs, missing, "0x1")]).status == 202
 
     wait_for(lambda: f"blob_trigger_blob_not_found function=make_thumbnail blob=uploads/"
                      f"{missing}" in app_host.log_text(), 10)  # fmt: skip
@@ -166,14 +154,14 @@ def test_an_event_for_a_missing_blob_is_skipped_and_the_host_stays_healthy(
 
 
 def test_a_blob_uploaded_while_devhost_was_stopped_is_processed_after_it_starts(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     before = upload(app_host, f"{run_id}/before.jpg", f.oriented_jpeg(1, (640, 480)), "image/jpeg")
     settled(app_host, before)  # the source has delivered, and saved its checkpoint, since
     name = f"{run_id}/while-stopped.jpg"
 
     app_host.stop()
-    blobs.get_blob_client("uploads", name).upload_blob(
+    app_blobs.get_blob_client("uploads", name).upload_blob(
         f.oriented_jpeg(1, (640, 480)), content_settings=ContentSettings("image/jpeg")
     )
     app_host.start()

@@ -9,11 +9,9 @@ also processes whatever earlier tests left in `uploads`.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import pytest
 from azure.storage.blob import BlobServiceClient
 
 from tests.e2e.harness import wait_for
@@ -29,7 +27,6 @@ from tests.e2e.images_client import (
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from PIL import Image
 
@@ -38,21 +35,10 @@ if TYPE_CHECKING:
 BOX = 200  # THUMBNAIL_SIZE is not set for the host: the default box
 
 
-@pytest.fixture(scope="module")
-def blobs(app_host: DevhostProcess) -> Iterator[BlobServiceClient]:
-    with BlobServiceClient.from_connection_string(app_host.connection_string) as service:
-        yield service
-
-
-@pytest.fixture
-def run_id() -> str:
-    return f"e2e-{uuid.uuid4().hex[:8]}"
-
-
 def assert_thumbnail_matches(
-    blobs: BlobServiceClient, uploaded: Uploaded, status: dict[str, Any], content_type: str
+    app_blobs: BlobServiceClient, uploaded: Uploaded, status: dict[str, Any], content_type: str
 ) -> Image.Image:
-    props, image, data = thumbnail(blobs, uploaded.name)
+    props, image, data = thumbnail(app_blobs, uploaded.name)
     assert max(image.size) <= BOX
     assert image.size == (status["thumbnail"]["width"], status["thumbnail"]["height"])
     assert props.content_settings.content_type == content_type
@@ -66,7 +52,7 @@ def assert_thumbnail_matches(
 
 
 def test_jpeg_uploaded_with_the_sas_url_becomes_an_upright_thumbnail(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     # Upright 2000x3000, stored sideways as 3000x2000 pixels with EXIF orientation 6.
     uploaded = upload(app_host, f"{run_id}/photo.jpg", f.oriented_jpeg(6, (2000, 3000)),
@@ -75,7 +61,7 @@ def test_jpeg_uploaded_with_the_sas_url_becomes_an_upright_thumbnail(
     status = settled(app_host, uploaded)
 
     assert status["status"] == "ready", status
-    image = assert_thumbnail_matches(blobs, uploaded, status, "image/jpeg")
+    image = assert_thumbnail_matches(app_blobs, uploaded, status, "image/jpeg")
     assert image.format == "JPEG"
     assert image.size == (133, 200)
     top_left, bottom_right = image.getpixel((10, 10)), image.getpixel((120, 190))
@@ -83,7 +69,7 @@ def test_jpeg_uploaded_with_the_sas_url_becomes_an_upright_thumbnail(
 
 
 def test_png_with_a_nested_name_keeps_its_transparency(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     name = f"{run_id}/a/b/c.png"
     uploaded = upload(app_host, name, f.encode(f.half_transparent_rgba((1200, 800)), "PNG"),
@@ -93,14 +79,14 @@ def test_png_with_a_nested_name_keeps_its_transparency(
 
     assert status["status"] == "ready", status
     assert status["name"] == name
-    image = assert_thumbnail_matches(blobs, uploaded, status, "image/png")
+    image = assert_thumbnail_matches(app_blobs, uploaded, status, "image/png")
     assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (200, 133))
     assert image.getchannel("A").getpixel((20, 60)) == 255
     assert image.getchannel("A").getpixel((180, 60)) == 0
 
 
 def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
-    app_host: DevhostProcess, blobs: BlobServiceClient, run_id: str
+    app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     uploaded = upload(app_host, f"{run_id}/garbage.jpg", b"\x00garbage, not a JPEG" * 64,
                       "image/jpeg")  # fmt: skip
@@ -108,7 +94,7 @@ def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
     status = settled(app_host, uploaded)
 
     assert (status["status"], status["reason"]) == ("failed", "not-an-image")
-    assert not blobs.get_blob_client("thumbnails", uploaded.name).exists()
+    assert not app_blobs.get_blob_client("thumbnails", uploaded.name).exists()
     # The run returned normally, so the host queue message was completed: no retry, and so
     # no poison message can follow later. Check both, and the poison queue itself.
     runs = wait_for(lambda: runs_for(app_host, uploaded.name), 5, interval=0.1)

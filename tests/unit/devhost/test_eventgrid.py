@@ -11,7 +11,7 @@ import pytest
 from devhost.blobinput import BlobTriggerMessage, MessageFormatError
 from devhost.eventgrid import (
     BlobEventTarget,
-    CreatedBlob,
+    ListedBlob,
     WebhookPayloadError,
     blob_created_event,
     blob_target,
@@ -116,21 +116,22 @@ def test_an_event_without_a_blob_url_is_refused(event: dict[str, object]) -> Non
 
 
 # --- events the local source writes -----------------------------------------------------------
-BLOB = CreatedBlob(
-    AZURITE + "/uploads", "uploads", "holiday/beach #1.jpg", "0x8DC0FFEE",
-    datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC), "image/jpeg", 1234, "BlockBlob",
-)  # fmt: skip
+BLOB = ListedBlob(
+    "holiday/beach #1.jpg", "0x8DC0FFEE", datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC),
+    "image/jpeg", 1234, "BlockBlob",
+)
+AT = {"container_url": AZURITE + "/uploads", "container": "uploads"}
 
 
 def test_blob_created_in_the_event_grid_schema_carries_what_azure_sends() -> None:
-    event = blob_created_event(BLOB, topic="/subscriptions/0/x", schema="eventgrid")
+    event = blob_created_event(BLOB, **AT, topic="/subscriptions/0/x", schema="eventgrid")
 
     assert event["eventType"] == "Microsoft.Storage.BlobCreated"
     assert event["subject"] == "/blobServices/default/containers/uploads/blobs/holiday/beach #1.jpg"
     assert event["topic"] == "/subscriptions/0/x"
     assert event["eventTime"] == "2024-05-01T12:00:05Z"
     assert (event["dataVersion"], event["metadataVersion"]) == ("", "1")
-    assert event["id"] != blob_created_event(BLOB, topic="t", schema="eventgrid")["id"]
+    assert event["id"] != blob_created_event(BLOB, **AT, topic="t", schema="eventgrid")["id"]
     data = event["data"]
     assert {k: data[k] for k in ("api", "eTag", "contentType", "contentLength", "blobType")} == {
         "api": "PutBlob", "eTag": "0x8DC0FFEE", "contentType": "image/jpeg",
@@ -144,7 +145,7 @@ def test_blob_created_in_the_event_grid_schema_carries_what_azure_sends() -> Non
 
 
 def test_blob_created_in_the_cloud_events_schema() -> None:
-    event = blob_created_event(BLOB, topic="/subscriptions/0/x", schema="cloudevents")
+    event = blob_created_event(BLOB, **AT, topic="/subscriptions/0/x", schema="cloudevents")
 
     assert (event["type"], event["source"], event["specversion"]) == (
         "Microsoft.Storage.BlobCreated", "/subscriptions/0/x", "1.0",
@@ -156,8 +157,8 @@ def test_blob_created_in_the_cloud_events_schema() -> None:
 
 def test_sequencers_of_one_blob_order_as_strings() -> None:
     later = dataclasses.replace(BLOB, last_modified=datetime(2024, 5, 1, 12, 0, 6, tzinfo=UTC))
-    first = blob_created_event(BLOB, topic="t", schema="eventgrid")["data"]["sequencer"]
-    second = blob_created_event(later, topic="t", schema="eventgrid")["data"]["sequencer"]
+    first = blob_created_event(BLOB, **AT, topic="t", schema="eventgrid")["data"]["sequencer"]
+    second = blob_created_event(later, **AT, topic="t", schema="eventgrid")["data"]["sequencer"]
     assert first < second
 
 
