@@ -102,7 +102,9 @@ class SourceProcess:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, ready: str = "event_source_watching") -> None:
+        """Start it and wait until its log (from now on) shows `ready`."""
+        logged = len(self.log()) if self.log_path.exists() else 0
         env = {**os.environ, "AzureWebJobsStorage": self.connection_string,
                "E2E_EVENTS_CONTAINER": self.container, "PYTHONPATH": str(ROOT)}  # fmt: skip
         command = [
@@ -115,8 +117,7 @@ class SourceProcess:
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        wait_for(lambda: "event_source_new_checkpoint" in self.log()
-                 or "event_source_watching" in self.log(), 30)  # fmt: skip
+        wait_for(lambda: ready in self.log()[logged:], 30)
 
     def stop(self) -> int | None:
         if self.process is None or self.process.poll() is not None:
@@ -152,7 +153,7 @@ def source(
 ) -> Iterator[SourceProcess]:  # fmt: skip
     process = SourceProcess(stand_in[1], azurite.connection_string, container[1],
                             tmp_path / "source.log")  # fmt: skip
-    process.start()
+    process.start(ready="event_source_new_checkpoint")  # its first scan is done
     yield process
     process.stop()
 
