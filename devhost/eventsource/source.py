@@ -127,10 +127,10 @@ class SubscriptionWatch:
         )
         handled = 0
         for blob in fresh:
-            if self.stopping.is_set():
-                break
-            self.client.deliver(self._event(blob))  # delivered, or given up and logged
-            checkpoint.record(blob)
+            delivered = not self.stopping.is_set() and self.client.deliver(self._event(blob))
+            if not delivered and self.stopping.is_set():
+                break  # interrupted, not given up: the next start delivers it
+            checkpoint.record(blob)  # delivered, or given up after the retries (logged)
             handled += 1
         if not self.stopping.is_set():
             checkpoint.advance(cutoff)

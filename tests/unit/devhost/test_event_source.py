@@ -56,15 +56,19 @@ class FakeStore:
 
 
 class FakeClient:
-    def __init__(self, stop_after: int | None = None, stopping: threading.Event | None = None):
+    """Accepts every event; optionally the host stops during delivery number `stop_at`
+    (that one is then interrupted, not delivered)."""
+
+    def __init__(self, stop_at: int | None = None, stopping: threading.Event | None = None):
         self.subjects: list[str] = []
-        self._stop_after, self._stopping = stop_after, stopping
+        self._stop_at, self._stopping = stop_at, stopping
 
     def deliver(self, event: dict[str, object]) -> bool:
         self.subjects.append(str(event["subject"]).rsplit("/blobs/", 1)[1])
-        if self._stop_after is not None and len(self.subjects) >= self._stop_after:
+        if self._stop_at is not None and len(self.subjects) >= self._stop_at:
             assert self._stopping is not None
             self._stopping.set()
+            return False
         return True
 
 
@@ -175,17 +179,17 @@ def test_only_blobs_matching_the_trigger_path_are_delivered() -> None:
 def test_blobs_not_delivered_before_a_stop_are_delivered_after_the_restart() -> None:
     listing, store = FakeListing(), FakeStore()
     stopping = threading.Event()
-    watch, client = watch_for(listing, store, FakeClient(1, stopping), stopping=stopping)
+    watch, client = watch_for(listing, store, FakeClient(2, stopping), stopping=stopping)
     watch.scan_once()  # the checkpoint starts here
     for name in ("a.png", "b.png", "c.png"):
         listing.upload(name, at=1)
     listing.now = T0 + timedelta(seconds=2)
 
-    watch.scan_once()  # stopped after the first delivery
+    watch.scan_once()  # a.png delivered; stopped while b.png was being retried
     again, later = watch_for(listing, store)
     again.scan_once()
 
-    assert client.subjects == ["a.png"]
+    assert client.subjects == ["a.png", "b.png"]
     assert later.subjects == ["b.png", "c.png"]
 
 
