@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test lint typecheck unit e2e-repeat bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -30,6 +30,16 @@ test: lint typecheck
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
+
+# Flakiness check: the e2e suite N times, each a fresh pytest run (own Azurite and devhost),
+# as CI would run it; prints how many runs failed and fails if any did.
+E2E_RUNS ?= 20
+e2e-repeat: setup
+	@failed=0; for i in $$(seq $(E2E_RUNS)); do \
+	  if $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > .e2e-run-$$i.log 2>&1; \
+	  then echo "run $$i/$(E2E_RUNS): passed ($$(tail -1 .e2e-run-$$i.log))"; rm .e2e-run-$$i.log; \
+	  else echo "run $$i/$(E2E_RUNS): FAILED, see .e2e-run-$$i.log"; failed=$$((failed+1)); fi; \
+	done; echo "$$failed of $(E2E_RUNS) e2e runs failed"; test $$failed -eq 0
 
 bench: setup
 	$(BIN)/python -m bench
