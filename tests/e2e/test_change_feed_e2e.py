@@ -33,15 +33,18 @@ CONVERGENCE_S = 5.0
 
 
 def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Response:
-    """One call, retried while the host is down (restarts): connection errors only."""
+    """One call, retried while the host is down or stopping (restarts): connection errors,
+    and the 503 a draining host answers (with Retry-After) until it closes its socket."""
     deadline = time.monotonic() + 90
     while True:
         try:
-            return host.call(method, path, timeout=10, **kwargs)
+            response = host.call(method, path, timeout=10, **kwargs)
+            if response.status != 503 or time.monotonic() > deadline:
+                return response
         except OSError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.1)
+        time.sleep(0.1)
 
 
 def create(host: DevhostProcess, customer: str, amount: str) -> str:
