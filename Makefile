@@ -2,14 +2,22 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# checkov, azure-functions-doctor and shellcheck (tests/deploy) live apart: checkov's pins clash
+# with the test tools'.
+TOOLS := $(VENV)/tools
 
 .PHONY: setup run test lint typecheck unit bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.installed: requirements-deploy.txt | $(VENV)/.installed
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-deploy.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
