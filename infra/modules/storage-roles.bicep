@@ -27,6 +27,7 @@ var roles = [
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 ]
 
+// One assignment per role above, scoped to the storage account.
 resource assignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in roles: {
   name: guid(account.id, principalId, role)
   scope: account
