@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.harness import ROOT, DevhostProcess, free_port
+from devhost.azurite import free_port
+from tests.e2e.harness import ROOT, DevhostProcess
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
