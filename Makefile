@@ -6,7 +6,18 @@ BIN := $(VENV)/bin
 # with the test tools'.
 TOOLS := $(VENV)/tools
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test lint typecheck unit e2e-repeat bench clean
+
+# The other supported Pythons, each in its own venv under .venvs/ (found by
+# scripts/find-python.sh: pythonX.Y on PATH or pyenv). 3.13 is the deploy runtime
+# (docs/deploy.md): the whole suite runs there too, with the worker-library test (tests/worker).
+# 3.12 runs unit, integration and a devhost smoke over HTTP. Skip them with OTHER_PYTHONS=.
+OTHER_PYTHONS ?= 3.12 3.13
+SUITE_3.12 := tests/unit tests/integration tests/test_func_start_project.py \
+	tests/e2e/test_orders_e2e.py tests/e2e/test_devhost_http.py
+SUITE_3.13 := tests
+
+.PHONY: test-versions test-3.12 test-3.13
 
 setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
@@ -35,12 +46,33 @@ typecheck: setup
 
 test: lint typecheck
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-versions
+
+test-versions: $(OTHER_PYTHONS:%=test-%)
+
+test-3.12 test-3.13: test-%: .venvs/%/.installed node_modules/.installed
+	.venvs/$*/bin/python -m pytest $(SUITE_$*)
+
+.venvs/%/.installed: requirements.txt requirements-dev.txt
+	test -x .venvs/$*/bin/python || { py=$$(scripts/find-python.sh $*) && "$$py" -m venv .venvs/$*; }
+	.venvs/$*/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
+
+# Flakiness check: the e2e suite N times, each a fresh pytest run (own Azurite and devhost),
+# as CI would run it; prints how many runs failed and fails if any did.
+E2E_RUNS ?= 20
+e2e-repeat: setup
+	@failed=0; for i in $$(seq $(E2E_RUNS)); do \
+	  if $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e > .e2e-run-$$i.log 2>&1; \
+	  then echo "run $$i/$(E2E_RUNS): passed ($$(tail -1 .e2e-run-$$i.log))"; rm .e2e-run-$$i.log; \
+	  else echo "run $$i/$(E2E_RUNS): FAILED, see .e2e-run-$$i.log"; failed=$$((failed+1)); fi; \
+	done; echo "$$failed of $(E2E_RUNS) e2e runs failed"; test $$failed -eq 0
 
 bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .azurite .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs node_modules .azurite .pytest_cache .mypy_cache .ruff_cache

@@ -21,10 +21,10 @@ param resourceGroupName string = ''
 @description('Function app name; empty for a generated one. At most 32 characters, so that the host id (the lower-cased name) is the name itself and the blob trigger queue below is known in advance.')
 param functionAppName string = ''
 
-// The one place the Python version is set; the lead sets the project's final choice.
+// The one place the Python version is set (docs/deploy.md, "Python version": why 3.13).
 @allowed(['3.11', '3.12', '3.13'])
 @description('Python version of the Flex Consumption runtime (functionAppConfig.runtime).')
-param pythonVersion string = '3.11'
+param pythonVersion string = '3.13'
 
 @minValue(1)
 @maxValue(1000)

@@ -1,12 +1,29 @@
-"""JSON with exact decimals: amounts parse to Decimal and print as plain JSON numbers."""
+"""JSON with exact decimals, and a nesting bound for JSON from outside.
+
+Amounts parse to Decimal and print as plain JSON numbers. Every document the app reads (HTTP
+bodies, queue messages, stored rows, continuation tokens) is checked for nesting depth before
+it is decoded: the standard decoder recurses once per level, so an array nested 100,000 deep
+raises RecursionError (an unhandled 500) instead of a clear rejection. None of our documents
+is nested more than a few levels.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["decode_json", "encode_json"]
+__all__ = ["MAX_DEPTH", "JsonTooDeep", "check_depth", "decode_json", "encode_json"]
+
+MAX_DEPTH = 32
+# A string (escapes included; an unterminated one runs to the end) or one bracket: brackets
+# inside strings are not nesting.
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+class JsonTooDeep(ValueError):
+    """The document nests arrays or objects deeper than MAX_DEPTH."""
 
 
 def _default(value: object) -> object:
@@ -20,5 +37,23 @@ def encode_json(value: object) -> str:
     return json.dumps(value, default=_default, separators=(",", ":"), sort_keys=True)
 
 
+def check_depth(text: str, *, limit: int = MAX_DEPTH) -> None:
+    """Raise JsonTooDeep if `text` opens more than `limit` brackets without closing them."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        piece = match.group()
+        if piece in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                raise JsonTooDeep(f"JSON nested deeper than {limit} levels")
+        elif piece in ("]", "}"):
+            depth -= 1
+
+
 def decode_json(text: str | bytes) -> Any:
+    """Decode UTF-8 JSON; ValueError (JsonTooDeep, JSONDecodeError) or UnicodeDecodeError if
+    it is not a document we accept."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    check_depth(text)
     return json.loads(text, parse_float=Decimal)

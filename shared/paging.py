@@ -11,9 +11,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 
 from shared.errors import MalformedRequest
+from shared.jsoncodec import decode_json, encode_json
 
 __all__ = ["InvalidContinuationToken", "decode_token", "encode_token"]
 
@@ -32,7 +32,7 @@ def _sign(payload: bytes, scope: str, secret: bytes) -> bytes:
 
 
 def encode_token(position: dict[str, str], *, scope: str, secret: bytes) -> str:
-    payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    payload = encode_json(position).encode()
     raw = _sign(payload, scope, secret) + payload
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -45,7 +45,10 @@ def decode_token(token: str, *, scope: str, secret: bytes) -> dict[str, str]:
     signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
     if not hmac.compare_digest(signature, _sign(payload, scope, secret)):
         raise InvalidContinuationToken("The continuation token is not valid for this query.")
-    position = json.loads(payload)
+    try:
+        position = decode_json(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidContinuationToken("The continuation token is not valid.") from exc
     if not isinstance(position, dict) or not all(isinstance(v, str) for v in position.values()):
         raise InvalidContinuationToken("The continuation token is not valid.")
     return position

@@ -62,7 +62,9 @@ def test_uploaded_blob_runs_the_function_within_two_seconds(
     assert json.loads(result.download_blob().readall()) == {
         "name": f"e2e-uploads/{name}", "length": 5, "size": 5,
     }  # fmt: skip
-    assert [run["outcome"] for run in _runs_for(sample_host, name)] == ["succeeded"]
+    # The output blob is written before the invocation's log line: wait for that line too.
+    runs = wait_for(lambda: _runs_for(sample_host, name), 5)
+    assert [run["outcome"] for run in runs] == ["succeeded"]
 
 
 def test_changed_blob_is_processed_again_unchanged_is_not(

@@ -1,0 +1,24 @@
+"""Any body, however hostile, gets a 4xx problem, never a 500 (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import call_http, json_of
+
+pytestmark = pytest.mark.usefixtures("storage_env")
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "route"),
+    [("create_order", "POST", {}), ("update_order", "PATCH", {"order_id": "o-1"}),
+     ("create_image_upload", "POST", {})],
+)  # fmt: skip
+def test_deeply_nested_bodies_are_400(name: str, method: str, route: dict[str, str]) -> None:
+    body = b"[" * 30_000 + b"]" * 30_000  # deep enough to exhaust the decoder's recursion, < 64 KiB
+    response = call_http(name, method, raw_body=body, route_params=route,
+                         headers=JSON | {"If-Match": "*"})  # fmt: skip
+    assert response.status_code == 400, response.get_body()[:300]
+    assert response.mimetype == "application/problem+json"
+    assert json_of(response)["type"].endswith(":malformed-request")
