@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# checkov, azure-functions-doctor and shellcheck (tests/deploy) live apart: checkov's pins clash
+# with the test tools'.
+TOOLS := $(VENV)/tools
 
 .PHONY: setup run test lint typecheck unit e2e-repeat bench clean
 
@@ -16,11 +19,16 @@ SUITE_3.13 := tests
 
 .PHONY: test-versions test-3.12 test-3.13
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.installed: requirements-deploy.txt | $(VENV)/.installed
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-deploy.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -34,6 +34,7 @@ DEV_STORAGE_CONNECTION = (
     f"TableEndpoint=http://127.0.0.1:10002/{_DEV_ACCOUNT};"
 )
 _CONNECTION = "AzureWebJobsStorage"
+_MIN_PAGING_KEY = 32
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
 ORDER_EVENTS_QUEUE = "order-events"
 
@@ -44,12 +45,22 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class StorageEndpoints:
-    """How to reach Storage: a connection string, or identity-based service URIs."""
+    """How to reach Storage: a connection string, or identity-based service URIs.
+
+    For identity-based connections, `credential`, `client_id`, `tenant_id` and `client_secret`
+    are the connection's `__credential`, `__clientId`, `__tenantId` and `__clientSecret`
+    settings, read as the Functions host reads them (see shared/identity.py), so the app's own
+    clients authenticate as the same identity as the host's triggers.
+    """
 
     connection_string: str | None
     blob_uri: str | None = None
     queue_uri: str | None = None
     table_uri: str | None = None
+    credential: Literal["managedidentity"] | None = None
+    client_id: str | None = None
+    tenant_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     # The HTTP transport re-reads proxy variables from the whole environment on every request
     # (requests' trust_env): about 0.4 ms a storage call, measured. It does so only when a
     # proxy is configured; a custom CA bundle is handed to the transport directly.
@@ -112,7 +123,26 @@ def _read_endpoints(env: dict[str, str]) -> StorageEndpoints:
             f"Set {_CONNECTION} to a connection string, or {_CONNECTION}__accountName "
             "for an identity-based connection."
         )
-    return StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"])
+    return _with_identity(StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"]), env)
+
+
+def _with_identity(endpoints: StorageEndpoints, env: dict[str, str]) -> StorageEndpoints:
+    """Add the connection's identity settings. Only `managedidentity` is a valid `__credential`
+    (the host's one documented value): any other would silently pick another identity."""
+    credential = env.get(f"{_CONNECTION}__credential", "").strip().lower()
+    if credential not in ("", "managedidentity"):
+        raise SettingsError(
+            f"{_CONNECTION}__credential must be managedidentity or unset, not {credential!r}"
+        )
+
+    def setting(name: str) -> str | None:
+        return env.get(f"{_CONNECTION}__{name}", "").strip() or None
+
+    return replace(
+        endpoints, credential="managedidentity" if credential else None,
+        client_id=setting("clientId"), tenant_id=setting("tenantId"),
+        client_secret=setting("clientSecret"),
+    )  # fmt: skip
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
@@ -120,11 +150,20 @@ def _read_origins(raw: str) -> tuple[str, ...]:
 
 
 def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes:
-    """Continuation tokens are signed; without a configured secret the storage connection
-    (a secret every deployment already has) seeds it, so tokens survive restarts and
-    scale-out without extra setup."""
-    explicit = env.get("PAGING_TOKEN_SECRET", "")
-    seed = explicit or storage.connection_string or (storage.table_uri or "")
+    """The key that signs continuation tokens. Without PAGING_TOKEN_SECRET a connection string
+    (its account key is a secret every such deployment has) seeds it, so tokens survive
+    restarts and scale-out. An identity-based connection holds no secret at all: deriving the
+    key from its public URIs would let anyone forge tokens, so the setting is then required."""
+    explicit = env.get("PAGING_TOKEN_SECRET", "").strip()
+    if explicit and len(explicit) < _MIN_PAGING_KEY:
+        raise SettingsError(f"PAGING_TOKEN_SECRET must be at least {_MIN_PAGING_KEY} characters")
+    seed = explicit or storage.connection_string
+    if not seed:
+        raise SettingsError(
+            f"Set PAGING_TOKEN_SECRET (at least {_MIN_PAGING_KEY} random characters): with an "
+            f"identity-based {_CONNECTION} connection there is no secret to sign continuation "
+            "tokens with. `azd up` generates one."
+        )
     return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
 
 
