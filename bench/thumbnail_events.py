@@ -11,6 +11,9 @@ Grid devhost runs only the three thumbnail functions (`--functions`), as the pol
 
 Each upload is what the README does: POST /api/images, PUT the JPEG to the SAS URL; latency
 runs from the PUT's 201 to GET /api/images/<name> answering `ready` (polled every --poll-ms).
+Before each upload the benchmark waits a random 0-1 s (not counted): both paths scan once a
+second, and uploads that follow each other's completion would otherwise fall at the same
+point of that second every time, which biases either path's figures.
 
     .venv/bin/python -m bench.thumbnail_events [--uploads 50] [--poll-ms 20]
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import tempfile
 import time
@@ -113,6 +117,7 @@ def main() -> None:
             upload_to_ready(host, image, args.poll_ms / 1000)
         for _ in range(args.uploads):
             for label, host in hosts.items():
+                time.sleep(random.uniform(0, 1))  # decorrelates uploads from the scans
                 samples[label].append(upload_to_ready(host, image, args.poll_ms / 1000))
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     print(f"{args.uploads} uploads per path of a {len(image) // 1024} KB 1600x1200 JPEG; {load}")
