@@ -66,6 +66,7 @@ def use_page(
     return shown
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14: the status's thumbnail URL is not fetchable yet")
 def test_choosing_a_jpeg_shows_its_thumbnail(
     app_host: DevhostProcess, chromium: str, tmp_path: Path
 ) -> None:
