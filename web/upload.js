@@ -44,7 +44,7 @@ async function requestUpload(file, key) {
     headers: apiHeaders(key, { "Content-Type": "application/json" }),
     body: JSON.stringify({ name: blobName(file), content_type: file.type }),
   });
-  if (response.status !== 201) throw await refused(response, "The app refused the upload");
+  if (!response.ok) throw await refused(response, "The app refused the upload");
   return response.json();
 }
 

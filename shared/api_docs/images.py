@@ -102,4 +102,32 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/upload/{file}": {
+        "get": {
+            "operationId": "upload_page",
+            "summary": "The upload page and its files",
+            "description": "`/upload` (no file) is the page: pick an image, upload it, see its "
+            "thumbnail. It loads `/upload/upload.js` and `/upload/upload.css`. Static, anonymous; "
+            "its API calls send the function key typed into it.",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "file",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["upload.js", "upload.css"]},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file",
+                    "content": {
+                        media_type: {"schema": {"type": "string"}}
+                        for media_type in ("text/html", "text/javascript", "text/css")
+                    },
+                },
+                "404": problem("No such file"),
+            },
+        }
+    },
 }
