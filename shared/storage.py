@@ -1,23 +1,31 @@
-"""Storage clients, created once per process on first use.
+"""Storage clients (the SDKs' asyncio clients), created once per process on first use.
 
 The SDK imports live inside the factories so that importing the app (cold start) loads none
-of them; a function that never touches blobs never pays for the blob SDK.
+of them, nor aiohttp; a function that never touches blobs never pays for the blob SDK.
+
+Clients hold an aiohttp session, and a session belongs to the event loop it was opened on.
+The Functions worker runs every `async def` function on one loop for the life of the process,
+so in production the clients are made once. Tests may run several loops: clients made on
+another loop are replaced, and `reset_clients` (awaited by the test fixtures) closes them.
 """
 
 from __future__ import annotations
 
-import threading
-from functools import cache
+import asyncio
+import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from shared.config import get_settings
 from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
-    from azure.data.tables import TableClient, TableServiceClient
-    from azure.storage.blob import BlobServiceClient
-    from azure.storage.queue import QueueServiceClient
+    from azure.core.credentials_async import AsyncTokenCredential
+    from azure.data.tables.aio import TableClient, TableServiceClient
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
+
+    from shared.config import StorageEndpoints
 
 __all__ = [
     "CLIENT_OPTIONS",
@@ -28,6 +36,8 @@ __all__ = [
     "table",
     "table_service",
 ]
+
+logger = logging.getLogger(__name__)
 
 # Bounded so that a request against unreachable storage ends well inside 15 s: three attempts
 # of at most 2 s to connect and 3 s per read, short backoff. The Tables SDK uses azure-core's
@@ -48,69 +58,127 @@ STORAGE_CLIENT_OPTIONS: dict[str, Any] = {
     "read_timeout": 3,
 }
 ClientT = TypeVar("ClientT")
-_lock = threading.Lock()
-_tables: dict[str, TableClient] = {}
 
 
-@cache
-def _credential() -> TokenCredential:
-    from azure.identity import DefaultAzureCredential
+@dataclass(eq=False)
+class _Clients:
+    """Every client made on one event loop, so they can be closed together."""
 
-    return DefaultAzureCredential()
+    loop: asyncio.AbstractEventLoop
+    services: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, TableClient] = field(default_factory=dict)
+    table_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    credential: AsyncTokenCredential | None = None
+
+    async def close(self) -> None:
+        for client in self.services.values():
+            await client.close()
+        if self.credential is not None:
+            await self.credential.close()
 
 
-def _connect(
-    client_class: type[ClientT], service_uri: str | None, options: dict[str, Any]
+_current: _Clients | None = None
+
+
+def _clients() -> _Clients:
+    global _current
+    loop = asyncio.get_running_loop()
+    if _current is None or _current.loop is not loop:
+        if _current is not None:
+            logger.debug("storage clients replaced: they belong to another event loop")
+        _current = _Clients(loop)
+    return _current
+
+
+def _credential(clients: _Clients) -> AsyncTokenCredential:
+    if clients.credential is None:
+        from azure.identity.aio import DefaultAzureCredential
+
+        clients.credential = DefaultAzureCredential()
+    return clients.credential
+
+
+def _with_transport(storage: StorageEndpoints, options: dict[str, Any]) -> dict[str, Any]:
+    """`options` plus the HTTP transport's. A custom CA bundle becomes one SSL context for
+    the client's session: given as `connection_verify`, azure-core would load the bundle into
+    a new SSL context on every request."""
+    if not storage.ca_bundle:
+        return options | {"use_env_settings": storage.use_env_settings}
+    import ssl
+
+    import aiohttp
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    context = ssl.create_default_context(cafile=storage.ca_bundle)
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=context), trust_env=storage.use_env_settings
+    )
+    # A transport given to a client ignores the client's timeouts: it takes its own.
+    transport = AioHttpTransport(session=session, session_owner=True, **options)
+    return options | {"transport": transport}
+
+
+def _service(
+    kind: str, client_class: type[ClientT], service_uri: str | None, options: dict[str, Any]
 ) -> ClientT:
-    """Build a service client from the connection string, or from a URI and an identity."""
-    factory: Any = client_class
-    storage = get_settings().storage
-    options = options | {"use_env_settings": storage.use_env_settings}
-    if storage.ca_bundle:
-        options["connection_verify"] = storage.ca_bundle
-    if storage.connection_string:
-        client = factory.from_connection_string(storage.connection_string, **options)
-    else:
-        client = factory(service_uri, credential=_credential(), **options)
+    """The one client of `kind` on this loop: from the connection string, or from a URI and
+    an identity."""
+    clients = _clients()
+    client = clients.services.get(kind)
+    if client is None:
+        factory: Any = client_class
+        storage = get_settings().storage
+        options = _with_transport(storage, options)
+        if storage.connection_string:
+            client = factory.from_connection_string(storage.connection_string, **options)
+        else:
+            client = factory(service_uri, credential=_credential(clients), **options)
+        clients.services[kind] = client
     return cast("ClientT", client)
 
 
-@cache
 def table_service() -> TableServiceClient:
-    from azure.data.tables import TableServiceClient
+    from azure.data.tables.aio import TableServiceClient
 
-    return _connect(TableServiceClient, get_settings().storage.table_uri, CLIENT_OPTIONS)
+    uri = get_settings().storage.table_uri
+    return _service("table", TableServiceClient, uri, CLIENT_OPTIONS)
 
 
-@cache
 def blob_service() -> BlobServiceClient:
-    from azure.storage.blob import BlobServiceClient
+    from azure.storage.blob.aio import BlobServiceClient
 
-    return _connect(BlobServiceClient, get_settings().storage.blob_uri, STORAGE_CLIENT_OPTIONS)
+    uri = get_settings().storage.blob_uri
+    return _service("blob", BlobServiceClient, uri, STORAGE_CLIENT_OPTIONS)
 
 
-@cache
 def queue_service() -> QueueServiceClient:
-    from azure.storage.queue import QueueServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
 
-    return _connect(QueueServiceClient, get_settings().storage.queue_uri, STORAGE_CLIENT_OPTIONS)
+    uri = get_settings().storage.queue_uri
+    return _service("queue", QueueServiceClient, uri, STORAGE_CLIENT_OPTIONS)
 
 
-def table(name: str) -> TableClient:
-    """The client for table `name`, creating the table on first use in this process."""
-    client = _tables.get(name)
+async def table(name: str) -> TableClient:
+    """The client for table `name`, creating the table on first use in this process.
+    Table clients share the service client's connection pool."""
+    clients = _clients()
+    client = clients.tables.get(name)
     if client is None:
-        with _lock, storage_unavailable_on_failure("create_table"):
-            client = _tables.get(name)
+        async with clients.table_lock:
+            client = clients.tables.get(name)
             if client is None:
-                table_service().create_table_if_not_exists(name)
-                client = _tables[name] = table_service().get_table_client(name)
+                service = table_service()
+                with storage_unavailable_on_failure("create_table"):
+                    await service.create_table_if_not_exists(name)
+                client = clients.tables[name] = service.get_table_client(name)
     return client
 
 
-def reset_clients() -> None:
-    """Drop cached clients and settings (tests point the app at a fresh Azurite)."""
-    for factory in (table_service, blob_service, queue_service, _credential):
-        factory.cache_clear()
-    _tables.clear()
+async def reset_clients() -> None:
+    """Close the clients and forget them and the settings (tests point the app at another
+    storage account)."""
+    global _current
+    clients, _current = _current, None
     get_settings.cache_clear()
+    if clients is not None and clients.loop is asyncio.get_running_loop():
+        await clients.close()

@@ -17,7 +17,8 @@ from shared.errors import InvalidInput, StorageUnavailable
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from azure.data.tables import TableClient, TableEntity
+    from azure.data.tables import TableEntity
+    from azure.data.tables.aio import TableClient
 
 __all__ = [
     "EntityRejected",
@@ -90,7 +91,7 @@ def storage_unavailable_on_failure(operation: str) -> Iterator[None]:
         raise
 
 
-def query_page(
+async def query_page(
     client: TableClient,
     query: str,
     parameters: dict[str, Any],
@@ -110,7 +111,7 @@ def query_page(
         pages: Any = client.query_entities(
             query, parameters=parameters, results_per_page=limit - len(entities), select=select
         ).by_page(continuation_token=position)  # type: ignore[arg-type]  # the SDK takes a dict
-        entities += list(next(pages))
+        entities += [entity async for entity in await anext(pages)]
         position = pages.continuation_token
         if not position:
             break
