@@ -5,14 +5,15 @@ of them, nor aiohttp; a function that never touches blobs never pays for the blo
 
 Clients hold an aiohttp session, and a session belongs to the event loop it was opened on.
 The Functions worker runs every `async def` function on one loop for the life of the process,
-so in production the clients are made once. Tests may run several loops: clients made on
-another loop are replaced, and `reset_clients` (awaited by the test fixtures) closes them.
+so in production the clients are made once. Tests may run several loops: each loop gets its
+own clients, and `reset_clients` (awaited by the test fixtures) closes the running loop's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -64,7 +65,6 @@ ClientT = TypeVar("ClientT")
 class _Clients:
     """Every client made on one event loop, so they can be closed together."""
 
-    loop: asyncio.AbstractEventLoop
     services: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, TableClient] = field(default_factory=dict)
     table_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -77,17 +77,17 @@ class _Clients:
             await self.credential.close()
 
 
-_current: _Clients | None = None
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Clients] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _clients() -> _Clients:
-    global _current
     loop = asyncio.get_running_loop()
-    if _current is None or _current.loop is not loop:
-        if _current is not None:
-            logger.debug("storage clients replaced: they belong to another event loop")
-        _current = _Clients(loop)
-    return _current
+    clients = _by_loop.get(loop)
+    if clients is None:
+        clients = _by_loop[loop] = _Clients()
+    return clients
 
 
 def _credential(clients: _Clients) -> AsyncTokenCredential:
@@ -175,10 +175,9 @@ async def table(name: str) -> TableClient:
 
 
 async def reset_clients() -> None:
-    """Close the clients and forget them and the settings (tests point the app at another
-    storage account)."""
-    global _current
-    clients, _current = _current, None
+    """Close this loop's clients and forget the settings, so the next use reads them again
+    (tests point the app at another storage account)."""
     get_settings.cache_clear()
-    if clients is not None and clients.loop is asyncio.get_running_loop():
+    clients = _by_loop.pop(asyncio.get_running_loop(), None)
+    if clients is not None:
         await clients.close()
