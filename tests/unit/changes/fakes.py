@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from shared.changes.errors import ReadModelConflict
 from shared.changes.read_models import CustomerOrderPage
@@ -25,26 +25,40 @@ def _etag() -> str:
     return f"etag-{next(_etags)}"
 
 
-class FakeCustomerOrders:
+RowT = TypeVar("RowT", "CustomerOrderRow", "Contribution")
+
+
+class _EtaggedRows(Generic[RowT]):
+    """Rows keyed by (partition, row key): create when the caller saw none, replace when
+    the caller's ETag is still current, else ReadModelConflict, as Table Storage does."""
+
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], CustomerOrderRow] = {}
+        self.rows: dict[tuple[str, str], RowT] = {}
         self.writes = 0
         self.reads = 0
         self.before_save: Callable[[], Awaitable[object]] | None = None  # races a writer
 
-    async def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None:
+    async def _get(self, key: tuple[str, str]) -> RowT | None:
         self.reads += 1
-        return self.rows.get((customer_id, order_id))
+        return self.rows.get(key)
 
-    async def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+    async def _save(self, key: tuple[str, str], row: RowT, etag: str | None) -> None:
         if self.before_save:
             hook, self.before_save = self.before_save, None
             await hook()
-        current = self.rows.get((row.customer_id, row.order_id))
+        current = self.rows.get(key)
         if (current.etag if current else None) != etag:
             raise ReadModelConflict("stale")
-        self.rows[(row.customer_id, row.order_id)] = replace(row, etag=_etag())
+        self.rows[key] = replace(row, etag=_etag())
         self.writes += 1
+
+
+class FakeCustomerOrders(_EtaggedRows["CustomerOrderRow"]):
+    async def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None:
+        return await self._get((customer_id, order_id))
+
+    async def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+        await self._save((row.customer_id, row.order_id), row, etag)
 
     async def page(
         self,
@@ -69,27 +83,12 @@ class FakeCustomerOrders:
         return {o: r.order for (c, o), r in self.rows.items() if c == customer_id and r.order}
 
 
-class FakeDailySummary:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], Contribution] = {}
-        self.writes = 0
-        self.reads = 0
-        self.before_save: Callable[[], Awaitable[object]] | None = None
-
+class FakeDailySummary(_EtaggedRows["Contribution"]):
     async def get(self, day: str, order_id: str) -> Contribution | None:
-        self.reads += 1
-        return self.rows.get((day, order_id))
+        return await self._get((day, order_id))
 
     async def save(self, contribution: Contribution, *, etag: str | None) -> None:
-        if self.before_save:
-            hook, self.before_save = self.before_save, None
-            await hook()
-        key = (contribution.day, contribution.order_id)
-        current = self.rows.get(key)
-        if (current.etag if current else None) != etag:
-            raise ReadModelConflict("stale")
-        self.rows[key] = replace(contribution, etag=_etag())
-        self.writes += 1
+        await self._save((contribution.day, contribution.order_id), contribution, etag)
 
     async def contributions(self, day: str) -> AsyncIterator[Contribution]:
         for (row_day, _), contribution in sorted(self.rows.items()):
