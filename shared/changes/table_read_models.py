@@ -25,7 +25,13 @@ from shared.changes.projections import Contribution, CustomerOrderRow
 from shared.changes.read_models import CustomerOrderPage
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.table_layout import prefix_range
-from shared.tables import check_entity, check_key, query_page, storage_unavailable_on_failure
+from shared.tables import (
+    RETURN_NO_CONTENT,
+    check_entity,
+    check_key,
+    query_page,
+    storage_unavailable_on_failure,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -56,7 +62,7 @@ async def _save(client: TableClient, entity: dict[str, Any], etag: str | None) -
     with storage_unavailable_on_failure("write_read_model"):
         try:
             if etag is None:
-                await client.create_entity(entity)
+                await client.create_entity(entity, **RETURN_NO_CONTENT)
             else:
                 await client.update_entity(
                     entity, mode=UpdateMode.REPLACE, etag=etag,

@@ -37,7 +37,12 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
-from shared.tables import check_entity, query_page, storage_unavailable_on_failure
+from shared.tables import (
+    RETURN_NO_CONTENT,
+    check_entity,
+    query_page,
+    storage_unavailable_on_failure,
+)
 
 if TYPE_CHECKING:
     from azure.data.tables import TableEntity
@@ -215,7 +220,7 @@ class TableIdempotencyStore:
         })  # fmt: skip
         with storage_unavailable_on_failure("claim_idempotency_key"):
             try:
-                await self._client.create_entity(entity, **_RETRY_ALL)
+                await self._client.create_entity(entity, **_RETRY_ALL, **RETURN_NO_CONTENT)
                 return record
             except ResourceExistsError:
                 existing = await self._client.get_entity(record.key_hash, self._ROW)
