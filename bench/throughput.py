@@ -3,7 +3,8 @@ orders over HTTP, the change feed applying each to both read models; against the
 bare `TableClient.create_entity`, measured in the same run on the same Azurite.
 
 (a) the floor: CPU of this process per bare insert, with the sync client (the issue's unit)
-    and with the asyncio client the app now uses;
+    and with the asyncio client the app now uses, measured right before each run so that it
+    sees the same machine (2 shared cores: the load moves from minute to minute);
 (b) per app tree: devhost's process CPU (user + system, from /proc) from the first order to
     the moment the `order-events` queue is empty (every event applied and deleted), divided
     by the orders; orders/s for the creates alone and until the feed drained; p50/p95 create
@@ -22,6 +23,7 @@ import argparse
 import http.client
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -44,7 +46,7 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def floor_ms(connection: str, calls: int = 300) -> dict[str, float]:
+def floor_ms(connection: str, calls: int = 200) -> dict[str, float]:
     """CPU ms of this process per bare create_entity, sync and asyncio clients."""
     import asyncio
 
@@ -96,6 +98,7 @@ def drained(connection: str) -> bool:
 @dataclass
 class Run:
     label: str
+    floor: dict[str, float]
     cpu_ms: float
     create_rate: float
     end_to_end_rate: float
@@ -154,6 +157,7 @@ def check_read_models(base: str, customers: list[str], total: int, before: int) 
 def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
     assert host.process is not None
     connection, base = host.connection_string, host.base_url
+    floor = floor_ms(connection)
     per_customer = orders // clients
     day = datetime.now(UTC).date().isoformat()
     before = request("GET", f"{base}/api/reports/orders?date={day}").json()["count"]
@@ -166,8 +170,8 @@ def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
     cpu = process_cpu(host.process.pid) - cpu_before
     total = per_customer * clients
     check_read_models(base, customers, total, before)
-    return Run(label, cpu / total * 1000, total / (created - started), total / (done - started),
-               latencies, done - created)  # fmt: skip
+    return Run(label, floor, cpu / total * 1000, total / (created - started),
+               total / (done - started), latencies, done - created)  # fmt: skip
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -178,18 +182,23 @@ def export_revision(revision: str, into: Path) -> Path:
     return into
 
 
-def report(floor: dict[str, float], runs: list[Run], load: str) -> None:
-    print(f"floor: bare create_entity {floor['sync']:.2f} ms CPU (sync client), "
-          f"{floor['aio']:.2f} ms (asyncio client); {load}\n")  # fmt: skip
-    print("| app | CPU ms/order | / sync floor | / aio floor | orders/s created "
+def report(runs: list[Run], load: str) -> None:
+    print(f"{load}; floor = CPU of one bare create_entity, sync | asyncio client, measured "
+          "right before each run\n")  # fmt: skip
+    print("| app | floor ms | CPU ms/order | / sync floor | / aio floor | orders/s created "
           "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
-        latency = summary_ms(run.latencies)
-        print(f"| {run.label} | {run.cpu_ms:.1f} | {run.cpu_ms / floor['sync']:.1f}x "
-              f"| {run.cpu_ms / floor['aio']:.1f}x | {run.create_rate:.1f} "
-              f"| {run.end_to_end_rate:.1f} | {latency['p50']:.0f} | {latency['p95']:.0f} "
-              f"| {run.drain_s:.1f} |")  # fmt: skip
+        latency, floor = summary_ms(run.latencies), run.floor
+        print(f"| {run.label} | {floor['sync']:.2f} \\| {floor['aio']:.2f} | {run.cpu_ms:.1f} "
+              f"| {run.cpu_ms / floor['sync']:.1f}x | {run.cpu_ms / floor['aio']:.1f}x "
+              f"| {run.create_rate:.1f} | {run.end_to_end_rate:.1f} | {latency['p50']:.0f} "
+              f"| {latency['p95']:.0f} | {run.drain_s:.1f} |")  # fmt: skip
+    for label in dict.fromkeys(run.label for run in runs):
+        ratios = sorted(r.cpu_ms / r.floor["sync"] for r in runs if r.label == label)
+        print(f"\n{label}: CPU per order / sync floor, median {statistics.median(ratios):.1f}x "
+              f"(runs: {', '.join(f'{x:.1f}x' for x in ratios)})", end="")  # fmt: skip
+    print()
 
 
 def main() -> None:
@@ -203,7 +212,6 @@ def main() -> None:
         trees = {"this tree": ROOT}
         if args.baseline:
             trees[args.baseline] = export_revision(args.baseline, Path(folder) / "baseline")
-        floor = floor_ms(azurite.connection_string)
         runs = []
         for _ in range(args.repeat):  # trees take turns, so drift hits each alike
             for label, tree in trees.items():
@@ -216,7 +224,7 @@ def main() -> None:
                 finally:
                     host.stop()
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    report(floor, runs, load)
+    report(runs, load)
 
 
 if __name__ == "__main__":
