@@ -104,6 +104,7 @@ class Run:
     end_to_end_rate: float
     latencies: list[float]
     drain_s: float
+    deferred: int  # events whose send after commit failed, left to the relay
 
 
 def create_orders(port: int, customers: list[str], total: int) -> list[float]:
@@ -158,6 +159,7 @@ def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
     assert host.process is not None
     connection, base = host.connection_string, host.base_url
     floor = floor_ms(connection)
+    deferred = host.log_text().count("order_event_send_deferred")
     per_customer = orders // clients
     day = datetime.now(UTC).date().isoformat()
     before = request("GET", f"{base}/api/reports/orders?date={day}").json()["count"]
@@ -170,8 +172,9 @@ def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
     cpu = process_cpu(host.process.pid) - cpu_before
     total = per_customer * clients
     check_read_models(base, customers, total, before)
+    deferred = host.log_text().count("order_event_send_deferred") - deferred
     return Run(label, floor, cpu / total * 1000, total / (created - started),
-               total / (done - started), latencies, done - created)  # fmt: skip
+               total / (done - started), latencies, done - created, deferred)  # fmt: skip
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -186,14 +189,15 @@ def report(runs: list[Run], load: str) -> None:
     print(f"{load}; floor = CPU of one bare create_entity, sync | asyncio client, measured "
           "right before each run\n")  # fmt: skip
     print("| app | floor ms | CPU ms/order | / sync floor | / aio floor | orders/s created "
-          "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s | sends left "
+          "to the relay |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         latency, floor = summary_ms(run.latencies), run.floor
         print(f"| {run.label} | {floor['sync']:.2f} \\| {floor['aio']:.2f} | {run.cpu_ms:.1f} "
               f"| {run.cpu_ms / floor['sync']:.1f}x | {run.cpu_ms / floor['aio']:.1f}x "
               f"| {run.create_rate:.1f} | {run.end_to_end_rate:.1f} | {latency['p50']:.0f} "
-              f"| {latency['p95']:.0f} | {run.drain_s:.1f} |")  # fmt: skip
+              f"| {latency['p95']:.0f} | {run.drain_s:.1f} | {run.deferred} |")  # fmt: skip
     for label in dict.fromkeys(run.label for run in runs):
         ratios = sorted(r.cpu_ms / r.floor["sync"] for r in runs if r.label == label)
         print(f"\n{label}: CPU per order / sync floor, median {statistics.median(ratios):.1f}x "

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
 
 __all__ = [
+    "RETRY_WRITES",
     "RETURN_NO_CONTENT",
     "EntityRejected",
     "check_entity",
@@ -40,6 +41,12 @@ _FORBIDDEN_KEY_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 # then parses; nothing here reads it (the ETag is a header). About 0.5 ms of CPU per insert.
 # https://learn.microsoft.com/rest/api/storageservices/insert-entity#request-headers
 RETURN_NO_CONTENT: dict[str, Any] = {"headers": {"Prefer": "return-no-content"}}
+# azure-core retries only idempotent verbs, and Table inserts, merges and transactions are POST
+# and MERGE. Every write in this app is safe to repeat (ETags, versions, a write recognising
+# its own earlier success), so writes pass this to be retried after a connection failure too.
+RETRY_WRITES: dict[str, Any] = {
+    "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
+}
 
 
 class EntityRejected(InvalidInput):

@@ -25,9 +25,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# No retries: a failed send is left to the relay instead of holding up the request that made
-# the change (the storage SDKs' own retry policy backs off for 15 s and more).
-_SEND_OPTIONS: dict[str, Any] = {"retry_total": 0}
+# One retry, and only when the request surely did not reach the service (a refused or reset
+# connection, such as a pooled keep-alive connection the service had just closed). A timeout
+# or an error answer is left to the relay, instead of holding up the request that made the
+# change. A retry that did reach the service only sends a duplicate, which consumers absorb.
+_SEND_OPTIONS: dict[str, Any] = {
+    "retry_total": 1, "retry_connect": 1, "retry_read": 0, "retry_status": 0,
+}  # fmt: skip
 
 
 class EventPublisher(Protocol):

@@ -26,6 +26,7 @@ from shared.changes.read_models import CustomerOrderPage
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.table_layout import prefix_range
 from shared.tables import (
+    RETRY_WRITES,
     RETURN_NO_CONTENT,
     check_entity,
     check_key,
@@ -57,16 +58,17 @@ async def _get(client: TableClient, partition: str, row: str) -> TableEntity | N
 
 
 async def _save(client: TableClient, entity: dict[str, Any], etag: str | None) -> None:
-    """Create the row (etag None) or replace it if unchanged; else ReadModelConflict."""
+    """Create the row (etag None) or replace it if unchanged; else ReadModelConflict. A retry
+    after a lost answer finds its own row and is decided by its version like any conflict."""
     check_entity(entity)
     with storage_unavailable_on_failure("write_read_model"):
         try:
             if etag is None:
-                await client.create_entity(entity, **RETURN_NO_CONTENT)
+                await client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
             else:
                 await client.update_entity(
                     entity, mode=UpdateMode.REPLACE, etag=etag,
-                    match_condition=MatchConditions.IfNotModified,
+                    match_condition=MatchConditions.IfNotModified, **RETRY_WRITES,
                 )  # fmt: skip
         except _CONFLICTS as exc:
             raise ReadModelConflict("The row changed while it was being written.") from exc

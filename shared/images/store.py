@@ -21,7 +21,12 @@ from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blo
 from shared.errors import StorageUnavailable
 from shared.images.ports import UploadTicket
 from shared.images.status import ImageStatus, SourceVersion, status_keys
-from shared.tables import RETURN_NO_CONTENT, check_entity, storage_unavailable_on_failure
+from shared.tables import (
+    RETRY_WRITES,
+    RETURN_NO_CONTENT,
+    check_entity,
+    storage_unavailable_on_failure,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -167,11 +172,11 @@ class AzureImageStore:
     async def _write_status(self, entity: Mapping[str, Any], stored: dict[str, Any] | None) -> None:
         with storage_unavailable_on_failure("save image status"):
             if stored is None:
-                await self._statuses.create_entity(entity, **RETURN_NO_CONTENT)
+                await self._statuses.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
             else:
                 await self._statuses.update_entity(
                     entity, mode=UpdateMode.REPLACE, etag=stored["_etag"],
-                    match_condition=MatchConditions.IfNotModified,
+                    match_condition=MatchConditions.IfNotModified, **RETRY_WRITES,
                 )  # fmt: skip
 
     async def _ensure_container(self, name: str) -> None:

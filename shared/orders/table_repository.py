@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -38,6 +38,7 @@ from shared.orders.table_layout import (
     prefix_range,
 )
 from shared.tables import (
+    RETRY_WRITES,
     RETURN_NO_CONTENT,
     check_entity,
     query_page,
@@ -59,10 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# azure-core retries only idempotent verbs; these writes are made retry-safe below.
-_RETRY_ALL: dict[str, Any] = {
-    "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
-}
 
 
 def _from_entity(entity: TableEntity) -> Order:
@@ -160,7 +157,7 @@ class TableOrderRepository:
         for _, entity, _ in operations:
             check_entity(entity)
         with storage_unavailable_on_failure("write_order"):
-            results = await self._client.submit_transaction(operations, **_RETRY_ALL)
+            results = await self._client.submit_transaction(operations, **RETRY_WRITES)
         return _with_etag(order, results[0].get("etag"))
 
     async def _our_earlier_write(
@@ -220,7 +217,7 @@ class TableIdempotencyStore:
         })  # fmt: skip
         with storage_unavailable_on_failure("claim_idempotency_key"):
             try:
-                await self._client.create_entity(entity, **_RETRY_ALL, **RETURN_NO_CONTENT)
+                await self._client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
                 return record
             except ResourceExistsError:
                 existing = await self._client.get_entity(record.key_hash, self._ROW)
@@ -239,7 +236,7 @@ class TableIdempotencyStore:
         entity = {"PartitionKey": record.key_hash, "RowKey": self._ROW, "response": response}
         with storage_unavailable_on_failure("complete_idempotency_key"):
             await self._client.update_entity(
-                check_entity(entity), mode=UpdateMode.MERGE, **_RETRY_ALL
+                check_entity(entity), mode=UpdateMode.MERGE, **RETRY_WRITES
             )
 
 

@@ -143,6 +143,32 @@ async def test_a_failed_send_keeps_the_event_until_the_relay_sends_it(
     assert await outbox_rows(order_id) == []
 
 
+async def test_a_send_whose_connection_breaks_is_retried_once(
+    feed_env: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that breaks before the request arrives (as a pooled one the service has
+    just closed does) is retried once, instead of leaving the event to the relay."""
+    from tests.integration.flaky_proxy import FlakyProxy
+
+    proxy = FlakyProxy(feed_env.queue_port)
+    try:
+        flaky = feed_env.connection_string.replace(
+            f":{feed_env.queue_port}/", f":{proxy.port}/"
+        )
+        await point_app_at(monkeypatch, flaky)
+        first = await create(customer())  # the queue exists, its client holds a connection
+        proxy.drop_connections()
+        proxy.fail_next("refuse")  # the next connection breaks before the request arrives
+        order = await create(customer())
+        assert proxy.sabotaged == 1
+        await point_app_at(monkeypatch, feed_env.connection_string)
+        sent = [e.order_id for e in events(await drain())]
+        assert sent == [first["order_id"], order["order_id"]]
+        assert await outbox_rows(str(order["order_id"])) == []  # sent at once, not relayed
+    finally:
+        proxy.close()
+
+
 @pytest.mark.usefixtures("feed_env")
 async def test_consumer_feeds_customer_view_and_report_exactly_once() -> None:
     owner = customer()
