@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 NAMES = ("app create", "raw create", "raw transaction", "app get", "raw get",
-         "sync raw create", "sync raw get")  # fmt: skip
+         "sync raw create", "sync raw transaction", "sync raw get")  # fmt: skip
 
 
 async def timed(into: list[float], call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -67,6 +67,8 @@ async def run(requests: int, connection: str) -> dict[str, list[float]]:
         await timed(samples["sync raw create"], sync_raw.create_entity, sync_entity)
         rows = [("create", entity | {"RowKey": f"{row}-{n}"}) for n in range(3)]
         await timed(samples["raw transaction"], raw.submit_transaction, rows)
+        sync_rows = [(op, row | {"RowKey": f"{row['RowKey']}-s"}) for op, row in rows]
+        await timed(samples["sync raw transaction"], sync_raw.submit_transaction, sync_rows)
         route = {"order_id": order_id}
         await timed(samples["app get"], call_http, "get_order", "GET", route_params=route)
         await timed(samples["raw get"], raw.get_entity, "p00", row)
@@ -89,7 +91,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     rows = (("app create", "raw create"), ("raw create", None), ("app create", "raw transaction"),
             ("raw transaction", None), ("app get", "raw get"), ("raw get", None),
-            ("sync raw create", None), ("sync raw get", None))  # fmt: skip
+            ("app create", "sync raw transaction"), ("sync raw create", None),
+            ("sync raw transaction", None), ("sync raw get", None))  # fmt: skip
     for name, baseline in rows:
         figures = stats[name]
         label = f"{name} vs {baseline}" if baseline else name
