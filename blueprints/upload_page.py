@@ -36,7 +36,7 @@ bp = func.Blueprint()
 
 @bp.route(route="upload/{file?}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @http_endpoint
-def upload_page(req: func.HttpRequest) -> func.HttpResponse:
+async def upload_page(req: func.HttpRequest) -> func.HttpResponse:
     name = req.route_params.get("file") or ""
     if name not in WEB_FILES:
         raise NotFound(f"The upload page has no file {name!r}.")
@@ -52,7 +52,6 @@ def _read(file_name: str) -> bytes:
     return (WEB_ROOT / file_name).read_bytes()
 
 
-@cache
 def _security_headers() -> dict[str, str]:
     """Scripts and styles from the app only; requests and images to the app and the blob
     endpoint that upload and thumbnail URLs point at; no referrer, so a SAS never leaks."""
