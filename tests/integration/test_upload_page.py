@@ -45,10 +45,10 @@ def route_prefix() -> str:
     ("file", "media_type"),
     [(None, "text/html"), ("upload.js", "text/javascript"), ("upload.css", "text/css")],
 )
-def test_each_page_file_is_served_with_its_type_and_policy(
+async def test_each_page_file_is_served_with_its_type_and_policy(
     storage_env: Azurite, file: str | None, media_type: str
 ) -> None:
-    response = call_http("upload_page", "GET", route_params={"file": file} if file else {})
+    response = await call_http("upload_page", "GET", route_params={"file": file} if file else {})
 
     assert response.status_code == 200
     assert response.mimetype == media_type and response.charset == "utf-8"
@@ -62,8 +62,8 @@ def test_each_page_file_is_served_with_its_type_and_policy(
 
 
 @pytest.mark.parametrize("file", ["index.html", "../function_app.py", "upload.js.map", "x"])
-def test_nothing_else_is_served(storage_env: Azurite, file: str) -> None:
-    response = call_http("upload_page", "GET", route_params={"file": file})
+async def test_nothing_else_is_served(storage_env: Azurite, file: str) -> None:
+    response = await call_http("upload_page", "GET", route_params={"file": file})
 
     assert response.status_code == 404
     assert json_of(response)["type"].endswith(":not-found")

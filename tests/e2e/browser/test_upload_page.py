@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.harness import ROOT
+from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,12 +67,13 @@ def use_page(
     return shown
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the status's thumbnail URL is not fetchable yet")
 def test_choosing_a_jpeg_shows_its_thumbnail(
     app_host: DevhostProcess, chromium: str, tmp_path: Path
 ) -> None:
+    # As a phone stores a 640x480 photo: pixels sideways, EXIF orientation 6. Upright, its
+    # thumbnail is 200x150; 150x200 would mean the orientation was lost on the way.
     photo = tmp_path / "sunset.jpg"
-    Image.new("RGB", (640, 480), (230, 120, 40)).save(photo, "JPEG")
+    photo.write_bytes(f.oriented_jpeg(6, (640, 480)))
     screenshot = tmp_path / "upload-page-ready.png"
 
     shown = use_page(app_host, chromium, photo, screenshot)
