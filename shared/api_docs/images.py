@@ -37,11 +37,28 @@ SCHEMAS: dict[str, Any] = {
             "source_etag": {"type": "string"},
             "thumbnail": {
                 "type": "object",
+                "description": "Present when `status` is `ready`.",
+                "required": ["url", "url_expires_at", "width", "height", "content_type"],
                 "properties": {
-                    "url": {"type": "string", "format": "uri"},
+                    "url": {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "GET it with no other credential (an `<img src>` will do): "
+                        "a read-only SAS for this one blob, answered with `content_type`. Ask "
+                        "for the status again for a fresh URL once it expires.",
+                    },
+                    "url_expires_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "When `url` stops working (THUMBNAIL_URL_TTL_SECONDS "
+                        "after this answer, 15 minutes by default).",
+                    },
                     "width": {"type": "integer"},
                     "height": {"type": "integer"},
-                    "content_type": {"type": "string"},
+                    "content_type": {
+                        "type": "string",
+                        "enum": ["image/jpeg", "image/png", "image/webp", "image/gif"],
+                    },
                 },
             },
         },

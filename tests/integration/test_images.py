@@ -17,6 +17,7 @@ from azure.storage.blob.aio import BlobServiceClient
 from PIL import Image
 
 from devhost.azurite import free_port
+from shared.api_docs import openapi_document
 from shared.config import get_settings
 from shared.errors import StorageUnavailable
 from shared.images import STATUS_TABLE, image_store
@@ -130,6 +131,8 @@ async def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: 
     assert body["thumbnail"]["content_type"] == "image/jpeg"
     url = urlsplit(body["thumbnail"]["url"])
     assert url.path.endswith("/thumbnails/album/2024/portrait%20%231.jpg")
+    documented = openapi_document()["components"]["schemas"]["ImageStatus"]["properties"]
+    assert set(body["thumbnail"]) == set(documented["thumbnail"]["required"])
 
 
 async def test_the_ready_status_url_fetches_the_thumbnail_until_it_expires(
