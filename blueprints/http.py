@@ -12,7 +12,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.config import get_settings
+from shared.config import SettingsError, get_settings
 from shared.errors import (
     AppError,
     Conflict,
@@ -52,6 +52,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
     (PayloadTooLarge, 413, "Content Too Large"),
     (UnsupportedMediaType, 415, "Unsupported Media Type"),
     (StorageUnavailable, 503, "Service Unavailable"),
+    (SettingsError, 503, "Service Unavailable"),
 )
 _CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 _CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
@@ -85,6 +86,8 @@ def _problem_for(error: AppError) -> func.HttpResponse | None:
             extra = None
             if isinstance(error, InvalidInput) and error.errors:
                 extra = {"errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+            if isinstance(error, SettingsError):  # names and rules only, never values
+                extra = {"errors": [{"field": p.name, "message": p.rule} for p in error.problems]}
             return problem_response(status, title, error.detail, code=error.code, extra=extra)
     return None
 
@@ -155,14 +158,17 @@ def http_endpoint(
     """Wrap a handler with CORS, preflight answers and the error-to-problem mapping."""
 
     def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-        if req.method.upper() == "OPTIONS":
-            return _preflight(req)
         try:
+            get_settings()  # invalid settings: every function answers the same 503
+            if req.method.upper() == "OPTIONS":
+                return _preflight(req)
             response = handler(req)
         except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
             mapped = _problem_for(error) if isinstance(error, AppError) else None
             if mapped is None:
                 mapped = _internal_error(handler.__name__, context.invocation_id)
+            if isinstance(error, SettingsError):
+                return mapped  # no settings, so no CORS origins to answer with
             response = mapped
         for name, value in _cors_headers(req).items():
             response.headers[name] = value

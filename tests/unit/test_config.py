@@ -6,6 +6,8 @@ import pytest
 
 from shared.config import DEV_STORAGE_CONNECTION, SettingsError, load_settings
 
+KEYED = "AccountName=a;AccountKey=azE="
+
 
 def test_development_storage_expands_to_azurite_defaults() -> None:
     settings = load_settings({"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
@@ -39,24 +41,24 @@ def test_cors_origins_are_trimmed() -> None:
 
 
 def test_paging_secret_differs_per_storage_and_prefers_explicit_secret() -> None:
-    one = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k1"})
-    two = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k2"})
+    one = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=azE="})
+    two = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=azI="})
     assert one.paging_secret != two.paging_secret
-    explicit = load_settings({"AzureWebJobsStorage": "x=1", "PAGING_TOKEN_SECRET": "s"})
-    assert explicit.paging_secret != load_settings({"AzureWebJobsStorage": "x=1"}).paging_secret
+    explicit = load_settings({"AzureWebJobsStorage": KEYED, "PAGING_TOKEN_SECRET": "s" * 32})
+    assert explicit.paging_secret != load_settings({"AzureWebJobsStorage": KEYED}).paging_secret
 
 
 def test_transport_reads_proxy_environment_only_when_a_proxy_is_configured() -> None:
     plain = load_settings({"AzureWebJobsStorage": "UseDevelopmentStorage=true", "PATH": "/bin"})
     assert plain.storage.use_env_settings is False
     for name in ("HTTPS_PROXY", "http_proxy", "NO_PROXY"):
-        proxied = load_settings({"AzureWebJobsStorage": "x=1", name: "http://proxy:3128"})
+        proxied = load_settings({"AzureWebJobsStorage": KEYED, name: "http://proxy:3128"})
         assert proxied.storage.use_env_settings is True, name
-    identity = load_settings({"AzureWebJobsStorage__accountName": "a", "ALL_PROXY": "socks5://p"})
+    identity = load_settings({"AzureWebJobsStorage__accountName": "acct", "ALL_PROXY": "socks5://p"})
     assert identity.storage.use_env_settings is True
 
 
 def test_custom_ca_bundle_is_kept_without_reading_the_environment_per_request() -> None:
-    settings = load_settings({"AzureWebJobsStorage": "x=1", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"})
+    settings = load_settings({"AzureWebJobsStorage": KEYED, "REQUESTS_CA_BUNDLE": "/etc/ca.pem"})
     assert settings.storage.use_env_settings is False
     assert settings.storage.ca_bundle == "/etc/ca.pem"
