@@ -50,10 +50,15 @@ def check_depth(text: str, *, limit: int = MAX_DEPTH) -> None:
             depth -= 1
 
 
+def _not_json(constant: str) -> Any:
+    # Python's decoder accepts NaN and Infinity by default; JSON (RFC 8259) has no such numbers.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def decode_json(text: str | bytes) -> Any:
-    """Decode UTF-8 JSON; ValueError (JsonTooDeep, JSONDecodeError) or UnicodeDecodeError if
-    it is not a document we accept."""
+    """Decode UTF-8 JSON; ValueError (JsonTooDeep, JSONDecodeError, NaN or Infinity) or
+    UnicodeDecodeError if it is not a document we accept."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     check_depth(text)
-    return json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=Decimal, parse_constant=_not_json)

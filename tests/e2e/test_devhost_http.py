@@ -86,3 +86,17 @@ def test_a_non_http_function_returning_a_value_is_an_error(sample_host: DevhostP
     line = wait_for(lambda: sample_host.invocations("returns_value"), 10)[-1]
     assert line["outcome"] == "failed"
     assert "without a $return binding returned a non-None value" in sample_host.log_text()
+
+
+def test_any_method_is_routed_like_the_host_does(sample_host: DevhostProcess) -> None:
+    """The host routes every method: one no function lists is the empty 404 of an unknown route
+    (azure-functions-host#10098), not http.server's 501 HTML page."""
+    for method in ("TRACE", "PROPFIND", "CONNECT"):
+        response = sample_host.call(method, f"/api/items/{uuid.uuid4()}")
+        assert (response.status, response.body) == (404, b""), method
+
+
+def test_admin_body_nested_too_deep_is_a_400(sample_host: DevhostProcess) -> None:
+    body = b'{"input": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+    assert sample_host.call("POST", "/admin/functions/tick", body=body).status == 400
+    assert sample_host.call("GET", "/admin/host/status").status == 200  # still serving

@@ -47,3 +47,9 @@ def test_a_deep_continuation_token_is_refused_even_when_signed() -> None:
     token = base64.urlsafe_b64encode(_sign(payload, scope, secret) + payload).decode()
     with pytest.raises(InvalidContinuationToken):
         decode_token(token, scope=scope, secret=secret)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    with pytest.raises(ValueError, match="not a JSON number"):
+        decode_json('{"total_amount": ' + constant + "}")
