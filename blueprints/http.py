@@ -25,11 +25,12 @@ from shared.errors import (
     StorageUnavailable,
     UnsupportedMediaType,
 )
+from shared.etags import parse_if_match
 from shared.jsoncodec import decode_json, encode_json
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "entity_etag",
+    "entity_etags",
     "http_endpoint",
     "http_etag",
     "json_response",
@@ -113,15 +114,18 @@ def http_etag(entity_tag: str | None) -> str | None:
     return '"' + base64.urlsafe_b64encode(entity_tag.encode()).decode().rstrip("=") + '"'
 
 
-def entity_etag(if_match: str | None) -> str | None:
-    """The Table Storage ETag a client's If-Match names; unknown tags never match."""
-    if if_match is None or if_match.strip() == "*":
-        return None if if_match is None else "*"
-    tag = if_match.strip()
-    if tag.startswith("W/") or len(tag) < 2 or not (tag[0] == tag[-1] == '"'):
-        return "unmatchable"  # weak or malformed: never equal to a stored ETag
+def entity_etags(if_match: str | None) -> tuple[str, ...] | None:
+    """The Table Storage ETags a client's If-Match names: None without the header, ("*",) for
+    any version; weak or undecodable tags never equal a stored ETag. 400 if malformed."""
+    tags = parse_if_match(if_match)
+    if tags is None or not tags:
+        return None if tags is None else ("*",)
+    return tuple(_stored_etag(opaque) if not weak else "unmatchable" for weak, opaque in tags)
+
+
+def _stored_etag(opaque: str) -> str:
     try:
-        return base64.urlsafe_b64decode(tag[1:-1] + "=" * (-len(tag[1:-1]) % 4)).decode()
+        return base64.urlsafe_b64decode(opaque + "=" * (-len(opaque) % 4)).decode()
     except (binascii.Error, ValueError):
         return "unmatchable"
 
