@@ -118,7 +118,7 @@ def entity_etags(if_match: str | None) -> tuple[str, ...] | None:
     """The Table Storage ETags a client's If-Match names: None without the header, ("*",) for
     any version; weak or undecodable tags never equal a stored ETag. 400 if malformed."""
     tags = parse_if_match(if_match)
-    if tags is None or not tags:
+    if tags is None or tags == "*":
         return None if tags is None else ("*",)
     return tuple(_stored_etag(opaque) if not weak else "unmatchable" for weak, opaque in tags)
 

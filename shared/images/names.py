@@ -4,8 +4,9 @@ One rule, written once as NAME_PATTERN (valid as a Python and as an ECMA-262 reg
 expression, so the OpenAPI document states exactly what the server accepts): slash-separated
 segments, none empty, none ending in '.' (so no '..' anywhere, no trailing '/' or '.'),
 at most 1024 characters, and none of the characters Azure or a reader could trip on: control
-characters (C0, DEL, C1), '\\', lone surrogates, U+FFFE/U+FFFF (not valid in the XML that
-blob listings return) and the invisible or bidirectional formatting characters of the BMP.
+characters (C0, DEL, C1), '\\', U+FFFE/U+FFFF (not valid in the XML that blob listings
+return) and the invisible or bidirectional formatting characters of the BMP. Lone surrogates
+never get this far: shared.jsoncodec refuses a document that escapes one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["MAX_NAME_CHARS", "NAME_PATTERN", "validate_name"]
 MAX_NAME_CHARS = 1024  # Azure's limit for a blob name
 _FORBIDDEN = (
     r"\x00-\x1f\x7f-\x9f\\\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
-    r"\u202a-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff"
+    r"\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff"
 )
 _CHAR = rf"[^/.{_FORBIDDEN}]"  # any allowed character but '/' and '.'
 _SEGMENT = rf"(?:{_CHAR}|\.{_CHAR})+"  # every '.' is followed by another allowed character

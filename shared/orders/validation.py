@@ -126,9 +126,10 @@ def parse_limit(raw: str | None, *, default: int = 20, maximum: int = 100) -> in
 
 def parse_query(*, customer_id: str | None, status: str | None) -> OrderQuery:
     errors: list[FieldError] = []
+    # Sent empty is not the same as not sent: "" is no valid id or status (422).
+    customer = None if customer_id is None else validate_id(customer_id, "customer_id", errors)
     query = OrderQuery(
-        customer_id=validate_id(customer_id, "customer_id", errors) if customer_id else None,
-        status=_status(status, errors) if status else None,
+        customer_id=customer, status=None if status is None else _status(status, errors)
     )
     if errors:
         raise InvalidInput("The query has invalid parameters.", errors)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shared.images.names import MAX_NAME_CHARS, NAME_PATTERN, _problem
 
 _PIECES = st.sampled_from(
-    ["a", "b", ".", "/", "é", "\u200b", "\x00", "\\", "\ud800", "\ufffe", "9"]
+    ["a", "b", ".", "/", "é", "\u200b", "\x00", "\\", "\ufffe", "9"]
 )
 
 
