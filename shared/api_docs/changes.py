@@ -47,7 +47,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "get_order_report",
             "description": "Counts and amounts per status of the orders created on one UTC day (eventually consistent).",
-            "parameters": [{"name": "date", "in": "query", "description": "YYYY-MM-DD; today (UTC) when absent", "schema": {"type": "string", "format": "date"}}],
+            "parameters": [{"name": "date", "in": "query", "description": "YYYY-MM-DD; today (UTC) when absent", "schema": {"type": "string", "format": "date"}, "example": "2026-11-26"}],
             "responses": {"200": json_body(ref("OrderReport")), "422": problem("Invalid date"),
                           "503": UNAVAILABLE},
         },

@@ -51,6 +51,7 @@ SCHEMAS: dict[str, Any] = {
     "NewImageUpload": {
         "type": "object",
         "additionalProperties": False,
+        "example": {"name": "holiday/beach.jpg", "content_type": "image/jpeg"},
         "required": ["name", "content_type"],
         "properties": {
             "name": _NAME,

@@ -28,12 +28,14 @@ _ETAG = {"ETag": {"schema": {"type": "string"}}}
 SCHEMAS: dict[str, Any] = {
     "NewOrder": {
         "type": "object", "additionalProperties": False,
+        "example": {"customer_id": "c-1", "product_id": "p-9", "quantity": 2, "total_amount": 19.99},
         "required": ["customer_id", "product_id", "quantity", "total_amount"],
         "properties": {"customer_id": _ID, "product_id": _ID, "quantity": _QUANTITY,
                        "total_amount": _AMOUNT},
     },
     "OrderChanges": {
         "type": "object", "additionalProperties": False, "minProperties": 1,
+        "example": {"status": "CONFIRMED"},
         "properties": {"product_id": _ID, "quantity": _QUANTITY, "total_amount": _AMOUNT,
                        "status": STATUS},
     },
@@ -80,7 +82,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "list_orders",
             "parameters": [
-                {"name": "customer_id", "in": "query", "schema": _ID},
+                {"name": "customer_id", "in": "query", "schema": _ID, "example": "c-1"},
                 {"name": "status", "in": "query", "schema": STATUS},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
                 CONTINUATION,

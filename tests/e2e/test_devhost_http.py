@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -51,13 +50,16 @@ def test_unhandled_exception_is_a_bare_500_and_is_logged(sample_host: DevhostPro
 
 
 def test_requests_are_served_concurrently(sample_host: DevhostProcess) -> None:
-    started = time.monotonic()
+    """Eight requests meet at a barrier inside the function: served one at a time, the first
+    would wait for the others until the barrier breaks. No clock is read, so a loaded machine
+    cannot fail this (speed is measured in bench/, not asserted here)."""
+    key = str(uuid.uuid4())
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        statuses = list(
-            pool.map(lambda _: sample_host.call("GET", "/api/slow?s=1").status, range(8))
-        )
-    assert statuses == [200] * 8
-    assert time.monotonic() - started < 4  # serially this would take 8 s
+        responses = list(pool.map(
+            lambda _: sample_host.call("GET", f"/api/rendezvous?n=8&key={key}", timeout=120),
+            range(8),
+        ))  # fmt: skip
+    assert [(r.status, r.body) for r in responses] == [(200, b"met")] * 8
 
 
 def test_every_invocation_logs_one_structured_line(sample_host: DevhostProcess) -> None:

@@ -3,7 +3,9 @@ PUT the bytes straight to storage with that SAS URL, then poll the status endpoi
 trigger, the status table and the thumbnail are the whole app's, against the real Azurite.
 
 Names carry a per-run prefix: the session's Azurite is shared with other tests, and devhost
-also processes whatever earlier tests left in `uploads`.
+also processes whatever earlier tests left in `uploads`. How soon an upload is ready is
+measured in bench/ and docs/reliability.md; here every wait is for the condition, with a
+generous WAIT_S that only matters when something is broken.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import base64
 import contextlib
 import io
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
 
 JSON = {"Content-Type": "application/json"}
-READY_WITHIN_S = 5.0
+WAIT_S = 60
 BOX = 200  # THUMBNAIL_SIZE is not set for the host: the default box
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 
@@ -42,7 +43,6 @@ POISON_QUEUE = "webjobs-blobtrigger-poison"
 class Uploaded:
     name: str
     etag: str  # as the PUT answered it, unquoted
-    finished_at: float  # time.monotonic() when the PUT returned
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def upload(host: DevhostProcess, name: str, data: bytes, content_type: str) -> U
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": content_type},
     )  # fmt: skip
     assert put.status == 201, put.body
-    return Uploaded(name, put.headers["ETag"].strip('"'), time.monotonic())
+    return Uploaded(name, put.headers["ETag"].strip('"'))
 
 
 def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
@@ -78,14 +78,13 @@ def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
 
 
 def settled(host: DevhostProcess, uploaded: Uploaded) -> dict[str, Any]:
-    """The status once it leaves `pending`, which must happen within READY_WITHIN_S."""
-    remaining = READY_WITHIN_S - (time.monotonic() - uploaded.finished_at)
+    """The status once it leaves `pending`."""
 
     def done() -> dict[str, Any] | None:
         body = status_of(host, uploaded.name)
         return None if body["status"] == "pending" else body
 
-    body: dict[str, Any] = wait_for(done, max(remaining, 0), interval=0.1)
+    body: dict[str, Any] = wait_for(done, WAIT_S, interval=0.1)
     assert body["source_etag"] == uploaded.etag
     return body
 
@@ -160,7 +159,7 @@ def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
     assert not blobs.get_blob_client("thumbnails", uploaded.name).exists()
     # One successful delivery means the host wrote its receipt: it will not retry this
     # version, so no poison message can follow later. Check both, and the queue itself.
-    runs = wait_for(lambda: _runs_for(app_host, uploaded.name), 5, interval=0.1)
+    runs = wait_for(lambda: _runs_for(app_host, uploaded.name), WAIT_S, interval=0.1)
     assert [(run["outcome"], run["attempt"]) for run in runs] == [("succeeded", "1")]
     assert uploaded.name not in _poisoned_blob_names(app_host)
 
