@@ -17,17 +17,22 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.harness import Response, wait_for
+from tests.e2e.feed import (
+    call,
+    converged,
+    customer_view,
+    report_truth,
+    report_view,
+)
+from tests.e2e.harness import wait_for
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -35,22 +40,6 @@ if TYPE_CHECKING:
 
 JSON = {"Content-Type": "application/json"}
 WAIT_S = 120
-
-
-def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Response:
-    """One call, retried while the host restarts: connection errors, and the 503 a stopping
-    devhost answers to a request that reached it after it stopped taking work."""
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            response = host.call(method, path, timeout=30, **kwargs)
-        except OSError:
-            response = None
-        if response is not None and response.status != 503:
-            return response
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{method} {path}: host unavailable for 90 s")
-        time.sleep(0.1)
 
 
 def create(host: DevhostProcess, customer: str, amount: str) -> str:
@@ -97,56 +86,6 @@ def life_of(host: DevhostProcess, index: int, customer: str) -> None:
         change(host, order_id, {"status": "CANCELLED"})
     elif kind == 3:
         delete(host, order_id)
-
-
-def pages(host: DevhostProcess, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    from urllib.parse import urlencode
-
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        query = params | {"limit": "100"} | ({"continuation": token} if token else {})
-        body = call(host, "GET", f"{path}?{urlencode(query)}").json()
-        items += body["items"]
-        token = body["continuation"]
-        if token is None:
-            return items
-
-
-def customer_truth(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
-    return sorted(
-        pages(host, "/api/orders", {"customer_id": customer}), key=lambda o: o["order_id"]
-    )
-
-
-def customer_view(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
-    items = pages(host, f"/api/customers/{customer}/orders", {})
-    return sorted(items, key=lambda o: o["order_id"])
-
-
-def report_truth(host: DevhostProcess, day: str) -> dict[str, Any]:
-    orders = [o for o in pages(host, "/api/orders", {}) if o["created_at"][:10] == day]
-    counts = Counter(o["status"] for o in orders)
-    amounts: dict[str, Decimal] = {}
-    for order in orders:
-        amounts[order["status"]] = amounts.get(order["status"], Decimal(0)) + Decimal(
-            str(order["total_amount"])
-        )
-    return {s: (counts[s], float(amounts[s])) for s in counts}
-
-
-def report_view(host: DevhostProcess, day: str) -> dict[str, Any]:
-    body = call(host, "GET", f"/api/reports/orders?date={day}").json()
-    return {
-        s: (v["count"], float(v["total_amount"]))
-        for s, v in body["by_status"].items()
-        if v["count"]
-    }
-
-
-def converged(host: DevhostProcess, customers: list[str], day: str) -> bool:
-    views = [customer_view(host, c) == customer_truth(host, c) for c in customers]
-    return all(views) and report_view(host, day) == report_truth(host, day)
 
 
 def run_lives(host: DevhostProcess, customers: list[str], lives: range = range(50)) -> None:
