@@ -43,6 +43,7 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
         azurite.stop()
 
 
+@pytest.mark.timeout(1200)
 def test_the_served_openapi_document_matches_the_server(host: DevhostProcess) -> None:
     env = os.environ | {
         "SCHEMATHESIS_HOOKS": "tests.contract.hooks",

@@ -74,11 +74,6 @@ class RetryingClient:
                 self.raw_5xx[status] = self.raw_5xx.get(status, 0) + 1
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
 def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.5) -> float:
     """Seconds until `condition()` held; TimeoutError after `timeout`."""
     started = time.monotonic()

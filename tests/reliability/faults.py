@@ -19,10 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bench.stats import percentile
 from devhost.azurite import Azurite, start_azurite
 from tests.e2e.feed import converged, pages
 from tests.e2e.harness import ROOT, DevhostProcess
-from tests.reliability.client import Outcome, RetryingClient, percentile, poll
+from tests.reliability.client import Outcome, RetryingClient, poll
 from tests.reliability.poison import unexplained_poison
 
 if TYPE_CHECKING:

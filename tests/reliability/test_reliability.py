@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 ORDERS = 300
 OUTAGE_S = 30.0  # CI form; the long form holds storage down for 60 s
 FUZZ_CASES = 800
+# Each scenario starts its own Azurite and devhost and waits for the read models to converge
+# (the outbox relay runs once a minute): minutes, not the 300 s default of one test.
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.mark.parametrize("fault", FAULTS)
