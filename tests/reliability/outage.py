@@ -34,6 +34,7 @@ class OutageReport:
     missing_retry_after: int = 0
     timed_out: int = 0  # no answer within the client's 30 s
     max_s: float = 0.0
+    slowest_by_request: dict[str, float] = field(default_factory=dict)
     recovery_s: float = 0.0  # restore -> first 200 from /api/health
     feed_recovery_s: float = 0.0  # restore -> an order created after it is in the read model
     poisoned: list[str] = field(default_factory=list)
@@ -72,6 +73,8 @@ def _client(host: DevhostProcess, plan: list[tuple[str, str, bytes | None]], unt
         with lock:
             report.requests += 1
             report.max_s = max(report.max_s, took)
+            label = f"{method} {path.split('?')[0]}"
+            report.slowest_by_request[label] = max(report.slowest_by_request.get(label, 0), took)
             if answer is None:
                 report.timed_out += 1
                 continue
