@@ -3,6 +3,7 @@ change-feed e2e tests and the reliability suite)."""
 
 from __future__ import annotations
 
+import http.client
 import time
 from collections import Counter
 from decimal import Decimal
@@ -25,7 +26,7 @@ def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Respons
     while True:
         try:
             response = host.call(method, path, timeout=30, **kwargs)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # down, or killed mid-answer
             response = None
         if response is not None and response.status != 503:
             return response

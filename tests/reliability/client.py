@@ -4,6 +4,7 @@ acknowledged order exists exactly once whatever fails in between."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -62,7 +63,7 @@ class RetryingClient:
                 "POST", f"{self.base_url}/api/orders", body=payload, headers=headers,
                 timeout=self.timeout_s,
             )  # fmt: skip
-        except OSError:  # refused, reset, timed out: the host or the network is down
+        except (OSError, http.client.HTTPException):  # refused, reset, timed out, cut short
             return None, None
         return response.status, (response.json() if response.status == 201 else None)
 

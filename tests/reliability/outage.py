@@ -3,6 +3,7 @@ and the app recovers by itself once storage is back (no restart), change feed in
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -67,7 +68,7 @@ def _client(host: DevhostProcess, plan: list[tuple[str, str, bytes | None]], unt
         started = time.monotonic()
         try:
             answer = request(method, host.base_url + path, body=body, headers=headers, timeout=30)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             answer = None
         took = time.monotonic() - started
         with lock:
