@@ -2,14 +2,33 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# checkov, azure-functions-doctor and shellcheck (tests/deploy) live apart: checkov's pins clash
+# with the test tools'.
+TOOLS := $(VENV)/tools
 
 .PHONY: setup run test lint typecheck unit e2e-repeat reliability bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# The other supported Pythons, each in its own venv under .venvs/ (found by
+# scripts/find-python.sh: pythonX.Y on PATH or pyenv). 3.13 is the deploy runtime
+# (docs/deploy.md): the whole suite runs there too, with the worker-library test (tests/worker).
+# 3.12 runs unit, integration and a devhost smoke over HTTP. Skip them with OTHER_PYTHONS=.
+OTHER_PYTHONS ?= 3.12 3.13
+SUITE_3.12 := tests/unit tests/integration tests/test_func_start_project.py \
+	tests/e2e/test_orders_e2e.py tests/e2e/test_devhost_http.py
+SUITE_3.13 := tests
+
+.PHONY: test-versions test-3.12 test-3.13
+
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.installed: requirements-deploy.txt | $(VENV)/.installed
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-deploy.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -27,6 +46,17 @@ typecheck: setup
 
 test: lint typecheck
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-versions
+
+test-versions: $(OTHER_PYTHONS:%=test-%)
+
+test-3.12 test-3.13: test-%: .venvs/%/.installed node_modules/.installed
+	.venvs/$*/bin/python -m pytest $(SUITE_$*)
+
+.venvs/%/.installed: requirements.txt requirements-dev.txt
+	test -x .venvs/$*/bin/python || { py=$$(scripts/find-python.sh $*) && "$$py" -m venv .venvs/$*; }
+	.venvs/$*/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
@@ -51,4 +81,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .azurite .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs node_modules .azurite .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import os
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -70,12 +70,22 @@ class SettingsError(AppError):
 
 @dataclass(frozen=True, slots=True)
 class StorageEndpoints:
-    """How to reach Storage: a connection string, or identity-based service URIs."""
+    """How to reach Storage: a connection string, or identity-based service URIs.
+
+    For identity-based connections, `credential`, `client_id`, `tenant_id` and `client_secret`
+    are the connection's `__credential`, `__clientId`, `__tenantId` and `__clientSecret`
+    settings, read as the Functions host reads them (see shared/identity.py), so the app's own
+    clients authenticate as the same identity as the host's triggers.
+    """
 
     connection_string: str | None
     blob_uri: str | None = None
     queue_uri: str | None = None
     table_uri: str | None = None
+    credential: Literal["managedidentity"] | None = None
+    client_id: str | None = None
+    tenant_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     # The HTTP transport re-reads proxy variables from the whole environment on every request
     # (requests' trust_env): about 0.4 ms a storage call, measured. It does so only when a
     # proxy is configured; a custom CA bundle is handed to the transport directly.
@@ -138,7 +148,23 @@ def _read_endpoints(env: dict[str, str]) -> StorageEndpoints:
             f"Set {_CONNECTION} to a connection string, or {_CONNECTION}__accountName "
             "for an identity-based connection."
         )
-    return StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"])
+    return _with_identity(StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"]), env)
+
+
+def _with_identity(endpoints: StorageEndpoints, env: dict[str, str]) -> StorageEndpoints:
+    """Add the connection's identity settings. Only `managedidentity` is a valid `__credential`
+    (the host's one documented value; shared.settings_rules refuses any other, which would
+    silently pick another identity)."""
+    credential = env.get(f"{_CONNECTION}__credential", "").strip().lower()  # checked: rules
+
+    def setting(name: str) -> str | None:
+        return env.get(f"{_CONNECTION}__{name}", "").strip() or None
+
+    return replace(
+        endpoints, credential="managedidentity" if credential else None,
+        client_id=setting("clientId"), tenant_id=setting("tenantId"),
+        client_secret=setting("clientSecret"),
+    )  # fmt: skip
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
@@ -146,11 +172,12 @@ def _read_origins(raw: str) -> tuple[str, ...]:
 
 
 def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes:
-    """Continuation tokens are signed; without a configured secret the storage connection
-    (a secret every deployment already has) seeds it, so tokens survive restarts and
-    scale-out without extra setup."""
-    explicit = env.get("PAGING_TOKEN_SECRET", "")
-    seed = explicit or storage.connection_string or (storage.table_uri or "")
+    """The key that signs continuation tokens. Without PAGING_TOKEN_SECRET a connection string
+    (its account key is a secret every such deployment has) seeds it, so tokens survive
+    restarts and scale-out. An identity-based connection holds no secret at all: deriving the
+    key from its public URIs would let anyone forge tokens, so the setting is then required."""
+    seed = env.get("PAGING_TOKEN_SECRET", "").strip() or storage.connection_string
+    assert seed, "shared.settings_rules requires PAGING_TOKEN_SECRET without a connection string"
     return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
 
 

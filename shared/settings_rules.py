@@ -20,9 +20,10 @@ from shared.cron import NCRONTAB_RULE, ncrontab_problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["SettingProblem", "check_settings"]
+__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings"]
 
 STORAGE = "AzureWebJobsStorage"
+MIN_PAGING_SECRET = 32  # characters; infra generates a longer one
 _SERVICES = ("blob", "queue", "table")
 _ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
 _STORAGE_RULE = (
@@ -86,14 +87,20 @@ _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
         "a wildcard is not supported",
     ),
     "PAGING_TOKEN_SECRET": (
-        lambda raw: len(raw) >= 32,
-        "must be at least 32 characters (for example the output of openssl rand -base64 32)",
+        lambda raw: len(raw) >= MIN_PAGING_SECRET,
+        f"must be at least {MIN_PAGING_SECRET} characters (for example the output of "
+        "openssl rand -base64 32)",
     ),
     "THUMBNAIL_SIZE": (_thumbnail_size, "must be N or WxH, each a whole number from 1 to 4096"),
     "THUMBNAIL_FIT": (lambda raw: raw.lower() in ("contain", "cover"), "must be contain or cover"),
     "THUMBNAIL_QUALITY": _whole_number(1, 100),
     "THUMBNAIL_MAX_BYTES": _whole_number(1, 2**40),
     "THUMBNAIL_MAX_PIXELS": _whole_number(1, 2**40),
+    f"{STORAGE}__credential": (
+        lambda raw: raw.lower() == "managedidentity",
+        "must be managedidentity or unset (the host's one documented value; another would "
+        "silently pick another identity)",
+    ),
     f"{STORAGE}__accountName": (
         lambda raw: _ACCOUNT_NAME.fullmatch(raw) is not None,
         "must be a storage account name: 3-24 lowercase letters and digits",
@@ -130,10 +137,21 @@ def _connection_string_ok(raw: str) -> bool:
     )
 
 
+_PAGING_SECRET_NEEDED = SettingProblem(
+    "PAGING_TOKEN_SECRET",
+    f"must be set (at least {MIN_PAGING_SECRET} random characters) with an identity-based "
+    f"{STORAGE} connection: it holds no secret to sign continuation tokens with (azd up "
+    "generates one)",
+)
+
+
 def _storage_problems(env: Mapping[str, str]) -> list[SettingProblem]:
     connection = env.get(STORAGE, "").strip()
     if connection:
         return [] if _connection_string_ok(connection) else [SettingProblem(STORAGE, _STORAGE_RULE)]
+    if not env.get("PAGING_TOKEN_SECRET", "").strip():
+        # Deriving the key from an identity connection's public URIs would let anyone forge.
+        return [_PAGING_SECRET_NEEDED]
     if env.get(f"{STORAGE}__accountName", "").strip():
         return []
     missing = [

@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from shared.config import get_settings
+from shared.identity import storage_credential
 from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
@@ -54,9 +55,7 @@ _tables: dict[str, TableClient] = {}
 
 @cache
 def _credential() -> TokenCredential:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential()
+    return storage_credential(get_settings().storage)
 
 
 def _connect(

@@ -75,7 +75,8 @@ def test_uploaded_blob_runs_the_function(
     assert json.loads(result.download_blob().readall()) == {
         "name": f"e2e-uploads/{name}", "length": 5, "size": 5,
     }  # fmt: skip
-    runs = wait_for(lambda: _runs_for(sample_host, name), WAIT_S)  # logged after the output
+    # The output blob is written before the invocation's log line: wait for that line too.
+    runs = wait_for(lambda: _runs_for(sample_host, name), WAIT_S)
     assert [run["outcome"] for run in runs] == ["succeeded"]
 
 

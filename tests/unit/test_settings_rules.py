@@ -38,6 +38,7 @@ KEY = "Zm9vYmFy"  # base64
         ("PAGING_TOKEN_SECRET", "short-secret", "at least 32 characters"),
         ("AzureWebJobsStorage__accountName", "Not_An_Account", "3-24 lowercase"),
         ("AzureWebJobsStorage__tableServiceUri", "http://t.example", "https://"),
+        ("AzureWebJobsStorage__credential", "workloadidentity", "managedidentity or unset"),
     ],
 )  # fmt: skip
 def test_a_bad_value_is_named_with_its_rule_and_never_echoed(
@@ -77,7 +78,7 @@ def test_malformed_connection_strings_are_refused_without_echoing_them(connectio
         {"AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;AccountName=a"},
         {"AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;BlobEndpoint=https://b.example;"
                                 "QueueEndpoint=https://q.example;TableEndpoint=https://t.example"},
-        {"AzureWebJobsStorage__accountName": "prodorders"},
+        {"AzureWebJobsStorage__accountName": "prodorders", "PAGING_TOKEN_SECRET": "k" * 32},
         BASE | {"CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, "},
         BASE | {"ORDER_SWEEP_SCHEDULE": "0 0 2 * * *", "ORDER_PENDING_TTL_HOURS": "8760"},
         BASE | {"THUMBNAIL_SIZE": " 64X48 ", "THUMBNAIL_FIT": "Cover"},
@@ -95,7 +96,8 @@ def test_every_bad_setting_is_reported_at_once() -> None:
 
 
 def test_missing_storage_names_both_ways_to_connect() -> None:
-    [problem] = check_settings({"AzureWebJobsStorage__blobServiceUri": "https://b.example"})
+    only_blob = {"AzureWebJobsStorage__blobServiceUri": "https://b.example"}
+    [problem] = check_settings(only_blob | {"PAGING_TOKEN_SECRET": "k" * 32})
     assert problem.name == "AzureWebJobsStorage"
     assert "AzureWebJobsStorage__accountName" in problem.rule
 
@@ -117,6 +119,11 @@ def test_valid_ncrontab_expressions(expression: str) -> None:
 )  # fmt: skip
 def test_invalid_ncrontab_expressions(expression: str) -> None:
     assert ncrontab_problem(expression) is not None
+
+
+def test_an_identity_connection_needs_a_paging_secret() -> None:
+    [problem] = check_settings({"AzureWebJobsStorage__accountName": "prodorders"})
+    assert (problem.name, "must be set" in problem.rule) == ("PAGING_TOKEN_SECRET", True)
 
 
 def test_secrets_never_reach_the_message() -> None:

@@ -1,0 +1,230 @@
+// Everything `azd up` provisions: a Flex Consumption function app that reaches its storage
+// account, Application Insights and Event Grid with a user-assigned managed identity, and no
+// key anywhere. docs/deploy.md explains each resource, role and setting; tests/deploy checks
+// this template against the code offline.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; it names the resource group and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. It must offer the Flex Consumption plan.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Resource group to create; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@maxLength(32)
+@description('Function app name; empty for a generated one. At most 32 characters, so that the host id (the lower-cased name) is the name itself and the blob trigger queue below is known in advance.')
+param functionAppName string = ''
+
+// The one place the Python version is set (docs/deploy.md, "Python version": why 3.13).
+@allowed(['3.11', '3.12', '3.13'])
+@description('Python version of the Flex Consumption runtime (functionAppConfig.runtime).')
+param pythonVersion string = '3.13'
+
+@minValue(1)
+@maxValue(1000)
+@description('Most instances the app may scale out to (a cost ceiling).')
+param maximumInstanceCount int = 40
+
+@allowed([512, 2048, 4096])
+@description('Memory of each instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(0)
+@maxValue(1000)
+@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
+param httpPerInstanceConcurrency int = 0
+
+@description('Spread the plan across availability zones (only where Flex Consumption offers it).')
+param zoneRedundant bool = false
+
+@description('NCRONTAB schedule of nightly_sweep (six fields, UTC).')
+param orderSweepSchedule string = '0 0 2 * * *'
+
+@description('Comma-separated origins allowed to call the API from a browser (CORS_ALLOWED_ORIGINS).')
+param corsAllowedOrigins string = ''
+
+@description('Origins allowed to PUT uploads straight to the blob service from a browser (blob CORS rules); empty for none.')
+param blobCorsAllowedOrigins array = []
+
+@secure()
+@minLength(32)
+@description('Key that signs continuation tokens (PAGING_TOKEN_SECRET). azd generates it once per environment and keeps it.')
+@metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
+param pagingTokenSecret string
+
+@description('Object id of a person (or CI principal) to grant the storage data roles, for debugging with Storage Explorer or az --auth-mode login. Empty grants nothing.')
+param developerPrincipalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('Kind of principal developerPrincipalId is.')
+param developerPrincipalType string = 'User'
+
+@description('Name of the blob-triggered function the Event Grid subscription delivers to.')
+param thumbnailFunctionName string = 'make_thumbnail'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var appName = !empty(functionAppName) ? toLower(functionAppName) : 'func-${resourceToken}'
+// The host id is the app name lower-cased (at most 32 characters, see functionAppName).
+var hostId = appName
+var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
+var uploadsContainer = 'uploads'
+var deadLetterContainer = 'eventgrid-deadletter'
+
+// Every table, queue and container the app and the Functions host use, pre-created so that
+// nothing depends on create-on-first-use. tests/deploy/test_consistency.py derives the same
+// lists from the code and fails when this template misses one.
+var storageTables = [
+  'Orders' // Settings.orders_table: orders, their outbox and index rows
+  'IdempotencyKeys' // Settings.idempotency_table
+  'OrdersByCustomer' // Settings.customer_orders_table: read model
+  'OrderSummary' // Settings.order_summary_table: daily report tallies
+  'ImageStatus' // shared.images.STATUS_TABLE
+]
+var storageQueues = [
+  'order-events' // ORDER_EVENTS_QUEUE: the change feed (process_order_event)
+  'order-events-poison' // where the host parks it after maxDequeueCount, and where the app dead-letters
+  'azure-webjobs-blobtrigger-${hostId}' // the blob trigger's host queue (the Event Grid webhook enqueues here)
+  'webjobs-blobtrigger-poison' // the blob trigger's poison queue
+]
+var storageContainers = [
+  uploadsContainer // make_thumbnail's trigger path uploads/{name}; POST /api/images signs PUTs to it
+  'thumbnails' // thumbnails written by make_thumbnail
+  'azure-webjobs-hosts' // host: timer schedule status and singleton locks
+  'azure-webjobs-secrets' // host: function and system keys (blobs_extension among them)
+  deploymentContainer // Flex Consumption deployment packages
+  deadLetterContainer // Event Grid deliveries that failed for good
+]
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: storageContainers
+    queueNames: storageQueues
+    tableNames: storageTables
+    blobCorsAllowedOrigins: blobCorsAllowedOrigins
+  }
+}
+
+module appStorageRoles 'modules/storage-roles.bicep' = {
+  name: 'app-storage-roles'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+module appMonitoringRole 'modules/monitoring-role.bicep' = {
+  name: 'app-monitoring-role'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module developerStorageRoles 'modules/storage-roles.bicep' = if (!empty(developerPrincipalId)) {
+  name: 'developer-storage-roles'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: developerPrincipalId
+    principalType: developerPrincipalType
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    planName: 'plan-${resourceToken}'
+    appName: appName
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainer
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    pythonVersion: pythonVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    zoneRedundant: zoneRedundant
+    orderSweepSchedule: orderSweepSchedule
+    corsAllowedOrigins: corsAllowedOrigins
+    pagingTokenSecret: pagingTokenSecret
+  }
+  // The host starts as soon as the app exists: its identity must already hold the data roles.
+  dependsOn: [
+    appStorageRoles
+    appMonitoringRole
+  ]
+}
+
+module eventGrid 'modules/event-grid.bicep' = {
+  name: 'event-grid'
+  scope: rg
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    deadLetterContainerName: deadLetterContainer
+  }
+}
+
+// azd keeps these in the environment (`azd env get-values`); the postdeploy hook and
+// scripts/smoke.py read them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.id
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+output UPLOADS_CONTAINER_NAME string = uploadsContainer
+output EVENT_GRID_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainer
+output THUMBNAIL_FUNCTION_NAME string = thumbnailFunctionName

@@ -1,0 +1,184 @@
+// The Flex Consumption (FC1) plan and the function app. Runtime, deployment storage and scale
+// live in functionAppConfig; no app setting Flex Consumption refuses is set (docs/deploy.md).
+param planName string
+param appName string
+param location string
+param tags object = {}
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of that identity: AzureWebJobsStorage__clientId and the telemetry auth string name it.')
+param identityClientId string
+
+param storageBlobEndpoint string
+param storageQueueEndpoint string
+param storageTableEndpoint string
+
+@description('Blob container that holds the deployment packages.')
+param deploymentContainerName string
+
+param applicationInsightsConnectionString string
+
+@description('Python version (functionAppConfig.runtime.version).')
+param pythonVersion string
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
+param httpPerInstanceConcurrency int = 0
+
+@description('Spread instances across availability zones (only in regions that offer it for Flex Consumption).')
+param zoneRedundant bool = false
+
+param orderSweepSchedule string
+param corsAllowedOrigins string
+
+@secure()
+param pagingTokenSecret string
+
+var httpConcurrency = httpPerInstanceConcurrency > 0 ? {
+  triggers: {
+    http: {
+      perInstanceConcurrency: httpPerInstanceConcurrency
+    }
+  }
+} : {}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_225: Zone redundancy is the zoneRedundant parameter, off by default because not every Flex Consumption region offers it.
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+    zoneRedundant: zoneRedundant
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_18: HTTP/2 to the front end has no security effect here; siteConfig stays to what Microsoft's Flex Consumption templates set, since the plan refuses several siteConfig properties (docs/deploy.md).
+  // checkov:skip=CKV_AZURE_67: Same as CKV_AZURE_18 (siteConfig.http20Enabled).
+  // checkov:skip=CKV_AZURE_17: Callers are browsers and scripts that authenticate with function keys; client certificates do not apply.
+  // checkov:skip=CKV_AZURE_222: A public HTTP API by design; no virtual network in this template (docs/deploy.md).
+  // checkov:skip=CKV_AZURE_212: Flex Consumption scales out from zero by itself; a minimum instance count would be always-ready instances, billed while idle.
+  // checkov:skip=CKV_AZURE_213: The App Service health check probes every instance each minute, which a scale-to-zero Flex app does not use; /api/health serves external probes (scripts/smoke.py).
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    functionAppConfig: {
+      runtime: {
+        name: 'python'
+        version: pythonVersion
+      }
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: union({
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }, httpConcurrency)
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        // Host storage and every storage client of the app, through the managed identity
+        // (shared/config.py reads these as the host does).
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: storageBlobEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: storageQueueEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__tableServiceUri'
+          value: storageTableEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        // Telemetry to Application Insights with an Entra ID token (local auth is off).
+        // The OpenTelemetry issue adds PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY here.
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: applicationInsightsConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identityClientId};Authorization=AAD'
+        }
+        // The app's own settings (README, Settings).
+        {
+          name: 'ORDER_SWEEP_SCHEDULE'
+          value: orderSweepSchedule
+        }
+        {
+          name: 'CORS_ALLOWED_ORIGINS'
+          value: corsAllowedOrigins
+        }
+        {
+          name: 'PAGING_TOKEN_SECRET'
+          value: pagingTokenSecret
+        }
+      ]
+    }
+  }
+}
+
+// Deployments (azd deploy, func azure functionapp publish) authenticate with Entra ID; the
+// publishing user name and password of the SCM and FTP endpoints are switched off.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName

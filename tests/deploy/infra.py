@@ -1,0 +1,203 @@
+"""What infra/ provisions, read from the Bicep files with pycep (the parser checkov uses).
+
+pycep gives identifiers as `BicepElement` (a str subclass) and literals as plain `str`, so a
+value here is a literal only when `type(value) is str`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pycep import BicepParser
+from pycep.transformer import BicepElement
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+MAIN = "main.bicep"
+# Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
+TABLE_DATA_CONTRIBUTOR = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
+MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
+_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+
+
+def bicep_files() -> list[Path]:
+    return sorted(INFRA.rglob("*.bicep"))
+
+
+@cache
+def parse(relative: str) -> dict[str, Any]:
+    """One Bicep file of infra/, parsed."""
+    document: dict[str, Any] = BicepParser().parse(text=(INFRA / relative).read_text("utf-8"))
+    return document
+
+
+def is_literal(value: object) -> bool:
+    return type(value) is str
+
+
+def pattern(value: str) -> str:
+    """A literal name, with each `${...}` interpolation read as a wildcard `*`."""
+    return _INTERPOLATION.sub("*", value)
+
+
+def module_file(name: str) -> str:
+    """The file of module `name` of main.bicep, relative to infra/."""
+    return str(parse(MAIN)["modules"][name]["detail"]["path"])
+
+
+def module_config(name: str) -> dict[str, Any]:
+    """The body of module `name` of main.bicep (inside its `if`, for a conditional one)."""
+    config: dict[str, Any] = parse(MAIN)["modules"][name]["config"]
+    return config["config"] if "condition" in config else config
+
+
+def module_params(name: str) -> dict[str, Any]:
+    params: dict[str, Any] = module_config(name)["params"]
+    return params
+
+
+def modules_of(path: str) -> list[str]:
+    """The main.bicep modules that deploy file `path`."""
+    return [name for name in parse(MAIN)["modules"] if module_file(name) == path]
+
+
+def variable(relative: str, name: str) -> Any:
+    return parse(relative)["variables"][name]["value"]
+
+
+def resolve_main(value: Any) -> Any:
+    """A main.bicep expression with its variable references replaced by their values."""
+    variables = parse(MAIN)["variables"]
+    if isinstance(value, BicepElement) and str(value) in variables:
+        return resolve_main(variables[str(value)]["value"])
+    if isinstance(value, list):
+        return [resolve_main(item) for item in value]
+    return value
+
+
+def resources(relative: str, type_suffix: str) -> dict[str, dict[str, Any]]:
+    """The resources of a file whose type ends with `type_suffix`."""
+    return {
+        name: resource for name, resource in parse(relative).get("resources", {}).items()
+        if resource["type"].endswith(type_suffix)
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StorageNames:
+    """Names created in the storage account, as literals or `*` patterns."""
+
+    tables: frozenset[str]
+    queues: frozenset[str]
+    containers: frozenset[str]
+
+
+def _looped_names(storage_file: str, type_suffix: str, module: str) -> frozenset[str]:
+    """The names the storage module creates in a loop, followed back to main.bicep's list."""
+    (resource,) = resources(storage_file, type_suffix).values()
+    array_param = resource["config"]["loop_type"]["detail"]["array_name"]
+    values = resolve_main(module_params(module)[array_param])
+    assert isinstance(values, list), f"{module}.{array_param} is not a list in main.bicep"
+    assert all(is_literal(value) for value in values), values
+    return frozenset(pattern(value) for value in values)
+
+
+def storage_names() -> StorageNames:
+    (module,) = modules_of("modules/storage.bicep")
+    storage_file = module_file(module)
+    return StorageNames(
+        tables=_looped_names(storage_file, "/tableServices/tables", module),
+        queues=_looped_names(storage_file, "/queueServices/queues", module),
+        containers=_looped_names(storage_file, "/blobServices/containers", module),
+    )
+
+
+def function_app() -> dict[str, Any]:
+    """The Microsoft.Web/sites resource's config."""
+    (site,) = resources("modules/function-app.bicep", "Microsoft.Web/sites").values()
+    config: dict[str, Any] = site["config"]
+    return config
+
+
+def app_settings() -> dict[str, Any]:
+    """Name -> value expression of every app setting the infra sets."""
+    settings = function_app()["properties"]["siteConfig"]["appSettings"]
+    return {setting["name"]: setting["value"] for setting in settings}
+
+
+def storage_roles_of(module: str) -> set[str]:
+    """Role ids a storage-roles module grants."""
+    roles = variable(module_file(module), "roles")
+    return {str(role) for role in roles}
+
+
+def dotted(expression: Any) -> str:
+    """`identity.outputs.principalId` for pycep's nested property accessors."""
+    if isinstance(expression, dict) and "operator" in expression:
+        operator = expression["operator"]
+        if operator["type"] == "property_accessor":
+            operands = operator["operands"]
+            return f"{dotted(operands['operand_1'])}.{dotted(operands['operand_2'])}"
+    return str(expression)
+
+
+def principal_of(module: str) -> str:
+    return dotted(module_params(module)["principalId"])
+
+
+# What ARM computes at deployment time, in the shape it will have.
+DEPLOYMENT_OUTPUTS = {
+    "storageBlobEndpoint": "https://stexample.blob.core.windows.net/",
+    "storageQueueEndpoint": "https://stexample.queue.core.windows.net/",
+    "storageTableEndpoint": "https://stexample.table.core.windows.net/",
+    "identityClientId": "00000000-0000-0000-0000-0000000000c1",
+    "applicationInsightsConnectionString": (
+        "InstrumentationKey=00000000-0000-0000-0000-0000000000a1;"
+        "IngestionEndpoint=https://example.in.applicationinsights.azure.com/"
+    ),
+}
+
+
+def _azd_generated(parameter: dict[str, Any]) -> str | None:
+    """What `azd provision` generates for a parameter with azd `generate` metadata."""
+    for decorator in parameter["decorators"]:
+        if decorator["type"] != "metadata":
+            continue
+        azd = decorator["argument"].get("azd", {})
+        if azd.get("type") == "generate":
+            return "g" * int(azd["config"]["length"])
+    return None
+
+
+def deployed_value(expression: Any) -> str:
+    """The value an app setting expression of function-app.bicep gets with main.bicep's
+    defaults, azd's generated values and placeholders for what ARM computes."""
+    if is_literal(expression):
+        return _INTERPOLATION.sub(
+            lambda match: deployed_value(BicepElement(match.group(0)[2:-1])), expression
+        )
+    name = str(expression)
+    (module,) = modules_of("modules/function-app.bicep")
+    passed = module_params(module).get(name)
+    if is_literal(passed):
+        return str(passed)
+    parameter = parse(MAIN)["parameters"].get(dotted(passed))
+    if parameter is not None:
+        default = parameter["default"]
+        generated = _azd_generated(parameter)
+        if is_literal(default):
+            return str(default)
+        assert generated is not None, f"main.bicep parameter {dotted(passed)} has no value"
+        return generated
+    return DEPLOYMENT_OUTPUTS[name]
+
+
+def deployed_settings() -> dict[str, str]:
+    return {name: deployed_value(value) for name, value in app_settings().items()}

@@ -1,0 +1,173 @@
+"""POST /api/images under an identity-only deployment: no account key exists, so the upload
+URL is a user delegation SAS. Its signing inputs are checked without a network, and Azurite
+(which validates delegation-key signatures) accepts it. Entra ID issuing the key, and Azure's
+own check, can only happen on Azure (docs/deploy.md)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.error import HTTPError
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import Request, urlopen
+
+import pytest
+from azure.storage.blob import BlobServiceClient, UserDelegationKey, generate_blob_sas
+
+from shared.images.store import UPLOAD_URL_TTL, AzureImageStore, reset_store_state
+
+if TYPE_CHECKING:
+    from devhost.azurite import Azurite
+
+NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+class NoNetworkCredential:
+    """A token credential the test never lets reach Entra ID."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        raise AssertionError("the SAS must be signed without a token request")
+
+
+def delegation_key(start: datetime, expiry: datetime, value: bytes = b"k" * 32) -> Any:
+    key = UserDelegationKey()
+    key.signed_oid, key.signed_tid = "11111111-1111-1111-1111-111111111111", "tenant"
+    key.signed_start = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    key.signed_expiry = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+    key.signed_service, key.signed_version = "b", "2025-01-05"
+    key.value = base64.b64encode(value).decode()
+    return key
+
+
+@pytest.fixture
+def blobs(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An identity-based blob client (token credential, no account key) whose only service
+    calls, container creation and Get User Delegation Key, are recorded locally."""
+    reset_store_state()
+    client = BlobServiceClient("https://prodorders.blob.core.windows.net",
+                               credential=NoNetworkCredential())  # fmt: skip
+    client.key_requests = []  # type: ignore[attr-defined]
+
+    def get_user_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:
+        client.key_requests.append((start, expiry))  # type: ignore[attr-defined]
+        return delegation_key(start, expiry)
+
+    monkeypatch.setattr(client, "get_user_delegation_key", get_user_delegation_key)
+    monkeypatch.setattr(client, "create_container", lambda name, **_: None)
+    yield client
+    reset_store_state()
+
+
+def query(url: str) -> dict[str, str]:
+    """The SAS fields of an upload URL, or of a bare SAS token."""
+    token = urlsplit(url).query if "?" in url else url
+    return {name: values[0] for name, values in parse_qs(token).items()}
+
+
+def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
+    assert getattr(blobs.credential, "account_key", None) is None
+    ticket = AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
+        "holiday/beach.jpg", "image/jpeg", now=NOW
+    )
+    assert ticket.upload_url.startswith(
+        "https://prodorders.blob.core.windows.net/uploads/holiday/beach.jpg?"
+    )
+    sas = query(ticket.upload_url)
+    # Write-only (create + write), one blob, the declared content type, 15 minutes.
+    assert (sas["sp"], sas["sr"], sas["rsct"]) == ("cw", "b", "image/jpeg")
+    assert sas["se"] == (NOW + UPLOAD_URL_TTL).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert sas["st"] == (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ticket.expires_at == NOW + UPLOAD_URL_TTL
+    # Signed with the delegation key: its identity fields are in the SAS, no account key is.
+    key_fields = {"skoid": "11111111-1111-1111-1111-111111111111", "sktid": "tenant",
+                  "sks": "b", "skv": "2025-01-05"}  # fmt: skip
+    assert {name: sas[name] for name in key_fields} == key_fields
+    assert sas["ske"] >= sas["se"]
+    assert blobs.key_requests and blobs.key_requests[0][1] - blobs.key_requests[0][0] <= timedelta(
+        days=7
+    ), "a user delegation key lives at most 7 days"
+
+
+def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None:
+    ticket = AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
+        "a.png", "image/png", now=NOW
+    )
+    start, expiry = blobs.key_requests[0]
+    signed = {"account_name": "prodorders", "container_name": "uploads", "blob_name": "a.png",
+              "permission": "cw", "start": NOW - timedelta(minutes=5),
+              "expiry": NOW + UPLOAD_URL_TTL, "content_type": "image/png"}  # fmt: skip
+    same = query(generate_blob_sas(user_delegation_key=delegation_key(start, expiry), **signed))
+    other_key = delegation_key(start, expiry, value=b"x" * 32)
+    other = query(generate_blob_sas(user_delegation_key=other_key, **signed))
+    assert query(ticket.upload_url)["sig"] == same["sig"] != other["sig"]
+
+
+def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blobs: Any) -> None:
+    store = AzureImageStore(blobs, statuses=None)  # type: ignore[arg-type]
+    store.upload_ticket("a.jpg", "image/jpeg", now=NOW)
+    store.upload_ticket("b.jpg", "image/jpeg", now=NOW + timedelta(hours=1))
+    assert len(blobs.key_requests) == 1
+    store.upload_ticket("c.jpg", "image/jpeg", now=NOW + timedelta(hours=6))
+    assert len(blobs.key_requests) == 2
+    assert blobs.key_requests[1][1] > NOW + timedelta(hours=6) + UPLOAD_URL_TTL
+
+
+# --- a real Blob server accepts it ---------------------------------------------------------
+
+# Azurite checks a user delegation SAS against the key it would have issued for the SAS's
+# skoid/sktid/skt/ske/skv fields: an HMAC with this seed (Azurite's src/blob/utils/utils.ts,
+# getUserDelegationKeyValue). Issuing the same key here stands in for Get User Delegation Key,
+# which in Azurite needs OAuth over HTTPS.
+AZURITE_KEY_SEED = b"azurite-user-delegation-signing-seed-v1"
+
+
+def azurite_delegation_key(start: datetime, expiry: datetime) -> Any:
+    key = delegation_key(start, expiry)
+    to_sign = "\n".join([key.signed_oid, key.signed_tid, key.signed_start, key.signed_expiry,
+                         "b", key.signed_version])  # fmt: skip
+    key.value = base64.b64encode(
+        hmac.new(AZURITE_KEY_SEED, to_sign.encode(), hashlib.sha256).digest()
+    ).decode()
+    return key
+
+
+def test_azurite_accepts_the_identity_only_upload_url(
+    storage_env: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole chain but Entra ID: a token-credential client, a delegation key, the SAS the
+    app returns, and a browser-style PUT that the blob service accepts; a wrong key is refused."""
+    reset_store_state()
+    keyed = BlobServiceClient.from_connection_string(storage_env.connection_string)
+    # The SDK takes a token credential over HTTPS only; the scheme is not signed, so the URL
+    # goes back to Azurite's plain HTTP for the PUT.
+    https_url = keyed.url.rstrip("/").replace("http://", "https://", 1)
+    identity = BlobServiceClient(https_url, credential=NoNetworkCredential())
+    monkeypatch.setattr(identity, "create_container",
+                        lambda name, **_: keyed.create_container(name))  # fmt: skip
+    monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ticket = AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+        "identity/ok.jpg", "image/jpeg", now=now
+    )
+    upload_url = ticket.upload_url.replace("https://", "http://", 1)
+    headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"}
+    put = Request(upload_url, data=b"\xff\xd8 not really a jpeg", method="PUT", headers=headers)
+    with urlopen(put, timeout=10) as answer:
+        assert answer.status == 201
+    stored = keyed.get_blob_client("uploads", "identity/ok.jpg").get_blob_properties()
+    assert stored.content_settings.content_type == "image/jpeg"
+
+    forged = upload_url.replace("identity/ok.jpg", "identity/other.jpg")
+    reset_store_state()  # forget the cached key: the next one is not the one Azurite issued
+    monkeypatch.setattr(identity, "get_user_delegation_key", delegation_key)
+    wrong_key = AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+        "identity/wrong-key.jpg", "image/jpeg", now=now
+    ).upload_url.replace("https://", "http://", 1)
+    for refused_url in (forged, wrong_key):
+        with pytest.raises(HTTPError) as refused:
+            urlopen(Request(refused_url, data=b"x", method="PUT", headers=headers), timeout=10)
+        assert refused.value.code == 403, refused_url
+    reset_store_state()
