@@ -24,10 +24,16 @@ else:
 bp = func.Blueprint()
 
 
-@bp.blob_trigger(arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage")
+# Event Grid source: the only blob trigger Flex Consumption runs (docs/images.md, "Events").
+@bp.blob_trigger(
+    arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage",
+    source=func.BlobSource.EVENT_GRID,
+)  # fmt: skip
 def make_thumbnail(upload: func.InputStream) -> None:
     """Bad images are recorded as failed and return normally (no retries, no poison queue);
-    storage errors raise, so the host retries the delivery."""
+    storage errors raise, so the host retries the delivery. Each delivery reads the blob as
+    it is now; duplicate, late or reordered events are harmless because the core writes
+    only for the current version and never lets an older one replace a newer one."""
     delivery = service.Upload(
         (upload.name or "").removeprefix("uploads/"), upload.read,
         version=status.SourceVersion.from_properties(getattr(upload, "blob_properties", None)),

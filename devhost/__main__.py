@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from devhost.console import configure_logging, wait_for_stop_signal
 from devhost.functions import AppLoadError
 from devhost.host import DevHost, UnsupportedFunction
 from devhost.startup_check import StartupCheckFailed
@@ -48,32 +47,29 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="read app settings from this file instead of local.settings.json",
     )
+    parser.add_argument(
+        "--no-event-source",
+        dest="event_source",
+        action="store_false",
+        help="do not deliver Azurite uploads to EventGrid blob triggers (post events yourself)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )  # fmt: skip
-    # The storage SDKs log every request at INFO; keep the console to the host's own lines.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         host = DevHost(
             args.script_root, port=args.port, host=args.host, only=args.functions,
-            settings_file=args.settings_file,
+            settings_file=args.settings_file, event_source=args.event_source,
         )  # fmt: skip
         host.start()
     except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)
         return 1
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+    wait_for_stop_signal()
     return 0 if host.stop(args.drain_timeout) else 3
 
 

@@ -3,38 +3,35 @@
 Every second the container is listed; a blob whose (name, ETag) has no receipt in
 `azure-webjobs-hosts/blobreceipts/...` is processed. A receipt is written only after the
 function succeeded (or the blob was poisoned), so work interrupted by a shutdown runs again
-after a restart. Failures are retried up to `maxDequeueCount` times, `visibilityTimeout`
-apart; then the host's poison message goes to `webjobs-blobtrigger-poison`.
+after a restart. A blob is tried up to `extensions.blobs.poisonBlobThreshold` times,
+`visibilityTimeout` apart; then the host's poison message goes to `webjobs-blobtrigger-poison`.
+This is the default source (`LogsAndContainerScan`); `source="EventGrid"` triggers are served by
+`devhost.blobqueue` instead.
 """
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import contextlib
-import json
 import logging
 import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import azure.functions as func
-
+from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, blob_invocation
 from devhost.expressions import resolve_settings
-from devhost.invocation import FunctionFailed, Invocation
-from devhost.runtime import HOSTS_CONTAINER, function_id, plain_argument
+from devhost.invocation import FunctionFailed
+from devhost.runtime import HOSTS_CONTAINER, function_id
 
 if TYPE_CHECKING:
-    from azure.storage.blob import BlobProperties
-
     from devhost.functions import FunctionSpec
+    from devhost.invocation import Invocation
     from devhost.runtime import Runtime
 
-__all__ = ["POISON_QUEUE", "BlobPath", "BlobTriggerListener"]
+__all__ = ["BlobPath", "BlobTriggerListener", "invoke_blob_once"]
 
 logger = logging.getLogger(__name__)
-POISON_QUEUE = "webjobs-blobtrigger-poison"
 POLL_SECONDS = 1.0
 
 
@@ -140,40 +137,19 @@ class BlobTriggerListener:
                 self._seen.discard((name, etag))
 
     # --- processing -----------------------------------------------------------------------
-    def _invocation(self, name: str, values: dict[str, str], attempt: int) -> Invocation | None:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        client = self.runtime.storage.blob(self.connection).get_blob_client(
-            self.path.container, name
-        )
-        try:
-            downloader = client.download_blob()
-            data = downloader.readall()
-        except ResourceNotFoundError:
-            return None  # deleted before it could be processed
-        properties = downloader.properties
-        full_name = f"{self.path.container}/{name}"
-        argument = plain_argument(self.spec, data)
-        if argument is None:
-            argument = func.blob.InputStream(
-                data=data, name=full_name, uri=client.url, length=len(data),
-                blob_properties=host_blob_properties(properties),
-                metadata=dict(properties.metadata or {}),
-            )  # fmt: skip
-        max_count = self.runtime.config.queues.max_dequeue_count
-        return Invocation(
-            self.spec, {self.spec.trigger["name"]: argument},
-            detail=f"blob={full_name} attempt={attempt}",
-            retry_count=attempt - 1, max_retry_count=max_count,
+    def _invocation(self, name: str, attempt: int) -> Invocation | None:
+        return blob_invocation(
+            self.spec, self.runtime, self.path.container, name, attempt=attempt,
+            max_attempts=self.runtime.config.blobs.poison_blob_threshold,
         )  # fmt: skip
 
     def _process(self, name: str, etag: str, values: dict[str, str]) -> None:
-        max_count = self.runtime.config.queues.max_dequeue_count
+        max_count = self.runtime.config.blobs.poison_blob_threshold
         binding_data = {**values, "blobTrigger": f"{self.path.container}/{name}"}
         for attempt in range(1, max_count + 1):
             if self.runtime.stopping.is_set():
                 return  # unfinished: no receipt, so the next start processes it
-            invocation = self._invocation(name, values, attempt)
+            invocation = self._invocation(name, attempt)
             if invocation is None:
                 return
             self.runtime.with_outputs(invocation, binding_data)
@@ -202,16 +178,11 @@ class BlobTriggerListener:
     def _poison(self, name: str, etag: str) -> None:
         from azure.core.exceptions import ResourceExistsError
 
-        message = json.dumps({
-            "Type": "BlobTrigger", "FunctionId": function_id(self.spec), "BlobType": "BlockBlob",
-            "ContainerName": self.path.container, "BlobName": name, "ETag": etag,
-        })  # fmt: skip
-        if self.runtime.config.queues.message_encoding == "base64":
-            message = base64.b64encode(message.encode()).decode()
+        message = BlobTriggerMessage(function_id(self.spec), self.path.container, name, etag)
         queue = self.runtime.storage.queue(self.connection).get_queue_client(POISON_QUEUE)
         with contextlib.suppress(ResourceExistsError):
             queue.create_queue()
-        queue.send_message(message)
+        queue.send_message(message.encode(self.runtime.config.queues.message_encoding))
         logger.warning(
             "blob_poisoned function=%s blob=%s/%s queue=%s",
             self.spec.name, self.path.container, name, POISON_QUEUE,
@@ -221,27 +192,23 @@ class BlobTriggerListener:
 
     # --- admin ----------------------------------------------------------------------------
     def invoke_once(self, raw_input: str | None) -> None:
-        """Admin call: `input` is `container/name` (or just the name) of the blob to run on."""
-        target = (raw_input or "").strip("/")
-        name = target.split("/", 1)[1] if target.startswith(self.path.container + "/") else target
-        values = self.path.match(name) or {}
-        invocation = self._invocation(name, values, 1)
-        if invocation is None:
-            logger.warning("admin_blob_not_found function=%s blob=%s", self.spec.name, target)
-            return
-        self.runtime.with_outputs(invocation, {**values, "blobTrigger": target})
-        with contextlib.suppress(FunctionFailed):
-            self.runtime.invoker.call(invocation)
+        invoke_blob_once(self.spec, self.runtime, self.path, raw_input)
 
 
-def host_blob_properties(properties: BlobProperties) -> dict[str, Any]:
-    """The trigger's blob properties in the shape the host sends them (the .NET SDK's
-    BlobProperties names), so `InputStream.blob_properties` reads the same as on Azure."""
-    settings = properties.content_settings
-    return {
-        "ETag": properties.etag,
-        "LastModified": properties.last_modified.isoformat() if properties.last_modified else None,
-        "Length": properties.size,
-        "ContentType": settings.content_type if settings else None,
-        "BlobType": str(properties.blob_type),
-    }
+def invoke_blob_once(
+    spec: FunctionSpec, runtime: Runtime, path: BlobPath, raw_input: str | None
+) -> None:
+    """Admin call: `input` is `container/name` (or just the name) of the blob to run on."""
+    target = (raw_input or "").strip("/")
+    name = target.split("/", 1)[1] if target.startswith(path.container + "/") else target
+    values = path.match(name) or {}
+    invocation = blob_invocation(
+        spec, runtime, path.container, name, attempt=1,
+        max_attempts=runtime.config.blobs.poison_blob_threshold, detail=" reason=admin",
+    )  # fmt: skip
+    if invocation is None:
+        logger.warning("admin_blob_not_found function=%s blob=%s", spec.name, target)
+        return
+    runtime.with_outputs(invocation, {**values, "blobTrigger": f"{path.container}/{name}"})
+    with contextlib.suppress(FunctionFailed):
+        runtime.invoker.call(invocation)

@@ -1,5 +1,6 @@
 """Assemble and run the local host: settings, host.json, the app's functions, HTTP and the
-trigger listeners; stop gracefully (stop taking work, finish what is running)."""
+trigger listeners (and, for `source="EventGrid"` blob triggers, the host blob queue, its
+webhook and a local event source); stop gracefully (stop taking work, finish what is running)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
+from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
+from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
 from devhost.functions import SUPPORTED_TRIGGERS, load_functions
 from devhost.hostconfig import load_host_config
 from devhost.httpserver import HttpFrontend
@@ -21,6 +24,7 @@ from devhost.settings import apply_values, load_local_settings
 from devhost.startup_check import run_startup_check
 from devhost.storage import StorageAccounts
 from devhost.timers import TimerTriggerListener
+from devhost.webhooks import BlobsWebhook
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,6 +59,7 @@ class DevHost:
     def __init__(
         self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1",
         only: list[str] | None = None, settings_file: Path | None = None,
+        event_source: bool = True,
     ) -> None:  # fmt: skip
         self.script_root = script_root.resolve()
         local = load_local_settings(self.script_root, settings_file)
@@ -76,25 +81,35 @@ class DevHost:
             derive_host_id(self.script_root, self.config.host_id), os.environ,
         )  # fmt: skip
         self.listeners: dict[str, Listener] = {
-            spec.name: _LISTENERS[spec.trigger_type](spec, self.runtime)
-            for spec in self.functions
+            spec.name: self._listener(spec) for spec in self.functions
             if spec.trigger_type in _LISTENERS
-        }
+        }  # fmt: skip
+        # The host's blob trigger queue serves every blob trigger, fed by the webhook.
+        blob_specs = [spec for spec in self.functions if spec.trigger_type == "blobTrigger"]
+        self.blob_queue = HostBlobQueue(self.runtime, blob_specs) if blob_specs else None
         self.http = HttpFrontend(
             self.functions, self.invoker, outputs,
             route_prefix=self.config.route_prefix, cors_origins=local.cors_origins,
             cors_credentials=local.cors_credentials, admin=self.admin, status=self.status,
+            blobs_webhook=BlobsWebhook(self.blob_queue.enqueue) if self.blob_queue else None,
         )  # fmt: skip
+        self.subscriptions = subscriptions_for(self.functions, os.environ) if event_source else []
+        self.event_source: EventSource | None = None
         self._admin_threads: list[threading.Thread] = []
+
+    def _listener(self, spec: FunctionSpec) -> Listener:
+        if spec.trigger_type == "blobTrigger" and spec.source_is_event_grid:
+            return EventGridBlobListener(spec, self.runtime)
+        listener: Listener = _LISTENERS[spec.trigger_type](spec, self.runtime)
+        return listener
 
     @staticmethod
     def _check(functions: list[FunctionSpec]) -> None:
         for spec in functions:
-            if spec.source_is_event_grid or spec.trigger_type not in SUPPORTED_TRIGGERS:
+            if spec.trigger_type not in SUPPORTED_TRIGGERS:
                 raise UnsupportedFunction(
-                    f"{spec.name}: {spec.trigger_type} "
-                    f"{'(source EventGrid) ' if spec.source_is_event_grid else ''}"
-                    "is not supported by devhost (see docs/local-host.md)"
+                    f"{spec.name}: {spec.trigger_type} is not supported by devhost "
+                    "(see docs/local-host.md)"
                 )
             OutputWriter.check(spec)
 
@@ -121,18 +136,34 @@ class DevHost:
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> int:
         self.port = self.http.start(self.bind, self.port)
+        if self.blob_queue is not None:
+            self.blob_queue.start()
         for listener in self.listeners.values():
             listener.start()
+        if self.subscriptions:
+            self.event_source = self._event_source()
+            self.event_source.start()
         self._print_functions()
         return self.port
+
+    def _event_source(self) -> EventSource:
+        """Posts to this host over HTTP, exactly as the standalone source posts to func start."""
+        address = "127.0.0.1" if self.bind in ("0.0.0.0", "", "::") else self.bind
+        target = f"http://{address}:{self.port}"
+        options = SourceOptions(target=target, host_id=self.runtime.host_id)
+        return EventSource(self.subscriptions, options, os.environ)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop taking work and wait up to `timeout` s for invocations in flight."""
         logger.info("host_stopping in_flight_grace_s=%s", timeout)
+        if self.event_source is not None:
+            self.event_source.stop(timeout)
         self.runtime.stopping.set()
         drained = self.http.stop(timeout)
         for listener in self.listeners.values():
             listener.join(timeout)
+        if self.blob_queue is not None:
+            self.blob_queue.join(timeout)
         for thread in self._admin_threads:
             thread.join(timeout)
         drained = self.invoker.wait_idle(timeout) and drained

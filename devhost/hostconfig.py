@@ -38,9 +38,18 @@ class QueueOptions:
 
 @dataclass(frozen=True, slots=True)
 class BlobOptions:
-    """extensions.blobs (the retry count of blob triggers comes from the queue options)."""
+    """extensions.blobs (Storage extension 5.x, which extension bundle 4.x carries)."""
 
     max_degree_of_parallelism: int = 8 * (os.cpu_count() or 1)
+    # Tries per blob before its message goes to webjobs-blobtrigger-poison.
+    poison_blob_threshold: int = 5
+
+    @property
+    def host_queue_batch(self) -> tuple[int, int]:
+        """(batchSize, newBatchThreshold) of the host's blob trigger queue: the extension
+        splits maxDegreeOfParallelism between the two (SharedBlobQueueListenerFactory)."""
+        batch = min(32, self.max_degree_of_parallelism // 2 + 1)
+        return batch, self.max_degree_of_parallelism - batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,15 @@ def _queue_options(section: Mapping[str, Any]) -> QueueOptions:
     )
 
 
+def _blob_options(section: Mapping[str, Any]) -> BlobOptions:
+    defaults = BlobOptions()
+    parallelism = int(_get(section, "maxDegreeOfParallelism") or defaults.max_degree_of_parallelism)
+    threshold = int(_get(section, "poisonBlobThreshold") or defaults.poison_blob_threshold)
+    if parallelism < 1 or threshold < 1:
+        raise ValueError("extensions.blobs: maxDegreeOfParallelism and poisonBlobThreshold >= 1")
+    return BlobOptions(parallelism, threshold)
+
+
 def _function_timeout(raw: Any) -> float | None:
     if raw is None:
         return _DEFAULT_FUNCTION_TIMEOUT
@@ -112,11 +130,10 @@ def load_host_config(script_root: Path, environ: Mapping[str, str] | None = None
     http = _get(extensions, "http") or {}
     prefix = _get(http, "routePrefix")
     blobs = _get(extensions, "blobs") or {}
-    parallelism = _get(blobs, "maxDegreeOfParallelism")
     return HostConfig(
         route_prefix=("api" if prefix is None else str(prefix)).strip("/"),
         function_timeout=_function_timeout(_get(document, "functionTimeout")),
         queues=_queue_options(_get(extensions, "queues") or {}),
-        blobs=BlobOptions(int(parallelism)) if parallelism else BlobOptions(),
+        blobs=_blob_options(blobs),
         host_id=_get(document, "id"),
     )

@@ -2,7 +2,8 @@
 
 `/<routePrefix>/<route>` runs the matching HTTP function; `POST /admin/functions/<name>`
 runs a non-HTTP function (202, as Core Tools answers); `GET /admin/host/status` reports
-readiness. Keys are not enforced, as with `func start`.
+readiness; `/runtime/webhooks/blobs` is the blobs extension's Event Grid webhook
+(`devhost.webhooks`). Keys are not enforced, as with `func start`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from devhost.functions import FunctionSpec
     from devhost.invocation import Invoker
     from devhost.outputs import OutputWriter
+    from devhost.webhooks import BlobsWebhook
 
 __all__ = ["MAX_BODY_BYTES", "HttpFrontend"]
 
@@ -136,6 +138,7 @@ class HttpFrontend:
         self, functions: list[FunctionSpec], invoker: Invoker, outputs: OutputWriter, *,
         route_prefix: str, cors_origins: tuple[str, ...], cors_credentials: bool,
         admin: Callable[[str, str | None], bool | None], status: Callable[[], dict[str, Any]],
+        blobs_webhook: BlobsWebhook | None = None,
     ) -> None:  # fmt: skip
         self.table: RouteTable[FunctionSpec] = RouteTable()
         for spec in functions:
@@ -146,6 +149,7 @@ class HttpFrontend:
         self.invoker, self.outputs = invoker, outputs
         self.cors_origins, self.cors_credentials = cors_origins, cors_credentials
         self.admin, self.status = admin, status
+        self.blobs_webhook = blobs_webhook
         self.stopping = threading.Event()
         self.tracker = _Tracker()
         self.server: ThreadingHTTPServer | None = None
@@ -172,6 +176,9 @@ class HttpFrontend:
         path = url.path
         if path.startswith("/admin/"):
             self._admin(request, path, body)
+            return
+        if path.lower().startswith("/runtime/webhooks/"):
+            self._webhook(request, path, url.query, body)
             return
         if self.prefix and path != self.prefix and not path.startswith(self.prefix + "/"):
             request._send(404)
@@ -238,6 +245,23 @@ class HttpFrontend:
         if wanted:
             headers.append(("Access-Control-Allow-Headers", wanted))
         return headers
+
+    def _webhook(self, request: _Handler, path: str, query: str, body: bytes) -> None:
+        """Extension webhooks by name, as the host routes `/runtime/webhooks/{name}`."""
+        name = path[len("/runtime/webhooks/") :].strip("/").lower()
+        if name != "blobs" or self.blobs_webhook is None:
+            request._send(404)
+            return
+        try:
+            status, headers, payload = self.blobs_webhook.handle(
+                request.command, dict(parse_qsl(query)),
+                {key.lower(): value for key, value in request.headers.items()}, body,
+            )  # fmt: skip
+        except Exception:
+            # Storage unreachable, say: a 500 makes Event Grid deliver again later.
+            logger.exception("blobs_webhook_failed")
+            status, headers, payload = 500, [], b""
+        request._send(status, payload, headers)
 
     def _admin(self, request: _Handler, path: str, body: bytes) -> None:
         json_type = [("Content-Type", "application/json; charset=utf-8")]

@@ -2,9 +2,12 @@
 
 Copies local.settings.json.example to local.settings.json when missing, starts Azurite on
 its default ports with its data in `.azurite/` (unless one is already listening there),
-then runs `func start` when `func` is on PATH and `python -m devhost` otherwise. Ctrl-C
-reaches the host through the terminal; Azurite runs in its own session and is stopped with
-SIGINT only after the host has finished, so in-flight work can still reach storage.
+then runs `func start` when `func` is on PATH and `python -m devhost` otherwise. Azurite emits
+no Event Grid events, so beside `func start` it also runs the local event source
+(`python -m devhost.eventsource`) for the app's EventGrid blob triggers; devhost runs that
+source in-process. Ctrl-C reaches the host through the terminal; Azurite and the event source
+run in their own sessions and are stopped with SIGINT after the host has finished, so
+in-flight work can still reach storage.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sys
 from pathlib import Path
 
 from devhost.azurite import Azurite, start_azurite
+from devhost.settings import load_local_settings
 
 __all__ = ["main"]
 
@@ -53,8 +57,7 @@ def _start_storage() -> Azurite | None:
     return azurite
 
 
-def _host_command(argv: list[str]) -> list[str]:
-    func = shutil.which("func")
+def _host_command(func: str | None, argv: list[str]) -> list[str]:
     if func:
         logger.info("Azure Functions Core Tools found: func start")
         return [func, "start", *argv]
@@ -62,17 +65,50 @@ def _host_command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "devhost", "--script-root", str(ROOT), *argv]
 
 
+def _host_port(argv: list[str]) -> int:
+    """The port `func start` listens on: `--port`/`-p`, else Host.LocalHttpPort, else 7071."""
+    for flag in ("--port", "-p"):
+        if flag in argv[:-1]:
+            return int(argv[argv.index(flag) + 1])
+    return load_local_settings(ROOT).local_http_port or 7071
+
+
+def _start_event_source(argv: list[str]) -> subprocess.Popen[bytes]:
+    target = f"http://localhost:{_host_port(argv)}"
+    logger.info("local Event Grid source for Azurite: posting BlobCreated events to %s", target)
+    command = [sys.executable, "-m", "devhost.eventsource", "--target", target,
+               "--script-root", str(ROOT)]  # fmt: skip
+    return subprocess.Popen(command, start_new_session=True)  # noqa: S603
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="[run] %(message)s", stream=sys.stdout)
     _ensure_settings()
     azurite = _start_storage()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    func = shutil.which("func")
+    source: subprocess.Popen[bytes] | None = None
     try:
-        host = subprocess.Popen(_host_command(list(sys.argv[1:] if argv is None else argv)))  # noqa: S603
+        host = subprocess.Popen(_host_command(func, arguments))  # noqa: S603
         # Ctrl-C goes to the host via the terminal's process group; forward SIGTERM too.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, lambda *_: host.send_signal(signal.SIGINT))
+        if func:
+            source = _start_event_source(arguments)
         return host.wait()
     finally:
+        if source is not None:
+            logger.info("stopping the local Event Grid source")
+            _stop(source)
         if azurite is not None:
             logger.info("stopping Azurite")
             azurite.stop()

@@ -1,21 +1,16 @@
-"""Queue triggers: the host's polling loop, visibility, retries and poison queue.
+"""Queue triggers: the host's polling loop (`devhost.queuepolling`), retries and poison queue.
 
-Messages are fetched in batches of `batchSize`; a new batch is fetched once the messages in
-flight drop to `newBatchThreshold`. An empty queue backs the polling off exponentially up to
-`maxPollingInterval`. A failed message becomes visible again after `visibilityTimeout`;
-when its dequeue count reaches `maxDequeueCount` it moves to `<queue>-poison`. Bodies are
-base64-decoded unless `messageEncoding` is `none`; one that cannot be decoded goes straight
-to the poison queue.
+A failed message becomes visible again after `visibilityTimeout`; when its dequeue count
+reaches `maxDequeueCount` it moves to `<queue>-poison`. Bodies are base64-decoded unless
+`messageEncoding` is `none`; one that cannot be decoded goes straight to the poison queue.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import concurrent.futures
 import contextlib
 import logging
-import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +18,7 @@ from azure.functions.queue import QueueMessage as FunctionsQueueMessage
 
 from devhost.expressions import resolve_settings
 from devhost.invocation import FunctionFailed, Invocation
+from devhost.queuepolling import MessageLease, PollingOptions, QueuePoller
 from devhost.runtime import plain_argument
 
 if TYPE_CHECKING:
@@ -31,40 +27,35 @@ if TYPE_CHECKING:
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
-__all__ = ["QueueTriggerListener"]
+__all__ = ["QueueTriggerListener", "decode_body", "move_to_poison"]
 
 logger = logging.getLogger(__name__)
-MIN_POLL_SECONDS = 0.1
-# Fetched messages stay invisible this long, renewed halfway while the function runs.
-LEASE_SECONDS = 60
 
 
-class _Lease:
-    """Keeps a message invisible while its function runs (its pop receipt changes)."""
+def decode_body(content: str, encoding: str) -> bytes | None:
+    """The message body as the trigger sees it; None when base64 is expected but absent."""
+    if encoding == "none":
+        return content.encode()
+    try:
+        return base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
-    def __init__(self, queue: QueueClient, message: QueueMessage) -> None:
-        self.queue, self.message_id = queue, message.id
-        self.pop_receipt: str = message.pop_receipt or ""
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._renew, daemon=True)
 
-    def __enter__(self) -> _Lease:
-        self._thread.start()
-        return self
+def move_to_poison(
+    queue: QueueClient, poison: QueueClient, message: QueueMessage, pop_receipt: str
+) -> None:
+    """Copy the message as it is to the poison queue (created on demand), then delete it."""
+    from azure.core.exceptions import ResourceExistsError
 
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _renew(self) -> None:
-        while not self._done.wait(LEASE_SECONDS / 2):
-            try:
-                updated = self.queue.update_message(
-                    self.message_id, self.pop_receipt, visibility_timeout=LEASE_SECONDS
-                )
-                self.pop_receipt = updated.pop_receipt or self.pop_receipt
-            except Exception:
-                logger.exception("queue_lease_renewal_failed message_id=%s", self.message_id)
+    with contextlib.suppress(ResourceExistsError):
+        poison.create_queue()
+    poison.send_message(message.content)
+    queue.delete_message(message.id, pop_receipt)
+    logger.warning(
+        "queue_message_poisoned queue=%s id=%s poison_queue=%s",
+        queue.queue_name, message.id, poison.queue_name,
+    )  # fmt: skip
 
 
 class QueueTriggerListener:
@@ -75,79 +66,24 @@ class QueueTriggerListener:
         service = runtime.storage.queue(spec.trigger.get("connection"))
         self.queue = service.get_queue_client(name)
         self.poison = service.get_queue_client(f"{name}-poison")
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            self.options.batch_size + self.options.new_batch_threshold, f"queue-{spec.name}"
+        polling = PollingOptions(
+            self.options.batch_size, self.options.new_batch_threshold,
+            self.options.max_polling_interval,
+        )  # fmt: skip
+        self._poller = QueuePoller(
+            self.queue, polling, self._process, stopping=runtime.stopping, name=f"queue-{spec.name}"
         )
-        self._in_flight = 0
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name=f"queue-{spec.name}", daemon=True)
 
     def describe(self) -> str:
         return f"queueTrigger ({self.queue.queue_name})"
 
     def start(self) -> None:
-        self._thread.start()
+        self._poller.start()
 
     def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-        self._pool.shutdown(wait=True)
-
-    # --- polling --------------------------------------------------------------------------
-    def _fetch(self) -> list[QueueMessage]:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        try:
-            pages = self.queue.receive_messages(
-                messages_per_page=self.options.batch_size, visibility_timeout=LEASE_SECONDS
-            ).by_page()
-            return list(next(pages, []))
-        except ResourceNotFoundError:
-            return []  # the queue does not exist yet
-
-    def _run(self) -> None:
-        delay = MIN_POLL_SECONDS
-        stopping = self.runtime.stopping
-        while not stopping.is_set():
-            with self._cond:
-                self._cond.wait_for(
-                    lambda: self._in_flight <= self.options.new_batch_threshold or stopping.is_set()
-                )
-            try:
-                messages = [] if stopping.is_set() else self._fetch()
-            except Exception:
-                logger.exception("queue_poll_failed queue=%s", self.queue.queue_name)
-                messages = []
-            if not messages:
-                stopping.wait(delay)
-                delay = min(delay * 2, max(self.options.max_polling_interval, MIN_POLL_SECONDS))
-                continue
-            delay = MIN_POLL_SECONDS
-            with self._cond:
-                self._in_flight += len(messages)
-            for message in messages:
-                self._pool.submit(self._process_guarded, message)
-
-    def _process_guarded(self, message: QueueMessage) -> None:
-        try:
-            self._process(message)
-        except Exception:
-            logger.exception(
-                "queue_message_error queue=%s id=%s", self.queue.queue_name, message.id
-            )
-        finally:
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()
+        self._poller.join(timeout)
 
     # --- one message ----------------------------------------------------------------------
-    def _decode(self, content: str) -> bytes | None:
-        if self.options.message_encoding == "none":
-            return content.encode()
-        try:
-            return base64.b64decode(content, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-
     def _argument(self, message: QueueMessage, body: bytes) -> Any:
         plain = plain_argument(self.spec, body)
         if plain is not None:
@@ -159,12 +95,12 @@ class QueueTriggerListener:
         )  # fmt: skip
 
     def _process(self, message: QueueMessage) -> None:
-        body = self._decode(str(message.content))
+        body = decode_body(str(message.content), self.options.message_encoding)
         if body is None:
             logger.warning(
                 "queue_message_not_base64 queue=%s id=%s", self.queue.queue_name, message.id
             )
-            self._to_poison(message, message.pop_receipt or "")
+            move_to_poison(self.queue, self.poison, message, message.pop_receipt or "")
             return
         count = int(message.dequeue_count or 1)
         invocation = Invocation(
@@ -173,7 +109,7 @@ class QueueTriggerListener:
             retry_count=count - 1, max_retry_count=self.options.max_dequeue_count,
         )  # fmt: skip
         self.runtime.with_outputs(invocation, {"id": str(message.id)})
-        with _Lease(self.queue, message) as lease:
+        with MessageLease(self.queue, message) as lease:
             try:
                 self.runtime.invoker.call(invocation)
             except FunctionFailed:
@@ -183,23 +119,11 @@ class QueueTriggerListener:
 
     def _failed(self, message: QueueMessage, pop_receipt: str, count: int) -> None:
         if count >= self.options.max_dequeue_count:
-            self._to_poison(message, pop_receipt)
+            move_to_poison(self.queue, self.poison, message, pop_receipt)
             return
         self.queue.update_message(
             message.id, pop_receipt, visibility_timeout=int(self.options.visibility_timeout)
         )
-
-    def _to_poison(self, message: QueueMessage, pop_receipt: str) -> None:
-        from azure.core.exceptions import ResourceExistsError
-
-        with contextlib.suppress(ResourceExistsError):
-            self.poison.create_queue()
-        self.poison.send_message(message.content)
-        self.queue.delete_message(message.id, pop_receipt)
-        logger.warning(
-            "queue_message_poisoned queue=%s id=%s poison_queue=%s",
-            self.queue.queue_name, message.id, self.poison.queue_name,
-        )  # fmt: skip
 
     # --- admin ----------------------------------------------------------------------------
     def invoke_once(self, raw_input: str | None) -> None:

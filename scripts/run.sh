@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: Azurite on its default ports (data in .azurite/), then `func start` if Core
-# Tools is installed, else the project's local host (`python -m devhost`). Extra arguments
-# go to the host, e.g. `scripts/run.sh --port 7072`. Ctrl-C stops both, storage last.
+# Tools is installed (with the local Event Grid source, `python -m devhost.eventsource`,
+# beside it), else the project's local host (`python -m devhost`, which runs that source
+# itself). Extra arguments go to the host, e.g. `scripts/run.sh --port 7072`. Ctrl-C stops
+# them all, storage last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then

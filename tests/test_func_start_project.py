@@ -1,6 +1,7 @@
 """The project is valid for `func start` (Core Tools) and for publishing, checked statically:
 host.json, local.settings.json.example, .funcignore, and every function's generated binding
-JSON (what the Python worker's indexing hands the host)."""
+JSON (what the Python worker's indexing hands the host), including what the Event Grid source
+of the blob trigger needs (Flex Consumption runs no other)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from devhost.blobs import BlobPath
 from devhost.routes import parse_template
 from devhost.schedules import parse_schedule
 from devhost.timespan import parse_timespan
@@ -18,6 +20,7 @@ from devhost.timespan import parse_timespan
 ROOT = Path(__file__).resolve().parents[1]
 KNOWN_TRIGGERS = {"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"}
 STORAGE_BINDINGS = {"blobTrigger", "queueTrigger", "blob", "queue", "table"}
+BLOB_SOURCES = {"EventGrid", "LogsAndContainerScan"}
 FUNCTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 
 
@@ -129,3 +132,53 @@ def test_timer_schedules_parse(
         for binding in bindings:
             if binding["type"] == "timerTrigger":
                 parse_schedule(binding["schedule"], example_values)
+
+
+def _bundle_floor(version_range: str) -> tuple[int, ...]:
+    """The lowest version an extension bundle range allows: `[4.*, 5.0.0)` -> (4,)."""
+    low = version_range.strip().lstrip("[(").split(",")[0].strip()
+    return tuple(int(part) for part in low.replace("*", "").split(".") if part)
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [("[4.*, 5.0.0)", (4,)), ("[4.0.0, 5.0.0)", (4, 0, 0)), ("[3.3.0, 4)", (3, 3, 0))],
+)
+def test_bundle_ranges_are_read_by_their_floor(text: str, floor: tuple[int, ...]) -> None:
+    assert _bundle_floor(text) == floor
+
+
+Bindings = list[tuple[str, list[dict[str, Any]]]]
+
+
+def _blob_triggers(functions: Bindings) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, b) for name, bs in functions for b in bs if b["type"] == "blobTrigger"]
+
+
+def test_the_app_runs_on_flex_consumption_so_blob_triggers_use_event_grid(
+    functions: list[tuple[str, list[dict[str, Any]]]],
+) -> None:
+    triggers = _blob_triggers(functions)
+    assert triggers, "make_thumbnail is a blob trigger"
+    for name, trigger in triggers:
+        assert trigger.get("source") in BLOB_SOURCES, (name, trigger.get("source"))
+        assert trigger["source"] == "EventGrid", f"{name}: Flex Consumption runs no polling source"
+
+
+def test_event_grid_blob_triggers_have_the_bundle_connection_and_path_they_need(
+    functions: list[tuple[str, list[dict[str, Any]]]], example_values: dict[str, str]
+) -> None:
+    # The Event Grid source needs Storage extension 5.x: extension bundle 4.x or later.
+    assert _bundle_floor(_load("host.json")["extensionBundle"]["version"]) >= (4,)
+    for name, trigger in _blob_triggers(functions):
+        if trigger.get("source") != "EventGrid":
+            continue
+        # The webhook is /runtime/webhooks/blobs?functionName=Host.Functions.<name>.
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", name), name
+        # A fixed container (the Event Grid subscription filters on it) and a valid pattern.
+        path = BlobPath.parse(re.sub(r"%([^%]+)%", lambda m: example_values[m.group(1)],
+                                     trigger["path"]))  # fmt: skip
+        assert re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}", path.container), name
+        # Locally the connection is Azurite, which the local event source lists and watches.
+        value = example_values[trigger.get("connection") or "AzureWebJobsStorage"]
+        assert value == "UseDevelopmentStorage=true" or "AccountName=" in value, name

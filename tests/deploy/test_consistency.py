@@ -165,11 +165,6 @@ def test_the_event_grid_hook_targets_the_blob_triggered_function() -> None:
     assert infra.resolve_main(infra.variable(infra.MAIN, "uploadsContainer")) == container
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="make_thumbnail still uses the polling source; issue 8 switches it to EventGrid. "
-    "When that lands this passes, and strict=True fails the run: remove this marker then.",
-)
 def test_blob_triggers_use_the_event_grid_source() -> None:
     """Flex Consumption runs only the Event Grid blob trigger; the hook's webhook serves only it."""
     triggers = app_model.blob_triggers()

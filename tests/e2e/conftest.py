@@ -2,16 +2,20 @@
 
 `app_host` serves the real app (function_app.py at the repository root); `sample_host`
 serves tests/e2e/sample_app, which has one function per trigger kind. Both yield a
-`DevhostProcess` (base_url, connection_string, restart(), invocations()).
+`DevhostProcess` (base_url, connection_string, restart(), invocations()). `app_blobs` is a
+blob client on the app host's storage; `run_id` a per-test prefix for blob names, since the
+session's Azurite is shared.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+from azure.storage.blob import BlobServiceClient
 
-from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess
+from tests.e2e.harness import ROOT, SAMPLE_APP, SAMPLE_EVENTS, DevhostProcess
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,8 +48,19 @@ def sample_host(
     host = DevhostProcess(
         SAMPLE_APP, azurite.connection_string,
         tmp_path_factory.mktemp("sample") / "devhost.log",
-        extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *"},
+        extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": SAMPLE_EVENTS},
     )  # fmt: skip
     host.start()
     yield host
     host.stop()
+
+
+@pytest.fixture(scope="module")
+def app_blobs(app_host: DevhostProcess) -> Iterator[BlobServiceClient]:
+    with BlobServiceClient.from_connection_string(app_host.connection_string) as service:
+        yield service
+
+
+@pytest.fixture
+def run_id() -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}"

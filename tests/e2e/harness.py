@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
+SAMPLE_EVENTS = "e2e-events"  # the container sample_app's Event Grid function watches
 _INVOCATION = re.compile(r"\binvocation (function=.*)$")
 
 

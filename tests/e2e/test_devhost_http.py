@@ -85,7 +85,7 @@ def test_a_non_http_function_returning_a_value_is_an_error(sample_host: DevhostP
     from tests.e2e.harness import wait_for
 
     assert sample_host.call("POST", "/admin/functions/returns_value", body=b"{}").status == 202
-    line = wait_for(lambda: sample_host.invocations("returns_value"), 10)[-1]
+    line = wait_for(lambda: sample_host.invocations("returns_value"), 60)[-1]
     assert line["outcome"] == "failed"
     assert "without a $return binding returned a non-None value" in sample_host.log_text()
 

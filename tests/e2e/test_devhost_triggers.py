@@ -1,4 +1,5 @@
-"""Blob, queue and timer triggers through devhost, against the real Azurite.
+"""Blob (polling and Event Grid), queue and timer triggers through devhost, against the real
+Azurite.
 
 Waits are for conditions, with a generous WAIT_S that only matters when something is broken:
 a loaded CI machine makes things slower, never wrong. How fast devhost picks up a blob is
@@ -19,7 +20,7 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient
 
-from tests.e2e.harness import wait_for
+from tests.e2e.harness import SAMPLE_EVENTS, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +33,7 @@ WAIT_S = 60
 @pytest.fixture(scope="module")
 def blobs(sample_host: DevhostProcess) -> Iterator[BlobServiceClient]:
     with BlobServiceClient.from_connection_string(sample_host.connection_string) as service:
-        for container in ("e2e-uploads", "e2e-results"):
+        for container in ("e2e-uploads", "e2e-results", SAMPLE_EVENTS):
             if not service.get_container_client(container).exists():
                 service.create_container(container)
         yield service
@@ -95,7 +96,7 @@ def test_changed_blob_is_processed_again_unchanged_is_not(
     assert json.loads(result)["size"] == len(b"version-2")
 
 
-def test_failing_blob_is_retried_five_times_then_poisoned(
+def test_failing_blob_is_tried_poison_blob_threshold_times_then_poisoned(
     sample_host: DevhostProcess, blobs: BlobServiceClient
 ) -> None:
     poison = _queue(sample_host, "webjobs-blobtrigger-poison")
@@ -108,8 +109,9 @@ def test_failing_blob_is_retried_five_times_then_poisoned(
     assert found[0]["FunctionId"] == "Host.Functions.on_upload"
     assert found[0]["Type"] == "BlobTrigger"
     runs = _runs_for(sample_host, name)
-    assert [run["outcome"] for run in runs] == ["failed"] * 5
-    assert [run["attempt"] for run in runs] == ["1", "2", "3", "4", "5"]
+    # host.json extensions.blobs.poisonBlobThreshold is 4 (queues.maxDequeueCount is 5).
+    assert [run["outcome"] for run in runs] == ["failed"] * 4
+    assert [run["attempt"] for run in runs] == ["1", "2", "3", "4"]
 
 
 def test_failing_message_lands_in_the_poison_queue_after_five_dequeues(
@@ -213,3 +215,55 @@ def test_timer_missed_while_stopped_fires_past_due_on_start(
         return datetime.fromisoformat(json.loads(status_blob.download_blob().readall())["Next"])
 
     wait_for(lambda: next_run() > datetime.now(UTC), WAIT_S)  # the schedule moved on
+
+
+# --- source="EventGrid": the in-process event source, the webhook and the host blob queue -----
+def _event_runs(host: DevhostProcess, blob: str) -> list[dict[str, str]]:
+    return [i for i in host.invocations("on_event") if i.get("blob") == f"{SAMPLE_EVENTS}/{blob}"]
+
+
+def test_event_grid_blob_trigger_runs_from_an_upload_through_the_host_queue(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    name = f"nested/{uuid.uuid4()}.txt"
+    uploaded = blobs.get_blob_client(SAMPLE_EVENTS, name).upload_blob(b"event")
+    result = blobs.get_blob_client("e2e-results", f"events/{name}")
+    wait_for(result.exists, WAIT_S, interval=0.1)
+
+    assert json.loads(result.download_blob().readall()) == {
+        "name": f"{SAMPLE_EVENTS}/{name}", "size": 5, "etag": uploaded["etag"],
+    }  # fmt: skip
+    # The output blob is written before the invocation's log line: wait for that line too.
+    [run] = wait_for(lambda: _event_runs(sample_host, name), WAIT_S)
+    assert (run["outcome"], run["attempt"]) == ("succeeded", "1")
+    assert run["message_id"]  # it came off the host queue, not from a scan
+
+
+def test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshold(
+    sample_host: DevhostProcess, blobs: BlobServiceClient
+) -> None:
+    poison = _queue(sample_host, "webjobs-blobtrigger-poison")
+    name = f"fail/{uuid.uuid4()}.txt"
+    uploaded = blobs.get_blob_client(SAMPLE_EVENTS, name).upload_blob(b"x")
+
+    [message] = wait_for(
+        lambda: [m for m in _messages(poison) if m["BlobName"] == name], WAIT_S, interval=0.2
+    )
+
+    assert message == {
+        "Type": "BlobTrigger", "FunctionId": "Host.Functions.on_event", "BlobType": "BlockBlob",
+        "ContainerName": SAMPLE_EVENTS, "BlobName": name, "ETag": uploaded["etag"],
+    }  # fmt: skip
+    runs = _event_runs(sample_host, name)
+    assert [(run["outcome"], run["attempt"]) for run in runs] == [
+        ("failed", "1"), ("failed", "2"), ("failed", "3"), ("failed", "4"),
+    ]  # fmt: skip
+    assert len({run["message_id"] for run in runs}) == 1  # one message, dequeued four times
+    host_queue = _queue(sample_host, _host_queue_name(sample_host))
+    assert not [m for m in _messages(host_queue) if m["BlobName"] == name]
+
+
+def _host_queue_name(host: DevhostProcess) -> str:
+    from devhost.runtime import derive_host_id
+
+    return f"azure-webjobs-blobtrigger-{derive_host_id(host.script_root, None)}"

@@ -39,7 +39,8 @@ EXPLAINED: dict[str, list[tuple[str, Callable[[str], bool]]]] = {
          lambda c: ((_json(c) or {}).get("new_image") or {}).get("customer_id") == "bad/customer"),
     ],
     "webjobs-blobtrigger-poison": [
-        ("tests/e2e/test_devhost_triggers.py::test_failing_blob_is_retried_five_times_then_poisoned",
+        ("tests/e2e/test_devhost_triggers.py::test_failing_blob_is_tried_poison_blob_threshold_times_then_poisoned"
+         " and ::test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshold",
          lambda c: str((_json(c) or {}).get("BlobName", "")).startswith("fail/")),
     ],
     "e2e-work-poison": [

@@ -1,7 +1,8 @@
 """A test-only app with one function per trigger kind devhost runs (never deployed).
 
-The real app's blob, queue and timer functions arrive with later issues; this app lets the
-e2e tests exercise each host behaviour now, through devhost exactly as users run it.
+Unlike the real app, its functions fail, stall or misbehave on request, so the e2e tests can
+exercise each host behaviour (retries, poison queues, shutdown) through devhost exactly as
+users run it.
 """
 
 import asyncio
@@ -73,6 +74,21 @@ def on_upload(blob: func.InputStream, result: func.Out[str]) -> None:
         logger.info("slow_blob_started name=%s", blob.name)
         time.sleep(3)
     result.set(json.dumps({"name": blob.name, "length": blob.length, "size": len(data)}))
+
+
+# The Event Grid source; the container is a setting so each test can watch its own.
+@app.blob_trigger(
+    arg_name="blob", path="%E2E_EVENTS_CONTAINER%/{name}", connection="AzureWebJobsStorage",
+    source=func.BlobSource.EVENT_GRID,
+)
+@app.blob_output(arg_name="result", path="e2e-results/events/{name}",
+                 connection="AzureWebJobsStorage")  # fmt: skip
+def on_event(blob: func.InputStream, result: func.Out[str]) -> None:
+    data = blob.read()
+    if blob.name and "/fail/" in blob.name:
+        raise ValueError("asked to fail")
+    etag = (blob.blob_properties or {}).get("ETag")
+    result.set(json.dumps({"name": blob.name, "size": len(data), "etag": etag}))
 
 
 @app.queue_trigger(arg_name="msg", queue_name="e2e-work", connection="AzureWebJobsStorage")

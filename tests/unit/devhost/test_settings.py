@@ -91,6 +91,22 @@ def test_host_json_defaults(tmp_path: Path) -> None:
     assert config.queues.max_dequeue_count == 5
     assert config.queues.max_polling_interval == 60
     assert config.queues.message_encoding == "base64"
+    assert config.blobs.poison_blob_threshold == 5
+
+
+@pytest.mark.parametrize(
+    ("parallelism", "batch", "threshold"), [(100, 32, 68), (16, 9, 7), (4, 3, 1), (1, 1, 0)]
+)
+def test_the_host_blob_queue_splits_parallelism_as_the_extension_does(
+    tmp_path: Path, parallelism: int, batch: int, threshold: int
+) -> None:
+    # The cases of SharedBlobQueueListenerFactoryTests in the Storage extension.
+    _write(tmp_path, "host.json", {"version": "2.0", "extensions": {
+        "blobs": {"maxDegreeOfParallelism": parallelism, "poisonBlobThreshold": 3},
+    }})  # fmt: skip
+    config = load_host_config(tmp_path, {})
+    assert config.blobs.host_queue_batch == (batch, threshold)
+    assert config.blobs.poison_blob_threshold == 3
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""The host's blob trigger queue, `azure-webjobs-blobtrigger-<host id>` in AzureWebJobsStorage,
+which serves `source="EventGrid"` blob triggers as the Storage extension 5.x does.
+
+The webhook enqueues one `BlobTriggerMessage` per event and returns; this listener takes the
+messages off the queue and runs the function on the blob as it is now, read through the
+trigger's own connection. A message for a blob that no longer exists is completed without a
+run; the ETag is not compared (the extension compares it for the polling source only). A run
+that fails leaves the message to be tried again at once; after `poisonBlobThreshold` tries it
+goes to `webjobs-blobtrigger-poison` in the trigger's account. Concurrency splits
+`maxDegreeOfParallelism` between batch size and new-batch threshold, as the extension does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, MessageFormatError, blob_invocation
+from devhost.blobs import BlobPath, invoke_blob_once
+from devhost.expressions import resolve_settings
+from devhost.invocation import FunctionFailed
+from devhost.queuepolling import MessageLease, PollingOptions, QueuePoller
+from devhost.queues import decode_body, move_to_poison
+from devhost.runtime import function_id
+
+if TYPE_CHECKING:
+    from azure.storage.queue import QueueClient, QueueMessage
+
+    from devhost.functions import FunctionSpec
+    from devhost.runtime import Runtime
+
+__all__ = ["EventGridBlobListener", "HostBlobQueue", "host_queue_name"]
+
+logger = logging.getLogger(__name__)
+# QueuesOptions.MaxPollingInterval's default: the extension does not change it for this queue,
+# and enqueueing in the same process wakes the listener at once anyway.
+MAX_POLLING_SECONDS = 60.0
+
+
+def host_queue_name(host_id: str) -> str:
+    return f"azure-webjobs-blobtrigger-{host_id}"
+
+
+class HostBlobQueue:
+    """One per host: the queue, its registrations (every blob trigger function by its host
+    function id) and the listener that runs them."""
+
+    def __init__(self, runtime: Runtime, specs: list[FunctionSpec]) -> None:
+        self.runtime = runtime
+        self.queue = runtime.storage.queue(None).get_queue_client(host_queue_name(runtime.host_id))
+        self.registrations = {
+            function_id(spec): (spec, BlobPath.parse(resolve_settings(spec.trigger["path"],
+                                                                      runtime.environ)))
+            for spec in specs
+        }  # fmt: skip
+        batch, threshold = runtime.config.blobs.host_queue_batch
+        self._poller = QueuePoller(
+            self.queue, PollingOptions(batch, threshold, MAX_POLLING_SECONDS), self._process,
+            stopping=runtime.stopping, name="blob-queue",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self._poller.start()
+
+    def join(self, timeout: float) -> None:
+        self._poller.join(timeout)
+
+    # --- writing (the webhook) ------------------------------------------------------------
+    def enqueue(self, message: BlobTriggerMessage) -> None:
+        """Add the message (creating the queue on first use) and wake the listener."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        text = message.encode(self.runtime.config.queues.message_encoding)
+        try:
+            self.queue.send_message(text)
+        except ResourceNotFoundError:
+            with contextlib.suppress(ResourceExistsError):
+                self.queue.create_queue()
+            self.queue.send_message(text)
+        self._poller.wake()
+
+    # --- one message ----------------------------------------------------------------------
+    def _poison_queue(self, spec: FunctionSpec | None) -> QueueClient:
+        connection = spec.trigger.get("connection") if spec else None
+        return self.runtime.storage.queue(connection).get_queue_client(POISON_QUEUE)
+
+    def _process(self, message: QueueMessage) -> None:
+        body = decode_body(str(message.content), self.runtime.config.queues.message_encoding)
+        try:
+            trigger = BlobTriggerMessage.from_json(body if body is not None else b"")
+        except MessageFormatError as exc:
+            logger.warning("blob_queue_message_invalid id=%s error=%s", message.id, exc)
+            pop_receipt = message.pop_receipt or ""
+            move_to_poison(self.queue, self._poison_queue(None), message, pop_receipt)
+            return
+        registration = self.registrations.get(trigger.function_id)
+        if registration is None:
+            logger.warning(
+                "blob_trigger_function_not_found function_id=%s blob=%s/%s message_id=%s",
+                trigger.function_id, trigger.container, trigger.name, message.id,
+            )  # fmt: skip
+            self.queue.delete_message(message.id, message.pop_receipt)
+            return
+        spec, path = registration
+        with MessageLease(self.queue, message) as lease:
+            if self._run(spec, path, trigger, message):
+                self.queue.delete_message(message.id, lease.pop_receipt)
+            else:
+                self._failed(spec, message, lease.pop_receipt)
+
+    def _run(
+        self, spec: FunctionSpec, path: BlobPath, trigger: BlobTriggerMessage,
+        message: QueueMessage,
+    ) -> bool:  # fmt: skip
+        """True when the message is done with: ran, or nothing to run."""
+        values = path.match(trigger.name) if trigger.container == path.container else None
+        blob = f"{trigger.container}/{trigger.name}"
+        if values is None:
+            logger.warning("blob_event_ignored function=%s blob=%s reason=path", spec.name, blob)
+            return True
+        attempt = int(message.dequeue_count or 1)
+        try:
+            invocation = blob_invocation(
+                spec, self.runtime, trigger.container, trigger.name, attempt=attempt,
+                max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+                detail=f" message_id={message.id}",
+            )  # fmt: skip
+        except Exception:
+            logger.exception("blob_read_failed function=%s blob=%s", spec.name, blob)
+            return False
+        if invocation is None:
+            logger.info(
+                "blob_trigger_blob_not_found function=%s blob=%s message_id=%s",
+                spec.name, blob, message.id,
+            )  # fmt: skip
+            return True
+        self.runtime.with_outputs(invocation, {**values, "blobTrigger": blob})
+        try:
+            self.runtime.invoker.call(invocation)
+        except FunctionFailed:
+            return False
+        return True
+
+    def _failed(self, spec: FunctionSpec, message: QueueMessage, pop_receipt: str) -> None:
+        if int(message.dequeue_count or 1) >= self.runtime.config.blobs.poison_blob_threshold:
+            move_to_poison(self.queue, self._poison_queue(spec), message, pop_receipt)
+            return
+        self.queue.update_message(message.id, pop_receipt, visibility_timeout=0)
+        self._poller.wake()
+
+
+class EventGridBlobListener:
+    """A `source="EventGrid"` blob trigger: runs off the shared host queue, fed by the
+    webhook at `/runtime/webhooks/blobs?functionName=Host.Functions.<name>`."""
+
+    def __init__(self, spec: FunctionSpec, runtime: Runtime) -> None:
+        self.spec, self.runtime = spec, runtime
+        self.path = BlobPath.parse(resolve_settings(spec.trigger["path"], runtime.environ))
+
+    def describe(self) -> str:
+        return (
+            f"blobTrigger, EventGrid ({self.path.container}/{self.path.prefix}...) "
+            f"<- /runtime/webhooks/blobs?functionName={function_id(self.spec)}"
+        )
+
+    def start(self) -> None:
+        """Nothing of its own to start: the host starts the shared queue."""
+
+    def join(self, timeout: float) -> None:
+        """See start()."""
+
+    def invoke_once(self, raw_input: str | None) -> None:
+        invoke_blob_once(self.spec, self.runtime, self.path, raw_input)

@@ -1,0 +1,117 @@
+"""Post events to the blobs extension's webhook the way Event Grid does.
+
+One event per request (an array of one in the Event Grid schema, the bare event in the
+CloudEvents schema), header `aeg-event-type: Notification`. Any 2xx is delivered. 400, 401,
+403 and 413 are never retried (Event Grid drops or dead-letters those); other statuses,
+timeouts and refused connections are retried with exponential back-off, then given up after
+`max_attempts` and logged. Event Grid's own schedule runs for 24 hours; locally a shorter
+bound is kinder (the defaults give up after about a minute).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import threading
+
+__all__ = ["NO_RETRY", "RetryPolicy", "WebhookClient"]
+
+logger = logging.getLogger(__name__)
+NO_RETRY = frozenset({400, 401, 403, 413})
+# The host is local: never send its traffic through an HTTP(S)_PROXY from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+    timeout: float = 30.0  # Event Grid waits 30 s for an answer
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt `attempt` (1-based)."""
+        return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
+
+
+class WebhookClient:
+    def __init__(
+        self, target: str, function_id: str, *, schema: str, policy: RetryPolicy,
+        stopping: threading.Event,
+    ) -> None:  # fmt: skip
+        self.base = target.rstrip("/")
+        self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
+        self.function_id, self.schema, self.policy = function_id, schema, policy
+        self._stopping = stopping
+
+    def _post(self, event: dict[str, Any]) -> int:
+        body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
+        content_type = (
+            "application/cloudevents+json; charset=utf-8" if self.schema == "cloudevents"
+            else "application/json"
+        )  # fmt: skip
+        request = urllib.request.Request(  # noqa: S310 - http(s) URL built from --target
+            self.url, data=body, method="POST",
+            headers={"Content-Type": content_type, "aeg-event-type": "Notification"},
+        )  # fmt: skip
+        try:
+            with _OPENER.open(request, timeout=self.policy.timeout) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    def deliver(self, event: dict[str, Any]) -> bool:
+        """True once the webhook accepted the event; False when it was given up (logged)."""
+        subject = event.get("subject", "")
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                status: int | str = self._post(event)
+            except OSError as exc:  # refused, reset, timed out
+                status = type(exc).__name__
+            if isinstance(status, int) and 200 <= status < 300:
+                logger.debug("event_delivered function_id=%s subject=%s", self.function_id, subject)
+                return True
+            if status in NO_RETRY:
+                break
+            if attempt == self.policy.max_attempts:
+                break
+            if self._stopping.wait(self.policy.delay(attempt)):
+                break
+            logger.info(
+                "event_delivery_retry function_id=%s subject=%s attempt=%d status=%s",
+                self.function_id, subject, attempt, status,
+            )  # fmt: skip
+        if not self._stopping.is_set():
+            logger.error(
+                "event_dropped function_id=%s subject=%s attempts=%d last_status=%s target=%s",
+                self.function_id, subject, attempt, status, self.url,
+            )  # fmt: skip
+        return False
+
+    def wait_until_ready(self, *, log_every: float = 10.0) -> bool:
+        """Wait for the host to answer `GET /admin/host/status` (devhost and Core Tools both
+        serve it), so that a host still starting does not use up the retries. False if
+        stopped first."""
+        waited_since = time.monotonic()
+        logged = 0.0
+        while not self._stopping.is_set():
+            try:
+                with _OPENER.open(f"{self.base}/admin/host/status", timeout=5) as response:
+                    if response.status == 200:
+                        return True
+            except (OSError, urllib.error.HTTPError):
+                pass
+            waited = time.monotonic() - waited_since
+            if waited - logged >= log_every:
+                logger.info("event_source_waiting target=%s waited_s=%.0f", self.base, waited)
+                logged = waited
+            self._stopping.wait(0.5)
+        return False

@@ -1,0 +1,110 @@
+"""The blobs extension's webhook: the handshake and the dispatch on `aeg-event-type`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devhost.blobinput import BlobTriggerMessage
+from devhost.webhooks import BlobsWebhook
+
+FUNCTION = {"functionName": "Host.Functions.make_thumbnail"}
+URL = "http://127.0.0.1:10000/devstoreaccount1/uploads/a/b.jpg"
+
+
+def _event(url: str = URL, etag: str = "0x1") -> dict[str, object]:
+    return {"id": "1", "eventType": "Microsoft.Storage.BlobCreated",
+            "data": {"url": url, "eTag": etag, "blobType": "BlockBlob"}}  # fmt: skip
+
+
+@pytest.fixture
+def enqueued() -> list[BlobTriggerMessage]:
+    return []
+
+
+@pytest.fixture
+def webhook(enqueued: list[BlobTriggerMessage]) -> BlobsWebhook:
+    return BlobsWebhook(enqueued.append)
+
+
+def _post(webhook: BlobsWebhook, kind: str | None, body: object) -> tuple[int, bytes]:
+    headers = {} if kind is None else {"aeg-event-type": kind}
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    status, _, payload = webhook.handle("POST", FUNCTION, headers, raw)
+    return status, payload
+
+
+def test_subscription_validation_answers_200_with_the_code(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
+) -> None:
+    status, body = _post(webhook, "SubscriptionValidation", [{"data": {"validationCode": "c0de"}}])
+
+    assert (status, json.loads(body)) == (200, {"validationResponse": "c0de"})
+    assert enqueued == []
+
+
+def test_the_event_type_header_is_read_without_regard_to_case(webhook: BlobsWebhook) -> None:
+    status, _ = _post(webhook, "subscriptionvalidation", [{"data": {"validationCode": "c"}}])
+    assert status == 200
+
+
+def test_a_notification_array_enqueues_one_message_per_event_and_answers_202(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
+) -> None:
+    other = URL.replace("a/b.jpg", "c.png")
+    status, _ = _post(webhook, "Notification", [_event(), _event(other, '"0x2"')])
+
+    assert status == 202
+    assert enqueued == [
+        BlobTriggerMessage("Host.Functions.make_thumbnail", "uploads", "a/b.jpg", '"0x1"'),
+        BlobTriggerMessage("Host.Functions.make_thumbnail", "uploads", "c.png", '"0x2"'),
+    ]
+
+
+def test_a_single_cloud_event_is_a_notification_too(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
+) -> None:
+    cloud_event = {"specversion": "1.0", "type": "Microsoft.Storage.BlobCreated",
+                   "source": "/subscriptions/0", "id": "1", "data": _event()["data"]}  # fmt: skip
+    assert _post(webhook, "Notification", cloud_event)[0] == 202
+    assert [m.name for m in enqueued] == ["a/b.jpg"]
+
+
+def test_unsubscribe_answers_202(webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]) -> None:
+    assert _post(webhook, "Unsubscribe", [])[0] == 202
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("kind", [None, "", "SomethingElse", "Notifications"])
+def test_any_other_event_type_answers_400(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage], kind: str | None
+) -> None:
+    status, body = _post(webhook, kind, [_event()])
+    assert status == 400
+    assert "aeg-event-type" in json.loads(body)["error"]
+    assert enqueued == []
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", [_event(), {"data": {}}], [{"data": {"url": "http://x/onlycontainer"}}]]
+)
+def test_a_bad_notification_answers_400_and_enqueues_nothing(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage], body: object
+) -> None:
+    assert _post(webhook, "Notification", body)[0] == 400
+    assert enqueued == []
+
+
+def test_a_notification_needs_the_function_name(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
+) -> None:
+    status, _, _ = webhook.handle(
+        "POST", {}, {"aeg-event-type": "Notification"}, json.dumps([_event()]).encode()
+    )
+    assert status == 400
+    assert enqueued == []
+
+
+def test_only_post_is_served(webhook: BlobsWebhook) -> None:
+    assert webhook.handle("GET", FUNCTION, {"aeg-event-type": "Notification"}, b"")[0] == 405
