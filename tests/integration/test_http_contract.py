@@ -14,39 +14,41 @@ from tests.support import call_http, json_of
 pytestmark = pytest.mark.usefixtures("storage_env")
 
 
-def _patch(order_id: str, if_match: str, body: object | None = None):
-    return call_http(
+async def _patch(order_id: str, if_match: str, body: object | None = None):
+    return await call_http(
         "update_order", "PATCH", body=body or {"quantity": 4}, headers={"If-Match": if_match},
         route_params={"order_id": order_id},
     )  # fmt: skip
 
 
-def test_an_integral_float_is_an_integer_as_json_schema_says() -> None:
-    created = create(new_order(quantity=2086.0))
+async def test_an_integral_float_is_an_integer_as_json_schema_says() -> None:
+    created = await create(new_order(quantity=2086.0))
     assert created.status_code == 201, created.get_body()
     assert json_of(created)["quantity"] == 2086
     order_id = json_of(created)["order_id"]
-    assert _patch(order_id, created.headers["ETag"], {"quantity": 7.0}).status_code == 200
-    assert_problem(create(new_order(quantity=2.5)), 422)
-    assert_problem(create(new_order(quantity=1e300)), 422)  # integral, out of range, fast
+    changed = await _patch(order_id, created.headers["ETag"], {"quantity": 7.0})
+    assert changed.status_code == 200
+    assert_problem(await create(new_order(quantity=2.5)), 422)
+    assert_problem(await create(new_order(quantity=1e300)), 422)  # integral, out of range, fast
 
 
-def test_if_match_may_list_several_etags_and_one_current_one_is_enough() -> None:
-    created = create()
+async def test_if_match_may_list_several_etags_and_one_current_one_is_enough() -> None:
+    created = await create()
     order_id, etag = json_of(created)["order_id"], created.headers["ETag"]
-    assert _patch(order_id, f'"c3RhbGU", W/{etag}').status_code == 412  # weak never matches
-    updated = _patch(order_id, f'"c3RhbGU" , {etag}')
+    assert (await _patch(order_id, f'"c3RhbGU", W/{etag}')).status_code == 412  # weak: no match
+    updated = await _patch(order_id, f'"c3RhbGU" , {etag}')
     assert updated.status_code == 200
-    assert _patch(order_id, f'"c3RhbGU", {etag}').status_code == 412  # that ETag is now old
-    assert _patch(order_id, "").status_code == 412  # an empty list matches nothing
-    assert _patch(order_id, f', "c3RhbGU",, {updated.headers["ETag"]}').status_code == 200
+    assert (await _patch(order_id, f'"c3RhbGU", {etag}')).status_code == 412  # that one is old
+    assert (await _patch(order_id, "")).status_code == 412  # an empty list matches nothing
+    latest = updated.headers["ETag"]
+    assert (await _patch(order_id, f', "c3RhbGU",, {latest}')).status_code == 200
 
 
 @pytest.mark.parametrize("if_match", ["garbage", '"unterminated', 'W/"a" "b"', "**", 'w/"a"'])
-def test_a_malformed_if_match_is_400_not_412(if_match: str) -> None:
-    order_id = json_of(create())["order_id"]
-    assert_problem(_patch(order_id, if_match), 400)
-    deleted = call_http("delete_order", "DELETE", headers={"If-Match": if_match},
+async def test_a_malformed_if_match_is_400_not_412(if_match: str) -> None:
+    order_id = json_of(await create())["order_id"]
+    assert_problem(await _patch(order_id, if_match), 400)
+    deleted = await call_http("delete_order", "DELETE", headers={"If-Match": if_match},
                         route_params={"order_id": order_id})  # fmt: skip
     assert_problem(deleted, 400)
 
@@ -56,13 +58,13 @@ def test_a_malformed_if_match_is_400_not_412(if_match: str) -> None:
     [('"order-42"', 201), ("order-42b", 201), ('"with spaces"', 201), ("", 400),
      ('""', 400), ("x" * 256, 400), ("has space", 400), ('a"b', 400), ("é", 400)],
 )  # fmt: skip
-def test_idempotency_key_syntax(key: str, status: int) -> None:
-    assert create(headers={"Idempotency-Key": key}).status_code == status
+async def test_idempotency_key_syntax(key: str, status: int) -> None:
+    assert (await create(headers={"Idempotency-Key": key})).status_code == status
 
 
-def test_image_upload_refuses_unknown_fields() -> None:
+async def test_image_upload_refuses_unknown_fields() -> None:
     body = {"name": "contract/a.png", "content_type": "image/png", "colour": "red"}
-    problem = assert_problem(call_http("create_image_upload", "POST", body=body), 422)
+    problem = assert_problem(await call_http("create_image_upload", "POST", body=body), 422)
     assert problem["errors"] == [{"field": "colour", "message": "is not a known field"}]
 
 

@@ -16,23 +16,23 @@ from shared.storage import reset_clients
 from tests.support import call_http, json_of, registered_functions, user_function
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator
 
 SECRET = "a-secret-value-too-short"
 BAD = {"THUMBNAIL_FIT": "squash", "ORDER_PENDING_TTL_HOURS": "0", "PAGING_TOKEN_SECRET": SECRET}
 
 
 @pytest.fixture
-def misconfigured(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+async def misconfigured(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
     import shared.config
 
     monkeypatch.setattr(shared.config, "_reported", set())  # a fresh process, for logging
     monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
     for name, value in BAD.items():
         monkeypatch.setenv(name, value)
-    reset_clients()
+    await reset_clients()
     yield
-    reset_clients()
+    await reset_clients()
 
 
 def _assert_names_the_settings(body: dict[str, object]) -> None:
@@ -46,8 +46,8 @@ def _assert_names_the_settings(body: dict[str, object]) -> None:
 
 
 @pytest.mark.usefixtures("misconfigured")
-def test_health_answers_503_naming_the_bad_settings() -> None:
-    response = call_http("health", "GET")
+async def test_health_answers_503_naming_the_bad_settings() -> None:
+    response = await call_http("health", "GET")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"]
@@ -55,7 +55,7 @@ def test_health_answers_503_naming_the_bad_settings() -> None:
 
 
 @pytest.mark.usefixtures("misconfigured")
-def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
+async def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     http = [
@@ -65,7 +65,8 @@ def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
     with caplog.at_level(logging.INFO):
         for name in http:
             for method in ("GET", "OPTIONS"):
-                response = call_http(name, method, headers={"Origin": "https://shop.example"})
+                origin = {"Origin": "https://shop.example"}
+                response = await call_http(name, method, headers=origin)
                 assert response.status_code == 503, (name, method)
                 _assert_names_the_settings(json_of(response))
     logged = [r for r in caplog.records if r.getMessage().startswith("settings_invalid")]
@@ -84,14 +85,14 @@ def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
         ("relay_outbox", TimerRequest(past_due=False)),
     ],
 )
-def test_other_functions_fail_with_the_same_message(name: str, argument: object) -> None:
+async def test_other_functions_fail_with_the_same_message(name: str, argument: object) -> None:
     with pytest.raises(SettingsError) as raised:
-        user_function(name)(argument)
+        await user_function(name)(argument)
     assert "THUMBNAIL_FIT must be contain or cover" in str(raised.value)
 
 
 @pytest.mark.usefixtures("misconfigured")
-def test_blob_trigger_fails_with_the_same_message() -> None:
+async def test_blob_trigger_fails_with_the_same_message() -> None:
     upload = func.blob.InputStream(name="uploads/a.png", data=b"x", length=1)
     with pytest.raises(SettingsError, match="ORDER_PENDING_TTL_HOURS"):
-        user_function("make_thumbnail")(upload)
+        await user_function("make_thumbnail")(upload)

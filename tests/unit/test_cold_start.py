@@ -1,4 +1,5 @@
-"""Importing the app must not load storage SDKs, azure-identity or Pillow (cold start)."""
+"""Importing the app must not load storage SDKs, their HTTP transport (aiohttp),
+azure-identity or Pillow (cold start)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("azure.data.tables", "azure.storage", "azure.identity", "PIL", "azure.core.pipeline")
+HEAVY = (
+    "azure.data.tables", "azure.storage", "azure.identity", "PIL", "azure.core.pipeline",
+    "aiohttp", "requests",
+)  # fmt: skip
 
 
 def test_importing_function_app_loads_no_heavy_modules() -> None:
