@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # with the test tools'.
 TOOLS := $(VENV)/tools
 
-.PHONY: setup run test lint typecheck unit e2e-repeat reliability bench clean
+.PHONY: setup run test lint typecheck unit e2e-repeat reliability bench clean browser
 
 # The other supported Pythons, each in its own venv under .venvs/ (found by
 # scripts/find-python.sh: pythonX.Y on PATH or pyenv). 3.13 is the deploy runtime
@@ -44,9 +44,16 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy --strict shared
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-versions
+
+# The browser tests (tests/e2e/browser) drive Debian's chromium with playwright-core (npm ci).
+# As root (CI) a missing chromium is installed; elsewhere they skip, saying so, unless CI is set.
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test-versions: $(OTHER_PYTHONS:%=test-%)
 

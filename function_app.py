@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from blueprints import changes, images, orders, schedules, system
+from blueprints import changes, images, orders, schedules, system, upload_page
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orders.bp)
@@ -10,3 +10,4 @@ app.register_functions(system.bp)
 app.register_functions(changes.bp)
 app.register_functions(schedules.bp)
 app.register_functions(images.bp)
+app.register_functions(upload_page.bp)

@@ -47,8 +47,10 @@ async def make_thumbnail(upload: func.InputStream) -> None:
 @bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])
 @http_endpoint
 async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
-    name = req.route_params.get("name", "")
-    status = await service.get_status(name, store=await images.image_store())
+    status = await service.get_status(
+        req.route_params.get("name", ""), store=await images.image_store(),
+        settings=get_settings().images, now=datetime.now(UTC),
+    )  # fmt: skip
     return json_response(200, status.to_public())
 
 

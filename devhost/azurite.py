@@ -18,11 +18,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["Azurite", "free_port", "running_azurite", "start_azurite"]
+__all__ = [
+    "BLOB_CORS", "BLOB_CORS_MAX_AGE", "Azurite", "allow_browser_uploads", "free_port",
+    "running_azurite", "start_azurite",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "devstoreaccount1"
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# The blob service's CORS rule for browser uploads (a PUT to the SAS URL of POST /api/images),
+# the same as infra/modules/storage.bicep sets on Azure; tests/deploy checks that they agree.
+BLOB_CORS = {
+    "allowed_methods": ["PUT", "OPTIONS"],
+    "allowed_headers": ["content-type", "x-ms-blob-type", "x-ms-version", "x-ms-date",
+                        "x-ms-client-request-id"],
+    "exposed_headers": ["etag", "x-ms-request-id"],
+}  # fmt: skip
+BLOB_CORS_MAX_AGE = 600
 
 
 def free_port() -> int:
@@ -109,6 +121,19 @@ def start_azurite(
         azurite.stop()
         raise
     return azurite
+
+
+def allow_browser_uploads(connection_string: str, origins: list[str]) -> None:
+    """Set the blob service's CORS rules (Set Blob Service Properties) so that pages served
+    from `origins` may PUT uploads to it; replaces any rules it had."""
+    from azure.storage.blob import BlobServiceClient, CorsRule
+
+    rule = CorsRule(
+        origins, BLOB_CORS["allowed_methods"], allowed_headers=BLOB_CORS["allowed_headers"],
+        exposed_headers=BLOB_CORS["exposed_headers"], max_age_in_seconds=BLOB_CORS_MAX_AGE,
+    )  # fmt: skip
+    with BlobServiceClient.from_connection_string(connection_string) as service:
+        service.set_service_properties(cors=[rule])
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 """`make run`: the whole app on a fresh machine, with Core Tools if present, else devhost.
 
 Copies local.settings.json.example to local.settings.json when missing, starts Azurite on
-its default ports with its data in `.azurite/` (unless one is already listening there),
-then runs `func start` when `func` is on PATH and `python -m devhost` otherwise. Azurite emits
+its default ports with its data in `.azurite/` (unless one is already listening there), lets
+pages served by the app PUT uploads to its blob service (CORS rules for the app's origin), then
+runs `func start` when `func` is on PATH and `python -m devhost` otherwise. Azurite emits
 no Event Grid events, so beside `func start` it also runs the local event source
 (`python -m devhost.eventsource`) for the app's EventGrid blob triggers; devhost runs that
 source in-process. Ctrl-C reaches the host through the terminal; Azurite and the event source
@@ -21,8 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devhost.azurite import Azurite, start_azurite
+from devhost.azurite import Azurite, allow_browser_uploads, start_azurite
 from devhost.settings import load_local_settings
+from devhost.storage import DEV_CONNECTION
 
 __all__ = ["main"]
 
@@ -73,6 +75,14 @@ def _host_port(argv: list[str]) -> int:
     return load_local_settings(ROOT).local_http_port or 7071
 
 
+def _allow_browser_uploads(port: int) -> None:
+    """The upload page (http://localhost:<port>/api/upload) PUTs straight to Azurite's blob
+    service, a cross-origin request that needs a CORS rule there (docs/images.md)."""
+    origins = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    allow_browser_uploads(DEV_CONNECTION, origins)
+    logger.info("Azurite blob CORS: browser uploads allowed from %s", ", ".join(origins))
+
+
 def _start_event_source(argv: list[str]) -> subprocess.Popen[bytes]:
     target = f"http://localhost:{_host_port(argv)}"
     logger.info("local Event Grid source for Azurite: posting BlobCreated events to %s", target)
@@ -95,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     _ensure_settings()
     azurite = _start_storage()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    _allow_browser_uploads(_host_port(arguments))
     func = shutil.which("func")
     source: subprocess.Popen[bytes] | None = None
     try:

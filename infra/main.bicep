@@ -49,8 +49,8 @@ param orderSweepSchedule string = '0 0 2 * * *'
 @description('Comma-separated origins allowed to call the API from a browser (CORS_ALLOWED_ORIGINS).')
 param corsAllowedOrigins string = ''
 
-@description('Origins allowed to PUT uploads straight to the blob service from a browser (blob CORS rules); empty for none.')
-param blobCorsAllowedOrigins array = []
+@description('Comma-separated origins, besides the app itself, whose pages may PUT uploads straight to the blob service (blob CORS rules; BLOB_CORS_ALLOWED_ORIGINS).')
+param blobCorsAllowedOrigins string = ''
 
 @secure()
 @minLength(32)
@@ -76,6 +76,12 @@ var hostId = appName
 var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 var uploadsContainer = 'uploads'
 var deadLetterContainer = 'eventgrid-deadletter'
+// The upload page (GET /api/upload) is served by the app, so the app's own origin may always
+// PUT uploads to storage. The default host name is <app>.azurewebsites.net (the app does not
+// opt into unique default host names); other origins come from blobCorsAllowedOrigins.
+var appOrigin = 'https://${appName}.azurewebsites.net'
+var extraBlobCorsOrigins = empty(blobCorsAllowedOrigins) ? [] : split(replace(blobCorsAllowedOrigins, ' ', ''), ',')
+var blobCorsOrigins = union([appOrigin], extraBlobCorsOrigins)
 
 // Every table, queue and container the app and the Functions host use, pre-created so that
 // nothing depends on create-on-first-use. tests/deploy/test_consistency.py derives the same
@@ -139,7 +145,7 @@ module storage 'modules/storage.bicep' = {
     containerNames: storageContainers
     queueNames: storageQueues
     tableNames: storageTables
-    blobCorsAllowedOrigins: blobCorsAllowedOrigins
+    blobCorsAllowedOrigins: blobCorsOrigins
   }
 }
 

@@ -103,6 +103,9 @@ class ThumbnailSettings:
     quality: int = 85
     max_bytes: int = 50 * 1024 * 1024
     max_pixels: int = 50_000_000
+    # How long the thumbnail URL in a `ready` status works (a read SAS; at most an hour, the
+    # storage account's SAS expiration policy in infra/).
+    url_ttl_seconds: int = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +199,7 @@ def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
         quality=_read_int(env, "THUMBNAIL_QUALITY", 85),
         max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024),
         max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000),
+        url_ttl_seconds=_read_int(env, "THUMBNAIL_URL_TTL_SECONDS", 15 * 60),
     )  # fmt: skip
 
 

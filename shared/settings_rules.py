@@ -96,6 +96,8 @@ _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "THUMBNAIL_QUALITY": _whole_number(1, 100),
     "THUMBNAIL_MAX_BYTES": _whole_number(1, 2**40),
     "THUMBNAIL_MAX_PIXELS": _whole_number(1, 2**40),
+    # At most an hour: the storage account's SAS expiration policy (infra/) logs longer ones.
+    "THUMBNAIL_URL_TTL_SECONDS": _whole_number(1, 60 * 60),
     f"{STORAGE}__credential": (
         lambda raw: raw.lower() == "managedidentity",
         "must be managedidentity or unset (the host's one documented value; another would "

@@ -39,11 +39,28 @@ SCHEMAS: dict[str, Any] = {
             "source_etag": {"type": "string"},
             "thumbnail": {
                 "type": "object",
+                "description": "Present when `status` is `ready`.",
+                "required": ["url", "url_expires_at", "width", "height", "content_type"],
                 "properties": {
-                    "url": {"type": "string", "format": "uri"},
+                    "url": {
+                        "type": "string",
+                        "format": "uri",
+                        "description": "GET it with no other credential (an `<img src>` will do): "
+                        "a read-only SAS for this one blob, answered with `content_type`. Ask "
+                        "for the status again for a fresh URL once it expires.",
+                    },
+                    "url_expires_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "When `url` stops working (THUMBNAIL_URL_TTL_SECONDS "
+                        "after this answer, 15 minutes by default).",
+                    },
                     "width": {"type": "integer"},
                     "height": {"type": "integer"},
-                    "content_type": {"type": "string"},
+                    "content_type": {
+                        "type": "string",
+                        "enum": ["image/jpeg", "image/png", "image/webp", "image/gif"],
+                    },
                 },
             },
         },
@@ -106,6 +123,34 @@ PATHS: dict[str, Any] = {
                 "415": problem("The body is not JSON"),
                 "422": problem("The name or content type is not acceptable, or unknown fields"),
                 "503": UNAVAILABLE,
+            },
+        }
+    },
+    "/upload/{file}": {
+        "get": {
+            "operationId": "upload_page",
+            "summary": "The upload page and its files",
+            "description": "`/upload` (no file) is the page: pick an image, upload it, see its "
+            "thumbnail. It loads `/upload/upload.js` and `/upload/upload.css`. Static, anonymous; "
+            "its API calls send the function key typed into it.",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "file",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["upload.js", "upload.css"]},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file",
+                    "content": {
+                        media_type: {"schema": {"type": "string"}}
+                        for media_type in ("text/html", "text/javascript", "text/css")
+                    },
+                },
+                "404": problem("No such file"),
             },
         }
     },

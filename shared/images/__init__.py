@@ -7,6 +7,7 @@ Importing this package imports neither Pillow nor a storage SDK: `create_thumbna
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from shared.config import ThumbnailSettings
 from shared.images.exceptions import (
@@ -35,6 +36,7 @@ __all__ = [
     "ThumbnailSettings",
     "TooLarge",
     "TooManyPixels",
+    "blob_origin",
     "create_thumbnail",
     "image_store",
 ]
@@ -52,3 +54,9 @@ async def image_store() -> ImageStore:
     from shared.images.store import AzureImageStore
 
     return AzureImageStore(blob_service(), await table(STATUS_TABLE))
+
+
+def blob_origin() -> str:
+    """`scheme://host[:port]` of the blob endpoint that upload and thumbnail URLs point at."""
+    url = urlsplit(blob_service().url)
+    return f"{url.scheme}://{url.netloc}"

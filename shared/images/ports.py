@@ -7,18 +7,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from shared.images.result import Thumbnail
     from shared.images.status import ImageStatus, SourceVersion
 
-__all__ = ["ImageStore", "UploadTicket"]
+__all__ = ["ImageStore", "SignedUrl", "UploadTicket"]
 
 
 @dataclass(frozen=True, slots=True)
 class UploadTicket:
     name: str
     upload_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUrl:
+    """A URL that needs no other credential, until `expires_at`."""
+
+    url: str
     expires_at: datetime
 
 
@@ -42,4 +50,8 @@ class ImageStore(Protocol):
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         """A short-lived, create/write-only URL for uploads/<name>."""
+        ...
+
+    async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
+        """A read-only URL for thumbnails/<name>, valid until `now + ttl`."""
         ...

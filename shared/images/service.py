@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shared.errors import FieldError, InvalidInput, NotFound
@@ -80,16 +81,30 @@ async def _record(store: ImageStore, status: ImageStatus) -> ImageStatus | None:
     return status if await store.save_status(status) else None
 
 
-async def get_status(name: str, *, store: ImageStore) -> ImageStatus:
-    """The recorded status of the current upload; `pending` while the current version has no
-    record yet; NotFound when nothing was ever uploaded under `name`."""
+async def get_status(
+    name: str, *, store: ImageStore, settings: ThumbnailSettings, now: datetime
+) -> ImageStatus:
+    """The recorded status of the current upload, a `ready` one with a thumbnail URL that
+    works without other credentials until `now` plus the setting's TTL; `pending` while the
+    current version has no record yet; NotFound when nothing was ever uploaded under `name`."""
     validate_name(name)
     recorded, current = await asyncio.gather(store.get_status(name), store.source_version(name))
     if recorded is not None and (current is None or _describes(recorded, current)):
-        return recorded
+        return await _with_thumbnail_url(recorded, store, settings, now)
     if current is None:
         raise NotFound(f"No image named {name!r} was uploaded.")
     return ImageStatus(name, "pending", current)
+
+
+async def _with_thumbnail_url(
+    status: ImageStatus, store: ImageStore, settings: ThumbnailSettings, now: datetime
+) -> ImageStatus:
+    """A `ready` status with its thumbnail URL signed for reading; any other as it is."""
+    if status.state != "ready":
+        return status
+    ttl = timedelta(seconds=settings.url_ttl_seconds)
+    signed = await store.thumbnail_url(status.name, now=now, ttl=ttl)
+    return replace(status, thumbnail_url=signed.url, thumbnail_url_expires_at=signed.expires_at)
 
 
 def _describes(status: ImageStatus, current: SourceVersion) -> bool:

@@ -53,6 +53,7 @@ class ImageStatus:
     height: int | None = None
     content_type: str | None = None
     thumbnail_url: str | None = None
+    thumbnail_url_expires_at: datetime | None = None  # set when thumbnail_url is signed
 
     def to_public(self) -> dict[str, Any]:
         body: dict[str, Any] = {"name": self.name, "status": self.state}
@@ -65,6 +66,9 @@ class ImageStatus:
                 "height": self.height,
                 "content_type": self.content_type,
             }
+            if self.thumbnail_url_expires_at is not None:
+                expires = self.thumbnail_url_expires_at.astimezone(UTC).isoformat()
+                body["thumbnail"]["url_expires_at"] = expires.replace("+00:00", "Z")
         if self.source is not None:
             body["source_etag"] = self.source.etag
         return body

@@ -1,4 +1,5 @@
-"""The one module that talks to Azure Storage for thumbnails: blobs and the status table.
+"""The one module that talks to Azure Storage for thumbnails: blobs, the status table, and the
+SAS URLs that let a client PUT an upload or GET a thumbnail without any other credential.
 
 Every write that can race is conditional. A thumbnail or status written for a newer source
 version is never replaced by an older one: the stored source version is compared first, and
@@ -19,7 +20,7 @@ from azure.data.tables import UpdateMode
 from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blob_sas
 
 from shared.errors import StorageUnavailable
-from shared.images.ports import UploadTicket
+from shared.images.ports import SignedUrl, UploadTicket
 from shared.images.status import ImageStatus, SourceVersion, status_keys
 from shared.tables import (
     RETRY_WRITES,
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
     from shared.images.result import Thumbnail
 
 __all__ = [
-    "CACHE_CONTROL", "THUMBNAILS", "UPLOADS", "UPLOAD_URL_TTL", "AzureImageStore",
-    "reset_store_state",
+    "CACHE_CONTROL", "CLOCK_SKEW", "DELEGATION_KEY_LIFETIME", "THUMBNAILS", "UPLOADS",
+    "UPLOAD_URL_TTL", "AzureImageStore", "reset_store_state",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ UPLOADS = "uploads"
 THUMBNAILS = "thumbnails"
 CACHE_CONTROL = "public, max-age=3600"
 UPLOAD_URL_TTL = timedelta(minutes=15)
+# A SAS starts this long before it is signed: other machines' clocks may lag ours.
+CLOCK_SKEW = timedelta(minutes=5)
+DELEGATION_KEY_LIFETIME = timedelta(hours=6)  # Azure allows up to 7 days
 _ATTEMPTS = 3
 _created: set[str] = set()
 _delegation: dict[str, UserDelegationKey] = {}  # per account URL, reused until near expiry
@@ -103,25 +107,44 @@ class AzureImageStore:
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         await self._ensure_container(UPLOADS)
-        expires = now + UPLOAD_URL_TTL
-        client = self._blobs.get_blob_client(UPLOADS, name)
-        sas = generate_blob_sas(
-            client.account_name or "", UPLOADS, name, **await self._signing_key(now, expires),
-            permission=BlobSasPermissions(create=True, write=True),
-            start=now - timedelta(minutes=5), expiry=expires, content_type=content_type,
-        )  # fmt: skip
-        return UploadTicket(name, f"{client.url}?{sas}", expires)
+        expires = _whole_seconds(now + UPLOAD_URL_TTL)
+        permission = BlobSasPermissions(create=True, write=True)
+        url = await self._signed_url(UPLOADS, name, permission, now, expires,
+                                     content_type=content_type)  # fmt: skip
+        return UploadTicket(name, url, expires)
 
-    async def _signing_key(self, now: datetime, expires: datetime) -> dict[str, Any]:
+    async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
+        expires = _whole_seconds(now + ttl)
+        url = await self._signed_url(THUMBNAILS, name, BlobSasPermissions(read=True), now, expires)
+        return SignedUrl(url, expires)
+
+    async def _signed_url(
+        self, container: str, name: str, permission: BlobSasPermissions, now: datetime,
+        expires: datetime, **options: Any,
+    ) -> str:  # fmt: skip
+        """The blob's URL with a SAS for it alone, valid from CLOCK_SKEW before `now`."""
+        client = self._blobs.get_blob_client(container, name)
+        start = now - CLOCK_SKEW
+        sas = generate_blob_sas(
+            client.account_name or "", container, name, **await self._signing_key(start, expires),
+            permission=permission, start=start, expiry=expires, **options,
+        )  # fmt: skip
+        return f"{client.url}?{sas}"
+
+    async def _signing_key(self, start: datetime, expires: datetime) -> dict[str, Any]:
         """The account key when we have one (connection strings, Azurite); otherwise a user
-        delegation key, which a managed identity may request (Storage Blob Delegator)."""
+        delegation key, which a managed identity may request (Storage Blob Delegator). The key
+        is kept per process and replaced before a SAS would outlive it; it starts when the SAS
+        starts, since a SAS that starts before its key may be refused."""
         account_key = getattr(self._blobs.credential, "account_key", None)
         if account_key:
             return {"account_key": account_key}
         key = _delegation.get(self._blobs.url)
-        if key is None or datetime.fromisoformat(key.signed_expiry or "1970-01-01Z") < expires:
+        if key is None or not _key_covers(key, start, expires):
             with storage_unavailable_on_failure("get user delegation key"):
-                key = await self._blobs.get_user_delegation_key(now, now + timedelta(hours=6))
+                key = await self._blobs.get_user_delegation_key(
+                    start, start + DELEGATION_KEY_LIFETIME
+                )
             _delegation[self._blobs.url] = key
         return {"user_delegation_key": key}
 
@@ -192,6 +215,18 @@ def reset_store_state() -> None:
     """Forget created containers and cached keys (tests point the app at a fresh Azurite)."""
     _created.clear()
     _delegation.clear()
+
+
+def _whole_seconds(when: datetime) -> datetime:
+    """A SAS carries its expiry in whole seconds; so does the expiry we report with it."""
+    return when.replace(microsecond=0)
+
+
+def _key_covers(key: UserDelegationKey, start: datetime, expires: datetime) -> bool:
+    """Whether a SAS from `start` to `expires` lies within the key's own validity."""
+    key_start = datetime.fromisoformat(key.signed_start or "9999-12-31T00:00:00Z")
+    key_expiry = datetime.fromisoformat(key.signed_expiry or "1970-01-01T00:00:00Z")
+    return key_start <= start and expires <= key_expiry
 
 
 def _version_of(entity: dict[str, Any]) -> SourceVersion:

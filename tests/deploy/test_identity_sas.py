@@ -6,20 +6,23 @@ own check, can only happen on Azure (docs/deploy.md)."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.error import HTTPError
-from urllib.parse import parse_qs, urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import Request
 
 import pytest
-from azure.storage.blob import BlobServiceClient, UserDelegationKey, generate_blob_sas
+from azure.storage.blob import BlobServiceClient, generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient as AsyncBlobServiceClient
 
 from shared.images.store import UPLOAD_URL_TTL, AzureImageStore, reset_store_state
+from tests.sas import (
+    NoNetworkCredential,
+    azurite_delegation_key,
+    delegation_key,
+    offline_identity_client,
+    query,
+    status_of,
+)
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -27,54 +30,13 @@ if TYPE_CHECKING:
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-class NoNetworkCredential:
-    """A token credential the test never lets reach Entra ID."""
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        raise AssertionError("the SAS must be signed without a token request")
-
-    async def close(self) -> None:
-        pass
-
-
-def delegation_key(start: datetime, expiry: datetime, value: bytes = b"k" * 32) -> Any:
-    key = UserDelegationKey()
-    key.signed_oid, key.signed_tid = "11111111-1111-1111-1111-111111111111", "tenant"
-    key.signed_start = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    key.signed_expiry = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
-    key.signed_service, key.signed_version = "b", "2025-01-05"
-    key.value = base64.b64encode(value).decode()
-    return key
-
-
-async def _no_container(name: str, **_: Any) -> None:
-    return None
-
-
 @pytest.fixture
 async def blobs(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An identity-based blob client (token credential, no account key) whose only service
-    calls, container creation and Get User Delegation Key, are recorded locally."""
     reset_store_state()
-    client = AsyncBlobServiceClient("https://prodorders.blob.core.windows.net",
-                                    credential=NoNetworkCredential())  # fmt: skip
-    client.key_requests = []  # type: ignore[attr-defined]
-
-    async def get_user_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:
-        client.key_requests.append((start, expiry))  # type: ignore[attr-defined]
-        return delegation_key(start, expiry)
-
-    monkeypatch.setattr(client, "get_user_delegation_key", get_user_delegation_key)
-    monkeypatch.setattr(client, "create_container", _no_container)
+    client = offline_identity_client(monkeypatch)
     yield client
     await client.close()
     reset_store_state()
-
-
-def query(url: str) -> dict[str, str]:
-    """The SAS fields of an upload URL, or of a bare SAS token."""
-    token = urlsplit(url).query if "?" in url else url
-    return {name: values[0] for name, values in parse_qs(token).items()}
 
 
 async def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
@@ -127,23 +89,6 @@ async def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blo
 
 # --- a real Blob server accepts it ---------------------------------------------------------
 
-# Azurite checks a user delegation SAS against the key it would have issued for the SAS's
-# skoid/sktid/skt/ske/skv fields: an HMAC with this seed (Azurite's src/blob/utils/utils.ts,
-# getUserDelegationKeyValue). Issuing the same key here stands in for Get User Delegation Key,
-# which in Azurite needs OAuth over HTTPS.
-AZURITE_KEY_SEED = b"azurite-user-delegation-signing-seed-v1"
-
-
-async def azurite_delegation_key(start: datetime, expiry: datetime) -> Any:
-    key = delegation_key(start, expiry)
-    to_sign = "\n".join([key.signed_oid, key.signed_tid, key.signed_start, key.signed_expiry,
-                         "b", key.signed_version])  # fmt: skip
-    key.value = base64.b64encode(
-        hmac.new(AZURITE_KEY_SEED, to_sign.encode(), hashlib.sha256).digest()
-    ).decode()
-    return key
-
-
 async def test_azurite_accepts_the_identity_only_upload_url(
     storage_env: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,7 +113,7 @@ async def test_azurite_accepts_the_identity_only_upload_url(
     upload_url = ticket.upload_url.replace("https://", "http://", 1)
     headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"}
     put = Request(upload_url, data=b"\xff\xd8 not really a jpeg", method="PUT", headers=headers)
-    assert await asyncio.to_thread(_status_of, put) == 201
+    assert await asyncio.to_thread(status_of, put) == 201
     stored = keyed.get_blob_client("uploads", "identity/ok.jpg").get_blob_properties()
     assert stored.content_settings.content_type == "image/jpeg"
 
@@ -183,14 +128,6 @@ async def test_azurite_accepts_the_identity_only_upload_url(
     )).upload_url.replace("https://", "http://", 1)
     for refused_url in (forged, wrong_key):
         refused = Request(refused_url, data=b"x", method="PUT", headers=headers)
-        assert await asyncio.to_thread(_status_of, refused) == 403, refused_url
+        assert await asyncio.to_thread(status_of, refused) == 403, refused_url
     await identity.close()
     reset_store_state()
-
-
-def _status_of(request: Request) -> int:
-    try:
-        with urlopen(request, timeout=10) as answer:
-            return int(answer.status)
-    except HTTPError as error:
-        return error.code

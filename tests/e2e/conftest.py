@@ -2,9 +2,10 @@
 
 `app_host` serves the real app (function_app.py at the repository root); `sample_host`
 serves tests/e2e/sample_app, which has one function per trigger kind. Both yield a
-`DevhostProcess` (base_url, connection_string, restart(), invocations()). `app_blobs` is a
-blob client on the app host's storage; `run_id` a per-test prefix for blob names, since the
-session's Azurite is shared.
+`DevhostProcess` (base_url, connection_string, restart(), invocations()). As under
+`make run`, a page served by the app host may PUT uploads to Azurite's blob service (CORS).
+`app_blobs` is a blob client on the app host's storage; `run_id` a per-test prefix for blob
+names, since the session's Azurite is shared.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 from azure.storage.blob import BlobServiceClient
 
+from devhost.azurite import allow_browser_uploads
 from tests.e2e.harness import ROOT, SAMPLE_APP, SAMPLE_EVENTS, DevhostProcess
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ def app_host(
     host = DevhostProcess(
         ROOT, azurite.connection_string, tmp_path_factory.mktemp("app") / "devhost.log"
     )
+    allow_browser_uploads(azurite.connection_string, [host.base_url])
     host.start()
     yield host
     host.stop()

@@ -55,6 +55,14 @@ def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
     return body
 
 
+def recorded(status: dict[str, Any]) -> dict[str, Any]:
+    """A status without its thumbnail's read URL, which is signed afresh on every read: what
+    the app recorded, for comparing two reads."""
+    thumbnail = {key: value for key, value in status.get("thumbnail", {}).items()
+                 if key not in ("url", "url_expires_at")}  # fmt: skip
+    return status | ({"thumbnail": thumbnail} if thumbnail else {})
+
+
 def settled(host: DevhostProcess, uploaded: Uploaded) -> dict[str, Any]:
     """The status once it leaves `pending` for this version (how soon: bench/, not here)."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from azure.storage.blob import BlobServiceClient
 
-from tests.e2e.harness import wait_for
+from tests.e2e.harness import request, wait_for
 from tests.e2e.images_client import (
     JSON,
     WAIT_S,
@@ -47,7 +47,11 @@ def assert_thumbnail_matches(
     assert props.content_settings.cache_control == "public, max-age=3600"
     assert props.metadata["source_etag"] == uploaded.etag
     assert (props.metadata["width"], props.metadata["height"]) == tuple(map(str, image.size))
-    assert status["thumbnail"]["url"].endswith(f"/thumbnails/{quote(uploaded.name, safe='/')}")
+    url = status["thumbnail"]["url"]
+    assert urlsplit(url).path.endswith(f"/thumbnails/{quote(uploaded.name, safe='/')}")
+    fetched = request("GET", url)  # the status's read URL, with no other credential
+    assert (fetched.status, fetched.headers["Content-Type"]) == (200, content_type)
+    assert fetched.body == data
     assert b"Exif" not in data
     return image
 

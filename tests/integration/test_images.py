@@ -7,18 +7,24 @@ import io
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import azure.functions as func
 import pytest
+from azure.storage.blob.aio import BlobServiceClient
 from PIL import Image
 
 from devhost.azurite import free_port
+from shared.api_docs import openapi_document
+from shared.config import get_settings
 from shared.errors import StorageUnavailable
 from shared.images import STATUS_TABLE, image_store
 from shared.images.status import SourceVersion, status_keys
-from shared.images.store import reset_store_state
+from shared.images.store import AzureImageStore, reset_store_state
 from shared.storage import blob_service, table
+from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
 from tests.support import call_http, invoke, json_of, point_app_at
 from tests.unit.images import factories as f
 
@@ -86,6 +92,15 @@ def http_status(request: urllib.request.Request | str) -> int:
         return error.code
 
 
+def fetch(url: str) -> tuple[int, str | None, bytes]:
+    """GET `url` with no credential but its own, as a browser's <img> would (blocking)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return int(answer.status), answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
 async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
     query = "PartitionKey eq @partition and RowKey eq @row"
@@ -114,7 +129,74 @@ async def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: 
     assert body["source_etag"] == source_etag
     assert body["thumbnail"]["width"] == 200
     assert body["thumbnail"]["content_type"] == "image/jpeg"
-    assert body["thumbnail"]["url"].endswith("/thumbnails/album/2024/portrait%20%231.jpg")
+    url = urlsplit(body["thumbnail"]["url"])
+    assert url.path.endswith("/thumbnails/album/2024/portrait%20%231.jpg")
+    documented = openapi_document()["components"]["schemas"]["ImageStatus"]["properties"]
+    assert set(body["thumbnail"]) == set(documented["thumbnail"]["required"])
+
+
+async def test_the_ready_status_url_fetches_the_thumbnail_until_it_expires(
+    storage: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key, no header: the URL alone reads the thumbnail, with its media type, until
+    `url_expires_at` (THUMBNAIL_URL_TTL_SECONDS, short here); then storage refuses it."""
+    monkeypatch.setenv("THUMBNAIL_URL_TTL_SECONDS", "4")
+    get_settings.cache_clear()
+    name = "shared/sunset #2.jpg"
+    await make_thumbnail(await upload(name, f.oriented_jpeg(6)))
+
+    asked = datetime.now(UTC)
+    _, body = await status(name)
+
+    url = body["thumbnail"]["url"]
+    expires = datetime.fromisoformat(body["thumbnail"]["url_expires_at"])
+    assert asked + timedelta(seconds=3) <= expires <= datetime.now(UTC) + timedelta(seconds=4)
+    assert (query(url)["sp"], query(url)["sr"]) == ("r", "b")
+    code, media_type, data = await asyncio.to_thread(fetch, url)
+    assert (code, media_type) == (200, "image/jpeg")
+    assert data == (await thumbnail(name))[1]
+    assert Image.open(io.BytesIO(data)).size == (200, 100)
+    write = urllib.request.Request(
+        url, data=b"x", method="PUT", headers={"x-ms-blob-type": "BlockBlob"}
+    )
+    assert await asyncio.to_thread(http_status, write) == 403, "read only"
+
+    await asyncio.sleep((expires - datetime.now(UTC)).total_seconds() + 1.5)
+    assert (await asyncio.to_thread(fetch, url))[0] == 403
+
+
+async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_accepts(
+    storage: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No account key (identity-only settings): the store signs with a user delegation key.
+    Azurite validates such a SAS against the key it would have issued (tests/sas.py); one
+    signed with any other key, or moved to another blob, is refused."""
+    name = "identity/beach.jpg"
+    await make_thumbnail(await upload(name, f.oriented_jpeg(6)))
+    # The SDK sends a token credential over HTTPS only, and the scheme is not signed: sign for
+    # https, then GET over Azurite's plain HTTP.
+    https = blob_service().url.replace("http://", "https://", 1)
+    identity = BlobServiceClient(https, credential=NoNetworkCredential())
+    monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
+    now, ttl = datetime.now(UTC), timedelta(minutes=5)
+
+    signed = await AzureImageStore(identity, statuses=None).thumbnail_url(name, now=now, ttl=ttl)  # type: ignore[arg-type]
+
+    url = signed.url.replace("https://", "http://", 1)
+    assert "skoid" in query(url) and "sig" in query(url)
+    code, media_type, data = await asyncio.to_thread(fetch, url)
+    assert (code, media_type, data) == (200, "image/jpeg", (await thumbnail(name))[1])
+    reset_store_state()  # forget the cached key: the next one is not the one Azurite issues
+
+    async def unrelated_key(start: datetime, expiry: datetime, **_: Any) -> Any:
+        return delegation_key(start, expiry)
+
+    monkeypatch.setattr(identity, "get_user_delegation_key", unrelated_key)
+    other = await AzureImageStore(identity, statuses=None).thumbnail_url(name, now=now, ttl=ttl)  # type: ignore[arg-type]
+    moved = url.replace("/identity/beach.jpg", "/identity/other.jpg")
+    for refused in (other.url.replace("https://", "http://", 1), moved):
+        assert (await asyncio.to_thread(fetch, refused))[0] == 403, refused
+    await identity.close()
 
 
 async def test_bad_upload_is_recorded_as_failed_without_raising(storage: Azurite) -> None:

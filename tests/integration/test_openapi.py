@@ -47,11 +47,11 @@ async def test_the_document_names_no_route_the_app_lacks() -> None:
     assert not extra, f"documented but not registered: {sorted(extra)}"
 
 
-def test_anonymous_endpoints_are_exactly_health_and_openapi() -> None:
+def test_anonymous_endpoints_are_exactly_health_openapi_and_the_upload_page() -> None:
     anonymous = {
         name
         for name, function in registered_functions().items()
         if function.get_trigger().get_binding_name() == "httpTrigger"
         and str(function.get_trigger().auth_level.value).upper() == "ANONYMOUS"
     }
-    assert anonymous == {"health", "openapi"}
+    assert anonymous == {"health", "openapi", "upload_page"}

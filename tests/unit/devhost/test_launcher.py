@@ -29,7 +29,21 @@ class FakeProcess:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[FakeProcess]:
+def cors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """The blob CORS rules the launcher sets, recorded instead of sent to Azurite."""
+    calls: list[tuple[str, list[str]]] = []
+
+    def record(connection: str, origins: list[str]) -> None:
+        calls.append((connection, origins))
+
+    monkeypatch.setattr(launcher, "allow_browser_uploads", record)
+    return calls
+
+
+@pytest.fixture
+def started(
+    monkeypatch: pytest.MonkeyPatch, cors: list[tuple[str, list[str]]]
+) -> list[FakeProcess]:
     processes: list[FakeProcess] = []
 
     def popen(command: list[str], **kwargs: Any) -> FakeProcess:
@@ -69,6 +83,19 @@ def test_without_core_tools_devhost_runs_the_source_itself(
 
     [host] = started
     assert host.command[:3] == [sys.executable, "-m", "devhost"]
+
+
+def test_browser_uploads_to_azurite_are_allowed_from_the_host_origin(
+    started: list[FakeProcess], cors: list[tuple[str, list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(launcher.shutil, "which", lambda name: None)
+
+    launcher.main(["--port", "7123"])
+
+    [(connection, origins)] = cors
+    assert "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;" in connection
+    assert origins == ["http://localhost:7123", "http://127.0.0.1:7123"]
 
 
 @pytest.mark.parametrize(

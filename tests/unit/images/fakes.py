@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shared.images.ports import UploadTicket
+from shared.images.ports import SignedUrl, UploadTicket
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from shared.images.result import Thumbnail
     from shared.images.status import ImageStatus, SourceVersion
@@ -47,3 +47,6 @@ class FakeImageStore:
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         return UploadTicket(name, f"memory://uploads/{name}?sig", now)
+
+    async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
+        return SignedUrl(f"memory://thumbnails/{name}?sig", now + ttl)

@@ -9,7 +9,7 @@ import pytest
 from shared.config import ThumbnailSettings
 from shared.errors import InvalidInput, NotFound
 from shared.images.service import Upload, create_upload, get_status, process_upload
-from shared.images.status import SourceVersion
+from shared.images.status import ImageStatus, SourceVersion
 from tests.unit.images import factories as f
 from tests.unit.images.fakes import FakeImageStore
 
@@ -85,17 +85,44 @@ async def test_trigger_without_properties_uses_the_current_version() -> None:
     assert status.source == V2
 
 
+async def status_of(store: FakeImageStore, name: str, **settings: int) -> ImageStatus:
+    return await get_status(name, store=store, settings=ThumbnailSettings(**settings), now=T0)
+
+
 async def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
-    assert (await get_status("a/b.png", store=store)).state == "pending"
+    assert (await status_of(store, "a/b.png")).state == "pending"
 
     await deliver(store, PNG, V1)
-    assert (await get_status("a/b.png", store=store)).state == "ready"
+    assert (await status_of(store, "a/b.png")).state == "ready"
 
     store.sources["a/b.png"] = V2
-    assert (await get_status("a/b.png", store=store)).state == "pending"
+    assert (await status_of(store, "a/b.png")).state == "pending"
     with pytest.raises(NotFound):
-        await get_status("missing.png", store=store)
+        await status_of(store, "missing.png")
+
+
+async def test_a_ready_status_carries_a_signed_thumbnail_url_that_expires() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+    await deliver(store, PNG, V1)
+
+    status = await status_of(store, "a/b.png", url_ttl_seconds=90)
+
+    assert status.thumbnail_url == "memory://thumbnails/a/b.png?sig"
+    assert status.thumbnail_url_expires_at == T0 + timedelta(seconds=90)
+    public = status.to_public()["thumbnail"]
+    assert (public["url"], public["url_expires_at"]) == (status.thumbnail_url,
+                                                         "2026-01-01T00:01:30Z")  # fmt: skip
+    assert store.statuses["a/b.png"].thumbnail_url == "memory://thumbnails/a/b.png", "not stored"
+
+
+async def test_only_a_ready_status_gets_a_thumbnail_url() -> None:
+    store = FakeImageStore(sources={"a/b.png": V1})
+    await deliver(store, b"not an image", V1)
+
+    public = (await status_of(store, "a/b.png")).to_public()
+
+    assert (public["status"], "thumbnail" in public) == ("failed", False)
 
 
 async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ def test_defaults() -> None:
         quality=85,
         max_bytes=50 * 1024 * 1024,
         max_pixels=50_000_000,
+        url_ttl_seconds=900,
     )
 
 
@@ -36,6 +37,7 @@ def test_all_settings_are_read() -> None:
         "THUMBNAIL_QUALITY": "70",
         "THUMBNAIL_MAX_BYTES": "1000",
         "THUMBNAIL_MAX_PIXELS": "2000",
+        "THUMBNAIL_URL_TTL_SECONDS": "60",
     }
 
     images = load_settings(env).images
@@ -46,6 +48,7 @@ def test_all_settings_are_read() -> None:
         1000,
         2000,
     )
+    assert images.url_ttl_seconds == 60
 
 
 @pytest.mark.parametrize(
@@ -57,6 +60,8 @@ def test_all_settings_are_read() -> None:
         ("THUMBNAIL_FIT", "stretch"),
         ("THUMBNAIL_QUALITY", "101"),
         ("THUMBNAIL_MAX_BYTES", "lots"),
+        ("THUMBNAIL_URL_TTL_SECONDS", "0"),
+        ("THUMBNAIL_URL_TTL_SECONDS", "3601"),
     ],
 )
 def test_bad_values_are_rejected(name: str, value: str) -> None:

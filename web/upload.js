@@ -1,0 +1,123 @@
+// The upload page: ask the API for an upload URL, PUT the file straight to Blob Storage, poll
+// the status, then show the thumbnail or why the upload failed. No build step, no dependency.
+// <main data-state> is idle, working, ready or failed, for styling and for the browser test.
+
+const API = "/api"; // host.json: extensions.http.routePrefix
+const POLL_MS = 500;
+const GIVE_UP_MS = 60_000;
+const REASONS = {
+  "not-an-image": "The file is not an image.",
+  "format-not-allowed": "That image format is not accepted: JPEG, PNG, WebP or GIF only.",
+  "corrupt": "The image is damaged and cannot be read.",
+  "too-many-pixels": "The image has too many pixels.",
+  "too-large": "The file is too large.",
+};
+
+const $ = (id) => document.getElementById(id);
+
+class UploadError extends Error {}
+
+/** An UploadError from a refused request: the API answers RFC 9457 problem+json, storage XML. */
+async function refused(response, what) {
+  let detail = `HTTP ${response.status}`;
+  if ((response.headers.get("Content-Type") || "").includes("json")) {
+    const problem = await response.json();
+    detail = problem.detail || problem.title || detail;
+  }
+  return new UploadError(`${what}: ${detail}`);
+}
+
+/** A fresh blob name per upload, so that two people's "photo.jpg" never meet. */
+function blobName(file) {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `web/${id}/${file.name}`;
+}
+
+function apiHeaders(key, headers = {}) {
+  return key ? { ...headers, "x-functions-key": key } : headers;
+}
+
+async function requestUpload(file, key) {
+  const response = await fetch(`${API}/images`, {
+    method: "POST",
+    headers: apiHeaders(key, { "Content-Type": "application/json" }),
+    body: JSON.stringify({ name: blobName(file), content_type: file.type }),
+  });
+  if (!response.ok) throw await refused(response, "The app refused the upload");
+  return response.json();
+}
+
+async function putBlob(uploadUrl, file) {
+  const response = await fetch(uploadUrl, {
+    method: "PUT",
+    headers: { "x-ms-blob-type": "BlockBlob", "Content-Type": file.type },
+    body: file,
+  });
+  if (!response.ok) throw await refused(response, "Storage refused the file");
+  await response.arrayBuffer(); // read the (empty) answer to its end
+}
+
+async function settledStatus(name, key) {
+  const path = name.split("/").map(encodeURIComponent).join("/");
+  const deadline = Date.now() + GIVE_UP_MS;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${API}/images/${path}`, {
+      headers: apiHeaders(key),
+      cache: "no-store",
+    });
+    if (!response.ok) throw await refused(response, "Could not read the status");
+    const status = await response.json();
+    if (status.status !== "pending") return status;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new UploadError("No thumbnail after a minute; the app may be busy, try again later.");
+}
+
+function showThumbnail(thumbnail, file) {
+  const image = $("thumbnail");
+  return new Promise((resolve, reject) => {
+    image.onload = resolve;
+    image.onerror = () => reject(new UploadError("The thumbnail is ready but did not load."));
+    image.alt = `Thumbnail of ${file.name}`;
+    image.width = thumbnail.width;
+    image.height = thumbnail.height;
+    image.src = thumbnail.url;
+    $("caption").textContent =
+      `${thumbnail.width} × ${thumbnail.height} ${thumbnail.content_type}`;
+    $("result").hidden = false;
+  });
+}
+
+function setState(state, message) {
+  document.querySelector("main").dataset.state = state;
+  $("status").textContent = state === "failed" ? "" : message;
+  $("error").textContent = state === "failed" ? message : "";
+  $("error").hidden = state !== "failed";
+  $("submit").disabled = state === "working";
+}
+
+async function upload(file, key) {
+  $("result").hidden = true;
+  setState("working", `Uploading ${file.name}…`);
+  const ticket = await requestUpload(file, key);
+  await putBlob(ticket.upload_url, file);
+  setState("working", "Uploaded. Making the thumbnail…");
+  const status = await settledStatus(ticket.name, key);
+  if (status.status === "failed") {
+    const reason = REASONS[status.reason] || "The image was refused.";
+    throw new UploadError(`${reason} (${status.reason})`);
+  }
+  await showThumbnail(status.thumbnail, file);
+  setState("ready", "Thumbnail ready.");
+}
+
+$("upload-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = $("file").files[0];
+  upload(file, $("key").value.trim()).catch((error) => {
+    const message = error instanceof UploadError ? error.message : `Something failed: ${error}`;
+    setState("failed", message);
+  });
+});
+document.querySelector("main").dataset.state = "idle";
