@@ -93,6 +93,10 @@ class Settings:
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
     images: ThumbnailSettings = ThumbnailSettings()
+    # PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: the worker's switch (docs/operations.md).
+    # When it is on, the worker has configured OpenTelemetry and the app records spans and
+    # metrics through its API; when off, nothing of OpenTelemetry is imported.
+    telemetry_enabled: bool = False
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
@@ -176,6 +180,11 @@ def _read_int(env: dict[str, str], name: str, default: int, low: int, high: int)
     return int(raw)
 
 
+def _read_flag(env: dict[str, str], name: str) -> bool:
+    """A boolean app setting, read as the Python worker reads its own switches."""
+    return env.get(name, "").strip().lower() in {"1", "true", "t", "yes", "y"}
+
+
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
     size = env.get("THUMBNAIL_SIZE", "").strip().lower() or "200"
     width, _, height = size.partition("x")
@@ -200,6 +209,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24, 1, 24 * 365),
         images=_read_thumbnails(env),
+        telemetry_enabled=_read_flag(env, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"),
     )
 
 
