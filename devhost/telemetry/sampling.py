@@ -20,8 +20,8 @@ __all__ = ["InvocationsOnly"]
 
 
 class InvocationsOnly(Sampler):
-    """Drops a span that has no parent unless it is an invocation span, and leaves every other
-    decision to the sampler it wraps (the distro's rate-limited sampler, by default).
+    """Drops a span that has no parent unless it is an invocation span, and any span under a
+    dropped one; leaves every other decision to the sampler it wraps (the distro's).
 
     A span with no parent here is devhost's own work (polling, leases, blob scans): on Azure
     that is the host's, and the worker's telemetry never sees it. The app's spans always have
@@ -35,9 +35,11 @@ class InvocationsOnly(Sampler):
         kind: SpanKind | None = None, attributes: Attributes = None,
         links: Sequence[Link] | None = None, trace_state: TraceState | None = None,
     ) -> SamplingResult:  # fmt: skip
-        has_parent = trace.get_current_span(parent_context).get_span_context().is_valid
-        if not has_parent and INVOCATION_ATTRIBUTE not in (attributes or {}):
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if not parent.is_valid and INVOCATION_ATTRIBUTE not in (attributes or {}):
             return SamplingResult(Decision.DROP)
+        if parent.is_valid and not parent.is_remote and not parent.trace_flags.sampled:
+            return SamplingResult(Decision.DROP)  # under a dropped span: devhost's own work
         return self._inner.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
