@@ -1,0 +1,159 @@
+"""Telemetry as Application Insights would receive it: devhost runs the app with the worker's
+Azure Monitor set-up (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true), exporting to a
+loopback HTTP server that plays the ingestion endpoint (devhost.ingestion). The tests read the
+envelopes it received: requests, dependencies, messages and metrics, joined by operation id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from devhost.ingestion import IngestionSink
+from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from devhost.azurite import Azurite
+
+ORDER = {"customer_id": "c-tel", "product_id": "p-9", "quantity": 2, "total_amount": 19.99}
+JSON = {"Content-Type": "application/json"}
+# Exporters flush often, every trace is kept: the tests wait for seconds, not minutes.
+FAST_EXPORT = {
+    "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage", "OTEL_TRACES_SAMPLER_ARG": "1.0",
+    "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_BLRP_SCHEDULE_DELAY": "200",
+    "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+}  # fmt: skip
+WITHIN_S = 20
+
+
+@dataclass(frozen=True)
+class Item:
+    """One envelope, flattened: its type, name, operation, ids and custom dimensions."""
+
+    kind: str
+    name: str
+    operation_id: str
+    parent_id: str | None
+    id: str | None
+    properties: dict[str, Any]
+    raw: dict[str, Any]
+
+    @classmethod
+    def of(cls, envelope: dict[str, Any]) -> Item:
+        data = envelope["data"]
+        base = data["baseData"]
+        tags = envelope.get("tags", {})
+        return cls(
+            data["baseType"].removesuffix("Data"), base.get("name") or base.get("message", ""),
+            tags.get("ai.operation.id", ""), tags.get("ai.operation.parentId"), base.get("id"),
+            base.get("properties") or {}, base,
+        )  # fmt: skip
+
+
+def items(sink: IngestionSink, kind: str | None = None) -> list[Item]:
+    found = [Item.of(envelope) for envelope in sink.items]
+    return [item for item in found if kind is None or item.kind == kind]
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[IngestionSink]:
+    with IngestionSink() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def telemetry_host(
+    azurite: Azurite, sink: IngestionSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevhostProcess]:
+    host = DevhostProcess(
+        ROOT, azurite.connection_string, tmp_path_factory.mktemp("telemetry") / "devhost.log",
+        extra_env=FAST_EXPORT | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string},
+    )  # fmt: skip
+    host.start()
+    yield host
+    host.stop()
+
+
+def _created_order(host: DevhostProcess) -> str:
+    response = host.call("POST", "/api/orders", body=json.dumps(ORDER).encode(), headers=JSON)
+    assert response.status == 201, response.body
+    return str(response.json()["order_id"])
+
+
+def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
+    def found() -> Item | None:
+        wanted = {"faas.name": function, **dimensions}
+        matching = (r for r in items(sink, "Request")
+                    if all(r.properties.get(k) == v for k, v in wanted.items()))  # fmt: skip
+        return next(matching, None)
+
+    return wait_for(found, WITHIN_S)  # type: ignore[no-any-return]
+
+
+def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    _created_order(telemetry_host)
+    invocation_id = telemetry_host.invocations("create_order")[-1]["invocation_id"]
+    request = _request_of(sink, "create_order", **{"faas.invocation_id": invocation_id})
+    assert request.name == "POST /api/orders"
+    assert request.raw["responseCode"] == "201" and request.raw["success"] is True
+    assert re.fullmatch(r"[0-9a-f]{32}", request.operation_id)
+
+    def storage_calls() -> list[Item] | None:
+        """The order's transaction (a table batch) and the event's send to the queue, as HTTP
+        calls under the request, each inside the SDK method that made it."""
+        calls = [d for d in items(sink, "RemoteDependency")
+                 if d.operation_id == request.operation_id
+                 and d.raw.get("type") == "HTTP"]  # fmt: skip
+        names = " ".join(call.name for call in calls)
+        return calls if "/$batch" in names and "/order-events/messages" in names else None
+
+    calls = wait_for(storage_calls, WITHIN_S)
+    assert all(call.parent_id and call.parent_id != request.id for call in calls)
+    assert {c.raw.get("resultCode") for c in calls if "/$batch" in c.name} == {"202"}
+
+
+def test_devhost_s_own_storage_work_is_not_telemetry(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    """devhost polls queues and scans blobs all the time (the host's work on Azure): none of
+    it may show up. Every dependency belongs to the operation of some function's request."""
+    _created_order(telemetry_host)
+    _request_of(sink, "create_order")
+    wait_for(lambda: telemetry_host.invocations("process_order_event"), WITHIN_S)
+    operations = {r.operation_id for r in items(sink, "Request")}
+    stray = [(d.name, d.operation_id) for d in items(sink, "RemoteDependency")
+             if d.operation_id not in operations]  # fmt: skip
+    assert stray == []
+    assert all(r.properties.get("faas.name") for r in items(sink, "Request"))
+
+
+def test_spans_print_on_the_console_without_application_insights(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """OTEL_TRACES_EXPORTER=console, no connection string: the invocation's span is printed."""
+    host = DevhostProcess(
+        SAMPLE_APP, azurite.connection_string,
+        tmp_path_factory.mktemp("console") / "devhost.log",
+        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+                   "OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100",
+                   "TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": "e2e-events"},
+        extra_args=["--functions", "echo"],
+    )  # fmt: skip
+    host.start()
+    try:
+        assert host.call("GET", "/api/echo/7/x").status == 200
+        invocation_id = host.invocations("echo")[-1]["invocation_id"]
+        wait_for(lambda: f'"faas.invocation_id": "{invocation_id}"' in host.log_text(), WITHIN_S)
+    finally:
+        host.stop()
+    assert '"name": "echo"' in host.log_text()
+    assert '"kind": "SpanKind.SERVER"' in host.log_text()
