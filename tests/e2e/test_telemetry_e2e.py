@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -157,3 +159,52 @@ def test_spans_print_on_the_console_without_application_insights(
         host.stop()
     assert '"name": "echo"' in host.log_text()
     assert '"kind": "SpanKind.SERVER"' in host.log_text()
+
+
+class _OtlpReceiver(BaseHTTPRequestHandler):
+    """OTLP/HTTP: protobuf export requests on /v1/traces, /v1/logs, /v1/metrics."""
+
+    received: list[tuple[str, bytes]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def test_spans_reach_an_otlp_endpoint(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    received: list[tuple[str, bytes]] = []
+    handler = type("Receiver", (_OtlpReceiver,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = DevhostProcess(
+        SAMPLE_APP, azurite.connection_string, tmp_path_factory.mktemp("otlp") / "devhost.log",
+        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+                   "OTEL_TRACES_EXPORTER": "otlp", "OTEL_BSP_SCHEDULE_DELAY": "100",
+                   "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}"},
+        extra_args=["--functions", "echo"],
+    )  # fmt: skip
+    host.start()
+    try:
+        assert host.call("GET", "/api/echo/7/x").status == 200
+        traces = wait_for(lambda: [body for path, body in received if path == "/v1/traces"],
+                          WITHIN_S)  # fmt: skip
+    finally:
+        host.stop()
+        server.shutdown()
+    spans = [span for body in traces
+             for resource in ExportTraceServiceRequest.FromString(body).resource_spans
+             for scope in resource.scope_spans for span in scope.spans]  # fmt: skip
+    assert [span.name for span in spans] == ["echo"]
