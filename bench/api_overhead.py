@@ -2,9 +2,12 @@
 `TableClient.create_entity` / `get_entity`, on the same Azurite in the same run.
 
 The app's create is one entity-group transaction (order + outbox event + sweep index row)
-plus validation and JSON; the raw baselines write one bare entity, and the same three rows in
-one raw transaction (the floor any outbox design on Table Storage pays). Calls are interleaved
-so machine noise hits every side alike.
+plus validation and JSON, and the change feed's send-after-commit; the raw baselines write one
+bare entity, and the same three rows in one raw transaction (the floor any outbox design on
+Table Storage pays). Raw calls use the app's own asyncio table client, so the ratios show
+what the app adds; the sync client's bare calls are listed too, for comparison with the
+figures measured before the core became async. Calls are interleaved so machine noise hits
+every side alike, one at a time on one event loop, as the worker runs them.
 
     .venv/bin/python -m bench.api_overhead [--requests 300]
 """
@@ -12,6 +15,7 @@ so machine noise hits every side alike.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import tempfile
 import time
@@ -25,37 +29,52 @@ from devhost.azurite import running_azurite
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+NAMES = ("app create", "raw create", "raw transaction", "app get", "raw get",
+         "sync raw create", "sync raw transaction", "sync raw get")  # fmt: skip
 
-def timed(into: list[float], call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+
+async def timed(into: list[float], call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     started = time.perf_counter()
     result = call(*args, **kwargs)
+    if asyncio.iscoroutine(result):
+        result = await result
     into.append(time.perf_counter() - started)
     return result
 
 
-def run(requests: int) -> dict[str, list[float]]:
+async def run(requests: int, connection: str) -> dict[str, list[float]]:
+    from azure.data.tables import TableClient
+
     from shared.storage import reset_clients, table
     from tests.support import call_http, json_of
 
-    reset_clients()
-    raw = table("BenchRaw")
+    await reset_clients()
+    raw = await table("BenchRaw")
+    sync_raw = TableClient.from_connection_string(connection, "BenchRaw", use_env_settings=False)
     body = {"customer_id": "bench", "product_id": "p-1", "quantity": 2, "total_amount": 9.99}
-    names = ("app create", "raw create", "raw transaction", "app get", "raw get")
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(20):  # warm up connections and caches on both sides
-        call_http("create_order", "POST", body=body)
-        raw.create_entity({"PartitionKey": "warm", "RowKey": str(uuid.uuid4())})
+    samples: dict[str, list[float]] = {name: [] for name in NAMES}
+    for _ in range(20):  # warm up connections and caches on every side
+        await call_http("create_order", "POST", body=body)
+        await raw.create_entity({"PartitionKey": "warm", "RowKey": str(uuid.uuid4())})
+        sync_raw.create_entity({"PartitionKey": "warm", "RowKey": str(uuid.uuid4())})
     for _ in range(requests):
-        created = timed(samples["app create"], call_http, "create_order", "POST", body=body)
+        created = await timed(samples["app create"], call_http, "create_order", "POST", body=body)
         order_id = json_of(created)["order_id"]
         row = str(uuid.uuid4())
         entity = {"PartitionKey": "p00", "RowKey": row} | body | {"total_amount": "9.99"}
-        timed(samples["raw create"], raw.create_entity, entity)
+        await timed(samples["raw create"], raw.create_entity, entity)
+        sync_entity = entity | {"RowKey": f"{row}-s"}
+        await timed(samples["sync raw create"], sync_raw.create_entity, sync_entity)
         rows = [("create", entity | {"RowKey": f"{row}-{n}"}) for n in range(3)]
-        timed(samples["raw transaction"], raw.submit_transaction, rows)
+        await timed(samples["raw transaction"], raw.submit_transaction, rows)
+        sync_rows = [(op, row | {"RowKey": f"{row['RowKey']}-s"}) for op, row in rows]
+        await timed(samples["sync raw transaction"], sync_raw.submit_transaction, sync_rows)
         route = {"order_id": order_id}
-        timed(samples["app get"], call_http, "get_order", "GET", route_params=route)
-        timed(samples["raw get"], raw.get_entity, "p00", row)
+        await timed(samples["app get"], call_http, "get_order", "GET", route_params=route)
+        await timed(samples["raw get"], raw.get_entity, "p00", row)
+        await timed(samples["sync raw get"], sync_raw.get_entity, "p00", row)
+    sync_raw.close()
+    await reset_clients()
     return samples
 
 
@@ -65,13 +84,15 @@ def main() -> None:
     requests = parser.parse_args().requests
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder)) as azurite:
         os.environ["AzureWebJobsStorage"] = azurite.connection_string  # noqa: SIM112 - the host's name
-        samples = run(requests)
+        samples = asyncio.run(run(requests, azurite.connection_string))
     stats = {name: summary_ms(values) for name, values in samples.items()}
     print(f"API overhead, {requests} requests each, same Azurite, interleaved\n")
     print("| operation | p50 ms | p95 ms | p50 ratio app/raw | p95 ratio app/raw |")
     print("|---|---:|---:|---:|---:|")
     rows = (("app create", "raw create"), ("raw create", None), ("app create", "raw transaction"),
-            ("raw transaction", None), ("app get", "raw get"), ("raw get", None))  # fmt: skip
+            ("raw transaction", None), ("app get", "raw get"), ("raw get", None),
+            ("app create", "sync raw transaction"), ("sync raw create", None),
+            ("sync raw transaction", None), ("sync raw get", None))  # fmt: skip
     for name, baseline in rows:
         figures = stats[name]
         label = f"{name} vs {baseline}" if baseline else name

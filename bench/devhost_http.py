@@ -8,12 +8,14 @@ functions called in-process, on the same Azurite in the same run, interleaved.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
 import http.client
 import inspect
 import json
 import os
 import tempfile
+import threading
 import time
 import uuid
 from functools import partial
@@ -53,7 +55,8 @@ class HttpClient:
 
 
 class InProcess:
-    """The same functions through `app.get_functions()`, as the worker would call them."""
+    """The same functions through `app.get_functions()`, as the worker would call them:
+    coroutine functions on one event loop that lives as long as the process."""
 
     def __init__(self) -> None:
         import azure.functions as func
@@ -62,6 +65,8 @@ class InProcess:
 
         self.func = func
         self.functions = {name: f.get_user_function() for name, f in registered_functions().items()}
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
     def _call(self, name: str, method: str, url: str, body: bytes, route: dict[str, str]) -> Any:
         headers = {"content-type": "application/json"} if body else {}
@@ -69,10 +74,19 @@ class InProcess:
             method, url, headers=headers, params={}, route_params=route, body=body
         )
         function = self.functions[name]
+        kwargs: dict[str, Any] = {}
         if "context" in inspect.signature(function).parameters:  # as the worker decides
-            context = InvocationContext(str(uuid.uuid4()), name, ".")
-            return function(request, context=context)
-        return function(request)
+            kwargs["context"] = InvocationContext(str(uuid.uuid4()), name, ".")
+        if inspect.iscoroutinefunction(function):
+            coroutine = function(request, **kwargs)
+            return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        return function(request, **kwargs)
+
+    def close(self) -> None:
+        from shared.storage import reset_clients
+
+        asyncio.run_coroutine_threadsafe(reset_clients(), self.loop).result()
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
     def create(self) -> str:
         response = self._call(
@@ -152,8 +166,9 @@ def main() -> None:
             extra_args=["--functions", "create_order", "get_order"],
         )  # fmt: skip
         host.start()
+        local = InProcess()
         try:
-            local, http = InProcess(), HttpClient(host.port)
+            http = HttpClient(host.port)
             samples = _latency(http, local, args.requests)
             order_id = local.create()
             rps = {
@@ -165,6 +180,7 @@ def main() -> None:
                 ),
             }
         finally:
+            local.close()
             host.stop()
     _report(samples, rps, args)
 

@@ -23,23 +23,24 @@ bp = func.Blueprint()
 @bp.queue_trigger(
     arg_name="msg", queue_name=ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
 )
-def process_order_event(msg: func.QueueMessage) -> None:
-    changes.process_event_message(msg.get_body(), message_id=str(msg.id))
+async def process_order_event(msg: func.QueueMessage) -> None:
+    await changes.process_event_message(msg.get_body(), message_id=str(msg.id))
 
 
 @bp.route(route="customers/{customer_id}/orders", methods=["GET", "OPTIONS"])
 @http_endpoint
-def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
-    items, token = read_models.list_customer_orders(
+async def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
+    items, token = await read_models.list_customer_orders(
         req.route_params["customer_id"], status=req.params.get("status"),
         limit=req.params.get("limit"), continuation=req.params.get("continuation"),
-        store=changes.customer_orders(), secret=get_settings().paging_secret,
+        store=await changes.customer_orders(), secret=get_settings().paging_secret,
     )  # fmt: skip
     return json_response(200, {"items": items, "continuation": token})
 
 
 @bp.route(route="reports/orders", methods=["GET", "OPTIONS"])
 @http_endpoint
-def get_order_report(req: func.HttpRequest) -> func.HttpResponse:
+async def get_order_report(req: func.HttpRequest) -> func.HttpResponse:
     day = read_models.parse_report_date(req.params.get("date"), today=datetime.now(UTC).date())
-    return json_response(200, read_models.daily_report(day, summary=changes.daily_summary()))
+    report = await read_models.daily_report(day, summary=await changes.daily_summary())
+    return json_response(200, report)

@@ -7,7 +7,7 @@ so handlers stay a few lines long and never leak a traceback or an SDK message.
 import base64
 import binascii
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import azure.functions as func
@@ -150,15 +150,16 @@ def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse
 
 
 def http_endpoint(
-    handler: Callable[[func.HttpRequest], func.HttpResponse],
-) -> Callable[[func.HttpRequest, func.Context], func.HttpResponse]:
-    """Wrap a handler with CORS, preflight answers and the error-to-problem mapping."""
+    handler: Callable[[func.HttpRequest], Awaitable[func.HttpResponse]],
+) -> Callable[[func.HttpRequest, func.Context], Awaitable[func.HttpResponse]]:
+    """Wrap an async handler with CORS, preflight answers and the error-to-problem mapping.
+    The wrapper is a coroutine function too, so the worker runs it on its event loop."""
 
-    def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         if req.method.upper() == "OPTIONS":
             return _preflight(req)
         try:
-            response = handler(req)
+            response = await handler(req)
         except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
             mapped = _problem_for(error) if isinstance(error, AppError) else None
             if mapped is None:

@@ -30,7 +30,7 @@ bp = func.Blueprint()
     arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage",
     source=func.BlobSource.EVENT_GRID,
 )  # fmt: skip
-def make_thumbnail(upload: func.InputStream) -> None:
+async def make_thumbnail(upload: func.InputStream) -> None:
     """Bad images are recorded as failed and return normally (no retries, no poison queue);
     storage errors raise, so the host retries the delivery. Each delivery reads the blob as
     it is now; duplicate, late or reordered events are harmless because the core writes
@@ -40,21 +40,24 @@ def make_thumbnail(upload: func.InputStream) -> None:
         version=status.SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
         length=upload.length,
     )  # fmt: skip
-    service.process_upload(delivery, store=images.image_store(), settings=get_settings().images)
+    await service.process_upload(
+        delivery, store=await images.image_store(), settings=get_settings().images
+    )
 
 
 @bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])
 @http_endpoint
-def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
-    status = service.get_status(req.route_params.get("name", ""), store=images.image_store())
+async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
+    name = req.route_params.get("name", "")
+    status = await service.get_status(name, store=await images.image_store())
     return json_response(200, status.to_public())
 
 
 @bp.route(route="images", methods=["POST", "OPTIONS"])
 @http_endpoint
-def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
-    ticket = service.create_upload(
-        read_json(req), store=images.image_store(), now=datetime.now(UTC)
+async def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
+    ticket = await service.create_upload(
+        read_json(req), store=await images.image_store(), now=datetime.now(UTC)
     )
     body = {
         "name": ticket.name,

@@ -45,9 +45,10 @@ def _idempotency_key(req: func.HttpRequest) -> str | None:
 
 @bp.route(route="orders", methods=["POST"])
 @http_endpoint
-def create_order(req: func.HttpRequest) -> func.HttpResponse:
-    result = services.create_order(
-        read_json(req), repo=orders.order_repository(), keys=orders.idempotency_store(),
+async def create_order(req: func.HttpRequest) -> func.HttpResponse:
+    result = await services.create_order(
+        read_json(req), repo=await orders.order_repository(),
+        keys=await orders.idempotency_store(),
         idempotency_key=_idempotency_key(req),
     )  # fmt: skip
     headers = {"Location": f"/api/orders/{result.order.order_id}"}
@@ -58,37 +59,38 @@ def create_order(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route="orders", methods=["GET", "OPTIONS"])
 @http_endpoint
-def list_orders(req: func.HttpRequest) -> func.HttpResponse:
-    items, token = services.list_orders(
+async def list_orders(req: func.HttpRequest) -> func.HttpResponse:
+    items, token = await services.list_orders(
         customer_id=req.params.get("customer_id"), status=req.params.get("status"),
         limit=req.params.get("limit"), continuation=req.params.get("continuation"),
-        repo=orders.order_repository(), secret=get_settings().paging_secret,
+        repo=await orders.order_repository(), secret=get_settings().paging_secret,
     )  # fmt: skip
     return json_response(200, {"items": [o.to_public() for o in items], "continuation": token})
 
 
 @bp.route(route="orders/{order_id}", methods=["GET", "OPTIONS"])
 @http_endpoint
-def get_order(req: func.HttpRequest) -> func.HttpResponse:
-    order = services.get_order(req.route_params["order_id"], repo=orders.order_repository())
+async def get_order(req: func.HttpRequest) -> func.HttpResponse:
+    repo = await orders.order_repository()
+    order = await services.get_order(req.route_params["order_id"], repo=repo)
     return _order_response(200, order)
 
 
 @bp.route(route="orders/{order_id}", methods=["PATCH"])
 @http_endpoint
-def update_order(req: func.HttpRequest) -> func.HttpResponse:
-    order = services.update_order(
+async def update_order(req: func.HttpRequest) -> func.HttpResponse:
+    order = await services.update_order(
         req.route_params["order_id"], read_json(req),
-        if_match=entity_etag(req.headers.get("If-Match")), repo=orders.order_repository(),
+        if_match=entity_etag(req.headers.get("If-Match")), repo=await orders.order_repository(),
     )  # fmt: skip
     return _order_response(200, order)
 
 
 @bp.route(route="orders/{order_id}", methods=["DELETE"])
 @http_endpoint
-def delete_order(req: func.HttpRequest) -> func.HttpResponse:
-    services.delete_order(
+async def delete_order(req: func.HttpRequest) -> func.HttpResponse:
+    await services.delete_order(
         req.route_params["order_id"], if_match=entity_etag(req.headers.get("If-Match")),
-        repo=orders.order_repository(),
+        repo=await orders.order_repository(),
     )  # fmt: skip
     return func.HttpResponse(status_code=204)

@@ -20,10 +20,10 @@ bp = func.Blueprint()
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%ORDER_SWEEP_SCHEDULE%", use_monitor=True)
-def nightly_sweep(timer: func.TimerRequest) -> None:
-    changes.run_nightly_sweep(past_due=timer.past_due)
+async def nightly_sweep(timer: func.TimerRequest) -> None:
+    await changes.run_nightly_sweep(past_due=timer.past_due)
 
 
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", use_monitor=False)
-def relay_outbox(timer: func.TimerRequest) -> None:
-    changes.run_relay()
+async def relay_outbox(timer: func.TimerRequest) -> None:
+    await changes.run_relay()

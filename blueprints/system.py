@@ -20,12 +20,12 @@ bp = func.Blueprint()
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @http_endpoint
-def health(req: func.HttpRequest) -> func.HttpResponse:
-    storage_health.check_storage()
+async def health(req: func.HttpRequest) -> func.HttpResponse:
+    await storage_health.check_storage()
     return json_response(200, {"status": "ok", "storage": "ok"})
 
 
 @bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @http_endpoint
-def openapi(req: func.HttpRequest) -> func.HttpResponse:
+async def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(200, api_docs.openapi_document())

@@ -9,11 +9,11 @@ from shared.tables import storage_unavailable_on_failure
 __all__ = ["check_storage"]
 
 
-def check_storage() -> None:
+async def check_storage() -> None:
     """Raise StorageUnavailable unless the orders table answers a one-row query."""
-    client = table(get_settings().orders_table)
+    client = await table(get_settings().orders_table)
     with storage_unavailable_on_failure("health"):
         probe = client.query_entities(
             "kind eq @kind", parameters={"kind": "none"}, results_per_page=1
         )
-        next(iter(probe.by_page()), None)
+        await anext(aiter(probe.by_page()), None)

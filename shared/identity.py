@@ -11,7 +11,7 @@ the same identity as the host's triggers and bindings:
 - anything else: `DefaultAzureCredential` (your `az login` when developing locally).
 
 azure-identity is imported on the first call, never at import: it costs cold start and only
-identity-based deployments need it. The `aio` variant serves the async storage clients.
+identity-based deployments need it. The storage clients are asyncio ones, so is the credential.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
     from azure.core.credentials_async import AsyncTokenCredential
 
     from shared.config import StorageEndpoints
 
-__all__ = ["CredentialPlan", "async_storage_credential", "credential_plan", "storage_credential"]
+__all__ = ["CredentialPlan", "async_storage_credential", "credential_plan"]
 
 CredentialKind = Literal[
     "ManagedIdentityCredential", "ClientSecretCredential", "DefaultAzureCredential"
@@ -57,14 +56,6 @@ def credential_plan(storage: StorageEndpoints) -> CredentialPlan:
             },
         )
     return CredentialPlan("DefaultAzureCredential")
-
-
-def storage_credential(storage: StorageEndpoints) -> TokenCredential:
-    """A synchronous credential for `storage` (azure.identity)."""
-    import azure.identity
-
-    credential: TokenCredential = _build(azure.identity, credential_plan(storage))
-    return credential
 
 
 def async_storage_credential(storage: StorageEndpoints) -> AsyncTokenCredential:

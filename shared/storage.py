@@ -1,24 +1,33 @@
-"""Storage clients, created once per process on first use.
+"""Storage clients (the SDKs' asyncio clients), created once per process on first use.
 
 The SDK imports live inside the factories so that importing the app (cold start) loads none
-of them; a function that never touches blobs never pays for the blob SDK.
+of them, nor aiohttp; a function that never touches blobs never pays for the blob SDK.
+
+Clients hold an aiohttp session, and a session belongs to the event loop it was opened on.
+The Functions worker runs every `async def` function on one loop for the life of the process,
+so in production the clients are made once. Tests may run several loops: each loop gets its
+own clients, and `reset_clients` (awaited by the test fixtures) closes the running loop's.
 """
 
 from __future__ import annotations
 
-import threading
-from functools import cache
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from shared.config import get_settings
-from shared.identity import storage_credential
+from shared.identity import async_storage_credential
 from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
-    from azure.data.tables import TableClient, TableServiceClient
-    from azure.storage.blob import BlobServiceClient
-    from azure.storage.queue import QueueServiceClient
+    from azure.core.credentials_async import AsyncTokenCredential
+    from azure.data.tables.aio import TableClient, TableServiceClient
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
+
+    from shared.config import StorageEndpoints
 
 __all__ = [
     "CLIENT_OPTIONS",
@@ -29,6 +38,8 @@ __all__ = [
     "table",
     "table_service",
 ]
+
+logger = logging.getLogger(__name__)
 
 # Bounded so that a request against unreachable storage ends well inside 15 s: three attempts
 # of at most 2 s to connect and 3 s per read, short backoff. The Tables SDK uses azure-core's
@@ -49,67 +60,124 @@ STORAGE_CLIENT_OPTIONS: dict[str, Any] = {
     "read_timeout": 3,
 }
 ClientT = TypeVar("ClientT")
-_lock = threading.Lock()
-_tables: dict[str, TableClient] = {}
 
 
-@cache
-def _credential() -> TokenCredential:
-    return storage_credential(get_settings().storage)
+@dataclass(eq=False)
+class _Clients:
+    """Every client made on one event loop, so they can be closed together."""
+
+    services: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, TableClient] = field(default_factory=dict)
+    table_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    credential: AsyncTokenCredential | None = None
+
+    async def close(self) -> None:
+        for client in self.services.values():
+            await client.close()
+        if self.credential is not None:
+            await self.credential.close()
 
 
-def _connect(
-    client_class: type[ClientT], service_uri: str | None, options: dict[str, Any]
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Clients] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _clients() -> _Clients:
+    loop = asyncio.get_running_loop()
+    clients = _by_loop.get(loop)
+    if clients is None:
+        clients = _by_loop[loop] = _Clients()
+    return clients
+
+
+def _credential(clients: _Clients) -> AsyncTokenCredential:
+    """The identity the host's own clients use for these settings (shared.identity)."""
+    if clients.credential is None:
+        clients.credential = async_storage_credential(get_settings().storage)
+    return clients.credential
+
+
+def _with_transport(storage: StorageEndpoints, options: dict[str, Any]) -> dict[str, Any]:
+    """`options` plus the HTTP transport's. A custom CA bundle becomes one SSL context for
+    the client's session: given as `connection_verify`, azure-core would load the bundle into
+    a new SSL context on every request."""
+    if not storage.ca_bundle:
+        return options | {"use_env_settings": storage.use_env_settings}
+    import ssl
+
+    import aiohttp
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    context = ssl.create_default_context(cafile=storage.ca_bundle)
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=context), trust_env=storage.use_env_settings
+    )
+    # A transport given to a client ignores the client's timeouts: it takes its own.
+    transport = AioHttpTransport(session=session, session_owner=True, **options)
+    return options | {"transport": transport}
+
+
+def _service(
+    kind: str, client_class: type[ClientT], service_uri: str | None, options: dict[str, Any]
 ) -> ClientT:
-    """Build a service client from the connection string, or from a URI and an identity."""
-    factory: Any = client_class
-    storage = get_settings().storage
-    options = options | {"use_env_settings": storage.use_env_settings}
-    if storage.ca_bundle:
-        options["connection_verify"] = storage.ca_bundle
-    if storage.connection_string:
-        client = factory.from_connection_string(storage.connection_string, **options)
-    else:
-        client = factory(service_uri, credential=_credential(), **options)
+    """The one client of `kind` on this loop: from the connection string, or from a URI and
+    an identity."""
+    clients = _clients()
+    client = clients.services.get(kind)
+    if client is None:
+        factory: Any = client_class
+        storage = get_settings().storage
+        options = _with_transport(storage, options)
+        if storage.connection_string:
+            client = factory.from_connection_string(storage.connection_string, **options)
+        else:
+            client = factory(service_uri, credential=_credential(clients), **options)
+        clients.services[kind] = client
     return cast("ClientT", client)
 
 
-@cache
 def table_service() -> TableServiceClient:
-    from azure.data.tables import TableServiceClient
+    from azure.data.tables.aio import TableServiceClient
 
-    return _connect(TableServiceClient, get_settings().storage.table_uri, CLIENT_OPTIONS)
+    uri = get_settings().storage.table_uri
+    return _service("table", TableServiceClient, uri, CLIENT_OPTIONS)
 
 
-@cache
 def blob_service() -> BlobServiceClient:
-    from azure.storage.blob import BlobServiceClient
+    from azure.storage.blob.aio import BlobServiceClient
 
-    return _connect(BlobServiceClient, get_settings().storage.blob_uri, STORAGE_CLIENT_OPTIONS)
+    uri = get_settings().storage.blob_uri
+    return _service("blob", BlobServiceClient, uri, STORAGE_CLIENT_OPTIONS)
 
 
-@cache
 def queue_service() -> QueueServiceClient:
-    from azure.storage.queue import QueueServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
 
-    return _connect(QueueServiceClient, get_settings().storage.queue_uri, STORAGE_CLIENT_OPTIONS)
+    uri = get_settings().storage.queue_uri
+    return _service("queue", QueueServiceClient, uri, STORAGE_CLIENT_OPTIONS)
 
 
-def table(name: str) -> TableClient:
-    """The client for table `name`, creating the table on first use in this process."""
-    client = _tables.get(name)
+async def table(name: str) -> TableClient:
+    """The client for table `name`, creating the table on first use in this process.
+    Table clients share the service client's connection pool."""
+    clients = _clients()
+    client = clients.tables.get(name)
     if client is None:
-        with _lock, storage_unavailable_on_failure("create_table"):
-            client = _tables.get(name)
+        async with clients.table_lock:
+            client = clients.tables.get(name)
             if client is None:
-                table_service().create_table_if_not_exists(name)
-                client = _tables[name] = table_service().get_table_client(name)
+                service = table_service()
+                with storage_unavailable_on_failure("create_table"):
+                    await service.create_table_if_not_exists(name)
+                client = clients.tables[name] = service.get_table_client(name)
     return client
 
 
-def reset_clients() -> None:
-    """Drop cached clients and settings (tests point the app at a fresh Azurite)."""
-    for factory in (table_service, blob_service, queue_service, _credential):
-        factory.cache_clear()
-    _tables.clear()
+async def reset_clients() -> None:
+    """Close this loop's clients and forget the settings, so the next use reads them again
+    (tests point the app at another storage account)."""
     get_settings.cache_clear()
+    clients = _by_loop.pop(asyncio.get_running_loop(), None)
+    if clients is not None:
+        await clients.close()

@@ -17,9 +17,12 @@ from shared.errors import InvalidInput, StorageUnavailable
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from azure.data.tables import TableClient, TableEntity
+    from azure.data.tables import TableEntity
+    from azure.data.tables.aio import TableClient
 
 __all__ = [
+    "RETRY_WRITES",
+    "RETURN_NO_CONTENT",
     "EntityRejected",
     "check_entity",
     "check_key",
@@ -34,6 +37,16 @@ MAX_CUSTOM_PROPERTIES = 252  # 255 minus PartitionKey, RowKey and Timestamp
 MAX_KEY_CHARS = 1024
 MAX_STRING_CHARS = 32 * 1024  # 64 KiB of UTF-16
 _FORBIDDEN_KEY_CHARS = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
+# For `create_entity`: by default Insert Entity answers with the whole entity, which the SDK
+# then parses; nothing here reads it (the ETag is a header). About 0.5 ms of CPU per insert.
+# https://learn.microsoft.com/rest/api/storageservices/insert-entity#request-headers
+RETURN_NO_CONTENT: dict[str, Any] = {"headers": {"Prefer": "return-no-content"}}
+# azure-core retries only idempotent verbs, and Table inserts, merges and transactions are POST
+# and MERGE. Every write in this app is safe to repeat (ETags, versions, a write recognising
+# its own earlier success), so writes pass this to be retried after a connection failure too.
+RETRY_WRITES: dict[str, Any] = {
+    "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
+}
 
 
 class EntityRejected(InvalidInput):
@@ -90,7 +103,7 @@ def storage_unavailable_on_failure(operation: str) -> Iterator[None]:
         raise
 
 
-def query_page(
+async def query_page(
     client: TableClient,
     query: str,
     parameters: dict[str, Any],
@@ -110,7 +123,7 @@ def query_page(
         pages: Any = client.query_entities(
             query, parameters=parameters, results_per_page=limit - len(entities), select=select
         ).by_page(continuation_token=position)  # type: ignore[arg-type]  # the SDK takes a dict
-        entities += list(next(pages))
+        entities += [entity async for entity in await anext(pages)]
         position = pages.continuation_token
         if not position:
             break

@@ -15,7 +15,7 @@ from shared.storage import reset_clients
 from tests.support import point_app_at
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
     from pathlib import Path
 
 
@@ -28,8 +28,9 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 
 
 @pytest.fixture
-def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Azurite]:
-    """The app's settings and clients, pointed at the session's Azurite."""
-    point_app_at(monkeypatch, azurite.connection_string)
+async def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Azurite]:
+    """The app's settings and clients, pointed at the session's Azurite (the clients are
+    closed afterwards)."""
+    await point_app_at(monkeypatch, azurite.connection_string)
     yield azurite
-    reset_clients()
+    await reset_clients()

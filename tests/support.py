@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -34,7 +37,17 @@ def user_function(name: str) -> Any:
     return registered_functions()[name].get_user_function()
 
 
-def call_http(
+async def invoke(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Run function `name` as the Python worker does: a coroutine function on the running
+    event loop, a plain function on a worker thread."""
+    function = user_function(name)
+    if inspect.iscoroutinefunction(function):
+        return await function(*args, **kwargs)
+    call = functools.partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+async def call_http(
     name: str,
     method: str,
     *,
@@ -53,16 +66,17 @@ def call_http(
         method, f"http://localhost/api/{name}", headers=headers, params=params or {},
         route_params=route_params or {}, body=raw_body or b"",
     )  # fmt: skip
-    return user_function(name)(request, context=InvocationContext(name))
+    response: func.HttpResponse = await invoke(name, request, context=InvocationContext(name))
+    return response
 
 
 def json_of(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
 
 
-def point_app_at(monkeypatch: Any, connection_string: str) -> None:
+async def point_app_at(monkeypatch: Any, connection_string: str) -> None:
     """Make the app's settings and cached clients use another storage account."""
     from shared.storage import reset_clients
 
     monkeypatch.setenv("AzureWebJobsStorage", connection_string)
-    reset_clients()
+    await reset_clients()

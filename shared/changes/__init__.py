@@ -7,7 +7,6 @@ See docs/change-feed.md for the design and its guarantees.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,44 +30,42 @@ __all__ = [
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
-_lock = threading.Lock()
 _publishers: dict[str, tuple[Any, EventPublisher]] = {}
 
 
 def event_publisher() -> EventPublisher:
-    """The queue publisher, one per process and storage account (tests swap accounts)."""
+    """The queue publisher, one per queue client (so one per process; tests swap accounts)."""
     from shared.changes.publisher import QueueEventPublisher
 
     service, name = queue_service(), ORDER_EVENTS_QUEUE
-    with _lock:
-        cached = _publishers.get(name)
-        if cached is None or cached[0] is not service:
-            publisher = QueueEventPublisher(
-                service.get_queue_client(name), service.get_queue_client(f"{name}-poison")
-            )
-            cached = _publishers[name] = (service, publisher)
+    cached = _publishers.get(name)
+    if cached is None or cached[0] is not service:
+        publisher = QueueEventPublisher(
+            service.get_queue_client(name), service.get_queue_client(f"{name}-poison")
+        )
+        cached = _publishers[name] = (service, publisher)
     return cached[1]
 
 
-def order_backlog() -> OrderBacklog:
+async def order_backlog() -> OrderBacklog:
     from shared.orders.table_repository import TableOrderBacklog
 
-    return TableOrderBacklog(table(get_settings().orders_table))
+    return TableOrderBacklog(await table(get_settings().orders_table))
 
 
-def customer_orders() -> CustomerOrders:
+async def customer_orders() -> CustomerOrders:
     from shared.changes.table_read_models import TableCustomerOrders
 
-    return TableCustomerOrders(table(get_settings().customer_orders_table))
+    return TableCustomerOrders(await table(get_settings().customer_orders_table))
 
 
-def daily_summary() -> DailySummary:
+async def daily_summary() -> DailySummary:
     from shared.changes.table_read_models import TableDailySummary
 
-    return TableDailySummary(table(get_settings().order_summary_table))
+    return TableDailySummary(await table(get_settings().order_summary_table))
 
 
-def process_event_message(body: bytes, *, message_id: str) -> ApplyResult | None:
+async def process_event_message(body: bytes, *, message_id: str) -> ApplyResult | None:
     """Apply one queue message to the read models.
 
     A message that is not an order event can never succeed: it is parked in the poison
@@ -83,35 +80,39 @@ def process_event_message(body: bytes, *, message_id: str) -> ApplyResult | None
         event = parse_event(body)
     except BadEventMessage as exc:
         logger.error("order_event_rejected message_id=%s reason=%s", message_id, exc.detail)
-        event_publisher().dead_letter(body, reason=exc.detail)
+        await event_publisher().dead_letter(body, reason=exc.detail)
         return None
-    return apply_event(event, customers=customer_orders(), summary=daily_summary())
+    return await apply_event(
+        event, customers=await customer_orders(), summary=await daily_summary()
+    )
 
 
-def run_nightly_sweep(*, past_due: bool, clock: Callable[[], datetime] = utc_now) -> SweepReport:
+async def run_nightly_sweep(
+    *, past_due: bool, clock: Callable[[], datetime] = utc_now
+) -> SweepReport:
     """Expire stale PENDING orders (their events flow as for any change), relay unsent
     events, and log one summary line."""
     from shared.changes.sweep import log_report, sweep
     from shared.orders import order_repository
 
     started = time.monotonic()
-    backlog, publisher = order_backlog(), event_publisher()
-    report = sweep(
-        repo=order_repository(), backlog=backlog, publisher=publisher, now=clock(),
+    backlog, publisher = await order_backlog(), event_publisher()
+    report = await sweep(
+        repo=await order_repository(), backlog=backlog, publisher=publisher, now=clock(),
         ttl=timedelta(hours=get_settings().pending_ttl_hours),
     )  # fmt: skip
     log_report(report, past_due=past_due, started=started)
     return report
 
 
-def run_relay() -> int:
+async def run_relay() -> int:
     """Send outbox events left unsent for over a minute; the number sent."""
     from shared.changes.outbox import relay_unsent
     from shared.changes.sweep import RELAY_AGE
     from shared.orders.model import format_time
 
-    report = relay_unsent(
-        backlog=order_backlog(), publisher=event_publisher(),
+    report = await relay_unsent(
+        backlog=await order_backlog(), publisher=event_publisher(),
         created_before=format_time(utc_now() - RELAY_AGE),
     )  # fmt: skip
     if report.sent or report.failed:

@@ -29,18 +29,18 @@ __all__ = ["PublishingOrderRepository", "RelayReport", "publish_committed", "rel
 logger = logging.getLogger(__name__)
 
 
-def publish_committed(
+async def publish_committed(
     event: OrderEvent, *, publisher: EventPublisher, backlog: OrderBacklog
 ) -> bool:
     """Send a committed event and drop its outbox row; never raises (the relay repairs)."""
     try:
-        publisher.publish(event)
+        await publisher.publish(event)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the row for the relay
         logger.warning("order_event_send_deferred order_id=%s version=%s error=%s",
                        event.order_id, event.version, type(exc).__name__)  # fmt: skip
         return False
     try:
-        backlog.mark_sent(event)
+        await backlog.mark_sent(event)
     except Exception as exc:  # noqa: BLE001 - a leftover row only means one duplicate send
         logger.warning("outbox_row_kept order_id=%s version=%s error=%s",
                        event.order_id, event.version, type(exc).__name__)  # fmt: skip
@@ -55,30 +55,30 @@ class PublishingOrderRepository:
     ) -> None:
         self._inner, self._publisher, self._backlog = inner, publisher, backlog
 
-    def _publish(self, event: OrderEvent) -> None:
-        publish_committed(event, publisher=self._publisher, backlog=self._backlog)
+    async def _publish(self, event: OrderEvent) -> None:
+        await publish_committed(event, publisher=self._publisher, backlog=self._backlog)
 
-    def get(self, order_id: str) -> Order | None:
-        return self._inner.get(order_id)
+    async def get(self, order_id: str) -> Order | None:
+        return await self._inner.get(order_id)
 
-    def add(self, order: Order, event: OrderEvent) -> Order:
-        stored = self._inner.add(order, event)
-        self._publish(event)
+    async def add(self, order: Order, event: OrderEvent) -> Order:
+        stored = await self._inner.add(order, event)
+        await self._publish(event)
         return stored
 
-    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
-        stored = self._inner.replace(current, changed, event)
-        self._publish(event)
+    async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+        stored = await self._inner.replace(current, changed, event)
+        await self._publish(event)
         return stored
 
-    def remove(self, current: Order, event: OrderEvent) -> None:
-        self._inner.remove(current, event)
-        self._publish(event)
+    async def remove(self, current: Order, event: OrderEvent) -> None:
+        await self._inner.remove(current, event)
+        await self._publish(event)
 
-    def query(
+    async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
-        return self._inner.query(query, limit=limit, continuation=continuation)
+        return await self._inner.query(query, limit=limit, continuation=continuation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ class RelayReport:
     failed: int = 0
 
 
-def relay_unsent(
+async def relay_unsent(
     *, backlog: OrderBacklog, publisher: EventPublisher, created_before: str, limit: int = 1000
 ) -> RelayReport:
     """Send outbox events older than the cutoff, partition by partition (a bounded walk).
@@ -95,8 +95,9 @@ def relay_unsent(
     The cutoff keeps the relay away from events whose request is still sending them."""
     sent = failed = 0
     for partition in backlog.partitions():
-        for event in backlog.unsent_events(partition, created_before=created_before, limit=limit):
-            if publish_committed(event, publisher=publisher, backlog=backlog):
+        unsent = await backlog.unsent_events(partition, created_before=created_before, limit=limit)
+        for event in unsent:
+            if await publish_committed(event, publisher=publisher, backlog=backlog):
                 sent += 1
             else:
                 failed += 1

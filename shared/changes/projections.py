@@ -9,25 +9,19 @@ event cannot bring it back.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.orders.events import EventType
-from shared.orders.model import OrderStatus
 
 if TYPE_CHECKING:
     from shared.orders.events import OrderEvent
 
 __all__ = [
-    "SUMMARY_SHARDS", "Contribution", "CustomerOrderRow", "Tally", "contribution_for",
-    "customer_row_for", "is_newer", "shard_of", "summary_day",
+    "Contribution", "CustomerOrderRow", "contribution_for", "customer_row_for", "is_newer",
+    "summary_day",
 ]  # fmt: skip
-
-# Each day's counters are split over a few rows so that concurrent events rarely contend
-# for one ETag; a report adds them up.
-SUMMARY_SHARDS = 16
 
 
 def _image(event: OrderEvent) -> dict[str, Any]:
@@ -59,7 +53,8 @@ def customer_row_for(event: OrderEvent) -> CustomerOrderRow:
 
 @dataclass(frozen=True, slots=True)
 class Contribution:
-    """What one order adds to its creation day's summary; status None once deleted."""
+    """What one order adds to its creation day's report; status None once deleted (the row
+    stays, with its version, as a tombstone)."""
 
     day: str
     order_id: str
@@ -80,35 +75,3 @@ def contribution_for(event: OrderEvent) -> Contribution:
         return Contribution(day, event.order_id, event.version, None, Decimal(0))
     amount = Decimal(str(event.new_image["total_amount"])).quantize(Decimal("0.01"))
     return Contribution(day, event.order_id, event.version, event.new_image["status"], amount)
-
-
-def shard_of(order_id: str) -> int:
-    return hashlib.sha256(order_id.encode()).digest()[0] % SUMMARY_SHARDS
-
-
-def _zeros() -> dict[str, int]:
-    return {status.value: 0 for status in OrderStatus}
-
-
-def _zero_amounts() -> dict[str, Decimal]:
-    return {status.value: Decimal("0.00") for status in OrderStatus}
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """Counts and amounts per status, for one shard of one day."""
-
-    day: str
-    shard: int
-    counts: dict[str, int] = field(default_factory=_zeros)
-    amounts: dict[str, Decimal] = field(default_factory=_zero_amounts)
-    etag: str | None = None
-
-    def moved(self, old: Contribution | None, new: Contribution) -> Tally:
-        """This tally after one order's contribution changes from `old` to `new`."""
-        counts, amounts = dict(self.counts), dict(self.amounts)
-        for part, sign in ((old, -1), (new, 1)):
-            if part is not None and part.status is not None:
-                counts[part.status] = counts.get(part.status, 0) + sign
-                amounts[part.status] = amounts.get(part.status, Decimal(0)) + sign * part.amount
-        return replace(self, counts=counts, amounts=amounts)

@@ -17,7 +17,7 @@ from shared.orders.events import OrderEvent
 from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
-    from azure.storage.queue import QueueClient
+    from azure.storage.queue.aio import QueueClient
 
 __all__ = [
     "EventPublisher", "QueueEventPublisher", "decode_message", "encode_message", "parse_event",
@@ -25,16 +25,20 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# No retries: a failed send is left to the relay instead of holding up the request that made
-# the change (the storage SDKs' own retry policy backs off for 15 s and more).
-_SEND_OPTIONS: dict[str, Any] = {"retry_total": 0}
+# One retry, and only when the request surely did not reach the service (a refused or reset
+# connection, such as a pooled keep-alive connection the service had just closed). A timeout
+# or an error answer is left to the relay, instead of holding up the request that made the
+# change. A retry that did reach the service only sends a duplicate, which consumers absorb.
+_SEND_OPTIONS: dict[str, Any] = {
+    "retry_total": 1, "retry_connect": 1, "retry_read": 0, "retry_status": 0,
+}  # fmt: skip
 
 
 class EventPublisher(Protocol):
-    def publish(self, event: OrderEvent) -> None:
+    async def publish(self, event: OrderEvent) -> None:
         """Send the event; raises StorageUnavailable (or any error) if it was not sent."""
 
-    def dead_letter(self, body: bytes, *, reason: str) -> None:
+    async def dead_letter(self, body: bytes, *, reason: str) -> None:
         """Park a message that can never be processed, where operators look for them."""
 
 
@@ -68,27 +72,27 @@ class QueueEventPublisher:
         self._queue, self._poison = queue, poison
         self._created: set[str] = set()
 
-    def _send(self, queue: QueueClient, content: str) -> None:
+    async def _send(self, queue: QueueClient, content: str) -> None:
         """Send, creating the queue on first use in this process (inside the caller's
         error handling, so an unreachable queue service fails the send, not the caller)."""
         with storage_unavailable_on_failure("send_queue_message"):
             if queue.queue_name not in self._created:
-                ensure_queue(queue)
+                await ensure_queue(queue)
                 self._created.add(queue.queue_name)
-            queue.send_message(content, **_SEND_OPTIONS)
+            await queue.send_message(content, **_SEND_OPTIONS)
 
-    def publish(self, event: OrderEvent) -> None:
-        self._send(self._queue, encode_message(event.to_json()))
+    async def publish(self, event: OrderEvent) -> None:
+        await self._send(self._queue, encode_message(event.to_json()))
 
-    def dead_letter(self, body: bytes, *, reason: str) -> None:
-        self._send(self._poison, base64.b64encode(body).decode("ascii"))
+    async def dead_letter(self, body: bytes, *, reason: str) -> None:
+        await self._send(self._poison, base64.b64encode(body).decode("ascii"))
         logger.error("order_event_dead_lettered queue=%s reason=%s",
                      self._poison.queue_name, reason)  # fmt: skip
 
 
-def ensure_queue(queue: QueueClient) -> QueueClient:
+async def ensure_queue(queue: QueueClient) -> QueueClient:
     from azure.core.exceptions import ResourceExistsError
 
     with contextlib.suppress(ResourceExistsError):
-        queue.create_queue(**_SEND_OPTIONS)
+        await queue.create_queue(**_SEND_OPTIONS)
     return queue

@@ -1,36 +1,35 @@
 """The read models fed by the change feed, as interfaces, and the use cases over them.
 
+Each read model keeps one row per order, carrying the version of the event that wrote it.
 Writes are read-compare-write with the row's ETag: two deliveries of events for one order
-racing each other cannot both write, and the loser re-reads and finds itself outdated.
+racing each other cannot both write, and the loser re-reads and finds itself outdated. An
+INSERT event skips the read (insert-first): a new order has no row yet, so the create
+simply succeeds; if a row is there after all (a redelivery, or a later event that arrived
+first), the create conflicts and the event is decided like any other.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from shared.changes.errors import InvalidReportDate, ReadModelConflict
-from shared.changes.projections import (
-    SUMMARY_SHARDS,
-    contribution_for,
-    customer_row_for,
-    is_newer,
-    shard_of,
-)
+from shared.changes.projections import contribution_for, customer_row_for, is_newer
 from shared.errors import FieldError
+from shared.orders.events import EventType
 from shared.orders.model import OrderStatus
 from shared.orders.validation import parse_limit, parse_query
 from shared.paging import decode_token, encode_token
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from shared.changes.projections import Contribution, CustomerOrderRow, Tally
+    from shared.changes.projections import Contribution, CustomerOrderRow
     from shared.orders.events import OrderEvent
     from shared.orders.repository import Continuation
 
@@ -41,8 +40,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Conflicts mean another event for the same row (or tally shard) won a race; retrying a
-# little later nearly always succeeds. Past this many, the message goes back to the queue.
+# Conflicts mean another event for the same row won a race; retrying a little later nearly
+# always succeeds. Past this many, the message goes back to the queue.
 WRITE_ATTEMPTS = 12
 
 
@@ -55,29 +54,30 @@ class CustomerOrderPage:
 class CustomerOrders(Protocol):
     """OrdersByCustomer: one row per order, in its customer's partition."""
 
-    def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None: ...
+    async def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None: ...
 
-    def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+    async def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
         """Create the row (etag None) or replace it if unchanged; else ReadModelConflict."""
 
-    def page(
+    async def page(
         self, customer_id: str, status: OrderStatus | None, *, limit: int,
         continuation: Continuation | None,
     ) -> CustomerOrderPage: ...  # fmt: skip
 
 
 class DailySummary(Protocol):
-    """Per-day tallies, and each order's contribution to its day, in the day's partition."""
+    """Each order's contribution to the day it was created on, one row per order in the
+    day's partition. The report adds them up when it is read, so no row is shared by two
+    orders and no event needs more than its own order's row."""
 
-    def contribution(self, day: str, order_id: str) -> Contribution | None: ...
+    async def get(self, day: str, order_id: str) -> Contribution | None: ...
 
-    def tally(self, day: str, shard: int) -> Tally: ...
+    async def save(self, contribution: Contribution, *, etag: str | None) -> None:
+        """Create the row (etag None) or replace it if unchanged; else ReadModelConflict."""
 
-    def commit(self, contribution: Contribution, tally: Tally, *, previous: str | None) -> None:
-        """Write both in one transaction, guarded by `previous` (the contribution's ETag,
-        None if it had none) and the tally's ETag; else ReadModelConflict."""
-
-    def tallies(self, day: str) -> list[Tally]: ...
+    def contributions(self, day: str) -> AsyncIterator[Contribution]:
+        """Every contribution to `day`, tombstones included."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +86,8 @@ class ApplyResult:
     summary: bool
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not security
+async def _pause(attempt: int) -> None:
+    await asyncio.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not security
 
 
 class _Stored(Protocol):
@@ -100,31 +100,38 @@ class _Stored(Protocol):
 StoredT = TypeVar("StoredT", bound=_Stored)
 
 
-def _write_if_newer(
+async def _write_if_newer(
     event: OrderEvent,
-    read: Callable[[], StoredT | None],
-    write: Callable[[StoredT | None], None],
+    read: Callable[[], Awaitable[StoredT | None]],
+    write: Callable[[StoredT | None], Awaitable[None]],
     *,
     what: str,
 ) -> bool:
     """Optimistic concurrency: skip an event that is not newer than what is stored, write
-    guarded by the stored row's ETag, and read again after a lost race."""
+    guarded by the stored row's ETag, and read again after a lost race. An INSERT event
+    tries the create first (see the module docstring)."""
+    if event.type is EventType.INSERT:
+        try:
+            await write(None)
+            return True
+        except ReadModelConflict:
+            pass  # a row exists: decide by its version
     for attempt in range(WRITE_ATTEMPTS):
-        current = read()
+        current = await read()
         if not is_newer(event, current.version if current else None):
             return False
         try:
-            write(current)
+            await write(current)
         except ReadModelConflict:
-            _pause(attempt)
+            await _pause(attempt)
             continue
         return True
     raise ReadModelConflict(f"{what} kept changing.")
 
 
-def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
+async def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
     row = customer_row_for(event)
-    return _write_if_newer(
+    return await _write_if_newer(
         event,
         lambda: store.get(row.customer_id, row.order_id),
         lambda current: store.save(row, etag=current.etag if current else None),
@@ -132,26 +139,25 @@ def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
     )
 
 
-def _apply_to_summary(event: OrderEvent, store: DailySummary) -> bool:
+async def _apply_to_summary(event: OrderEvent, store: DailySummary) -> bool:
     new = contribution_for(event)
-
-    def write(current: Contribution | None) -> None:
-        tally = store.tally(new.day, shard_of(new.order_id)).moved(current, new)
-        store.commit(new, tally, previous=current.etag if current else None)
-
-    return _write_if_newer(
-        event, lambda: store.contribution(new.day, new.order_id), write,
-        what=f"Summary of {new.day}",
-    )  # fmt: skip
+    return await _write_if_newer(
+        event,
+        lambda: store.get(new.day, new.order_id),
+        lambda current: store.save(new, etag=current.etag if current else None),
+        what=f"Summary row of {new.order_id}",
+    )
 
 
-def apply_event(
+async def apply_event(
     event: OrderEvent, *, customers: CustomerOrders, summary: DailySummary
 ) -> ApplyResult:
-    """Bring both read models up to `event`; a duplicate or outdated event changes nothing."""
-    result = ApplyResult(
+    """Bring both read models up to `event`; a duplicate or outdated event changes nothing.
+    The two models share no row, so they are written concurrently."""
+    customer_view, summary_row = await asyncio.gather(
         _apply_to_customer_view(event, customers), _apply_to_summary(event, summary)
     )
+    result = ApplyResult(customer_view, summary_row)
     logger.info("order_event_applied order_id=%s version=%s type=%s customer_view=%s summary=%s",
                 event.order_id, event.version, event.type.value,
                 result.customer_view, result.summary)  # fmt: skip
@@ -173,16 +179,15 @@ def _bad_date() -> str:
     )
 
 
-def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
-    """Counts and amounts per status for orders created on `day` (UTC)."""
+async def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
+    """Counts and amounts per status for orders created on `day` (UTC): the sum of the
+    orders' current contributions (a deleted order's tombstone adds nothing)."""
     counts = {status.value: 0 for status in OrderStatus}
     amounts = {status.value: Decimal("0.00") for status in OrderStatus}
-    tallies = summary.tallies(day)
-    assert len(tallies) <= SUMMARY_SHARDS
-    for tally in tallies:
-        for status in counts:
-            counts[status] += tally.counts.get(status, 0)
-            amounts[status] += tally.amounts.get(status, Decimal(0))
+    async for part in summary.contributions(day):
+        if part.status is not None:
+            counts[part.status] += 1
+            amounts[part.status] += part.amount
     return {
         "date": day,
         "by_status": {s: {"count": counts[s], "total_amount": amounts[s]} for s in counts},
@@ -191,7 +196,7 @@ def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
     }
 
 
-def list_customer_orders(
+async def list_customer_orders(
     customer_id: str, *, status: str | None, limit: str | None, continuation: str | None,
     store: CustomerOrders, secret: bytes,
 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
@@ -201,7 +206,7 @@ def list_customer_orders(
     size = parse_limit(limit)
     scope = f"customers/{query.customer_id}/orders?status={query.status or ''}"
     position = decode_token(continuation, scope=scope, secret=secret) if continuation else None
-    page = store.page(query.customer_id, query.status, limit=size, continuation=position)
+    page = await store.page(query.customer_id, query.status, limit=size, continuation=position)
     if page.continuation is None:
         return page.items, None
     return page.items, encode_token(page.continuation, scope=scope, secret=secret)

@@ -8,9 +8,9 @@ racing a PATCH, cannot both change an order. A late (past-due) run simply finds 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 RELAY_AGE = timedelta(minutes=1)
 PER_PARTITION = 1000  # a bound per run; anything beyond is picked up by the next run
-_WORKERS = 8
+_PARALLEL_PARTITIONS = 8  # partitions swept at once (each one sequentially)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +52,14 @@ class _Expiry:
     failed: int
 
 
-def _expire_partition(
+async def _expire_partition(
     partition: str, *, cutoff: str, repo: OrderRepository, backlog: OrderBacklog, now: datetime
 ) -> _Expiry:
     expired = skipped = failed = 0
-    for order_id in backlog.stale_pending(partition, created_before=cutoff, limit=PER_PARTITION):
+    stale = await backlog.stale_pending(partition, created_before=cutoff, limit=PER_PARTITION)
+    for order_id in stale:
         try:
-            done = expire_order(order_id, created_before=cutoff, repo=repo, clock=lambda: now)
+            done = await expire_order(order_id, created_before=cutoff, repo=repo, clock=lambda: now)
         except AppError as exc:  # the index row stays, so the next run tries again
             logger.warning("order_expiry_failed order_id=%s error=%s", order_id, exc.code)
             failed += 1
@@ -67,18 +68,22 @@ def _expire_partition(
     return _Expiry(expired, skipped, failed)
 
 
-def sweep(
+async def sweep(
     *, repo: OrderRepository, backlog: OrderBacklog, publisher: EventPublisher,
     now: datetime, ttl: timedelta,
 ) -> SweepReport:  # fmt: skip
     """One sweep; `repo` must publish what it writes (PublishingOrderRepository)."""
     cutoff = format_time(now - ttl)
-    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="sweep") as pool:
-        parts = list(pool.map(
-            lambda p: _expire_partition(p, cutoff=cutoff, repo=repo, backlog=backlog, now=now),
-            backlog.partitions(),
-        ))  # fmt: skip
-    relay = relay_unsent(
+    bound = asyncio.Semaphore(_PARALLEL_PARTITIONS)
+
+    async def expire(partition: str) -> _Expiry:
+        async with bound:
+            return await _expire_partition(
+                partition, cutoff=cutoff, repo=repo, backlog=backlog, now=now
+            )
+
+    parts = await asyncio.gather(*(expire(p) for p in backlog.partitions()))
+    relay = await relay_unsent(
         backlog=backlog, publisher=publisher, created_before=format_time(now - RELAY_AGE),
         limit=PER_PARTITION,
     )  # fmt: skip

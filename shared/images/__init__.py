@@ -47,8 +47,8 @@ def create_thumbnail(data: bytes, settings: ThumbnailSettings) -> Thumbnail:
     return run(data, settings)
 
 
-def image_store() -> ImageStore:
+async def image_store() -> ImageStore:
     """Thumbnails and statuses on Azure Storage; the SDKs load on first use."""
     from shared.images.store import AzureImageStore
 
-    return AzureImageStore(blob_service(), table(STATUS_TABLE))
+    return AzureImageStore(blob_service(), await table(STATUS_TABLE))

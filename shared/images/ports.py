@@ -23,21 +23,23 @@ class UploadTicket:
 
 
 class ImageStore(Protocol):
-    def source_version(self, name: str) -> SourceVersion | None:
+    async def source_version(self, name: str) -> SourceVersion | None:
         """The current version of uploads/<name>, or None when there is no such blob."""
         ...
 
-    def save_thumbnail(self, name: str, thumbnail: Thumbnail, source: SourceVersion) -> str | None:
+    async def save_thumbnail(
+        self, name: str, thumbnail: Thumbnail, source: SourceVersion
+    ) -> str | None:
         """Write thumbnails/<name> unless a newer source's thumbnail is there; its URL, or None
         when superseded. Writing the same source version again is a no-op."""
         ...
 
-    def get_status(self, name: str) -> ImageStatus | None: ...
+    async def get_status(self, name: str) -> ImageStatus | None: ...
 
-    def save_status(self, status: ImageStatus) -> bool:
+    async def save_status(self, status: ImageStatus) -> bool:
         """Store `status` unless a newer source's status is stored; False when superseded."""
         ...
 
-    def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
+    async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         """A short-lived, create/write-only URL for uploads/<name>."""
         ...

@@ -1,7 +1,13 @@
-"""Thumbnail use cases as plain functions over an `ImageStore`."""
+"""Thumbnail use cases as plain functions over an `ImageStore`.
+
+The pipeline itself is synchronous, CPU-bound `bytes -> bytes`; it runs on a worker thread
+(`asyncio.to_thread`) so that decoding a 50 MP upload never holds up the event loop, and with
+it every HTTP request the process is serving.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,12 +42,12 @@ class Upload:
     length: int | None = None
 
 
-def process_upload(
+async def process_upload(
     upload: Upload, *, store: ImageStore, settings: ThumbnailSettings
 ) -> ImageStatus | None:
     """Make, store and record the thumbnail of one delivered version. Bad input is recorded
     as `failed`; None when a newer version exists (its own delivery will handle it)."""
-    current = store.source_version(upload.name)
+    current = await store.source_version(upload.name)
     if current is None or (upload.version and upload.version.etag != current.etag):
         logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", upload.name)
         return None
@@ -51,11 +57,12 @@ def process_upload(
     try:
         if upload.length is not None and upload.length > settings.max_bytes:
             raise TooLarge(f"{upload.length} bytes exceeds {settings.max_bytes}")
-        thumbnail = create_thumbnail(upload.read(), settings)
+        thumbnail = await asyncio.to_thread(lambda: create_thumbnail(upload.read(), settings))
     except ImageRejected as rejected:
         logger.warning("thumbnail rejected name=%s reason=%s", upload.name, rejected.code)
-        return _record(store, ImageStatus(upload.name, "failed", version, reason=rejected.code))
-    url = store.save_thumbnail(upload.name, thumbnail, version)
+        failed = ImageStatus(upload.name, "failed", version, reason=rejected.code)
+        return await _record(store, failed)
+    url = await store.save_thumbnail(upload.name, thumbnail, version)
     if url is None:
         logger.info("thumbnail skipped name=%s reason=newer-thumbnail", upload.name)
         return None
@@ -66,19 +73,18 @@ def process_upload(
     logger.info(
         "thumbnail ready name=%s width=%d height=%d", upload.name, thumbnail.width, thumbnail.height
     )
-    return _record(store, ready)
+    return await _record(store, ready)
 
 
-def _record(store: ImageStore, status: ImageStatus) -> ImageStatus | None:
-    return status if store.save_status(status) else None
+async def _record(store: ImageStore, status: ImageStatus) -> ImageStatus | None:
+    return status if await store.save_status(status) else None
 
 
-def get_status(name: str, *, store: ImageStore) -> ImageStatus:
+async def get_status(name: str, *, store: ImageStore) -> ImageStatus:
     """The recorded status of the current upload; `pending` while the current version has no
     record yet; NotFound when nothing was ever uploaded under `name`."""
     validate_name(name)
-    recorded = store.get_status(name)
-    current = store.source_version(name)
+    recorded, current = await asyncio.gather(store.get_status(name), store.source_version(name))
     if recorded is not None and (current is None or _describes(recorded, current)):
         return recorded
     if current is None:
@@ -90,7 +96,7 @@ def _describes(status: ImageStatus, current: SourceVersion) -> bool:
     return status.source is not None and status.source.etag == current.etag
 
 
-def create_upload(payload: object, *, store: ImageStore, now: datetime) -> UploadTicket:
+async def create_upload(payload: object, *, store: ImageStore, now: datetime) -> UploadTicket:
     """A write-only upload URL for `{"name": ..., "content_type": ...}`."""
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.", [FieldError("", "not an object")])
@@ -101,4 +107,4 @@ def create_upload(payload: object, *, store: ImageStore, now: datetime) -> Uploa
         raise InvalidInput(
             "The content type is not accepted.", [FieldError("content_type", f"one of {allowed}")]
         )
-    return store.upload_ticket(name, str(content_type), now=now)
+    return await store.upload_ticket(name, str(content_type), now=now)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +21,19 @@ from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blo
 from shared.errors import StorageUnavailable
 from shared.images.ports import UploadTicket
 from shared.images.status import ImageStatus, SourceVersion, status_keys
-from shared.tables import check_entity, storage_unavailable_on_failure
+from shared.tables import (
+    RETRY_WRITES,
+    RETURN_NO_CONTENT,
+    check_entity,
+    storage_unavailable_on_failure,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from azure.data.tables import TableClient
-    from azure.storage.blob import BlobClient, BlobServiceClient, UserDelegationKey
+    from azure.data.tables.aio import TableClient
+    from azure.storage.blob import UserDelegationKey
+    from azure.storage.blob.aio import BlobClient, BlobServiceClient
 
     from shared.images.result import Thumbnail
 
@@ -46,7 +51,6 @@ UPLOAD_URL_TTL = timedelta(minutes=15)
 _ATTEMPTS = 3
 _created: set[str] = set()
 _delegation: dict[str, UserDelegationKey] = {}  # per account URL, reused until near expiry
-_lock = threading.Lock()
 
 
 class AzureImageStore:
@@ -54,59 +58,61 @@ class AzureImageStore:
         self._blobs = blobs
         self._statuses = statuses
 
-    def source_version(self, name: str) -> SourceVersion | None:
+    async def source_version(self, name: str) -> SourceVersion | None:
         client = self._blobs.get_blob_client(UPLOADS, name)
         with storage_unavailable_on_failure("get upload properties"):
             try:
-                props = client.get_blob_properties()
+                props = await client.get_blob_properties()
             except ResourceNotFoundError:
                 return None
         return SourceVersion(props.etag.strip('"'), props.last_modified)
 
-    def save_thumbnail(self, name: str, thumbnail: Thumbnail, source: SourceVersion) -> str | None:
-        self._ensure_container(THUMBNAILS)
+    async def save_thumbnail(
+        self, name: str, thumbnail: Thumbnail, source: SourceVersion
+    ) -> str | None:
+        await self._ensure_container(THUMBNAILS)
         client = self._blobs.get_blob_client(THUMBNAILS, name)
         for _ in range(_ATTEMPTS):
-            etag, stored = self._thumbnail_version(client)
+            etag, stored = await self._thumbnail_version(client)
             if stored is not None and (stored.etag == source.etag or source.is_older_than(stored)):
                 return client.url if stored.etag == source.etag else None
             try:
-                self._upload(client, thumbnail, source, etag)
+                await self._upload(client, thumbnail, source, etag)
                 return client.url
             except (ResourceExistsError, ResourceModifiedError):
                 logger.info("thumbnail write raced name=%s; comparing again", name)
         raise StorageUnavailable(f"Thumbnail {name!r} kept changing; retry later.")
 
-    def get_status(self, name: str) -> ImageStatus | None:
-        entity = self._status_entity(name)
+    async def get_status(self, name: str) -> ImageStatus | None:
+        entity = await self._status_entity(name)
         return None if entity is None else _status_from(entity)
 
-    def save_status(self, status: ImageStatus) -> bool:
+    async def save_status(self, status: ImageStatus) -> bool:
         entity = check_entity(_entity_from(status))
         assert status.source is not None
         for _ in range(_ATTEMPTS):
-            stored = self._status_entity(status.name)
+            stored = await self._status_entity(status.name)
             if stored is not None and status.source.is_older_than(_version_of(stored)):
                 return False
             try:
-                self._write_status(entity, stored)
+                await self._write_status(entity, stored)
                 return True
             except (ResourceExistsError, ResourceModifiedError):
                 logger.info("status write raced name=%s; comparing again", status.name)
         raise StorageUnavailable(f"Status of {status.name!r} kept changing; retry later.")
 
-    def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
-        self._ensure_container(UPLOADS)
+    async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
+        await self._ensure_container(UPLOADS)
         expires = now + UPLOAD_URL_TTL
         client = self._blobs.get_blob_client(UPLOADS, name)
         sas = generate_blob_sas(
-            client.account_name or "", UPLOADS, name, **self._signing_key(now, expires),
+            client.account_name or "", UPLOADS, name, **await self._signing_key(now, expires),
             permission=BlobSasPermissions(create=True, write=True),
             start=now - timedelta(minutes=5), expiry=expires, content_type=content_type,
         )  # fmt: skip
         return UploadTicket(name, f"{client.url}?{sas}", expires)
 
-    def _signing_key(self, now: datetime, expires: datetime) -> dict[str, Any]:
+    async def _signing_key(self, now: datetime, expires: datetime) -> dict[str, Any]:
         """The account key when we have one (connection strings, Azurite); otherwise a user
         delegation key, which a managed identity may request (Storage Blob Delegator)."""
         account_key = getattr(self._blobs.credential, "account_key", None)
@@ -115,14 +121,16 @@ class AzureImageStore:
         key = _delegation.get(self._blobs.url)
         if key is None or datetime.fromisoformat(key.signed_expiry or "1970-01-01Z") < expires:
             with storage_unavailable_on_failure("get user delegation key"):
-                key = self._blobs.get_user_delegation_key(now, now + timedelta(hours=6))
+                key = await self._blobs.get_user_delegation_key(now, now + timedelta(hours=6))
             _delegation[self._blobs.url] = key
         return {"user_delegation_key": key}
 
-    def _thumbnail_version(self, client: BlobClient) -> tuple[str | None, SourceVersion | None]:
+    async def _thumbnail_version(
+        self, client: BlobClient
+    ) -> tuple[str | None, SourceVersion | None]:
         with storage_unavailable_on_failure("get thumbnail properties"):
             try:
-                props = client.get_blob_properties()
+                props = await client.get_blob_properties()
             except ResourceNotFoundError:
                 return None, None
         meta = props.metadata or {}
@@ -133,7 +141,7 @@ class AzureImageStore:
         )
         return props.etag, stored
 
-    def _upload(
+    async def _upload(
         self, client: BlobClient, thumbnail: Thumbnail, source: SourceVersion, etag: str | None
     ) -> None:
         conditions: dict[str, Any] = (
@@ -148,35 +156,35 @@ class AzureImageStore:
         }
         settings = ContentSettings(content_type=thumbnail.content_type, cache_control=CACHE_CONTROL)
         with storage_unavailable_on_failure("upload thumbnail"):
-            client.upload_blob(
+            await client.upload_blob(
                 thumbnail.data, content_settings=settings, metadata=metadata, **conditions
             )
 
-    def _status_entity(self, name: str) -> dict[str, Any] | None:
+    async def _status_entity(self, name: str) -> dict[str, Any] | None:
         partition, row = status_keys(name)
         with storage_unavailable_on_failure("get image status"):
             try:
-                entity = self._statuses.get_entity(partition, row)
+                entity = await self._statuses.get_entity(partition, row)
             except ResourceNotFoundError:
                 return None
         return {**entity, "_etag": entity.metadata["etag"]}
 
-    def _write_status(self, entity: Mapping[str, Any], stored: dict[str, Any] | None) -> None:
+    async def _write_status(self, entity: Mapping[str, Any], stored: dict[str, Any] | None) -> None:
         with storage_unavailable_on_failure("save image status"):
             if stored is None:
-                self._statuses.create_entity(entity)
+                await self._statuses.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
             else:
-                self._statuses.update_entity(
+                await self._statuses.update_entity(
                     entity, mode=UpdateMode.REPLACE, etag=stored["_etag"],
-                    match_condition=MatchConditions.IfNotModified,
+                    match_condition=MatchConditions.IfNotModified, **RETRY_WRITES,
                 )  # fmt: skip
 
-    def _ensure_container(self, name: str) -> None:
+    async def _ensure_container(self, name: str) -> None:
         if name in _created:
             return
-        with _lock, storage_unavailable_on_failure("create container"):
+        with storage_unavailable_on_failure("create container"):
             with contextlib.suppress(ResourceExistsError):
-                self._blobs.create_container(name)
+                await self._blobs.create_container(name)
             _created.add(name)
 
 

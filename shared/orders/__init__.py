@@ -17,17 +17,19 @@ if TYPE_CHECKING:
 __all__ = ["idempotency_store", "order_repository"]
 
 
-def order_repository() -> OrderRepository:
+async def order_repository() -> OrderRepository:
     """Orders on Table Storage; each committed change's event is sent on right away."""
     from shared.changes import event_publisher, order_backlog
     from shared.changes.outbox import PublishingOrderRepository
     from shared.orders.table_repository import TableOrderRepository
 
-    inner = TableOrderRepository(table(get_settings().orders_table))
-    return PublishingOrderRepository(inner, publisher=event_publisher(), backlog=order_backlog())
+    inner = TableOrderRepository(await table(get_settings().orders_table))
+    return PublishingOrderRepository(
+        inner, publisher=event_publisher(), backlog=await order_backlog()
+    )
 
 
-def idempotency_store() -> IdempotencyStore:
+async def idempotency_store() -> IdempotencyStore:
     from shared.orders.table_repository import TableIdempotencyStore
 
-    return TableIdempotencyStore(table(get_settings().idempotency_table))
+    return TableIdempotencyStore(await table(get_settings().idempotency_table))

@@ -1,4 +1,4 @@
-"""What the order services need from storage, as interfaces.
+"""What the order services need from storage, as interfaces (all I/O is async).
 
 `TableOrderRepository` is the one real implementation; tests use an in-memory fake.
 """
@@ -35,19 +35,19 @@ class OrderPage:
 class OrderRepository(Protocol):
     """Orders and their change events, always written together atomically."""
 
-    def get(self, order_id: str) -> Order | None:
+    async def get(self, order_id: str) -> Order | None:
         """The order with its current ETag, or None."""
 
-    def add(self, order: Order, event: OrderEvent) -> Order:
+    async def add(self, order: Order, event: OrderEvent) -> Order:
         """Insert a new order; OrderAlreadyExists if another write got there first."""
 
-    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+    async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         """Write `changed` if the stored order still has current's ETag, else StaleOrder."""
 
-    def remove(self, current: Order, event: OrderEvent) -> None:
+    async def remove(self, current: Order, event: OrderEvent) -> None:
         """Delete if the stored order still has current's ETag, else StaleOrder."""
 
-    def query(
+    async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
         """One page of matching orders and where the next page starts."""
@@ -62,13 +62,15 @@ class OrderBacklog(Protocol):
     def partitions(self) -> tuple[str, ...]:
         """Every partition an order can live in."""
 
-    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+    async def unsent_events(
+        self, partition: str, *, created_before: str, limit: int
+    ) -> list[OrderEvent]:
         """Up to `limit` events of `partition` still in the outbox and older than the cutoff."""
 
-    def mark_sent(self, event: OrderEvent) -> None:
+    async def mark_sent(self, event: OrderEvent) -> None:
         """Drop the event's outbox row (no error if it is already gone)."""
 
-    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+    async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         """Ids of up to `limit` PENDING orders of `partition` created before the cutoff."""
 
 
@@ -84,8 +86,8 @@ class IdempotencyRecord:
 class IdempotencyStore(Protocol):
     """Remembers which order an Idempotency-Key created, for 24 hours."""
 
-    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
         """Store `record` unless a live one exists for its key; return whichever holds."""
 
-    def complete(self, record: IdempotencyRecord, response: str) -> None:
+    async def complete(self, record: IdempotencyRecord, response: str) -> None:
         """Remember the response to replay for this key."""

@@ -62,8 +62,8 @@ class CreateResult:
     replayed: bool = False
 
 
-def get_order(order_id: str, *, repo: OrderRepository) -> Order:
-    order = repo.get(order_id) if ID_PATTERN.fullmatch(order_id) else None
+async def get_order(order_id: str, *, repo: OrderRepository) -> Order:
+    order = await repo.get(order_id) if ID_PATTERN.fullmatch(order_id) else None
     if order is None:
         raise OrderNotFound(order_id)
     return order
@@ -73,11 +73,11 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _insert(order: Order, *, repo: OrderRepository, now: str) -> Order:
-    return repo.add(order, OrderEvent.for_change(None, order, now=now))
+async def _insert(order: Order, *, repo: OrderRepository, now: str) -> Order:
+    return await repo.add(order, OrderEvent.for_change(None, order, now=now))
 
 
-def create_order(
+async def create_order(
     body: object,
     *,
     repo: OrderRepository,
@@ -91,29 +91,31 @@ def create_order(
     now = clock()
     stamp = format_time(now)
     if idempotency_key is None:
-        return CreateResult(_insert(Order.create(new_id(), draft, now=stamp), repo=repo, now=stamp))
+        order = Order.create(new_id(), draft, now=stamp)
+        return CreateResult(await _insert(order, repo=repo, now=stamp))
     wanted = IdempotencyRecord(
         key_hash=_sha256(idempotency_key),
         request_hash=_sha256(encode_json(asdict(draft))),
         order_id=new_id(),
         expires_at=format_time(now + IDEMPOTENCY_WINDOW),
     )
-    record = keys.claim(wanted, now=stamp)
+    record = await keys.claim(wanted, now=stamp)
     if record.request_hash != wanted.request_hash:
         raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
     if record.response is not None:
         return CreateResult(_replay(record.response), replayed=True)
-    order, replayed = _create_once(Order.create(record.order_id, draft, now=stamp), repo, stamp)
-    keys.complete(record, encode_json({"order": order.to_public(), "etag": order.etag}))
+    order = Order.create(record.order_id, draft, now=stamp)
+    order, replayed = await _create_once(order, repo, stamp)
+    await keys.complete(record, encode_json({"order": order.to_public(), "etag": order.etag}))
     return CreateResult(order, replayed=replayed)
 
 
-def _create_once(order: Order, repo: OrderRepository, now: str) -> tuple[Order, bool]:
+async def _create_once(order: Order, repo: OrderRepository, now: str) -> tuple[Order, bool]:
     """Create the order a claimed key names; a racing twin of this request may win."""
     try:
-        return _insert(order, repo=repo, now=now), False
+        return await _insert(order, repo=repo, now=now), False
     except OrderAlreadyExists:
-        existing = repo.get(order.order_id)
+        existing = await repo.get(order.order_id)
         if existing is None:
             raise IdempotencyKeyInProgress("A request with this key is in progress.") from None
         return existing, True
@@ -124,7 +126,7 @@ def _replay(response: str) -> Order:
     return order_from_public(stored["order"], etag=stored["etag"])
 
 
-def update_order(
+async def update_order(
     order_id: str,
     body: object,
     *,
@@ -135,14 +137,14 @@ def update_order(
     if if_match is None:
         raise PreconditionRequired("Send If-Match with the order's ETag to change it.")
     changes = parse_changes(body)
-    current = _current(order_id, if_match, repo=repo)
+    current = await _current(order_id, if_match, repo=repo)
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
-    return repo.replace(current, changed, event)
+    return await repo.replace(current, changed, event)
 
 
-def expire_order(
+async def expire_order(
     order_id: str,
     *,
     created_before: str,
@@ -155,7 +157,7 @@ def expire_order(
     expiry re-reads and decides again (a confirmed order is no longer due; an order whose
     quantity changed is expired with its new quantity)."""
     for _ in range(EXPIRY_ATTEMPTS):
-        current = repo.get(order_id)
+        current = await repo.get(order_id)
         if current is None or current.status is not OrderStatus.PENDING:
             return False
         if current.created_at >= created_before:
@@ -163,7 +165,7 @@ def expire_order(
         now = format_time(clock())
         expired = current.apply(OrderChanges(status=OrderStatus.EXPIRED), now=now, system=True)
         try:
-            repo.replace(current, expired, OrderEvent.for_change(current, expired, now=now))
+            await repo.replace(current, expired, OrderEvent.for_change(current, expired, now=now))
         except StaleOrder:
             continue
         except OrderNotFound:
@@ -172,26 +174,26 @@ def expire_order(
     raise StaleOrder(f"Order {order_id!r} kept changing while it was being expired.")
 
 
-def delete_order(
+async def delete_order(
     order_id: str,
     *,
     if_match: str | None,
     repo: OrderRepository,
     clock: Callable[[], datetime] = utc_now,
 ) -> None:
-    current = _current(order_id, if_match or "*", repo=repo)
+    current = await _current(order_id, if_match or "*", repo=repo)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
-    repo.remove(current, event)
+    await repo.remove(current, event)
 
 
-def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
-    current = get_order(order_id, repo=repo)
+async def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
+    current = await get_order(order_id, repo=repo)
     if if_match != "*" and if_match != current.etag:
         raise StaleOrder("The order has changed since it was read; fetch it again.")
     return current
 
 
-def list_orders(
+async def list_orders(
     *,
     customer_id: str | None,
     status: str | None,
@@ -205,7 +207,7 @@ def list_orders(
     size = parse_limit(limit)
     scope = f"orders?customer_id={query.customer_id or ''}&status={query.status or ''}"
     position = decode_token(continuation, scope=scope, secret=secret) if continuation else None
-    page = repo.query(query, limit=size, continuation=position)
+    page = await repo.query(query, limit=size, continuation=position)
     if page.continuation is None:
         return page.items, None
     return page.items, encode_token(page.continuation, scope=scope, secret=secret)

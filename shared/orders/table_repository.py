@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -37,10 +37,17 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
-from shared.tables import check_entity, query_page, storage_unavailable_on_failure
+from shared.tables import (
+    RETRY_WRITES,
+    RETURN_NO_CONTENT,
+    check_entity,
+    query_page,
+    storage_unavailable_on_failure,
+)
 
 if TYPE_CHECKING:
-    from azure.data.tables import TableClient, TableEntity
+    from azure.data.tables import TableEntity
+    from azure.data.tables.aio import TableClient
 
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
@@ -53,10 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# azure-core retries only idempotent verbs; these writes are made retry-safe below.
-_RETRY_ALL: dict[str, Any] = {
-    "retry_on_methods": frozenset({"GET", "HEAD", "PUT", "DELETE", "POST", "PATCH", "MERGE"})
-}
 
 
 def _from_entity(entity: TableEntity) -> Order:
@@ -73,32 +76,32 @@ class TableOrderRepository:
     def __init__(self, client: TableClient) -> None:
         self._client = client
 
-    def get(self, order_id: str) -> Order | None:
-        entity = self._entity(*order_keys(order_id))
+    async def get(self, order_id: str) -> Order | None:
+        entity = await self._entity(*order_keys(order_id))
         return None if entity is None else _from_entity(entity)
 
-    def _entity(self, partition: str, row: str) -> TableEntity | None:
+    async def _entity(self, partition: str, row: str) -> TableEntity | None:
         with storage_unavailable_on_failure("read_entity"):
             try:
-                return self._client.get_entity(partition, row)
+                return await self._client.get_entity(partition, row)
             except ResourceNotFoundError:
                 return None
 
-    def add(self, order: Order, event: OrderEvent) -> Order:
+    async def add(self, order: Order, event: OrderEvent) -> Order:
         operations: list[Operation] = [
             ("create", order_entity(order, event), {}),
             ("create", outbox_entity(event), {}),
             *index_changes(None, order),
         ]
         try:
-            return self._commit(order, operations)
+            return await self._commit(order, operations)
         except TableTransactionError as exc:
             if _failed_on_first(exc, 409):
-                return self._our_earlier_write(order.order_id, event, OrderAlreadyExists(
+                return await self._our_earlier_write(order.order_id, event, OrderAlreadyExists(
                     f"Order {order.order_id!r} already exists."))  # fmt: skip
             raise
 
-    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+    async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         conditions = {"mode": UpdateMode.REPLACE, "etag": _etag_of(current),
                       "match_condition": MatchConditions.IfNotModified}  # fmt: skip
         operations: list[Operation] = [
@@ -107,16 +110,16 @@ class TableOrderRepository:
             *index_changes(current, changed),
         ]
         try:
-            return self._commit(changed, operations)
+            return await self._commit(changed, operations)
         except TableTransactionError as exc:
             if _failed_on_first(exc, 404):
                 raise OrderNotFound(changed.order_id) from exc
             if _failed_on_first(exc, 412):
-                return self._our_earlier_write(changed.order_id, event, StaleOrder(
+                return await self._our_earlier_write(changed.order_id, event, StaleOrder(
                     "The order has changed since it was read; fetch it again."))  # fmt: skip
             raise
 
-    def remove(self, current: Order, event: OrderEvent) -> None:
+    async def remove(self, current: Order, event: OrderEvent) -> None:
         order = current
         partition, row = order_keys(order.order_id)
         conditions = {"etag": _etag_of(current), "match_condition": MatchConditions.IfNotModified}
@@ -126,14 +129,14 @@ class TableOrderRepository:
             *index_changes(order, None),
         ]
         try:
-            self._commit(order, operations)
+            await self._commit(order, operations)
         except TableTransactionError as exc:
             if exc.index == 0 and exc.status_code in (404, 412):
-                self._check_removed_by_us(order.order_id, event, exc)
+                await self._check_removed_by_us(order.order_id, event, exc)
                 return
             raise
 
-    def query(
+    async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
         conditions, parameters = ["kind eq @kind"], {"kind": "order"}
@@ -144,22 +147,24 @@ class TableOrderRepository:
             conditions.append("status eq @status")
             parameters["status"] = query.status.value
         with storage_unavailable_on_failure("list_orders"):
-            entities, next_position = query_page(
+            entities, next_position = await query_page(
                 self._client, " and ".join(conditions), parameters,
                 limit=limit, continuation=continuation,
             )  # fmt: skip
         return OrderPage([_from_entity(entity) for entity in entities], next_position)
 
-    def _commit(self, order: Order, operations: list[Operation]) -> Order:
+    async def _commit(self, order: Order, operations: list[Operation]) -> Order:
         for _, entity, _ in operations:
             check_entity(entity)
         with storage_unavailable_on_failure("write_order"):
-            results = self._client.submit_transaction(operations, **_RETRY_ALL)
+            results = await self._client.submit_transaction(operations, **RETRY_WRITES)
         return _with_etag(order, results[0].get("etag"))
 
-    def _our_earlier_write(self, order_id: str, event: OrderEvent, error: Exception) -> Order:
+    async def _our_earlier_write(
+        self, order_id: str, event: OrderEvent, error: Exception
+    ) -> Order:
         """A retried write that finds its own event already stored has succeeded."""
-        entity = self._entity(*order_keys(order_id))
+        entity = await self._entity(*order_keys(order_id))
         if entity is None:
             raise OrderNotFound(order_id) from None
         if entity.get("last_event_id") != event.event_id:
@@ -167,12 +172,14 @@ class TableOrderRepository:
         logger.info("write already applied order_id=%s event_id=%s", order_id, event.event_id)
         return _from_entity(entity)
 
-    def _check_removed_by_us(self, order_id: str, event: OrderEvent, exc: Exception) -> None:
+    async def _check_removed_by_us(
+        self, order_id: str, event: OrderEvent, exc: Exception
+    ) -> None:
         """A retried delete whose outbox event is stored has succeeded."""
-        outbox = self._entity(partition_of(order_id), outbox_row_key(order_id, event.version))
+        outbox = await self._entity(partition_of(order_id), outbox_row_key(order_id, event.version))
         if outbox is not None and event.event_id in outbox["event"]:
             return
-        if self.get(order_id) is None:
+        if await self.get(order_id) is None:
             raise OrderNotFound(order_id) from exc
         raise StaleOrder("The order has changed since it was read.") from exc
 
@@ -202,7 +209,7 @@ class TableIdempotencyStore:
     def __init__(self, client: TableClient) -> None:
         self._client = client
 
-    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
         entity = check_entity({
             "PartitionKey": record.key_hash, "RowKey": self._ROW,
             "request_hash": record.request_hash, "order_id": record.order_id,
@@ -210,25 +217,27 @@ class TableIdempotencyStore:
         })  # fmt: skip
         with storage_unavailable_on_failure("claim_idempotency_key"):
             try:
-                self._client.create_entity(entity, **_RETRY_ALL)
+                await self._client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
                 return record
             except ResourceExistsError:
-                existing = self._client.get_entity(record.key_hash, self._ROW)
+                existing = await self._client.get_entity(record.key_hash, self._ROW)
             if existing["expires_at"] > now:
                 return _record(existing)
             try:  # an expired key starts afresh; the ETag stops two requests renewing it
-                self._client.update_entity(
+                await self._client.update_entity(
                     entity, mode=UpdateMode.REPLACE, etag=existing.metadata["etag"],
                     match_condition=MatchConditions.IfNotModified,
                 )  # fmt: skip
             except ResourceModifiedError:
-                return _record(self._client.get_entity(record.key_hash, self._ROW))
+                return _record(await self._client.get_entity(record.key_hash, self._ROW))
         return record
 
-    def complete(self, record: IdempotencyRecord, response: str) -> None:
+    async def complete(self, record: IdempotencyRecord, response: str) -> None:
         entity = {"PartitionKey": record.key_hash, "RowKey": self._ROW, "response": response}
         with storage_unavailable_on_failure("complete_idempotency_key"):
-            self._client.update_entity(check_entity(entity), mode=UpdateMode.MERGE, **_RETRY_ALL)
+            await self._client.update_entity(
+                check_entity(entity), mode=UpdateMode.MERGE, **RETRY_WRITES
+            )
 
 
 class TableOrderBacklog:
@@ -241,23 +250,25 @@ class TableOrderBacklog:
     def partitions(self) -> tuple[str, ...]:
         return all_partitions()
 
-    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+    async def unsent_events(
+        self, partition: str, *, created_before: str, limit: int
+    ) -> list[OrderEvent]:
         low, high = prefix_range(OUTBOX_ROW)
-        rows = self._range(partition, low, high, limit, created_before=created_before)
+        rows = await self._range(partition, low, high, limit, created_before=created_before)
         return [event_from_row(row) for row in rows]
 
-    def mark_sent(self, event: OrderEvent) -> None:
+    async def mark_sent(self, event: OrderEvent) -> None:
         """Forget a sent event; a row already gone (another sender won) is fine."""
         row = outbox_row_key(event.order_id, event.version)
         with storage_unavailable_on_failure("delete_outbox_row"):
-            self._client.delete_entity(partition_of(event.order_id), row)
+            await self._client.delete_entity(partition_of(event.order_id), row)
 
-    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+    async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         low, _ = prefix_range(PENDING_ROW)
-        rows = self._range(partition, low, f"{PENDING_ROW}{created_before}", limit)
+        rows = await self._range(partition, low, f"{PENDING_ROW}{created_before}", limit)
         return [str(row["order_id"]) for row in rows]
 
-    def _range(
+    async def _range(
         self, partition: str, low: str, high: str, limit: int, *, created_before: str = ""
     ) -> list[TableEntity]:
         query = "PartitionKey eq @p and RowKey ge @low and RowKey lt @high"
@@ -267,7 +278,7 @@ class TableOrderBacklog:
             parameters["before"] = created_before
         found: list[TableEntity] = []
         with storage_unavailable_on_failure("read_backlog"):
-            for entity in self._client.query_entities(
+            async for entity in self._client.query_entities(
                 query, parameters=parameters, results_per_page=min(limit, 1000)
             ):
                 found.append(entity)

@@ -5,6 +5,7 @@ own check, can only happen on Azure (docs/deploy.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -16,6 +17,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from azure.storage.blob import BlobServiceClient, UserDelegationKey, generate_blob_sas
+from azure.storage.blob.aio import BlobServiceClient as AsyncBlobServiceClient
 
 from shared.images.store import UPLOAD_URL_TTL, AzureImageStore, reset_store_state
 
@@ -28,8 +30,11 @@ NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 class NoNetworkCredential:
     """A token credential the test never lets reach Entra ID."""
 
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         raise AssertionError("the SAS must be signed without a token request")
+
+    async def close(self) -> None:
+        pass
 
 
 def delegation_key(start: datetime, expiry: datetime, value: bytes = b"k" * 32) -> Any:
@@ -42,22 +47,27 @@ def delegation_key(start: datetime, expiry: datetime, value: bytes = b"k" * 32) 
     return key
 
 
+async def _no_container(name: str, **_: Any) -> None:
+    return None
+
+
 @pytest.fixture
-def blobs(monkeypatch: pytest.MonkeyPatch) -> Any:
+async def blobs(monkeypatch: pytest.MonkeyPatch) -> Any:
     """An identity-based blob client (token credential, no account key) whose only service
     calls, container creation and Get User Delegation Key, are recorded locally."""
     reset_store_state()
-    client = BlobServiceClient("https://prodorders.blob.core.windows.net",
-                               credential=NoNetworkCredential())  # fmt: skip
+    client = AsyncBlobServiceClient("https://prodorders.blob.core.windows.net",
+                                    credential=NoNetworkCredential())  # fmt: skip
     client.key_requests = []  # type: ignore[attr-defined]
 
-    def get_user_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:
+    async def get_user_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:
         client.key_requests.append((start, expiry))  # type: ignore[attr-defined]
         return delegation_key(start, expiry)
 
     monkeypatch.setattr(client, "get_user_delegation_key", get_user_delegation_key)
-    monkeypatch.setattr(client, "create_container", lambda name, **_: None)
+    monkeypatch.setattr(client, "create_container", _no_container)
     yield client
+    await client.close()
     reset_store_state()
 
 
@@ -67,9 +77,9 @@ def query(url: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(token).items()}
 
 
-def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
+async def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
     assert getattr(blobs.credential, "account_key", None) is None
-    ticket = AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
+    ticket = await AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
         "holiday/beach.jpg", "image/jpeg", now=NOW
     )
     assert ticket.upload_url.startswith(
@@ -91,8 +101,8 @@ def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
     ), "a user delegation key lives at most 7 days"
 
 
-def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None:
-    ticket = AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
+async def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None:
+    ticket = await AzureImageStore(blobs, statuses=None).upload_ticket(  # type: ignore[arg-type]
         "a.png", "image/png", now=NOW
     )
     start, expiry = blobs.key_requests[0]
@@ -105,12 +115,12 @@ def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None:
     assert query(ticket.upload_url)["sig"] == same["sig"] != other["sig"]
 
 
-def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blobs: Any) -> None:
+async def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blobs: Any) -> None:
     store = AzureImageStore(blobs, statuses=None)  # type: ignore[arg-type]
-    store.upload_ticket("a.jpg", "image/jpeg", now=NOW)
-    store.upload_ticket("b.jpg", "image/jpeg", now=NOW + timedelta(hours=1))
+    await store.upload_ticket("a.jpg", "image/jpeg", now=NOW)
+    await store.upload_ticket("b.jpg", "image/jpeg", now=NOW + timedelta(hours=1))
     assert len(blobs.key_requests) == 1
-    store.upload_ticket("c.jpg", "image/jpeg", now=NOW + timedelta(hours=6))
+    await store.upload_ticket("c.jpg", "image/jpeg", now=NOW + timedelta(hours=6))
     assert len(blobs.key_requests) == 2
     assert blobs.key_requests[1][1] > NOW + timedelta(hours=6) + UPLOAD_URL_TTL
 
@@ -124,7 +134,7 @@ def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blobs: An
 AZURITE_KEY_SEED = b"azurite-user-delegation-signing-seed-v1"
 
 
-def azurite_delegation_key(start: datetime, expiry: datetime) -> Any:
+async def azurite_delegation_key(start: datetime, expiry: datetime) -> Any:
     key = delegation_key(start, expiry)
     to_sign = "\n".join([key.signed_oid, key.signed_tid, key.signed_start, key.signed_expiry,
                          "b", key.signed_version])  # fmt: skip
@@ -134,7 +144,7 @@ def azurite_delegation_key(start: datetime, expiry: datetime) -> Any:
     return key
 
 
-def test_azurite_accepts_the_identity_only_upload_url(
+async def test_azurite_accepts_the_identity_only_upload_url(
     storage_env: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole chain but Entra ID: a token-credential client, a delegation key, the SAS the
@@ -144,30 +154,43 @@ def test_azurite_accepts_the_identity_only_upload_url(
     # The SDK takes a token credential over HTTPS only; the scheme is not signed, so the URL
     # goes back to Azurite's plain HTTP for the PUT.
     https_url = keyed.url.rstrip("/").replace("http://", "https://", 1)
-    identity = BlobServiceClient(https_url, credential=NoNetworkCredential())
-    monkeypatch.setattr(identity, "create_container",
-                        lambda name, **_: keyed.create_container(name))  # fmt: skip
+    identity = AsyncBlobServiceClient(https_url, credential=NoNetworkCredential())
+
+    async def create_container(name: str, **_: Any) -> None:
+        await asyncio.to_thread(keyed.create_container, name)
+
+    monkeypatch.setattr(identity, "create_container", create_container)
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
     now = datetime.now(UTC).replace(microsecond=0)
-    ticket = AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+    ticket = await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
         "identity/ok.jpg", "image/jpeg", now=now
     )
     upload_url = ticket.upload_url.replace("https://", "http://", 1)
     headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"}
     put = Request(upload_url, data=b"\xff\xd8 not really a jpeg", method="PUT", headers=headers)
-    with urlopen(put, timeout=10) as answer:
-        assert answer.status == 201
+    assert await asyncio.to_thread(_status_of, put) == 201
     stored = keyed.get_blob_client("uploads", "identity/ok.jpg").get_blob_properties()
     assert stored.content_settings.content_type == "image/jpeg"
 
     forged = upload_url.replace("identity/ok.jpg", "identity/other.jpg")
     reset_store_state()  # forget the cached key: the next one is not the one Azurite issued
-    monkeypatch.setattr(identity, "get_user_delegation_key", delegation_key)
-    wrong_key = AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+    async def unrelated_key(start: datetime, expiry: datetime) -> Any:
+        return delegation_key(start, expiry)
+
+    monkeypatch.setattr(identity, "get_user_delegation_key", unrelated_key)
+    wrong_key = (await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
         "identity/wrong-key.jpg", "image/jpeg", now=now
-    ).upload_url.replace("https://", "http://", 1)
+    )).upload_url.replace("https://", "http://", 1)
     for refused_url in (forged, wrong_key):
-        with pytest.raises(HTTPError) as refused:
-            urlopen(Request(refused_url, data=b"x", method="PUT", headers=headers), timeout=10)
-        assert refused.value.code == 403, refused_url
+        refused = Request(refused_url, data=b"x", method="PUT", headers=headers)
+        assert await asyncio.to_thread(_status_of, refused) == 403, refused_url
+    await identity.close()
     reset_store_state()
+
+
+def _status_of(request: Request) -> int:
+    try:
+        with urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except HTTPError as error:
+        return error.code

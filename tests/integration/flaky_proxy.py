@@ -2,7 +2,7 @@
 
 It reproduces the two faults that make a write ambiguous: a connection that breaks before
 the request arrives, and one that breaks after storage applied the request but before the
-answer reaches the client.
+answer reaches the client; and a pooled keep-alive connection that the server has closed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class FlakyProxy:
         self._faults: list[str] = []
         self.hanging = False
         self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
         self.sabotaged = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -34,6 +35,15 @@ class FlakyProxy:
 
     def close(self) -> None:
         self._server.close()
+
+    def drop_connections(self) -> None:
+        """Close every connection now open, as a server does with idle keep-alive ones."""
+        with self._lock:
+            dropped, self._open = self._open, []
+        for sock in dropped:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     def _accept(self) -> None:
         while True:
@@ -53,6 +63,8 @@ class FlakyProxy:
             client.close()
             return
         upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        with self._lock:
+            self._open += [client, upstream]
         threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
         if fault == "drop-response":
             with contextlib.suppress(OSError):

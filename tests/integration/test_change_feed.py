@@ -17,17 +17,17 @@ import azure.functions as func
 import pytest
 
 from devhost.azurite import free_port, start_azurite
-from shared.changes import ORDER_EVENTS_QUEUE, order_backlog
+from shared.changes import ORDER_EVENTS_QUEUE, event_publisher, order_backlog
 from shared.changes.outbox import relay_unsent
 from shared.errors import StorageUnavailable
 from shared.orders.events import OrderEvent
 from shared.orders.model import format_time
 from shared.orders.table_layout import OUTBOX_ROW, partition_of
 from shared.storage import queue_service, reset_clients, table
-from tests.support import call_http, json_of, point_app_at, user_function
+from tests.support import call_http, invoke, json_of, point_app_at
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from devhost.azurite import Azurite
 
@@ -40,11 +40,11 @@ def own_azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 
 
 @pytest.fixture
-def feed_env(own_azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Iterator[Azurite]:
-    point_app_at(monkeypatch, own_azurite.connection_string)
-    drain()
+async def feed_env(own_azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Azurite]:
+    await point_app_at(monkeypatch, own_azurite.connection_string)
+    await drain()
     yield own_azurite
-    reset_clients()
+    await reset_clients()
 
 
 def customer() -> str:
@@ -55,17 +55,19 @@ def body_for(customer_id: str, amount: float = 1.5) -> dict[str, object]:
     return {"customer_id": customer_id, "product_id": "p", "quantity": 1, "total_amount": amount}
 
 
-def drain(queue: str = ORDER_EVENTS_QUEUE) -> list[str]:
+async def drain(queue: str = ORDER_EVENTS_QUEUE) -> list[str]:
     """Every message now in `queue`, as raw content, removed from the queue."""
     from azure.core.exceptions import ResourceNotFoundError
 
     client = queue_service().get_queue_client(queue)
     contents: list[str] = []
     try:
-        while batch := list(client.receive_messages(max_messages=32, visibility_timeout=30)):
+        while batch := [
+            m async for m in client.receive_messages(max_messages=32, visibility_timeout=30)
+        ]:
             for message in batch:
                 contents.append(str(message.content))
-                client.delete_message(message)
+                await client.delete_message(message)
     except ResourceNotFoundError:
         pass
     return contents
@@ -75,8 +77,8 @@ def events(contents: list[str]) -> list[OrderEvent]:
     return [OrderEvent.from_json(base64.b64decode(content)) for content in contents]
 
 
-def outbox_rows(order_id: str) -> list[str]:
-    rows = table("Orders").query_entities(
+async def outbox_rows(order_id: str) -> list[str]:
+    rows = (await table("Orders")).query_entities(
         "PartitionKey eq @p and RowKey ge @low and RowKey lt @high",
         parameters={
             "p": partition_of(order_id),
@@ -84,27 +86,26 @@ def outbox_rows(order_id: str) -> list[str]:
             "high": f"{OUTBOX_ROW}{order_id};",
         },
     )
-    return [row["RowKey"] for row in rows]
+    return [row["RowKey"] async for row in rows]
 
 
-def deliver(contents: list[str]) -> None:
+async def deliver(contents: list[str]) -> None:
     """Run the queue trigger on each message, as the host does: base64-decoded bytes."""
-    function = user_function("process_order_event")
     for content in contents:
         message = func.QueueMessage(id=str(uuid.uuid4()), body=base64.b64decode(content))
-        function(message)
+        await invoke("process_order_event", message)
 
 
-def create(owner: str, amount: float = 1.5) -> dict[str, object]:
-    response = call_http("create_order", "POST", body=body_for(owner, amount))
+async def create(owner: str, amount: float = 1.5) -> dict[str, object]:
+    response = await call_http("create_order", "POST", body=body_for(owner, amount))
     assert response.status_code == 201
     return {"etag": response.headers["ETag"], **json_of(response)}
 
 
 @pytest.mark.usefixtures("feed_env")
-def test_a_change_is_sent_as_base64_json_right_after_commit() -> None:
-    order = create(customer())
-    contents = drain()
+async def test_a_change_is_sent_as_base64_json_right_after_commit() -> None:
+    order = await create(customer())
+    contents = await drain()
     (event,) = events(contents)
     assert json.loads(base64.b64decode(contents[0]))["order_id"] == order["order_id"]
     assert (event.type.value, event.version, event.new_image["order_id"]) == (
@@ -112,45 +113,67 @@ def test_a_change_is_sent_as_base64_json_right_after_commit() -> None:
         1,
         order["order_id"],
     )
-    assert outbox_rows(str(order["order_id"])) == []  # sent, so no longer in the outbox
+    assert await outbox_rows(str(order["order_id"])) == []  # sent, so no longer in the outbox
 
 
-def test_a_failed_send_keeps_the_event_until_the_relay_sends_it(
+async def test_a_failed_send_keeps_the_event_until_the_relay_sends_it(
     feed_env: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dead = feed_env.connection_string.replace(
         f":{feed_env.queue_port}/", f":{free_port()}/"
     )  # nothing listens there: the send fails after the commit
-    point_app_at(monkeypatch, dead)
-    order = create(customer())  # the request still succeeds
+    await point_app_at(monkeypatch, dead)
+    order = await create(customer())  # the request still succeeds
     order_id = str(order["order_id"])
-    point_app_at(monkeypatch, feed_env.connection_string)
-    assert outbox_rows(order_id) == [f"{OUTBOX_ROW}{order_id}:{1:010d}"]
-    assert drain() == []
-    recent = relay_unsent(
-        backlog=order_backlog(),
-        publisher=_publisher(),
+    await point_app_at(monkeypatch, feed_env.connection_string)
+    assert await outbox_rows(order_id) == [f"{OUTBOX_ROW}{order_id}:{1:010d}"]
+    assert await drain() == []
+    recent = await relay_unsent(
+        backlog=await order_backlog(),
+        publisher=event_publisher(),
         created_before=format_time(datetime.now(UTC) - timedelta(minutes=1)),
     )
     assert recent.sent == 0  # younger than a minute: its request may still be sending it
     later = format_time(datetime.now(UTC) + timedelta(minutes=1))
-    report = relay_unsent(backlog=order_backlog(), publisher=_publisher(), created_before=later)
+    report = await relay_unsent(
+        backlog=await order_backlog(), publisher=event_publisher(), created_before=later
+    )
     assert report.sent == 1
-    assert [e.order_id for e in events(drain())] == [order_id]
-    assert outbox_rows(order_id) == []
+    assert [e.order_id for e in events(await drain())] == [order_id]
+    assert await outbox_rows(order_id) == []
 
 
-def _publisher():  # type: ignore[no-untyped-def]
-    from shared.changes import event_publisher
+async def test_a_send_whose_connection_breaks_is_retried_once(
+    feed_env: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that breaks before the request arrives (as a pooled one the service has
+    just closed does) is retried once, instead of leaving the event to the relay."""
+    from tests.integration.flaky_proxy import FlakyProxy
 
-    return event_publisher()
+    proxy = FlakyProxy(feed_env.queue_port)
+    try:
+        flaky = feed_env.connection_string.replace(
+            f":{feed_env.queue_port}/", f":{proxy.port}/"
+        )
+        await point_app_at(monkeypatch, flaky)
+        first = await create(customer())  # the queue exists, its client holds a connection
+        proxy.drop_connections()
+        proxy.fail_next("refuse")  # the next connection breaks before the request arrives
+        order = await create(customer())
+        assert proxy.sabotaged == 1
+        await point_app_at(monkeypatch, feed_env.connection_string)
+        sent = [e.order_id for e in events(await drain())]
+        assert sent == [first["order_id"], order["order_id"]]
+        assert await outbox_rows(str(order["order_id"])) == []  # sent at once, not relayed
+    finally:
+        proxy.close()
 
 
 @pytest.mark.usefixtures("feed_env")
-def test_consumer_feeds_customer_view_and_report_exactly_once() -> None:
+async def test_consumer_feeds_customer_view_and_report_exactly_once() -> None:
     owner = customer()
-    first, second = create(owner, 2.25), create(owner, 4)
-    patched = call_http(
+    first, second = await create(owner, 2.25), await create(owner, 4)
+    patched = await call_http(
         "update_order",
         "PATCH",
         body={"status": "CONFIRMED"},
@@ -158,19 +181,20 @@ def test_consumer_feeds_customer_view_and_report_exactly_once() -> None:
         route_params={"order_id": str(first["order_id"])},
     )
     assert patched.status_code == 200
-    deleted = call_http(
+    deleted = await call_http(
         "delete_order", "DELETE", route_params={"order_id": str(second["order_id"])}
     )
     assert deleted.status_code == 204
-    contents = drain()
+    contents = await drain()
     assert len(contents) == 4
-    deliver(contents[::-1] + contents)  # reordered, then every message again
-    listed = json_of(call_http("list_customer_orders", "GET", route_params={"customer_id": owner}))
+    await deliver(contents[::-1] + contents)  # reordered, then every message again
+    route = {"customer_id": owner}
+    listed = json_of(await call_http("list_customer_orders", "GET", route_params=route))
     assert [(i["order_id"], i["status"]) for i in listed["items"]] == [
         (first["order_id"], "CONFIRMED")
     ]
     day = str(first["created_at"])[:10]
-    report = json_of(call_http("get_order_report", "GET", params={"date": day}))
+    report = json_of(await call_http("get_order_report", "GET", params={"date": day}))
     assert report["by_status"]["CONFIRMED"]["count"] >= 1
     mine = _report_of(owner, contents)
     assert mine == {"CONFIRMED": (1, 2.25)}
@@ -194,16 +218,16 @@ def _report_of(owner: str, contents: list[str]) -> dict[str, tuple[int, float]]:
 
 
 @pytest.mark.usefixtures("feed_env")
-def test_report_totals_match_the_events_applied() -> None:
+async def test_report_totals_match_the_events_applied() -> None:
     day = datetime.now(UTC).date().isoformat()
-    before = json_of(call_http("get_order_report", "GET", params={"date": day}))
+    before = json_of(await call_http("get_order_report", "GET", params={"date": day}))
     owner = customer()
     for amount in (1, 2.5, 3.25):
-        create(owner, amount)
-    contents = drain()
-    deliver(contents)
-    deliver(contents[:1])  # a redelivery
-    after = json_of(call_http("get_order_report", "GET", params={"date": day}))
+        await create(owner, amount)
+    contents = await drain()
+    await deliver(contents)
+    await deliver(contents[:1])  # a redelivery
+    after = json_of(await call_http("get_order_report", "GET", params={"date": day}))
     assert after["count"] - before["count"] == 3
     assert after["by_status"]["PENDING"]["total_amount"] - before["by_status"]["PENDING"][
         "total_amount"
@@ -211,14 +235,14 @@ def test_report_totals_match_the_events_applied() -> None:
 
 
 @pytest.mark.usefixtures("feed_env")
-def test_customer_listing_pages_with_signed_tokens() -> None:
+async def test_customer_listing_pages_with_signed_tokens() -> None:
     owner = customer()
-    ids = {create(owner)["order_id"] for _ in range(5)}
-    deliver(drain())
+    ids = {(await create(owner))["order_id"] for _ in range(5)}
+    await deliver(await drain())
     seen, token = [], None
     while True:
         params = {"limit": "2"} | ({"continuation": token} if token else {})
-        response = call_http(
+        response = await call_http(
             "list_customer_orders", "GET", route_params={"customer_id": owner}, params=params
         )
         body = json_of(response)
@@ -228,58 +252,61 @@ def test_customer_listing_pages_with_signed_tokens() -> None:
             break
     assert sorted(seen) == sorted(ids)
     first = json_of(
-        call_http(
+        await call_http(
             "list_customer_orders",
             "GET",
             route_params={"customer_id": owner},
             params={"limit": "2"},
         )
     )
-    other = call_http(
+    other = await call_http(
         "list_customer_orders",
         "GET",
         route_params={"customer_id": customer()},
         params={"continuation": first["continuation"]},
     )
     assert other.status_code == 400  # a token only continues the query it came from
-    confirmed = call_http(
+    confirmed = await call_http(
         "list_customer_orders",
         "GET",
         route_params={"customer_id": owner},
         params={"status": "CONFIRMED"},
     )
     assert json_of(confirmed) == {"items": [], "continuation": None}
-    bad = call_http("list_customer_orders", "GET", route_params={"customer_id": "x' or 'a"})
+    bad = await call_http("list_customer_orders", "GET", route_params={"customer_id": "x' or 'a"})
     assert bad.status_code == 422
-    assert call_http("get_order_report", "GET", params={"date": "2026-13-01"}).status_code == 422
-    assert call_http("get_order_report", "GET", params={"date": "yesterday"}).status_code == 422
+    for bad_date in ("2026-13-01", "yesterday"):
+        report = await call_http("get_order_report", "GET", params={"date": bad_date})
+        assert report.status_code == 422
 
 
 @pytest.mark.usefixtures("feed_env")
-def test_a_bad_message_is_parked_in_the_poison_queue_not_retried() -> None:
-    drain(f"{ORDER_EVENTS_QUEUE}-poison")
-    user_function("process_order_event")(func.QueueMessage(id="m-1", body=b"not an event"))
-    parked = drain(f"{ORDER_EVENTS_QUEUE}-poison")
+async def test_a_bad_message_is_parked_in_the_poison_queue_not_retried() -> None:
+    await drain(f"{ORDER_EVENTS_QUEUE}-poison")
+    await invoke("process_order_event", func.QueueMessage(id="m-1", body=b"not an event"))
+    parked = await drain(f"{ORDER_EVENTS_QUEUE}-poison")
     assert [base64.b64decode(content) for content in parked] == [b"not an event"]
 
 
-def test_a_storage_fault_raises_so_the_host_retries(
+async def test_a_storage_fault_raises_so_the_host_retries(
     feed_env: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    create(customer())
-    contents = drain()
+    await create(customer())
+    contents = await drain()
     dead = feed_env.connection_string.replace(f":{feed_env.table_port}/", f":{free_port()}/")
-    point_app_at(monkeypatch, dead)
+    await point_app_at(monkeypatch, dead)
     message = func.QueueMessage(id="m-2", body=base64.b64decode(contents[0]))
     with pytest.raises(StorageUnavailable):
-        user_function("process_order_event")(message)
+        await invoke("process_order_event", message)
 
 
-def test_timer_function_runs_the_sweep(feed_env: Azurite, caplog: pytest.LogCaptureFixture) -> None:
+async def test_timer_function_runs_the_sweep(
+    feed_env: Azurite, caplog: pytest.LogCaptureFixture
+) -> None:
     from azure.functions.timer import TimerRequest
 
     timer = TimerRequest(past_due=True)
     with caplog.at_level("INFO"):
-        user_function("nightly_sweep")(timer)
+        await invoke("nightly_sweep", timer)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("nightly_sweep ")]
     assert len(lines) == 1 and "past_due=true" in lines[0]

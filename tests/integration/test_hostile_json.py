@@ -15,9 +15,9 @@ JSON = {"Content-Type": "application/json"}
     [("create_order", "POST", {}), ("update_order", "PATCH", {"order_id": "o-1"}),
      ("create_image_upload", "POST", {})],
 )  # fmt: skip
-def test_deeply_nested_bodies_are_400(name: str, method: str, route: dict[str, str]) -> None:
+async def test_deeply_nested_bodies_are_400(name: str, method: str, route: dict[str, str]) -> None:
     body = b"[" * 30_000 + b"]" * 30_000  # deep enough to exhaust the decoder's recursion, < 64 KiB
-    response = call_http(name, method, raw_body=body, route_params=route,
+    response = await call_http(name, method, raw_body=body, route_params=route,
                          headers=JSON | {"If-Match": "*"})  # fmt: skip
     assert response.status_code == 400, response.get_body()[:300]
     assert response.mimetype == "application/problem+json"

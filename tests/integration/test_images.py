@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import urllib.error
 import urllib.request
@@ -18,20 +19,20 @@ from shared.images import STATUS_TABLE, image_store
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import reset_store_state
 from shared.storage import blob_service, table
-from tests.support import call_http, json_of, point_app_at, user_function
+from tests.support import call_http, invoke, json_of, point_app_at
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator
 
     from devhost.azurite import Azurite
 
 
 @pytest.fixture
-def storage(storage_env: Azurite) -> Iterator[Azurite]:
+async def storage(storage_env: Azurite) -> AsyncIterator[Azurite]:
     reset_store_state()
-    if not blob_service().get_container_client("uploads").exists():
-        blob_service().create_container("uploads")
+    if not await blob_service().get_container_client("uploads").exists():
+        await blob_service().create_container("uploads")
     yield storage_env
     reset_store_state()
 
@@ -54,48 +55,60 @@ class Delivery:
         )  # fmt: skip
 
 
-def upload(name: str, data: bytes) -> Delivery:
+async def upload(name: str, data: bytes) -> Delivery:
     """Write uploads/<name>; the returned delivery carries the version the host would see."""
     client = blob_service().get_blob_client("uploads", name)
-    client.upload_blob(data, overwrite=True)
-    props = client.get_blob_properties()
+    await client.upload_blob(data, overwrite=True)
+    props = await client.get_blob_properties()
     return Delivery(name, data, props.etag, props.last_modified.isoformat(), client.url)
 
 
-def make_thumbnail(delivery: Delivery) -> None:
-    user_function("make_thumbnail")(delivery.stream())
+async def make_thumbnail(delivery: Delivery) -> None:
+    await invoke("make_thumbnail", delivery.stream())
 
 
-def thumbnail(name: str) -> tuple[Any, bytes]:
+async def thumbnail(name: str) -> tuple[Any, bytes]:
     client = blob_service().get_blob_client("thumbnails", name)
-    return client.get_blob_properties(), client.download_blob().readall()
+    return await client.get_blob_properties(), await (await client.download_blob()).readall()
 
 
-def status(name: str) -> tuple[int, dict[str, Any]]:
-    response = call_http("get_image_status", "GET", route_params={"name": name})
+async def status(name: str) -> tuple[int, dict[str, Any]]:
+    response = await call_http("get_image_status", "GET", route_params={"name": name})
     return response.status_code, json_of(response)
 
 
-def status_rows(name: str) -> list[Any]:
+def http_status(request: urllib.request.Request | str) -> int:
+    """The status of one plain HTTP call (urllib raises for error statuses)."""
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
-    query = f"PartitionKey eq '{partition}' and RowKey eq '{row}'"
-    return list(table(STATUS_TABLE).query_entities(query))
+    query = "PartitionKey eq @partition and RowKey eq @row"
+    rows = (await table(STATUS_TABLE)).query_entities(
+        query, parameters={"partition": partition, "row": row}
+    )
+    return [entity async for entity in rows]
 
 
-def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: Azurite) -> None:
+async def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: Azurite) -> None:
     name = "album/2024/portrait #1.jpg"
-    stream = upload(name, f.oriented_jpeg(6))
+    stream = await upload(name, f.oriented_jpeg(6))
     source_etag = stream.etag.strip('"')
 
-    make_thumbnail(stream)
+    await make_thumbnail(stream)
 
-    props, data = thumbnail(name)
+    props, data = await thumbnail(name)
     assert props.content_settings.content_type == "image/jpeg"
     assert props.content_settings.cache_control == "public, max-age=3600"
     assert props.metadata["source_etag"] == source_etag
     assert (props.metadata["width"], props.metadata["height"]) == ("200", "100")
     assert Image.open(io.BytesIO(data)).size == (200, 100)
-    code, body = status(name)
+    code, body = await status(name)
     assert code == 200
     assert body["status"] == "ready"
     assert body["source_etag"] == source_etag
@@ -104,44 +117,44 @@ def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: Azurit
     assert body["thumbnail"]["url"].endswith("/thumbnails/album/2024/portrait%20%231.jpg")
 
 
-def test_bad_upload_is_recorded_as_failed_without_raising(storage: Azurite) -> None:
+async def test_bad_upload_is_recorded_as_failed_without_raising(storage: Azurite) -> None:
     name = "notes.jpg"
 
-    make_thumbnail(upload(name, b"this is not a picture"))
+    await make_thumbnail(await upload(name, b"this is not a picture"))
 
-    code, body = status(name)
+    code, body = await status(name)
     assert (code, body["status"], body["reason"]) == (200, "failed", "not-an-image")
-    assert not blob_service().get_blob_client("thumbnails", name).exists()
+    assert not await blob_service().get_blob_client("thumbnails", name).exists()
 
 
-def test_duplicate_delivery_writes_once_and_keeps_one_status(storage: Azurite) -> None:
+async def test_duplicate_delivery_writes_once_and_keeps_one_status(storage: Azurite) -> None:
     name = "twice.png"
-    stream = upload(name, f.encode(f.quadrants(), "PNG"))
-    make_thumbnail(stream)
-    first, _ = thumbnail(name)
+    stream = await upload(name, f.encode(f.quadrants(), "PNG"))
+    await make_thumbnail(stream)
+    first, _ = await thumbnail(name)
 
-    make_thumbnail(stream)
+    await make_thumbnail(stream)
 
-    second, _ = thumbnail(name)
+    second, _ = await thumbnail(name)
     assert second.etag == first.etag  # not rewritten
-    assert len(status_rows(name)) == 1
-    assert status(name)[1]["status"] == "ready"
+    assert len(await status_rows(name)) == 1
+    assert (await status(name))[1]["status"] == "ready"
 
 
-def test_older_delivery_never_replaces_newer_thumbnail(storage: Azurite) -> None:
+async def test_older_delivery_never_replaces_newer_thumbnail(storage: Azurite) -> None:
     name = "changing.png"
-    old = upload(name, f.encode(f.solid("RGB", (400, 400), (255, 0, 0)), "PNG"))
-    new = upload(name, f.encode(f.solid("RGB", (400, 400), (0, 0, 255)), "PNG"))
-    make_thumbnail(new)
+    old = await upload(name, f.encode(f.solid("RGB", (400, 400), (255, 0, 0)), "PNG"))
+    new = await upload(name, f.encode(f.solid("RGB", (400, 400), (0, 0, 255)), "PNG"))
+    await make_thumbnail(new)
 
-    make_thumbnail(old)  # a late or repeated delivery of the first version
+    await make_thumbnail(old)  # a late or repeated delivery of the first version
 
-    _, data = thumbnail(name)
+    _, data = await thumbnail(name)
     assert Image.open(io.BytesIO(data)).convert("RGB").getpixel((5, 5)) == (0, 0, 255)
-    assert status(name)[1]["source_etag"] == new.etag.strip('"')
+    assert (await status(name))[1]["source_etag"] == new.etag.strip('"')
 
 
-def test_store_refuses_older_source_version_even_when_racing(storage: Azurite) -> None:
+async def test_store_refuses_older_source_version_even_when_racing(storage: Azurite) -> None:
     from datetime import timedelta
 
     from shared.config import ThumbnailSettings
@@ -149,61 +162,63 @@ def test_store_refuses_older_source_version_even_when_racing(storage: Azurite) -
     from shared.images.status import ImageStatus
 
     name = "race.png"
-    stream = upload(name, f.encode(f.quadrants(), "PNG"))
-    make_thumbnail(stream)
-    store = image_store()
-    current = store.source_version(name)
+    stream = await upload(name, f.encode(f.quadrants(), "PNG"))
+    await make_thumbnail(stream)
+    store = await image_store()
+    current = await store.source_version(name)
     assert current is not None
     older = SourceVersion("0xOLDER", current.last_modified - timedelta(seconds=10))
     thumb = create_thumbnail(f.encode(f.quadrants(), "PNG"), ThumbnailSettings())
 
-    assert store.save_thumbnail(name, thumb, older) is None
-    assert store.save_status(ImageStatus(name, "failed", older, reason="corrupt")) is False
-    assert status(name)[1]["status"] == "ready"
+    assert await store.save_thumbnail(name, thumb, older) is None
+    assert await store.save_status(ImageStatus(name, "failed", older, reason="corrupt")) is False
+    assert (await status(name))[1]["status"] == "ready"
 
 
-def test_transient_storage_failure_raises_then_a_retry_succeeds(
+async def test_transient_storage_failure_raises_then_a_retry_succeeds(
     storage: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = "retry.jpg"
-    stream = upload(name, f.encode(f.quadrants(), "JPEG"))
+    stream = await upload(name, f.encode(f.quadrants(), "JPEG"))
     dead = storage.connection_string.replace(str(storage.blob_port), str(free_port()))
-    point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
+    await point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
     reset_store_state()
 
     with pytest.raises(StorageUnavailable):
-        make_thumbnail(stream)
+        await make_thumbnail(stream)
 
-    point_app_at(monkeypatch, storage.connection_string)
-    make_thumbnail(stream)  # the host's retry
-    assert status(name)[1]["status"] == "ready"
+    await point_app_at(monkeypatch, storage.connection_string)
+    await make_thumbnail(stream)  # the host's retry
+    assert (await status(name))[1]["status"] == "ready"
 
 
-def test_status_is_pending_until_processed_and_404_when_never_uploaded(storage: Azurite) -> None:
-    upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
+async def test_status_is_pending_until_processed_and_404_when_never_uploaded(
+    storage: Azurite,
+) -> None:
+    await upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
 
-    assert status("waiting.gif") == (
+    assert await status("waiting.gif") == (
         200,
         {
             "name": "waiting.gif",
             "status": "pending",
-            "source_etag": status("waiting.gif")[1]["source_etag"],
+            "source_etag": (await status("waiting.gif"))[1]["source_etag"],
         },
     )
-    assert status("never/uploaded.png")[0] == 404
+    assert (await status("never/uploaded.png"))[0] == 404
 
 
-def test_new_version_shows_pending_until_it_is_processed(storage: Azurite) -> None:
+async def test_new_version_shows_pending_until_it_is_processed(storage: Azurite) -> None:
     name = "again.png"
-    make_thumbnail(upload(name, f.encode(f.quadrants(), "PNG")))
+    await make_thumbnail(await upload(name, f.encode(f.quadrants(), "PNG")))
 
-    upload(name, f.encode(f.quadrants((400, 400)), "PNG"))
+    await upload(name, f.encode(f.quadrants((400, 400)), "PNG"))
 
-    assert status(name)[1]["status"] == "pending"
+    assert (await status(name))[1]["status"] == "pending"
 
 
-def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite) -> None:
-    response = call_http(
+async def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite) -> None:
+    response = await call_http(
         "create_image_upload", "POST", body={"name": "direct/cat.png", "content_type": "image/png"}
     )
     assert response.status_code == 201
@@ -216,12 +231,9 @@ def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite) -> No
         ticket["upload_url"], data=data, method="PUT",
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/png"},
     )  # fmt: skip
-    with urllib.request.urlopen(put) as answer:
-        assert answer.status == 201
-    with pytest.raises(urllib.error.HTTPError) as denied:
-        urllib.request.urlopen(ticket["upload_url"])
-    assert denied.value.code == 403
-    assert blob_service().get_blob_client("uploads", "direct/cat.png").exists()
+    assert await asyncio.to_thread(http_status, put) == 201  # a browser's PUT, off the loop
+    assert await asyncio.to_thread(http_status, ticket["upload_url"]) == 403  # no reading
+    assert await blob_service().get_blob_client("uploads", "direct/cat.png").exists()
 
 
 @pytest.mark.parametrize(
@@ -236,8 +248,8 @@ def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite) -> No
         ["not", "an", "object"],
     ],
 )
-def test_post_rejects_bad_requests(storage: Azurite, body: object) -> None:
-    response = call_http("create_image_upload", "POST", body=body)
+async def test_post_rejects_bad_requests(storage: Azurite, body: object) -> None:
+    response = await call_http("create_image_upload", "POST", body=body)
 
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"

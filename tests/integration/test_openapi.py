@@ -22,8 +22,8 @@ def registered_operations() -> set[tuple[str, str]]:
     return operations
 
 
-def documented_operations() -> set[tuple[str, str]]:
-    document = json_of(call_http("openapi", "GET"))
+async def documented_operations() -> set[tuple[str, str]]:
+    document = json_of(await call_http("openapi", "GET"))
     assert document["openapi"].startswith("3.1")
     return {
         (path, method)
@@ -33,13 +33,13 @@ def documented_operations() -> set[tuple[str, str]]:
     }
 
 
-def test_every_registered_http_function_is_documented() -> None:
-    missing = registered_operations() - documented_operations()
+async def test_every_registered_http_function_is_documented() -> None:
+    missing = registered_operations() - await documented_operations()
     assert not missing, f"registered but not in openapi.json: {sorted(missing)}"
 
 
-def test_the_document_names_no_route_the_app_lacks() -> None:
-    extra = documented_operations() - registered_operations()
+async def test_the_document_names_no_route_the_app_lacks() -> None:
+    extra = await documented_operations() - registered_operations()
     assert not extra, f"documented but not registered: {sorted(extra)}"
 
 

@@ -3,10 +3,10 @@ parameterised filters, concurrency, and an outage."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -37,33 +37,38 @@ def make_order(customer_id: str) -> Order:
     return Order.create(str(uuid.uuid4()), draft, now="2026-11-26T12:00:00.000Z")
 
 
-def rows_of(order_id: str) -> list[str]:
-    client = table("Orders")
+def inserted(order: Order) -> OrderEvent:
+    return OrderEvent.for_change(None, order, now=order.created_at)
+
+
+async def rows_of(order_id: str) -> list[str]:
+    client = await table("Orders")
     rows = client.query_entities("PartitionKey eq @p", parameters={"p": partition_of(order_id)})
-    return sorted(r["RowKey"] for r in rows if order_id in r["RowKey"])
+    return sorted([r["RowKey"] async for r in rows if order_id in r["RowKey"]])
 
 
-def test_order_outbox_and_index_rows_are_written_together() -> None:
+async def test_order_outbox_and_index_rows_are_written_together() -> None:
     order = make_order(customer())
-    repo = TableOrderRepository(table("Orders"))  # without the publisher, which sends and drops
-    stored = repo.add(order, OrderEvent.for_change(None, order, now=order.created_at))
+    repo = TableOrderRepository(await table("Orders"))  # not the publisher: it drops the outbox
+    stored = await repo.add(order, inserted(order))
     oid = order.order_id
     v1, v2 = f"outbox:{oid}:{1:010d}", f"outbox:{oid}:{2:010d}"
-    assert rows_of(oid) == [f"order:{oid}", v1, f"pending:{order.created_at}:{oid}"]
+    assert await rows_of(oid) == [f"order:{oid}", v1, f"pending:{order.created_at}:{oid}"]
     confirmed = stored.apply(OrderChanges(status=OrderStatus.CONFIRMED), now="t")
-    repo.replace(stored, confirmed, OrderEvent.for_change(stored, confirmed, now="t"))
-    assert rows_of(oid) == [f"order:{oid}", v1, v2]
+    await repo.replace(stored, confirmed, OrderEvent.for_change(stored, confirmed, now="t"))
+    assert await rows_of(oid) == [f"order:{oid}", v1, v2]
 
 
-def test_failed_transaction_writes_nothing() -> None:
+async def test_failed_transaction_writes_nothing() -> None:
     order = make_order(customer())
-    repo = order_repository()
-    event = OrderEvent.for_change(None, order, now=order.created_at)
-    table("Orders").create_entity({"PartitionKey": partition_of(order.order_id),
-                                   "RowKey": outbox_row_key(order.order_id, 1)})  # fmt: skip
+    repo = await order_repository()
+    event = inserted(order)
+    await (await table("Orders")).create_entity({
+        "PartitionKey": partition_of(order.order_id), "RowKey": outbox_row_key(order.order_id, 1),
+    })  # fmt: skip
     with pytest.raises(Exception):  # noqa: B017 - the SDK's transaction error
-        repo.add(order, event)
-    assert repo.get(order.order_id) is None
+        await repo.add(order, event)
+    assert await repo.get(order.order_id) is None
 
 
 @pytest.fixture
@@ -73,118 +78,127 @@ def proxy(storage_env) -> FlakyProxy:
     flaky.close()
 
 
-def repo_through(proxy: FlakyProxy, azurite) -> TableOrderRepository:
-    from azure.data.tables import TableServiceClient
+@pytest.fixture
+async def repo_through(proxy: FlakyProxy, storage_env) -> AsyncIterator[TableOrderRepository]:
+    """A repository whose table client reaches Azurite through the proxy."""
+    from azure.data.tables.aio import TableServiceClient
 
-    connection = azurite.connection_string.replace(f":{azurite.table_port}/", f":{proxy.port}/")
-    service = TableServiceClient.from_connection_string(connection, **CLIENT_OPTIONS)
-    return TableOrderRepository(service.get_table_client("Orders"))
+    connection = storage_env.connection_string.replace(
+        f":{storage_env.table_port}/", f":{proxy.port}/"
+    )
+    async with TableServiceClient.from_connection_string(connection, **CLIENT_OPTIONS) as service:
+        yield TableOrderRepository(service.get_table_client("Orders"))
 
 
-def test_create_is_retried_after_connection_failure(proxy, storage_env) -> None:
-    repo, order = repo_through(proxy, storage_env), make_order(customer())
+async def test_create_is_retried_after_connection_failure(proxy, repo_through) -> None:
+    order = make_order(customer())
     proxy.fail_next("refuse")
-    repo.add(order, OrderEvent.for_change(None, order, now=order.created_at))
+    await repo_through.add(order, inserted(order))
     assert proxy.sabotaged == 1
-    assert order_repository().get(order.order_id) is not None
+    assert await (await order_repository()).get(order.order_id) is not None
 
 
-def test_create_whose_answer_was_lost_is_not_a_conflict(proxy, storage_env) -> None:
-    repo, order = repo_through(proxy, storage_env), make_order(customer())
+async def test_create_whose_answer_was_lost_is_not_a_conflict(proxy, repo_through) -> None:
+    order = make_order(customer())
     proxy.fail_next("drop-response")
-    stored = repo.add(order, OrderEvent.for_change(None, order, now=order.created_at))
+    stored = await repo_through.add(order, inserted(order))
     assert proxy.sabotaged == 1
     assert stored.order_id == order.order_id and stored.etag
-    assert len([r for r in rows_of(order.order_id) if r.startswith("order:")]) == 1
+    assert len([r for r in await rows_of(order.order_id) if r.startswith("order:")]) == 1
 
 
-def test_update_whose_answer_was_lost_succeeds(proxy, storage_env) -> None:
+async def test_update_whose_answer_was_lost_succeeds(proxy, repo_through) -> None:
     order = make_order(customer())
-    stored = order_repository().add(order, OrderEvent.for_change(None, order, now=order.created_at))
+    stored = await (await order_repository()).add(order, inserted(order))
     changed = stored.apply(OrderChanges(quantity=5), now="t")
-    proxy.fail_next("drop-response")
-    repo = repo_through(proxy, storage_env)  # a fresh client: its first connection is the write
-    result = repo.replace(stored, changed, OrderEvent.for_change(stored, changed, now="t"))
+    proxy.fail_next("drop-response")  # a fresh client: its first connection is the write
+    event = OrderEvent.for_change(stored, changed, now="t")
+    result = await repo_through.replace(stored, changed, event)
     assert proxy.sabotaged == 1
     assert result.quantity == 5 and result.version == 2
 
 
-def test_filters_are_parameterised_not_injected() -> None:
+async def test_filters_are_parameterised_not_injected() -> None:
     victim, attacker = customer(), customer()
-    repo = order_repository()
+    repo = await order_repository()
     for owner in (victim, attacker):
         order = make_order(owner)
-        repo.add(order, OrderEvent.for_change(None, order, now=order.created_at))
+        await repo.add(order, inserted(order))
     evil = f"{attacker}' or customer_id ne '"
-    page = repo.query(OrderQuery(customer_id=evil), limit=100, continuation=None)
+    page = await repo.query(OrderQuery(customer_id=evil), limit=100, continuation=None)
     assert page.items == []
-    response = call_http("list_orders", "GET", params={"customer_id": evil})
+    response = await call_http("list_orders", "GET", params={"customer_id": evil})
     assert response.status_code == 422
-    response = call_http("list_orders", "GET", params={"status": "PENDING' or 'a' eq 'a"})
+    response = await call_http("list_orders", "GET", params={"status": "PENDING' or 'a' eq 'a"})
     assert response.status_code == 422
 
 
-def test_list_filters_pages_and_rejects_tampered_tokens() -> None:
+async def list_orders(**params: str) -> dict[str, Any]:
+    return json_of(await call_http("list_orders", "GET", params=params))
+
+
+async def test_list_filters_pages_and_rejects_tampered_tokens() -> None:
     owner = customer()
-    created = [call_http("create_order", "POST", body=body_for(owner)) for _ in range(7)]
+    created = [await call_http("create_order", "POST", body=body_for(owner)) for _ in range(7)]
     ids = {json_of(response)["order_id"] for response in created}
     seen, token = [], None
     while True:
-        params = {"customer_id": owner, "limit": "3"} | ({"continuation": token} if token else {})
-        body = json_of(call_http("list_orders", "GET", params=params))
+        more = {"continuation": token} if token else {}
+        body = await list_orders(customer_id=owner, limit="3", **more)
         assert len(body["items"]) <= 3
         seen += [item["order_id"] for item in body["items"]]
         token = body["continuation"]
         if token is None:
             break
     assert sorted(seen) == sorted(ids)
-    first = json_of(call_http("list_orders", "GET", params={"customer_id": owner, "limit": "3"}))
+    first = await list_orders(customer_id=owner, limit="3")
     tampered = first["continuation"][:-3] + "xyz"
-    response = call_http(
+    response = await call_http(
         "list_orders", "GET", params={"customer_id": owner, "continuation": tampered}
     )
     assert response.status_code == 400
-    confirmed = call_http(
-        "list_orders", "GET", params={"customer_id": owner, "status": "CONFIRMED"}
-    )
-    assert json_of(confirmed) == {"items": [], "continuation": None}
-    assert call_http("list_orders", "GET", params={"limit": "101"}).status_code == 422
+    assert await list_orders(customer_id=owner, status="CONFIRMED") == {
+        "items": [], "continuation": None,
+    }  # fmt: skip
+    response = await call_http("list_orders", "GET", params={"limit": "101"})
+    assert response.status_code == 422
 
 
-def test_concurrent_patches_with_one_etag_exactly_one_wins() -> None:
-    created = call_http("create_order", "POST", body=body_for(customer()))
+async def test_concurrent_patches_with_one_etag_exactly_one_wins() -> None:
+    created = await call_http("create_order", "POST", body=body_for(customer()))
     order_id, etag = json_of(created)["order_id"], created.headers["ETag"]
 
-    def patch(quantity: int) -> int:
-        return call_http(
+    async def patch(quantity: int) -> int:
+        response = await call_http(
             "update_order",
             "PATCH",
             body={"quantity": quantity},
             headers={"If-Match": etag},
             route_params={"order_id": order_id},
-        ).status_code
+        )
+        return response.status_code
 
-    with ThreadPoolExecutor(8) as pool:
-        statuses = sorted(pool.map(patch, range(2, 10)))
+    statuses = sorted(await asyncio.gather(*(patch(q) for q in range(2, 10))))
     assert statuses == [200] + [412] * 7
 
 
-def test_racing_idempotent_posts_create_exactly_one_order() -> None:
+async def test_racing_idempotent_posts_create_exactly_one_order() -> None:
     owner, key = customer(), str(uuid.uuid4())
     body = body_for(owner)
 
-    def post(_: int):
-        return call_http("create_order", "POST", body=body, headers={"Idempotency-Key": key})
+    async def post() -> Any:
+        return await call_http(
+            "create_order", "POST", body=body, headers={"Idempotency-Key": key}
+        )
 
-    with ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(post, range(8)))
+    responses = await asyncio.gather(*(post() for _ in range(8)))
     assert {r.status_code for r in responses} == {201}
     assert len({json_of(r)["order_id"] for r in responses}) == 1
-    listed = json_of(call_http("list_orders", "GET", params={"customer_id": owner}))
+    listed = await list_orders(customer_id=owner)
     assert len(listed["items"]) == 1
 
 
-def outage_calls() -> dict[str, Callable[[], Any]]:
+def outage_calls() -> dict[str, Callable[[], Awaitable[Any]]]:
     return {
         "get_order": lambda: call_http("get_order", "GET", route_params={"order_id": "x"}),
         "create_order": lambda: call_http("create_order", "POST", body=body_for("c")),
@@ -193,9 +207,9 @@ def outage_calls() -> dict[str, Callable[[], Any]]:
     }
 
 
-def assert_503_within_bound(name: str, call: Callable[[], Any]) -> None:
+async def assert_503_within_bound(name: str, call: Callable[[], Awaitable[Any]]) -> None:
     started = time.monotonic()
-    response = call()
+    response = await call()
     elapsed = time.monotonic() - started
     assert response.status_code == 503, (name, response.get_body())
     assert response.mimetype == "application/problem+json"
@@ -203,25 +217,33 @@ def assert_503_within_bound(name: str, call: Callable[[], Any]) -> None:
     assert elapsed < 15, (name, elapsed)
 
 
-def test_hung_storage_is_503_within_bound(proxy, storage_env, monkeypatch) -> None:
-    """Storage that accepts connections and never answers: timeouts, not a hang."""
+@pytest.mark.parametrize("ca_bundle", [False, True])
+async def test_hung_storage_is_503_within_bound(proxy, storage_env, monkeypatch, ca_bundle) -> None:
+    """Storage that accepts connections and never answers: timeouts, not a hang (also with a
+    custom CA bundle, whose transport the storage module builds itself)."""
+    import certifi
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    if ca_bundle:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
     connection = storage_env.connection_string.replace(
         f":{storage_env.table_port}/", f":{proxy.port}/"
     )
-    point_app_at(monkeypatch, connection)
-    assert call_http("create_order", "POST", body=body_for(customer())).status_code == 201
+    await point_app_at(monkeypatch, connection)
+    created = await call_http("create_order", "POST", body=body_for(customer()))
+    assert created.status_code == 201
     proxy.hang()
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(assert_503_within_bound, *zip(*outage_calls().items(), strict=True)))
+    await asyncio.gather(*(assert_503_within_bound(*item) for item in outage_calls().items()))
 
 
-def test_storage_down_is_503_with_retry_after_within_bound(tmp_path, monkeypatch) -> None:
+async def test_storage_down_is_503_with_retry_after_within_bound(tmp_path, monkeypatch) -> None:
     from devhost.azurite import start_azurite
 
     own = start_azurite(tmp_path / "azurite")
-    point_app_at(monkeypatch, own.connection_string)
-    created = call_http("create_order", "POST", body=body_for(customer()))
+    await point_app_at(monkeypatch, own.connection_string)
+    created = await call_http("create_order", "POST", body=body_for(customer()))
     assert created.status_code == 201
     own.stop()
     for name, call in outage_calls().items():
-        assert_503_within_bound(name, call)
+        await assert_503_within_bound(name, call)

@@ -4,8 +4,8 @@ catches up, unsent events are relayed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,72 +22,75 @@ __all__ = ["feed_env", "own_azurite"]  # fixtures shared with the change-feed te
 pytestmark = pytest.mark.usefixtures("feed_env")
 
 
-def create_at(moment: datetime, customer_id: str) -> str:
+async def create_at(moment: datetime, customer_id: str) -> str:
     """An order created at `moment`: the service's clock is injected in-process."""
     body = {"customer_id": customer_id, "product_id": "p", "quantity": 1, "total_amount": 3}
-    result = services.create_order(
-        body, repo=order_repository(), keys=idempotency_store(), clock=lambda: moment
+    result = await services.create_order(
+        body, repo=await order_repository(), keys=await idempotency_store(), clock=lambda: moment
     )
     return result.order.order_id
 
 
-def pending_rows(order_id: str) -> list[str]:
-    rows = table("Orders").query_entities(
+async def pending_rows(order_id: str) -> list[str]:
+    rows = (await table("Orders")).query_entities(
         "PartitionKey eq @p and order_id eq @id and kind eq 'pending'",
         parameters={"p": partition_of(order_id), "id": order_id},
     )
-    return [row["RowKey"] for row in rows if row["RowKey"].startswith(PENDING_ROW)]
+    return [row["RowKey"] async for row in rows if row["RowKey"].startswith(PENDING_ROW)]
 
 
-def expired_events(order_ids: set[str]) -> list[str]:
+async def expired_events(order_ids: set[str]) -> list[str]:
     return [
         e.order_id
-        for e in events(drain())
+        for e in events(await drain())
         if e.order_id in order_ids and e.new_image and e.new_image["status"] == "EXPIRED"
     ]
 
 
-def test_stale_pending_orders_expire_and_fresh_ones_stay() -> None:
+async def test_stale_pending_orders_expire_and_fresh_ones_stay() -> None:
     owner, now = f"c-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
-    stale = {create_at(now - timedelta(hours=h), owner) for h in (25, 49, 24 * 7)}
-    fresh = {create_at(now - timedelta(hours=23), owner), create_at(now, owner)}
-    confirmed = create_at(now - timedelta(hours=30), owner)
-    repo = order_repository()
-    current = repo.get(confirmed)
-    services.update_order(confirmed, {"status": "CONFIRMED"}, if_match=current.etag, repo=repo)
-    drain()
-    report = run_nightly_sweep(past_due=True)  # a late run: it finds a week's worth too
+    stale = {await create_at(now - timedelta(hours=h), owner) for h in (25, 49, 24 * 7)}
+    fresh = {await create_at(now - timedelta(hours=23), owner), await create_at(now, owner)}
+    confirmed = await create_at(now - timedelta(hours=30), owner)
+    repo = await order_repository()
+    current = await repo.get(confirmed)
+    await services.update_order(
+        confirmed, {"status": "CONFIRMED"}, if_match=current.etag, repo=repo
+    )
+    await drain()
+    report = await run_nightly_sweep(past_due=True)  # a late run: it finds a week's worth too
     assert report.expired >= 3
-    statuses = {o: repo.get(o).status for o in stale | fresh | {confirmed}}
+    statuses = {o: (await repo.get(o)).status for o in stale | fresh | {confirmed}}
     assert {o for o, s in statuses.items() if s is OrderStatus.EXPIRED} == stale
-    assert all(pending_rows(o) == [] for o in stale)
-    assert all(len(pending_rows(o)) == 1 for o in fresh)
-    assert sorted(expired_events(stale | fresh)) == sorted(stale)
+    assert all([await pending_rows(o) == [] for o in stale])
+    assert all([len(await pending_rows(o)) == 1 for o in fresh])
+    assert sorted(await expired_events(stale | fresh)) == sorted(stale)
 
 
-def test_two_sweeps_at_once_expire_each_order_once() -> None:
+async def test_two_sweeps_at_once_expire_each_order_once() -> None:
     owner, now = f"c-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
-    stale = {create_at(now - timedelta(days=2), owner) for _ in range(24)}
-    drain()
-    with ThreadPoolExecutor(2) as pool:
-        reports = list(pool.map(lambda _: run_nightly_sweep(past_due=False), range(2)))
+    stale = {await create_at(now - timedelta(days=2), owner) for _ in range(24)}
+    await drain()
+    reports = await asyncio.gather(*(run_nightly_sweep(past_due=False) for _ in range(2)))
     assert sum(r.expired for r in reports) == len(stale)
     assert sum(r.failed for r in reports) == 0
-    assert sorted(expired_events(stale)) == sorted(stale)  # one EXPIRED event per order
+    assert sorted(await expired_events(stale)) == sorted(stale)  # one EXPIRED event per order
 
 
-def test_the_sweep_relays_events_left_in_the_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_sweep_relays_events_left_in_the_outbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from shared.changes import publisher
 
     owner = f"c-{uuid.uuid4().hex[:8]}"
     with monkeypatch.context() as patch:
         patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
-        lost = create_at(datetime.now(UTC) - timedelta(minutes=5), owner)
-    assert [e.order_id for e in events(drain())] == []
-    report = run_nightly_sweep(past_due=False)
+        lost = await create_at(datetime.now(UTC) - timedelta(minutes=5), owner)
+    assert [e.order_id for e in events(await drain())] == []
+    report = await run_nightly_sweep(past_due=False)
     assert report.relayed >= 1
-    assert lost in [e.order_id for e in events(drain())]
+    assert lost in [e.order_id for e in events(await drain())]
 
 
-def _refuse(self: object, event: object) -> None:
+async def _refuse(self: object, event: object) -> None:
     raise ConnectionError("queue unreachable")

@@ -13,7 +13,6 @@ from shared.identity import (
     CredentialPlan,
     async_storage_credential,
     credential_plan,
-    storage_credential,
 )
 
 URIS = ("https://a.blob.core.windows.net", "https://a.queue.core.windows.net",
@@ -56,14 +55,21 @@ def test_no_identity_settings_use_the_default_chain() -> None:
     assert credential_plan(endpoints()) == CredentialPlan("DefaultAzureCredential")
 
 
-def test_sync_builder_makes_the_real_azure_identity_class() -> None:
-    from azure.identity import ClientSecretCredential, DefaultAzureCredential
-    from azure.identity import ManagedIdentityCredential as Managed
+async def test_builder_makes_the_real_azure_identity_aio_class() -> None:
+    from azure.identity.aio import ClientSecretCredential, DefaultAzureCredential
+    from azure.identity.aio import ManagedIdentityCredential as Managed
 
-    assert isinstance(storage_credential(endpoints(credential="managedidentity")), Managed)
-    principal = storage_credential(endpoints(tenant_id="t", client_id="c", client_secret="s"))
-    assert isinstance(principal, ClientSecretCredential)
-    assert isinstance(storage_credential(endpoints()), DefaultAzureCredential)
+    built = [
+        async_storage_credential(endpoints(credential="managedidentity")),
+        async_storage_credential(endpoints(tenant_id="t", client_id="c", client_secret="s")),
+        async_storage_credential(endpoints()),
+    ]
+    try:
+        kinds = [type(credential) for credential in built]
+        assert kinds == [Managed, ClientSecretCredential, DefaultAzureCredential]
+    finally:
+        for credential in built:
+            await credential.close()
 
 
 class _Recorder:

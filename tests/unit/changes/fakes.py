@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from shared.changes.errors import ReadModelConflict
-from shared.changes.projections import Tally
 from shared.changes.read_models import CustomerOrderPage
 from shared.orders.model import OrderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from shared.changes.projections import Contribution, CustomerOrderRow
     from shared.orders.events import OrderEvent
@@ -26,26 +25,42 @@ def _etag() -> str:
     return f"etag-{next(_etags)}"
 
 
-class FakeCustomerOrders:
+RowT = TypeVar("RowT", "CustomerOrderRow", "Contribution")
+
+
+class _EtaggedRows(Generic[RowT]):
+    """Rows keyed by (partition, row key): create when the caller saw none, replace when
+    the caller's ETag is still current, else ReadModelConflict, as Table Storage does."""
+
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], CustomerOrderRow] = {}
+        self.rows: dict[tuple[str, str], RowT] = {}
         self.writes = 0
-        self.before_save: Callable[[], None] | None = None  # lets a test race a writer
+        self.reads = 0
+        self.before_save: Callable[[], Awaitable[object]] | None = None  # races a writer
 
-    def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None:
-        return self.rows.get((customer_id, order_id))
+    async def _get(self, key: tuple[str, str]) -> RowT | None:
+        self.reads += 1
+        return self.rows.get(key)
 
-    def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+    async def _save(self, key: tuple[str, str], row: RowT, etag: str | None) -> None:
         if self.before_save:
             hook, self.before_save = self.before_save, None
-            hook()
-        current = self.rows.get((row.customer_id, row.order_id))
+            await hook()
+        current = self.rows.get(key)
         if (current.etag if current else None) != etag:
             raise ReadModelConflict("stale")
-        self.rows[(row.customer_id, row.order_id)] = replace(row, etag=_etag())
+        self.rows[key] = replace(row, etag=_etag())
         self.writes += 1
 
-    def page(
+
+class FakeCustomerOrders(_EtaggedRows["CustomerOrderRow"]):
+    async def get(self, customer_id: str, order_id: str) -> CustomerOrderRow | None:
+        return await self._get((customer_id, order_id))
+
+    async def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
+        await self._save((row.customer_id, row.order_id), row, etag)
+
+    async def page(
         self,
         customer_id: str,
         status: OrderStatus | None,
@@ -68,35 +83,17 @@ class FakeCustomerOrders:
         return {o: r.order for (c, o), r in self.rows.items() if c == customer_id and r.order}
 
 
-class FakeDailySummary:
-    def __init__(self) -> None:
-        self.contributions: dict[tuple[str, str], Contribution] = {}
-        self.shards: dict[tuple[str, int], Tally] = {}
-        self.before_commit: Callable[[], None] | None = None
+class FakeDailySummary(_EtaggedRows["Contribution"]):
+    async def get(self, day: str, order_id: str) -> Contribution | None:
+        return await self._get((day, order_id))
 
-    def contribution(self, day: str, order_id: str) -> Contribution | None:
-        return self.contributions.get((day, order_id))
+    async def save(self, contribution: Contribution, *, etag: str | None) -> None:
+        await self._save((contribution.day, contribution.order_id), contribution, etag)
 
-    def tally(self, day: str, shard: int) -> Tally:
-        return self.shards.get((day, shard)) or Tally(day, shard)
-
-    def commit(self, contribution: Contribution, tally: Tally, *, previous: str | None) -> None:
-        if self.before_commit:
-            hook, self.before_commit = self.before_commit, None
-            hook()
-        current = self.contributions.get((contribution.day, contribution.order_id))
-        stored = self.shards.get((tally.day, tally.shard))
-        if (current.etag if current else None) != previous or (
-            (stored.etag if stored else None) != tally.etag
-        ):
-            raise ReadModelConflict("stale")
-        self.contributions[(contribution.day, contribution.order_id)] = replace(
-            contribution, etag=_etag()
-        )
-        self.shards[(tally.day, tally.shard)] = replace(tally, etag=_etag())
-
-    def tallies(self, day: str) -> list[Tally]:
-        return [t for (d, _), t in self.shards.items() if d == day]
+    async def contributions(self, day: str) -> AsyncIterator[Contribution]:
+        for (row_day, _), contribution in sorted(self.rows.items()):
+            if row_day == day:
+                yield contribution
 
 
 class FakePublisher:
@@ -105,12 +102,12 @@ class FakePublisher:
         self.dead: list[bytes] = []
         self.failing = False
 
-    def publish(self, event: OrderEvent) -> None:
+    async def publish(self, event: OrderEvent) -> None:
         if self.failing:
             raise ConnectionError("queue down")
         self.sent.append(event)
 
-    def dead_letter(self, body: bytes, *, reason: str) -> None:
+    async def dead_letter(self, body: bytes, *, reason: str) -> None:
         self.dead.append(body)
 
 
@@ -125,7 +122,9 @@ class FakeBacklog:
     def partitions(self) -> tuple[str, ...]:
         return ("p00",)
 
-    def unsent_events(self, partition: str, *, created_before: str, limit: int) -> list[OrderEvent]:
+    async def unsent_events(
+        self, partition: str, *, created_before: str, limit: int
+    ) -> list[OrderEvent]:
         self.queries += 1
         return [
             e
@@ -133,10 +132,10 @@ class FakeBacklog:
             if (e.order_id, e.version) not in self.sent and e.occurred_at < created_before
         ][:limit]
 
-    def mark_sent(self, event: OrderEvent) -> None:
+    async def mark_sent(self, event: OrderEvent) -> None:
         self.sent.add((event.order_id, event.version))
 
-    def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
+    async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         self.queries += 1
         return sorted(
             o.order_id

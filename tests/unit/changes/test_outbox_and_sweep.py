@@ -42,19 +42,19 @@ def repo(inner, backlog, publisher) -> PublishingOrderRepository:
     return PublishingOrderRepository(inner, publisher=publisher, backlog=backlog)
 
 
-def create(repo, clock) -> str:
-    result = services.create_order(
+async def create(repo, clock) -> str:
+    result = await services.create_order(
         order_body(), repo=repo, keys=FakeIdempotencyStore(), clock=clock
     )
     return result.order.order_id
 
 
-def test_each_committed_change_is_sent_then_marked_sent(repo, publisher, backlog) -> None:
+async def test_each_committed_change_is_sent_then_marked_sent(repo, publisher, backlog) -> None:
     clock = Clock()
-    order_id = create(repo, clock)
-    etag = repo.get(order_id).etag
-    services.update_order(order_id, {"quantity": 5}, if_match=etag, repo=repo, clock=clock)
-    services.delete_order(order_id, if_match=None, repo=repo, clock=clock)
+    order_id = await create(repo, clock)
+    etag = (await repo.get(order_id)).etag
+    await services.update_order(order_id, {"quantity": 5}, if_match=etag, repo=repo, clock=clock)
+    await services.delete_order(order_id, if_match=None, repo=repo, clock=clock)
     assert [(e.type, e.version) for e in publisher.sent] == [
         (EventType.INSERT, 1),
         (EventType.MODIFY, 2),
@@ -63,25 +63,25 @@ def test_each_committed_change_is_sent_then_marked_sent(repo, publisher, backlog
     assert backlog.sent == {(order_id, 1), (order_id, 2), (order_id, 3)}
 
 
-def test_a_failed_send_keeps_the_event_for_the_relay(repo, publisher, backlog) -> None:
+async def test_a_failed_send_keeps_the_event_for_the_relay(repo, publisher, backlog) -> None:
     clock = Clock()
     publisher.failing = True
-    order_id = create(repo, clock)  # the request succeeds all the same
+    order_id = await create(repo, clock)  # the request succeeds all the same
     assert publisher.sent == [] and backlog.sent == set()
     publisher.failing = False
     cutoff = format_time(clock.now + timedelta(minutes=1))
-    report = relay_unsent(backlog=backlog, publisher=publisher, created_before=cutoff)
+    report = await relay_unsent(backlog=backlog, publisher=publisher, created_before=cutoff)
     assert report.sent == 1 and [e.order_id for e in publisher.sent] == [order_id]
-    again = relay_unsent(backlog=backlog, publisher=publisher, created_before=cutoff)
+    again = await relay_unsent(backlog=backlog, publisher=publisher, created_before=cutoff)
     assert again.sent == 0
 
 
-def test_the_relay_leaves_recent_events_to_their_requests(repo, publisher, backlog) -> None:
+async def test_the_relay_leaves_recent_events_to_their_requests(repo, publisher, backlog) -> None:
     clock = Clock()
     publisher.failing = True
-    create(repo, clock)
+    await create(repo, clock)
     publisher.failing = False
-    report = relay_unsent(
+    report = await relay_unsent(
         backlog=backlog,
         publisher=publisher,
         created_before=format_time(clock.now - timedelta(minutes=1)),
@@ -89,23 +89,23 @@ def test_the_relay_leaves_recent_events_to_their_requests(repo, publisher, backl
     assert report.sent == 0
 
 
-def test_sweep_expires_only_stale_pending_orders(repo, inner, backlog, publisher) -> None:
+async def test_sweep_expires_only_stale_pending_orders(repo, inner, backlog, publisher) -> None:
     clock = Clock()
-    stale = [create(repo, clock) for _ in range(3)]
-    confirmed = create(repo, clock)
-    services.update_order(
+    stale = [await create(repo, clock) for _ in range(3)]
+    confirmed = await create(repo, clock)
+    await services.update_order(
         confirmed,
         {"status": "CONFIRMED"},
-        if_match=inner.get(confirmed).etag,
+        if_match=(await inner.get(confirmed)).etag,
         repo=repo,
         clock=clock,
     )
     clock.advance(hours=23)
-    fresh = create(repo, clock)
+    fresh = await create(repo, clock)
     clock.advance(hours=2)
-    report = sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
+    report = await sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
     assert (report.expired, report.skipped, report.failed) == (3, 0, 0)
-    assert {o: inner.get(o).status for o in [*stale, confirmed, fresh]} == {
+    assert {o: (await inner.get(o)).status for o in [*stale, confirmed, fresh]} == {
         **{o: OrderStatus.EXPIRED for o in stale},
         confirmed: OrderStatus.CONFIRMED,
         fresh: OrderStatus.PENDING,
@@ -114,66 +114,69 @@ def test_sweep_expires_only_stale_pending_orders(repo, inner, backlog, publisher
         e for e in publisher.sent if e.new_image and e.new_image["status"] == "EXPIRED"
     ]
     assert sorted(e.order_id for e in expired_events) == sorted(stale)
-    again = sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
+    again = await sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
     assert again.stale == 0  # nothing left, and nothing done twice
 
 
-def test_sweep_relays_unsent_events(repo, backlog, publisher) -> None:
+async def test_sweep_relays_unsent_events(repo, backlog, publisher) -> None:
     clock = Clock()
     publisher.failing = True
-    create(repo, clock)
+    await create(repo, clock)
     publisher.failing = False
     clock.advance(minutes=5)
-    report = sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
+    report = await sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
     assert report.relayed == 1 and report.expired == 0
 
 
-def test_expiry_racing_a_patch_keeps_the_patch(inner) -> None:
+async def test_expiry_racing_a_patch_keeps_the_patch(inner) -> None:
     clock = Clock()
-    order_id = create(inner, clock)
+    order_id = await create(inner, clock)
     clock.advance(hours=30)
     cutoff = format_time(clock.now - TTL)
     original_replace = inner.replace
     raced = []
 
-    def patch_first(current, changed, event):
+    async def patch_first(current, changed, event):
         if not raced:  # a client's PATCH lands between the sweep's read and its write
             raced.append(current)
             patched = current.apply(OrderChanges(quantity=9), now="t")
-            original_replace(current, patched, OrderEvent.for_change(current, patched, now="t"))
-        return original_replace(current, changed, event)
+            await original_replace(
+                current, patched, OrderEvent.for_change(current, patched, now="t")
+            )
+        return await original_replace(current, changed, event)
 
     inner.replace = patch_first
-    assert services.expire_order(order_id, created_before=cutoff, repo=inner, clock=clock)
-    final = inner.get(order_id)
+    assert await services.expire_order(order_id, created_before=cutoff, repo=inner, clock=clock)
+    final = await inner.get(order_id)
     assert final.status is OrderStatus.EXPIRED and final.quantity == 9 and final.version == 3
 
 
-def test_expiry_gives_way_to_a_confirmation(inner) -> None:
+async def test_expiry_gives_way_to_a_confirmation(inner) -> None:
     clock = Clock()
-    order_id = create(inner, clock)
-    services.update_order(
+    order_id = await create(inner, clock)
+    await services.update_order(
         order_id,
         {"status": "CONFIRMED"},
-        if_match=inner.get(order_id).etag,
+        if_match=(await inner.get(order_id)).etag,
         repo=inner,
         clock=clock,
     )
     clock.advance(hours=30)
     cutoff = format_time(clock.now - TTL)
-    assert not services.expire_order(order_id, created_before=cutoff, repo=inner, clock=clock)
+    expired = await services.expire_order(order_id, created_before=cutoff, repo=inner, clock=clock)
+    assert not expired
 
 
-def test_expiry_that_never_wins_raises(inner, monkeypatch) -> None:
+async def test_expiry_that_never_wins_raises(inner, monkeypatch) -> None:
     clock = Clock()
-    order_id = create(inner, clock)
+    order_id = await create(inner, clock)
 
-    def always_stale(current, changed, event):
+    async def always_stale(current, changed, event):
         raise StaleOrder("raced")
 
     monkeypatch.setattr(inner, "replace", always_stale)
     with pytest.raises(StaleOrder):
-        services.expire_order(order_id, created_before="9999", repo=inner, clock=clock)
+        await services.expire_order(order_id, created_before="9999", repo=inner, clock=clock)
 
 
 def test_messages_are_base64_json_events() -> None:

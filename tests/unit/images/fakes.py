@@ -21,10 +21,12 @@ class FakeImageStore:
     statuses: dict[str, ImageStatus] = field(default_factory=dict)
     writes: int = 0
 
-    def source_version(self, name: str) -> SourceVersion | None:
+    async def source_version(self, name: str) -> SourceVersion | None:
         return self.sources.get(name)
 
-    def save_thumbnail(self, name: str, thumbnail: Thumbnail, source: SourceVersion) -> str | None:
+    async def save_thumbnail(
+        self, name: str, thumbnail: Thumbnail, source: SourceVersion
+    ) -> str | None:
         stored = self.thumbnails.get(name)
         if stored and (stored[1].etag == source.etag or source.is_older_than(stored[1])):
             return f"memory://thumbnails/{name}" if stored[1].etag == source.etag else None
@@ -32,10 +34,10 @@ class FakeImageStore:
         self.writes += 1
         return f"memory://thumbnails/{name}"
 
-    def get_status(self, name: str) -> ImageStatus | None:
+    async def get_status(self, name: str) -> ImageStatus | None:
         return self.statuses.get(name)
 
-    def save_status(self, status: ImageStatus) -> bool:
+    async def save_status(self, status: ImageStatus) -> bool:
         stored = self.statuses.get(status.name)
         assert status.source is not None
         if stored and stored.source and status.source.is_older_than(stored.source):
@@ -43,5 +45,5 @@ class FakeImageStore:
         self.statuses[status.name] = status
         return True
 
-    def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
+    async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         return UploadTicket(name, f"memory://uploads/{name}?sig", now)

@@ -20,82 +20,107 @@ PNG = f.encode(f.quadrants(), "PNG")
 AB = SourceVersion("0xAB", T0)
 
 
-def deliver(store: FakeImageStore, data: bytes, version: SourceVersion | None, **kw: object):  # type: ignore[no-untyped-def]
+async def deliver(store: FakeImageStore, data: bytes, version: SourceVersion | None, **kw: object):  # type: ignore[no-untyped-def]
     upload = Upload("a/b.png", lambda: data, version=version, **kw)  # type: ignore[arg-type]
-    return process_upload(upload, store=store, settings=ThumbnailSettings())
+    return await process_upload(upload, store=store, settings=ThumbnailSettings())
 
 
-def test_ready_status_with_size_and_url() -> None:
+async def test_ready_status_with_size_and_url() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
 
-    status = deliver(store, PNG, V1)
+    status = await deliver(store, PNG, V1)
 
     assert status is not None
     assert (status.state, status.width, status.height) == ("ready", 200, 100)
     assert store.statuses["a/b.png"].thumbnail_url == "memory://thumbnails/a/b.png"
 
 
-def test_bad_bytes_are_a_recorded_failure_not_an_exception() -> None:
+async def test_bad_bytes_are_a_recorded_failure_not_an_exception() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
 
-    status = deliver(store, b"garbage", V1)
+    status = await deliver(store, b"garbage", V1)
 
     assert status is not None
     assert (status.state, status.reason) == ("failed", "not-an-image")
     assert not store.thumbnails
 
 
-def test_oversized_upload_fails_without_reading() -> None:
+async def test_oversized_upload_fails_without_reading() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
 
     def never() -> bytes:
         raise AssertionError("read despite the size limit")
 
     upload = Upload("a/b.png", never, version=V1, length=10**9)
-    status = process_upload(upload, store=store, settings=ThumbnailSettings())
+    status = await process_upload(upload, store=store, settings=ThumbnailSettings())
 
     assert status is not None
     assert status.reason == "too-large"
 
 
-def test_delivery_of_a_superseded_version_does_nothing() -> None:
+async def test_delivery_of_a_superseded_version_does_nothing() -> None:
     store = FakeImageStore(sources={"a/b.png": V2})
 
-    assert deliver(store, PNG, V1) is None
+    assert await deliver(store, PNG, V1) is None
     assert not store.thumbnails
     assert not store.statuses
 
 
-def test_duplicate_delivery_writes_the_thumbnail_once() -> None:
+async def test_duplicate_delivery_writes_the_thumbnail_once() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
 
-    deliver(store, PNG, V1)
-    deliver(store, PNG, V1)
+    await deliver(store, PNG, V1)
+    await deliver(store, PNG, V1)
 
     assert store.writes == 1
     assert len(store.statuses) == 1
 
 
-def test_trigger_without_properties_uses_the_current_version() -> None:
+async def test_trigger_without_properties_uses_the_current_version() -> None:
     store = FakeImageStore(sources={"a/b.png": V2})
 
-    status = deliver(store, PNG, None)
+    status = await deliver(store, PNG, None)
 
     assert status is not None
     assert status.source == V2
 
 
-def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> None:
+async def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> None:
     store = FakeImageStore(sources={"a/b.png": V1})
-    assert get_status("a/b.png", store=store).state == "pending"
+    assert (await get_status("a/b.png", store=store)).state == "pending"
 
-    deliver(store, PNG, V1)
-    assert get_status("a/b.png", store=store).state == "ready"
+    await deliver(store, PNG, V1)
+    assert (await get_status("a/b.png", store=store)).state == "ready"
 
     store.sources["a/b.png"] = V2
-    assert get_status("a/b.png", store=store).state == "pending"
+    assert (await get_status("a/b.png", store=store)).state == "pending"
     with pytest.raises(NotFound):
-        get_status("missing.png", store=store)
+        await get_status("missing.png", store=store)
+
+
+async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a (slow) thumbnail is made, the loop keeps serving other work: here the pipeline
+    waits for a signal that only the loop can give, which would never come on the loop."""
+    import asyncio
+    import threading
+
+    import shared.images
+    from shared.images.pipeline import create_thumbnail
+
+    loop_signal = threading.Event()
+
+    def slow_pipeline(data: bytes, settings: ThumbnailSettings):  # type: ignore[no-untyped-def]
+        assert loop_signal.wait(10), "the event loop was blocked while the pipeline ran"
+        return create_thumbnail(data, settings)
+
+    async def signal_from_the_loop() -> None:
+        await asyncio.sleep(0)
+        loop_signal.set()
+
+    monkeypatch.setattr(shared.images, "create_thumbnail", slow_pipeline)
+    store = FakeImageStore(sources={"a/b.png": V1})
+    status, _ = await asyncio.gather(deliver(store, PNG, V1), signal_from_the_loop())
+    assert status is not None and status.state == "ready"
 
 
 @pytest.mark.parametrize(
@@ -112,13 +137,13 @@ def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> N
         "not an object",
     ],
 )
-def test_create_upload_validates(payload: object) -> None:
+async def test_create_upload_validates(payload: object) -> None:
     with pytest.raises(InvalidInput):
-        create_upload(payload, store=FakeImageStore(), now=T0)
+        await create_upload(payload, store=FakeImageStore(), now=T0)
 
 
-def test_create_upload_accepts_nested_names() -> None:
-    ticket = create_upload(
+async def test_create_upload_accepts_nested_names() -> None:
+    ticket = await create_upload(
         {"name": "x" * 1024, "content_type": "image/webp"}, store=FakeImageStore(), now=T0
     )
 

@@ -27,10 +27,10 @@ class FakeOrderRepository:
         self.events.append(event)
         return stored
 
-    def get(self, order_id: str) -> Order | None:
+    async def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    def add(self, order: Order, event: OrderEvent) -> Order:
+    async def add(self, order: Order, event: OrderEvent) -> Order:
         if order.order_id in self.orders:
             raise OrderAlreadyExists(order.order_id)
         return self._store(order, event)
@@ -42,16 +42,16 @@ class FakeOrderRepository:
         if current.etag != etag:
             raise StaleOrder("stale")
 
-    def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
+    async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         self._check(current.order_id, current.etag)
         return self._store(changed, event)
 
-    def remove(self, current: Order, event: OrderEvent) -> None:
+    async def remove(self, current: Order, event: OrderEvent) -> None:
         self._check(current.order_id, current.etag)
         del self.orders[current.order_id]
         self.events.append(event)
 
-    def query(
+    async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
         matching = sorted(
@@ -69,12 +69,12 @@ class FakeIdempotencyStore:
     def __init__(self) -> None:
         self.records: dict[str, IdempotencyRecord] = {}
 
-    def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
+    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
         existing = self.records.get(record.key_hash)
         if existing is not None and existing.expires_at > now:
             return existing
         self.records[record.key_hash] = record
         return record
 
-    def complete(self, record: IdempotencyRecord, response: str) -> None:
+    async def complete(self, record: IdempotencyRecord, response: str) -> None:
         self.records[record.key_hash] = replace(record, response=response)

@@ -19,13 +19,13 @@ from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
 SECRET = b"test-secret"
 
 
-def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: object):
+async def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: object):
     body = kw.pop("body", order_body())
-    return services.create_order(body, repo=repo, keys=keys, clock=clock, **kw)  # type: ignore[arg-type]
+    return await services.create_order(body, repo=repo, keys=keys, clock=clock, **kw)  # type: ignore[arg-type]
 
 
-def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None:
-    result = create(repo, keys, clock)
+async def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None:
+    result = await create(repo, keys, clock)
     assert result.order.status is OrderStatus.PENDING
     assert result.order.created_at == "2026-11-26T12:00:00.000Z"
     assert [e.type for e in repo.events] == [EventType.INSERT]
@@ -33,59 +33,63 @@ def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None
     assert not result.replayed
 
 
-def test_same_key_same_body_replays_without_new_order(repo, keys, clock) -> None:
-    first = create(repo, keys, clock, idempotency_key="k1")
+async def test_same_key_same_body_replays_without_new_order(repo, keys, clock) -> None:
+    first = await create(repo, keys, clock, idempotency_key="k1")
     clock.advance(hours=23)
-    again = create(repo, keys, clock, idempotency_key="k1")
+    again = await create(repo, keys, clock, idempotency_key="k1")
     assert again.replayed
     assert again.order.order_id == first.order.order_id
     assert again.order.to_public() == first.order.to_public()
     assert len(repo.orders) == 1
 
 
-def test_same_key_other_body_is_rejected(repo, keys, clock) -> None:
-    create(repo, keys, clock, idempotency_key="k1")
+async def test_same_key_other_body_is_rejected(repo, keys, clock) -> None:
+    await create(repo, keys, clock, idempotency_key="k1")
     with pytest.raises(IdempotencyKeyReused):
-        create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
+        await create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
     assert len(repo.orders) == 1
 
 
-def test_key_expires_after_24_hours(repo, keys, clock) -> None:
-    first = create(repo, keys, clock, idempotency_key="k1")
+async def test_key_expires_after_24_hours(repo, keys, clock) -> None:
+    first = await create(repo, keys, clock, idempotency_key="k1")
     clock.advance(hours=24, seconds=1)
-    later = create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
+    later = await create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
     assert not later.replayed
     assert later.order.order_id != first.order.order_id
 
 
-def test_unfinished_claim_is_resumed(repo, keys, clock) -> None:
+async def test_unfinished_claim_is_resumed(repo, keys, clock) -> None:
     """A crash after claiming the key but before writing the order must not lose it."""
     ids = iter(["order-a", "order-b"])
-    keys.complete = lambda record, response: None  # the crash: never completed
-    first = create(repo, keys, clock, idempotency_key="k1", new_id=lambda: next(ids))
-    again = create(repo, keys, clock, idempotency_key="k1", new_id=lambda: next(ids))
+
+    async def crash(record, response) -> None:  # the crash: never completed
+        return None
+
+    keys.complete = crash
+    first = await create(repo, keys, clock, idempotency_key="k1", new_id=lambda: next(ids))
+    again = await create(repo, keys, clock, idempotency_key="k1", new_id=lambda: next(ids))
     assert first.order.order_id == again.order.order_id == "order-a"
     assert again.replayed
     assert list(repo.orders) == ["order-a"]
 
 
-def test_update_requires_if_match(repo, keys, clock) -> None:
-    order = create(repo, keys, clock).order
+async def test_update_requires_if_match(repo, keys, clock) -> None:
+    order = (await create(repo, keys, clock)).order
     with pytest.raises(PreconditionRequired):
-        services.update_order(order.order_id, {"quantity": 3}, if_match=None, repo=repo)
+        await services.update_order(order.order_id, {"quantity": 3}, if_match=None, repo=repo)
 
 
-def test_update_with_stale_etag_fails(repo, keys, clock) -> None:
-    order = create(repo, keys, clock).order
-    services.update_order(order.order_id, {"quantity": 3}, if_match=order.etag, repo=repo)
+async def test_update_with_stale_etag_fails(repo, keys, clock) -> None:
+    order = (await create(repo, keys, clock)).order
+    await services.update_order(order.order_id, {"quantity": 3}, if_match=order.etag, repo=repo)
     with pytest.raises(StaleOrder):
-        services.update_order(order.order_id, {"quantity": 4}, if_match=order.etag, repo=repo)
+        await services.update_order(order.order_id, {"quantity": 4}, if_match=order.etag, repo=repo)
 
 
-def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
-    order = create(repo, keys, clock).order
+async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
+    order = (await create(repo, keys, clock)).order
     clock.advance(minutes=5)
-    updated = services.update_order(
+    updated = await services.update_order(
         order.order_id, {"status": "CONFIRMED", "total_amount": 5}, if_match=order.etag,
         repo=repo, clock=clock,
     )  # fmt: skip
@@ -101,66 +105,68 @@ def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
     [((), "SHIPPED"), ((), "EXPIRED"), (("CONFIRMED", "SHIPPED"), "CANCELLED"),
      (("CANCELLED",), "PENDING"), (("CONFIRMED", "SHIPPED", "DELIVERED"), "CANCELLED")],
 )  # fmt: skip
-def test_forbidden_transitions(repo, keys, clock, path, target) -> None:
-    order = create(repo, keys, clock).order
+async def test_forbidden_transitions(repo, keys, clock, path, target) -> None:
+    order = (await create(repo, keys, clock)).order
     for status in path:
-        order = services.update_order(
+        order = await services.update_order(
             order.order_id, {"status": status}, if_match=order.etag, repo=repo
         )
     with pytest.raises(InvalidTransition):
-        services.update_order(order.order_id, {"status": target}, if_match=order.etag, repo=repo)
+        await services.update_order(
+            order.order_id, {"status": target}, if_match=order.etag, repo=repo
+        )
 
 
-def test_get_unknown_or_malformed_id_is_not_found(repo) -> None:
+async def test_get_unknown_or_malformed_id_is_not_found(repo) -> None:
     for order_id in ("missing", "../etc", "a" * 65):
         with pytest.raises(OrderNotFound):
-            services.get_order(order_id, repo=repo)
+            await services.get_order(order_id, repo=repo)
 
 
-def test_delete_emits_remove_with_old_image(repo, keys, clock) -> None:
-    order = create(repo, keys, clock).order
-    services.delete_order(order.order_id, if_match=None, repo=repo)
+async def test_delete_emits_remove_with_old_image(repo, keys, clock) -> None:
+    order = (await create(repo, keys, clock)).order
+    await services.delete_order(order.order_id, if_match=None, repo=repo)
     assert order.order_id not in repo.orders
     event = repo.events[-1]
     assert (event.type, event.version, event.new_image) == (EventType.REMOVE, 2, None)
     assert event.old_image == order.to_public()
     with pytest.raises(OrderNotFound):
-        services.delete_order(order.order_id, if_match=None, repo=repo)
+        await services.delete_order(order.order_id, if_match=None, repo=repo)
 
 
-def test_delete_with_stale_etag_fails(repo, keys, clock) -> None:
-    order = create(repo, keys, clock).order
+async def test_delete_with_stale_etag_fails(repo, keys, clock) -> None:
+    order = (await create(repo, keys, clock)).order
     with pytest.raises(StaleOrder):
-        services.delete_order(order.order_id, if_match="other", repo=repo)
+        await services.delete_order(order.order_id, if_match="other", repo=repo)
 
 
-def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
-    return services.list_orders(
+async def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
+    return await services.list_orders(
         customer_id=customer_id, status=None, limit=limit, continuation=continuation,
         repo=repo, secret=SECRET,
     )  # fmt: skip
 
 
-def test_list_pages_through_everything(repo, keys, clock) -> None:
-    created = {create(repo, keys, clock).order.order_id for _ in range(5)}
-    create(repo, keys, clock, body=order_body(customer_id="someone-else"))
+async def test_list_pages_through_everything(repo, keys, clock) -> None:
+    created = {(await create(repo, keys, clock)).order.order_id for _ in range(5)}
+    await create(repo, keys, clock, body=order_body(customer_id="someone-else"))
     seen, token = [], None
     while True:
-        items, token = list_page(repo, token)
+        items, token = await list_page(repo, token)
         seen += [o.order_id for o in items]
         if token is None:
             break
     assert sorted(seen) == sorted(created)
 
 
-def test_tampered_or_foreign_token_is_rejected(repo, keys, clock) -> None:
+async def test_tampered_or_foreign_token_is_rejected(repo, keys, clock) -> None:
     for _ in range(3):
-        create(repo, keys, clock)
-    _, token = list_page(repo)
+        await create(repo, keys, clock)
+    _, token = await list_page(repo)
     assert token is not None
     with pytest.raises(InvalidContinuationToken):
-        list_page(repo, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+        await list_page(repo, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
     with pytest.raises(InvalidContinuationToken):
-        list_page(repo, token, customer_id="cust-2")
+        await list_page(repo, token, customer_id="cust-2")
     with pytest.raises(InvalidContinuationToken):
-        list_page(repo, "not base64 !!")
+        await list_page(repo, "not base64 !!")
