@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 __all__ = [
+    "ORDER_EVENTS_MAX_DEQUEUE",
     "ORDER_EVENTS_QUEUE",
     "Settings",
     "SettingsError",
@@ -37,6 +38,9 @@ _CONNECTION = "AzureWebJobsStorage"
 _MIN_PAGING_KEY = 32
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
 ORDER_EVENTS_QUEUE = "order-events"
+# host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
+# which the host moves a failing message to the poison queue, counted by the feed's metrics.
+ORDER_EVENTS_MAX_DEQUEUE = 5
 
 
 class SettingsError(RuntimeError):

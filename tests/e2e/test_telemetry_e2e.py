@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,91 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
     assert {c.raw.get("resultCode") for c in calls if "/$batch" in c.name} == {"202"}
 
 
+def test_one_operation_runs_from_the_http_request_to_the_read_model(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    """The issue's proof: the create_order request, one of its storage calls, the
+    queue-triggered processing of its event and that processing's read-model writes share one
+    operation id; the app's log line about it is there too, with its invocation id."""
+    order_id = _created_order(telemetry_host)
+    create = _request_of(sink, "create_order", **{
+        "faas.invocation_id": telemetry_host.invocations("create_order")[-1]["invocation_id"]})
+    processed = wait_for(lambda: next(
+        (r for r in items(sink, "Request") if r.name == "process order event"
+         and r.properties.get("order.id") == order_id), None), WITHIN_S)  # fmt: skip
+
+    assert processed.operation_id == create.operation_id
+    assert processed.properties["orders.feed.outcome"] == "applied"
+    assert float(processed.properties["orders.feed.lag_s"]) >= 0
+    assert processed.properties["order.event_type"] == "INSERT"
+    # Its parent is the HTTP request's span (the context current when the event was made).
+    assert processed.parent_id == create.id
+
+    def children_of(request: Item) -> list[Item]:
+        return [d for d in items(sink, "RemoteDependency")
+                if d.operation_id == create.operation_id and d.parent_id == request.id]  # fmt: skip
+
+    sent = wait_for(lambda: [d for d in children_of(create) if "send_message" in d.name],
+                    WITHIN_S)  # fmt: skip
+    assert sent
+    writes = wait_for(lambda: [d for d in children_of(processed) if d.name.startswith(
+        "TableClient.")], WITHIN_S)  # fmt: skip
+    assert len(writes) >= 2  # OrdersByCustomer and the summary row, concurrently
+
+    # The host's own request for process_order_event is an operation of its own, linked.
+    (link,) = json.loads(processed.properties["_MS.links"])
+    host = wait_for(lambda: next((r for r in items(sink, "Request")
+                                  if r.id == link["id"]), None), WITHIN_S)  # fmt: skip
+    assert host.properties["faas.name"] == "process_order_event"
+    assert host.operation_id == link["operation_Id"] != create.operation_id
+
+    applied = wait_for(lambda: next(
+        (m for m in items(sink, "Message") if m.name.startswith("order_event_applied")
+         and order_id in m.name), None), WITHIN_S)  # fmt: skip
+    assert applied.operation_id == create.operation_id and applied.parent_id == processed.id
+    assert applied.properties["InvocationId"] == host.properties["faas.invocation_id"]
+
+
+def test_the_order_metrics_are_exported_with_their_attributes(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    _created_order(telemetry_host)
+    bad = telemetry_host.call("POST", "/api/orders", body=b'{"quantity": 0}', headers=JSON)
+    assert bad.status == 422
+
+    def metric(name: str, **dimensions: str) -> float:
+        return sum(
+            float(point["value"])
+            for envelope in sink.items if envelope["data"]["baseType"] == "MetricData"
+            for point in envelope["data"]["baseData"]["metrics"] if point["name"] == name
+            if all(envelope["data"]["baseData"].get("properties", {}).get(k) == v
+                   for k, v in dimensions.items())
+        )  # fmt: skip
+
+    wait_for(lambda: metric("orders.created") >= 1 and metric(
+        "orders.rejected", operation="create", **{"problem.type": "validation-failed"}) >= 1
+        and metric("orders.feed.events", outcome="applied") >= 1
+        and metric("orders.feed.lag") > 0, WITHIN_S)  # fmt: skip
+
+
+def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    from tests.e2e.images_client import upload
+    from tests.unit.images import factories as f
+
+    name = f"telemetry-{uuid.uuid4().hex[:8]}/photo.jpg"
+    upload(telemetry_host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
+    span = wait_for(lambda: next(
+        (d for d in items(sink, "RemoteDependency") if d.name == "make thumbnail"
+         and d.properties.get("blob.name") == name), None), WITHIN_S)  # fmt: skip
+    assert span.properties["thumbnail.outcome"] == "ready"
+    request = _request_of(sink, "make_thumbnail", **{"faas.document.name": f"uploads/{name}"})
+    assert span.operation_id == request.operation_id and span.parent_id == request.id
+    assert not any(r.operation_id == request.operation_id for r in items(sink, "Request")
+                   if r.properties.get("faas.name") != "make_thumbnail")  # fmt: skip
+
+
 def test_devhost_s_own_storage_work_is_not_telemetry(
     telemetry_host: DevhostProcess, sink: IngestionSink
 ) -> None:
@@ -142,7 +228,9 @@ def test_devhost_s_own_storage_work_is_not_telemetry(
         wait_for(lambda: not stray(), WITHIN_S)
     except TimeoutError:
         pytest.fail(f"dependencies outside any function's operation: {stray()[:5]}")
-    assert all(r.properties.get("faas.name") for r in items(sink, "Request"))
+    # Requests: the host's invocations, and the feed's continuation of a writer's trace.
+    assert all(r.properties.get("faas.name") or r.name == "process order event"
+               for r in items(sink, "Request"))  # fmt: skip
 
 
 def test_spans_print_on_the_console_without_application_insights(

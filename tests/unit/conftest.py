@@ -1,4 +1,5 @@
-"""Telemetry switched on for a test, with the in-memory SDK (tests/otel.py)."""
+"""Fixtures for every unit test package: `otel`, telemetry switched on for one test with the
+in-memory OpenTelemetry SDK (tests/otel.py)."""
 
 from __future__ import annotations
 
