@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
 from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
 
@@ -73,15 +74,20 @@ def sink() -> Iterator[IngestionSink]:
 
 @pytest.fixture(scope="module")
 def telemetry_host(
-    azurite: Azurite, sink: IngestionSink, tmp_path_factory: pytest.TempPathFactory
+    sink: IngestionSink, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevhostProcess]:
-    host = DevhostProcess(
-        ROOT, azurite.connection_string, tmp_path_factory.mktemp("telemetry") / "devhost.log",
-        extra_env=FAST_EXPORT | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string},
-    )  # fmt: skip
-    host.start()
-    yield host
-    host.stop()
+    """The app with telemetry on, on an Azurite of its own: on the session's, another test's
+    devhost would compete for the `order-events` messages this host's orders produce."""
+    folder = tmp_path_factory.mktemp("telemetry")
+    with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
+        host = DevhostProcess(
+            ROOT, azurite.connection_string, folder / "devhost.log",
+            extra_env=FAST_EXPORT | {"APPLICATIONINSIGHTS_CONNECTION_STRING":
+                                     sink.connection_string},
+        )  # fmt: skip
+        host.start()
+        yield host
+        host.stop()
 
 
 def _created_order(host: DevhostProcess) -> str:
