@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # with the test tools'.
 TOOLS := $(VENV)/tools
 
-.PHONY: setup run test lint typecheck unit e2e-repeat bench clean
+.PHONY: setup run test lint typecheck unit e2e-repeat reliability bench clean
 
 # The other supported Pythons, each in its own venv under .venvs/ (found by
 # scripts/find-python.sh: pythonX.Y on PATH or pyenv). 3.13 is the deploy runtime
@@ -70,6 +70,12 @@ e2e-repeat: setup
 	  then echo "run $$i/$(E2E_RUNS): passed ($$(tail -1 .e2e-run-$$i.log))"; rm .e2e-run-$$i.log; \
 	  else echo "run $$i/$(E2E_RUNS): FAILED, see .e2e-run-$$i.log"; failed=$$((failed+1)); fi; \
 	done; echo "$$failed of $(E2E_RUNS) e2e runs failed"; test $$failed -eq 0
+
+# The reliability suite's long form: 1000 creates per fault (Azurite restarted, devhost
+# SIGKILLed), storage unreachable for 60 s, 20,000 mutated images; prints the figures of
+# docs/reliability.md. `make test` runs the short form (tests/reliability).
+reliability: setup
+	$(BIN)/python -m tests.reliability
 
 bench: setup
 	$(BIN)/python -m bench

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import azure.functions as func
 
 from blueprints.lazy import lazy_module
-from shared.config import get_settings
+from shared.config import SettingsError, get_settings
 from shared.errors import (
     AppError,
     Conflict,
@@ -26,6 +26,7 @@ from shared.errors import (
     StorageUnavailable,
     UnsupportedMediaType,
 )
+from shared.etags import parse_if_match
 from shared.jsoncodec import decode_json, encode_json
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ else:
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "entity_etag",
+    "entity_etags",
     "http_endpoint",
     "http_etag",
     "json_response",
@@ -58,6 +59,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
     (PayloadTooLarge, 413, "Content Too Large"),
     (UnsupportedMediaType, 415, "Unsupported Media Type"),
     (StorageUnavailable, 503, "Service Unavailable"),
+    (SettingsError, 503, "Service Unavailable"),
 )
 _CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 _CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
@@ -91,6 +93,8 @@ def _problem_for(error: AppError) -> func.HttpResponse | None:
             extra = None
             if isinstance(error, InvalidInput) and error.errors:
                 extra = {"errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+            if isinstance(error, SettingsError):  # names and rules only, never values
+                extra = {"errors": [{"field": p.name, "message": p.rule} for p in error.problems]}
             return problem_response(status, title, error.detail, code=error.code, extra=extra)
     return None
 
@@ -116,15 +120,18 @@ def http_etag(entity_tag: str | None) -> str | None:
     return '"' + base64.urlsafe_b64encode(entity_tag.encode()).decode().rstrip("=") + '"'
 
 
-def entity_etag(if_match: str | None) -> str | None:
-    """The Table Storage ETag a client's If-Match names; unknown tags never match."""
-    if if_match is None or if_match.strip() == "*":
-        return None if if_match is None else "*"
-    tag = if_match.strip()
-    if tag.startswith("W/") or len(tag) < 2 or not (tag[0] == tag[-1] == '"'):
-        return "unmatchable"  # weak or malformed: never equal to a stored ETag
+def entity_etags(if_match: str | None) -> tuple[str, ...] | None:
+    """The Table Storage ETags a client's If-Match names: None without the header, ("*",) for
+    any version; weak or undecodable tags never equal a stored ETag. 400 if malformed."""
+    tags = parse_if_match(if_match)
+    if tags is None or tags == "*":
+        return None if tags is None else ("*",)
+    return tuple(_stored_etag(opaque) if not weak else "unmatchable" for weak, opaque in tags)
+
+
+def _stored_etag(opaque: str) -> str:
     try:
-        return base64.urlsafe_b64decode(tag[1:-1] + "=" * (-len(tag[1:-1]) % 4)).decode()
+        return base64.urlsafe_b64decode(opaque + "=" * (-len(opaque) % 4)).decode()
     except (binascii.Error, ValueError):
         return "unmatchable"
 
@@ -163,15 +170,18 @@ def http_endpoint(
     the worker runs it on its event loop."""
 
     async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-        if req.method.upper() == "OPTIONS":
-            return _preflight(req)
         with telemetry.invocation(context.invocation_id):
             try:
+                get_settings()  # invalid settings: every function answers the same 503
+                if req.method.upper() == "OPTIONS":
+                    return _preflight(req)
                 response = await handler(req)
             except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
                 mapped = _problem_for(error) if isinstance(error, AppError) else None
                 if mapped is None:
                     mapped = _internal_error(handler.__name__, context.invocation_id)
+                if isinstance(error, SettingsError):
+                    return mapped  # no settings, so no CORS origins to answer with
                 response = mapped
         for name, value in _cors_headers(req).items():
             response.headers[name] = value

@@ -6,7 +6,6 @@ result back. Pillow and the storage SDKs load on first use, not when the app is 
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import azure.functions as func
 
@@ -66,4 +65,6 @@ async def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
         "upload_url": ticket.upload_url,
         "expires_at": ticket.expires_at.isoformat().replace("+00:00", "Z"),
     }
-    return json_response(201, body, headers={"Location": f"/api/images/{quote(ticket.name)}"})
+    # 200, not 201: nothing exists until the bytes are PUT (GET /api/images/{name} is 404
+    # until then), so there is no Location to point at (docs/errors.md).
+    return json_response(200, body)

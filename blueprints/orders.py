@@ -6,23 +6,23 @@ from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from blueprints.http import entity_etag, http_endpoint, http_etag, json_response, read_json
+from blueprints.http import entity_etags, http_endpoint, http_etag, json_response, read_json
 from blueprints.lazy import lazy_module
 from shared.config import get_settings
-from shared.errors import AppError, MalformedRequest, StorageUnavailable
+from shared.errors import AppError, StorageUnavailable
 
 if TYPE_CHECKING:
     from shared import orders, telemetry
-    from shared.orders import services
+    from shared.orders import services, validation
     from shared.orders.model import Order
 else:
     orders = lazy_module("shared.orders")
     services = lazy_module("shared.orders.services")
     telemetry = lazy_module("shared.telemetry")
+    validation = lazy_module("shared.orders.validation")
 
 bp = func.Blueprint()
 
-MAX_IDEMPOTENCY_KEY = 255
 Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 
 
@@ -55,20 +55,6 @@ def _order_response(status: int, order: "Order", **headers: str) -> func.HttpRes
     return json_response(status, order.to_public(), headers=headers)
 
 
-def _idempotency_key(req: func.HttpRequest) -> str | None:
-    """The key as the IETF draft sends it (a quoted sf-string); bare keys are accepted too."""
-    raw: str | None = req.headers.get("Idempotency-Key")
-    if raw is None:
-        return None
-    key = raw.strip()
-    key = key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise MalformedRequest(
-            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."
-        )
-    return key
-
-
 @bp.route(route="orders", methods=["POST"])
 @http_endpoint
 @counts_rejections("create")
@@ -76,7 +62,7 @@ async def create_order(req: func.HttpRequest) -> func.HttpResponse:
     result = await services.create_order(
         read_json(req), repo=await orders.order_repository(),
         keys=await orders.idempotency_store(),
-        idempotency_key=_idempotency_key(req),
+        idempotency_key=validation.parse_idempotency_key(req.headers.get("Idempotency-Key")),
     )  # fmt: skip
     headers = {"Location": f"/api/orders/{result.order.order_id}"}
     if result.replayed:
@@ -109,7 +95,8 @@ async def get_order(req: func.HttpRequest) -> func.HttpResponse:
 async def update_order(req: func.HttpRequest) -> func.HttpResponse:
     order = await services.update_order(
         req.route_params["order_id"], read_json(req),
-        if_match=entity_etag(req.headers.get("If-Match")), repo=await orders.order_repository(),
+        if_match=entity_etags(req.headers.get("If-Match")),
+        repo=await orders.order_repository(),
     )  # fmt: skip
     return _order_response(200, order)
 
@@ -119,7 +106,7 @@ async def update_order(req: func.HttpRequest) -> func.HttpResponse:
 @counts_rejections("delete")
 async def delete_order(req: func.HttpRequest) -> func.HttpResponse:
     await services.delete_order(
-        req.route_params["order_id"], if_match=entity_etag(req.headers.get("If-Match")),
+        req.route_params["order_id"], if_match=entity_etags(req.headers.get("If-Match")),
         repo=await orders.order_repository(),
     )  # fmt: skip
     return func.HttpResponse(status_code=204)

@@ -10,6 +10,7 @@ from pathlib import Path
 from devhost.console import configure_logging, wait_for_stop_signal
 from devhost.functions import AppLoadError
 from devhost.host import DevHost, UnsupportedFunction
+from devhost.startup_check import StartupCheckFailed
 
 logger = logging.getLogger("devhost")
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             settings_file=args.settings_file, event_source=args.event_source,
         )  # fmt: skip
         host.start()
-    except (AppLoadError, UnsupportedFunction, OSError, ValueError) as exc:
+    except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)
         return 1
     wait_for_stop_signal()

@@ -21,6 +21,7 @@ from devhost.outputs import OutputWriter
 from devhost.queues import QueueTriggerListener
 from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
+from devhost.startup_check import run_startup_check
 from devhost.storage import StorageAccounts
 from devhost.telemetry import configure as configure_telemetry
 from devhost.timers import TimerTriggerListener
@@ -70,6 +71,7 @@ class DevHost:
         # As the worker does: OpenTelemetry is set up before the app is imported.
         telemetry = configure_telemetry(os.environ, route_prefix=self.config.route_prefix)
         self.functions = load_functions(self.script_root)
+        run_startup_check(self.script_root)  # after the app's import, as the worker's indexing
         if only:  # `func start --functions a b`: load just these
             wanted = {name.lower() for name in only}
             self.functions = [f for f in self.functions if f.name.lower() in wanted]

@@ -103,7 +103,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             frontend.handle(self, body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # The host routes every method (TRACE, PROPFIND, ...) like GET: a function that lists
+        # it runs, anything else is the same empty 404, never http.server's 501 HTML page
+        # (the host answers 404, not 405: azure-functions-host#10098).
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
 
 class _Tracker:
@@ -269,7 +275,7 @@ class HttpFrontend:
         try:
             document = json.loads(body or b"{}")
             raw_input = document.get("input") if isinstance(document, dict) else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             request._send(400, _BAD_ADMIN_BODY, json_type)
             return
         name = unquote(path[len(prefix) :])

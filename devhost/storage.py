@@ -27,6 +27,20 @@ DEV_CONNECTION = (
 )
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 _OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 30, "retry_total": 3}
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
+
+
+def _transport_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """requests re-reads the whole environment for proxy settings on every call when it may
+    (`trust_env`), about 1 ms per order through devhost's queue and blob calls: let it only
+    when a proxy is configured, and hand a custom CA bundle to the transport directly (the
+    app's own clients follow the same rule, shared/config.py)."""
+    options = dict(_OPTIONS)
+    options["use_env_settings"] = any(name.lower() in _PROXY_VARIABLES for name in environ)
+    bundle = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        options["connection_verify"] = bundle
+    return options
 
 
 class ConnectionSettingError(LookupError):
@@ -53,6 +67,7 @@ class StorageAccounts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._options = _transport_options(os.environ)
         self._blob: dict[str, BlobServiceClient] = {}
         self._queue: dict[str, QueueServiceClient] = {}
 
@@ -62,7 +77,7 @@ class StorageAccounts:
         key = connection_string_for(connection)
         with self._lock:
             if key not in self._blob:
-                self._blob[key] = BlobServiceClient.from_connection_string(key, **_OPTIONS)
+                self._blob[key] = BlobServiceClient.from_connection_string(key, **self._options)
             return self._blob[key]
 
     def queue(self, connection: str | None) -> QueueServiceClient:
@@ -71,5 +86,5 @@ class StorageAccounts:
         key = connection_string_for(connection)
         with self._lock:
             if key not in self._queue:
-                self._queue[key] = QueueServiceClient.from_connection_string(key, **_OPTIONS)
+                self._queue[key] = QueueServiceClient.from_connection_string(key, **self._options)
             return self._queue[key]

@@ -7,10 +7,20 @@ and under devhost alike, so this module is the only place that reads them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from shared.errors import AppError
+from shared.settings_rules import check_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shared.settings_rules import SettingProblem
 
 __all__ = [
     "ORDER_EVENTS_MAX_DEQUEUE",
@@ -22,6 +32,8 @@ __all__ = [
     "get_settings",
     "reload_settings",
 ]
+
+logger = logging.getLogger(__name__)
 
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 _DEV_ACCOUNT = "devstoreaccount1"
@@ -35,7 +47,6 @@ DEV_STORAGE_CONNECTION = (
     f"TableEndpoint=http://127.0.0.1:10002/{_DEV_ACCOUNT};"
 )
 _CONNECTION = "AzureWebJobsStorage"
-_MIN_PAGING_KEY = 32
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
 ORDER_EVENTS_QUEUE = "order-events"
 # host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
@@ -43,8 +54,22 @@ ORDER_EVENTS_QUEUE = "order-events"
 ORDER_EVENTS_MAX_DEQUEUE = 5
 
 
-class SettingsError(RuntimeError):
-    """A required app setting is missing or malformed."""
+class SettingsError(AppError):
+    """App settings are missing or malformed: the app refuses all work until they are fixed.
+
+    The message names each bad setting and its rule, never a value (values may be secrets),
+    so it may be logged and answered as it is."""
+
+    code = "misconfigured"
+
+    def __init__(self, detail: str, problems: Sequence[SettingProblem] = ()) -> None:
+        super().__init__(detail)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[SettingProblem]) -> SettingsError:
+        listed = "; ".join(str(problem) for problem in problems)
+        return cls(f"The app settings are invalid: {listed}.", problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +161,9 @@ def _read_endpoints(env: dict[str, str]) -> StorageEndpoints:
 
 def _with_identity(endpoints: StorageEndpoints, env: dict[str, str]) -> StorageEndpoints:
     """Add the connection's identity settings. Only `managedidentity` is a valid `__credential`
-    (the host's one documented value): any other would silently pick another identity."""
-    credential = env.get(f"{_CONNECTION}__credential", "").strip().lower()
-    if credential not in ("", "managedidentity"):
-        raise SettingsError(
-            f"{_CONNECTION}__credential must be managedidentity or unset, not {credential!r}"
-        )
+    (the host's one documented value; shared.settings_rules refuses any other, which would
+    silently pick another identity)."""
+    credential = env.get(f"{_CONNECTION}__credential", "").strip().lower()  # checked: rules
 
     def setting(name: str) -> str | None:
         return env.get(f"{_CONNECTION}__{name}", "").strip() or None
@@ -162,26 +184,15 @@ def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes
     (its account key is a secret every such deployment has) seeds it, so tokens survive
     restarts and scale-out. An identity-based connection holds no secret at all: deriving the
     key from its public URIs would let anyone forge tokens, so the setting is then required."""
-    explicit = env.get("PAGING_TOKEN_SECRET", "").strip()
-    if explicit and len(explicit) < _MIN_PAGING_KEY:
-        raise SettingsError(f"PAGING_TOKEN_SECRET must be at least {_MIN_PAGING_KEY} characters")
-    seed = explicit or storage.connection_string
-    if not seed:
-        raise SettingsError(
-            f"Set PAGING_TOKEN_SECRET (at least {_MIN_PAGING_KEY} random characters): with an "
-            f"identity-based {_CONNECTION} connection there is no secret to sign continuation "
-            "tokens with. `azd up` generates one."
-        )
+    seed = env.get("PAGING_TOKEN_SECRET", "").strip() or storage.connection_string
+    assert seed, "shared.settings_rules requires PAGING_TOKEN_SECRET without a connection string"
     return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
 
 
-def _read_int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+def _read_int(env: dict[str, str], name: str, default: int) -> int:
+    """A whole number that shared.settings_rules has already checked."""
     raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+    return int(raw) if raw else default
 
 
 def _read_flag(env: dict[str, str], name: str) -> bool:
@@ -192,34 +203,49 @@ def _read_flag(env: dict[str, str], name: str) -> bool:
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
     size = env.get("THUMBNAIL_SIZE", "").strip().lower() or "200"
     width, _, height = size.partition("x")
-    fit = env.get("THUMBNAIL_FIT", "").strip().lower() or "contain"
-    if fit not in ("contain", "cover"):
-        raise SettingsError(f"THUMBNAIL_FIT must be contain or cover, not {fit!r}")
+    fit = env.get("THUMBNAIL_FIT", "").strip().lower()
     return ThumbnailSettings(
-        width=_read_int({"THUMBNAIL_SIZE": width}, "THUMBNAIL_SIZE", 200, 1, 4096),
-        height=_read_int({"THUMBNAIL_SIZE": height or width}, "THUMBNAIL_SIZE", 200, 1, 4096),
-        fit="cover" if fit == "cover" else "contain",
-        quality=_read_int(env, "THUMBNAIL_QUALITY", 85, 1, 100),
-        max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024, 1, 2**40),
-        max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000, 1, 2**40),
-    )
+        width=int(width), height=int(height or width), fit="cover" if fit == "cover" else "contain",
+        quality=_read_int(env, "THUMBNAIL_QUALITY", 85),
+        max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024),
+        max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000),
+    )  # fmt: skip
 
 
 def load_settings(env: dict[str, str]) -> Settings:
+    """The settings in `env`; SettingsError naming every bad one (shared.settings_rules)."""
+    problems = check_settings(env)
+    if problems:
+        raise SettingsError.from_problems(problems)
     storage = _read_storage(env)
     return Settings(
         storage=storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         paging_secret=_read_paging_secret(env, storage),
-        pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24, 1, 24 * 365),
+        pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         images=_read_thumbnails(env),
         telemetry_enabled=_read_flag(env, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"),
     )
 
 
+_reported: set[str] = set()
+_report_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return load_settings(dict(os.environ))
+    """The app's settings, read once. While they are invalid every call raises SettingsError
+    (every function fails with the same message), but the message is logged once per
+    process, not once per invocation."""
+    try:
+        return load_settings(dict(os.environ))
+    except SettingsError as error:
+        with _report_lock:
+            first = error.detail not in _reported
+            _reported.add(error.detail)
+        if first:
+            logger.error("settings_invalid detail=%s", error.detail)
+        raise
 
 
 def reload_settings() -> Settings:

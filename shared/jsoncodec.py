@@ -14,12 +14,15 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "JsonTooDeep", "check_depth", "decode_json", "encode_json"]
+__all__ = [
+    "MAX_DEPTH", "JsonTooDeep", "check_depth", "check_surrogates", "decode_json", "encode_json",
+]  # fmt: skip
 
 MAX_DEPTH = 32
 # A string (escapes included; an unterminated one runs to the end) or one bracket: brackets
 # inside strings are not nesting.
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 
 
 class JsonTooDeep(ValueError):
@@ -50,10 +53,36 @@ def check_depth(text: str, *, limit: int = MAX_DEPTH) -> None:
             depth -= 1
 
 
+def check_surrogates(text: str) -> None:
+    """Raise ValueError if a string escapes half of a UTF-16 surrogate pair (`"\\ud800"`).
+    RFC 8259 leaves such strings' meaning open; in Python they become text that cannot be
+    encoded as UTF-8, so the first write or log of one would fail far from the cause."""
+    pending_at = -1  # where the low half must follow a high half
+    for escape in _ESCAPE.finditer(text):
+        code = int(escape.group(1), 16) if escape.group(1) else -1
+        if pending_at >= 0:
+            if escape.start() != pending_at or not 0xDC00 <= code <= 0xDFFF:
+                raise ValueError("JSON string with a lone surrogate")
+            pending_at = -1
+        elif 0xD800 <= code <= 0xDBFF:
+            pending_at = escape.end()
+        elif 0xDC00 <= code <= 0xDFFF:
+            raise ValueError("JSON string with a lone surrogate")
+    if pending_at >= 0:
+        raise ValueError("JSON string with a lone surrogate")
+
+
+def _not_json(constant: str) -> Any:
+    # Python's decoder accepts NaN and Infinity by default; JSON (RFC 8259) has no such numbers.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def decode_json(text: str | bytes) -> Any:
-    """Decode UTF-8 JSON; ValueError (JsonTooDeep, JSONDecodeError) or UnicodeDecodeError if
-    it is not a document we accept."""
+    """Decode UTF-8 JSON; ValueError (JsonTooDeep, JSONDecodeError, NaN or Infinity) or
+    UnicodeDecodeError if it is not a document we accept."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     check_depth(text)
-    return json.loads(text, parse_float=Decimal)
+    if "\\u" in text:
+        check_surrogates(text)
+    return json.loads(text, parse_float=Decimal, parse_constant=_not_json)

@@ -68,7 +68,6 @@ class _Clients:
 
     services: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, TableClient] = field(default_factory=dict)
-    table_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     credential: AsyncTokenCredential | None = None
 
     async def close(self) -> None:
@@ -160,17 +159,18 @@ def queue_service() -> QueueServiceClient:
 
 async def table(name: str) -> TableClient:
     """The client for table `name`, creating the table on first use in this process.
-    Table clients share the service client's connection pool."""
+    Table clients share the service client's connection pool.
+
+    No lock is held over the network call: creation is idempotent, and a lock made every
+    concurrent first use wait out the others' timeouts while storage was unreachable (in a
+    60 s outage, tests/reliability, the slowest 503 took 14.6-15.1 s with it, 9.7 s without)."""
     clients = _clients()
     client = clients.tables.get(name)
     if client is None:
-        async with clients.table_lock:
-            client = clients.tables.get(name)
-            if client is None:
-                service = table_service()
-                with storage_unavailable_on_failure("create_table"):
-                    await service.create_table_if_not_exists(name)
-                client = clients.tables[name] = service.get_table_client(name)
+        service = table_service()
+        with storage_unavailable_on_failure("create_table"):
+            await service.create_table_if_not_exists(name)
+        client = clients.tables.setdefault(name, service.get_table_client(name))
     return client
 
 

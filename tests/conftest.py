@@ -12,6 +12,7 @@ import pytest
 
 from devhost.azurite import Azurite, start_azurite
 from shared.storage import reset_clients
+from tests.reliability.poison import unexplained_poison
 from tests.support import point_app_at
 
 if TYPE_CHECKING:
@@ -24,7 +25,11 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     location: Path = tmp_path_factory.mktemp("azurite")
     instance = start_azurite(location, log_file=location / "azurite.log")
     yield instance
-    instance.stop()
+    try:  # poison hygiene: when the suite ends, only messages tests put there on purpose
+        unexplained = unexplained_poison(instance.connection_string)
+    finally:
+        instance.stop()
+    assert not unexplained, "poison messages no test explains:\n" + "\n".join(unexplained)
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api_docs.common import json_body, problem, ref
+from shared.api_docs.common import UNAVAILABLE, json_body, problem, ref
+from shared.api_docs.orders import CONTINUATION, STATUS
 
 __all__ = ["PATHS", "SCHEMAS"]
 
-_STATUS = {"enum": ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED", "EXPIRED"]}
+_STATUS = STATUS
 _AMOUNT = {"type": "number", "minimum": 0}
 _TALLY = {"type": "object", "required": ["count", "total_amount"],
           "properties": {"count": {"type": "integer", "minimum": 0}, "total_amount": _AMOUNT}}
@@ -35,20 +36,20 @@ PATHS: dict[str, Any] = {
                 {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}},
                 {"name": "status", "in": "query", "schema": _STATUS},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
-                {"name": "continuation", "in": "query", "schema": {"type": "string"}},
+                CONTINUATION,
             ],
             "responses": {"200": json_body(ref("OrderPage")), "400": problem("Bad continuation token"),
                           "422": problem("Invalid customer id or query parameters"),
-                          "503": problem("Storage unavailable")},
+                          "503": UNAVAILABLE},
         },
     },
     "/reports/orders": {
         "get": {
             "operationId": "get_order_report",
             "description": "Counts and amounts per status of the orders created on one UTC day (eventually consistent).",
-            "parameters": [{"name": "date", "in": "query", "description": "YYYY-MM-DD; today (UTC) when absent", "schema": {"type": "string", "format": "date"}}],
+            "parameters": [{"name": "date", "in": "query", "description": "YYYY-MM-DD; today (UTC) when absent", "schema": {"type": "string", "format": "date"}, "example": "2026-11-26"}],
             "responses": {"200": json_body(ref("OrderReport")), "422": problem("Invalid date"),
-                          "503": problem("Storage unavailable")},
+                          "503": UNAVAILABLE},
         },
     },
 }  # fmt: skip

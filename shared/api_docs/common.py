@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PATHS", "SCHEMAS", "json_body", "problem", "ref"]
+__all__ = ["PATHS", "SCHEMAS", "UNAVAILABLE", "json_body", "problem", "ref"]
 
 
 def ref(name: str) -> dict[str, str]:
@@ -21,6 +21,13 @@ def problem(description: str) -> dict[str, Any]:
         "content": {"application/problem+json": {"schema": ref("Problem")}},
     }
 
+
+# Every operation can answer this: storage unreachable (within 15 s), or an app setting is
+# invalid and the app refuses all work until it is fixed (type ...:misconfigured).
+UNAVAILABLE = problem(
+    "Storage is unreachable, or an app setting is invalid (`misconfigured`, naming the "
+    "settings); `Retry-After` says when to try again"
+) | {"headers": {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}}}
 
 SCHEMAS: dict[str, Any] = {
     "Problem": {
@@ -48,8 +55,15 @@ PATHS: dict[str, Any] = {
             "operationId": "health",
             "security": [],
             "responses": {
-                "200": json_body({"type": "object"}, "The app and its storage are reachable"),
-                "503": problem("Storage is unreachable"),
+                "200": json_body(
+                    {
+                        "type": "object",
+                        "required": ["status", "storage"],
+                        "properties": {"status": {"const": "ok"}, "storage": {"const": "ok"}},
+                    },
+                    "The app and its storage are reachable",
+                ),
+                "503": UNAVAILABLE,
             },
         }
     },
@@ -57,7 +71,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "openapi",
             "security": [],
-            "responses": {"200": json_body({"type": "object"}, "This document")},
+            "responses": {"200": json_body({"type": "object"}, "This document"), "503": UNAVAILABLE},
         }
     },
 }

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api_docs.common import json_body, problem, ref
+from shared.api_docs.common import UNAVAILABLE, json_body, problem, ref
+from shared.images.names import MAX_NAME_CHARS, NAME_PATTERN
 
 __all__ = ["PATHS", "SCHEMAS"]
 
 _NAME = {
     "type": "string",
     "minLength": 1,
-    "maxLength": 1024,
-    "description": "The blob's name inside `uploads`, slashes included; no '..' or control "
-    "characters.",
+    "maxLength": MAX_NAME_CHARS,
+    "pattern": NAME_PATTERN,
+    "description": "The blob's name inside `uploads`: '/'-separated segments, none empty or "
+    "ending in '.', without control, formatting or invisible characters or '\\'.",
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -48,6 +50,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "NewImageUpload": {
         "type": "object",
+        "additionalProperties": False,
+        "example": {"name": "holiday/beach.jpg", "content_type": "image/jpeg"},
         "required": ["name", "content_type"],
         "properties": {
             "name": _NAME,
@@ -82,7 +86,7 @@ PATHS: dict[str, Any] = {
                 "200": json_body(ref("ImageStatus"), "pending, ready or failed"),
                 "404": problem("Nothing was uploaded under this name"),
                 "422": problem("The name is not acceptable"),
-                "503": problem("Storage is unavailable"),
+                "503": UNAVAILABLE,
             },
         }
     },
@@ -93,12 +97,15 @@ PATHS: dict[str, Any] = {
                 "required": True,
                 "content": {"application/json": {"schema": ref("NewImageUpload")}},
             },
+            "description": "Issues a short-lived upload URL; nothing is created until the bytes "
+            "are PUT to it, so `GET /images/{name}` is 404 until then (docs/errors.md).",
             "responses": {
-                "201": json_body(ref("ImageUpload"), "A short-lived upload URL"),
+                "200": json_body(ref("ImageUpload"), "A short-lived upload URL"),
                 "400": problem("The body is not valid JSON"),
+                "413": problem("Body over 64 KiB"),
                 "415": problem("The body is not JSON"),
-                "422": problem("The name or content type is not acceptable"),
-                "503": problem("Storage is unavailable"),
+                "422": problem("The name or content type is not acceptable, or unknown fields"),
+                "503": UNAVAILABLE,
             },
         }
     },

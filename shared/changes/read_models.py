@@ -180,7 +180,7 @@ async def apply_event(
 
 
 def parse_report_date(raw: str | None, *, today: date) -> str:
-    if raw is None or raw == "":
+    if raw is None:  # sent empty is an invalid date, as the OpenAPI document says
         return today.isoformat()
     try:
         return date.fromisoformat(raw).isoformat() if len(raw) == 10 else _bad_date()

@@ -135,6 +135,10 @@ async def create_upload(payload: object, *, store: ImageStore, now: datetime) ->
     """A write-only upload URL for `{"name": ..., "content_type": ...}`."""
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.", [FieldError("", "not an object")])
+    unknown = sorted(set(payload) - {"name", "content_type"})
+    if unknown:  # as the orders API: a misspelt field is an error, not silently dropped
+        problems = [FieldError(field, "is not a known field") for field in unknown]
+        raise InvalidInput("The request has unknown fields.", problems)
     name = validate_name(payload.get("name"))
     content_type = payload.get("content_type")
     if content_type not in CONTENT_TYPES.values():

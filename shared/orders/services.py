@@ -138,7 +138,7 @@ async def update_order(
     order_id: str,
     body: object,
     *,
-    if_match: str | None,
+    if_match: str | tuple[str, ...] | None,
     repo: OrderRepository,
     clock: Callable[[], datetime] = utc_now,
 ) -> Order:
@@ -187,19 +187,24 @@ async def expire_order(
 async def delete_order(
     order_id: str,
     *,
-    if_match: str | None,
+    if_match: str | tuple[str, ...] | None,
     repo: OrderRepository,
     clock: Callable[[], datetime] = utc_now,
 ) -> None:
-    current = await _current(order_id, if_match or "*", repo=repo)
+    current = await _current(order_id, if_match or ("*",), repo=repo)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
     await repo.remove(current, event)
     telemetry.record(metrics.ORDERS_DELETED)
 
 
-async def _current(order_id: str, if_match: str, *, repo: OrderRepository) -> Order:
+async def _current(
+    order_id: str, if_match: str | tuple[str, ...], *, repo: OrderRepository
+) -> Order:
+    """The order, if the ETag the client names (or one of several, as If-Match may list) is
+    its current one, or the client said "*"."""
     current = await get_order(order_id, repo=repo)
-    if if_match != "*" and if_match != current.etag:
+    tags = (if_match,) if isinstance(if_match, str) else if_match
+    if "*" not in tags and current.etag not in tags:
         raise StaleOrder("The order has changed since it was read; fetch it again.")
     return current
 

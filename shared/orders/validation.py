@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shared.errors import FieldError, InvalidInput
+from shared.errors import FieldError, InvalidInput, MalformedRequest
 from shared.orders.model import OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
 
@@ -14,11 +14,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
-    "ID_PATTERN", "MAX_AMOUNT", "parse_changes", "parse_draft", "parse_limit", "parse_query",
-    "validate_id",
+    "IDEMPOTENCY_KEY_PATTERN", "ID_PATTERN", "MAX_AMOUNT", "parse_changes", "parse_draft",
+    "parse_idempotency_key", "parse_limit", "parse_query", "validate_id",
 ]  # fmt: skip
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The key as the IETF draft sends it, a quoted sf-string, or bare: 1-255 printable ASCII
+# characters without '"' or '\\' (spaces only inside quotes). The OpenAPI document uses the
+# same pattern, so the contract and the server cannot disagree.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r'"([ !#-\[\]-~]{1,255})"|([!#-\[\]-~]{1,255})')
 MAX_QUANTITY = 10_000
 # 12 integer digits keep every amount exact as a binary float in JSON output.
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -33,7 +37,16 @@ def validate_id(value: object, field: str, errors: list[FieldError]) -> str:
     return value
 
 
+def _integral(value: object) -> object:
+    """JSON Schema counts 2.0 as the integer 2, and so do we (the decoder gives Decimal('2.0')).
+    Clamped before int(): Decimal('1E+999999999') is integral too, and int() of it is slow."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value.max(Decimal(0)).min(Decimal(MAX_QUANTITY + 1)))
+    return value
+
+
 def _quantity(value: object, errors: list[FieldError]) -> int:
+    value = _integral(value)
     if isinstance(value, bool) or not isinstance(value, int):
         errors.append(FieldError("quantity", "must be an integer"))
     elif not 1 <= value <= MAX_QUANTITY:
@@ -113,10 +126,24 @@ def parse_limit(raw: str | None, *, default: int = 20, maximum: int = 100) -> in
 
 def parse_query(*, customer_id: str | None, status: str | None) -> OrderQuery:
     errors: list[FieldError] = []
+    # Sent empty is not the same as not sent: "" is no valid id or status (422).
+    customer = None if customer_id is None else validate_id(customer_id, "customer_id", errors)
     query = OrderQuery(
-        customer_id=validate_id(customer_id, "customer_id", errors) if customer_id else None,
-        status=_status(status, errors) if status else None,
+        customer_id=customer, status=None if status is None else _status(status, errors)
     )
     if errors:
         raise InvalidInput("The query has invalid parameters.", errors)
     return query
+
+
+def parse_idempotency_key(raw: str | None) -> str | None:
+    """The key of an Idempotency-Key header (None without one), or MalformedRequest."""
+    if raw is None:
+        return None
+    match = IDEMPOTENCY_KEY_PATTERN.fullmatch(raw.strip())
+    if match is None:
+        raise MalformedRequest(
+            "Idempotency-Key must be 1-255 printable ASCII characters without '\"' or '\\', "
+            "optionally in double quotes."
+        )
+    return match.group(1) or match.group(2)

@@ -156,12 +156,12 @@ def test_developer_data_roles_are_optional() -> None:
 
 
 def test_the_paging_secret_is_generated_long_and_never_defaulted() -> None:
-    from shared import config
+    from shared import settings_rules
 
     parameter = infra.parse(infra.MAIN)["parameters"]["pagingTokenSecret"]
     decorators = {d["type"]: d.get("argument") for d in parameter["decorators"]}
     assert "secure" in decorators and parameter["default"] is None
-    assert decorators["min_length"] >= config._MIN_PAGING_KEY
+    assert decorators["min_length"] >= settings_rules.MIN_PAGING_SECRET
     assert decorators["metadata"]["azd"]["type"] == "generate"
     assert decorators["metadata"]["azd"]["config"]["length"] >= decorators["min_length"]
 

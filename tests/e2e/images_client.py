@@ -8,7 +8,6 @@ import base64
 import contextlib
 import io
 import json
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
 
 JSON = {"Content-Type": "application/json"}
-READY_WITHIN_S = 5.0
+WAIT_S = 60  # a bound for giving up, not a speed: latency is measured in bench/
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 
 
@@ -33,21 +32,20 @@ POISON_QUEUE = "webjobs-blobtrigger-poison"
 class Uploaded:
     name: str
     etag: str  # as the PUT answered it, unquoted
-    finished_at: float  # time.monotonic() when the PUT returned
 
 
 def upload(host: DevhostProcess, name: str, data: bytes, content_type: str) -> Uploaded:
     """POST /api/images, then PUT to the returned URL with plain HTTP, as a browser would."""
     body = json.dumps({"name": name, "content_type": content_type}).encode()
     ticket = host.call("POST", "/api/images", body=body, headers=JSON)
-    assert ticket.status == 201, ticket.body
+    assert ticket.status == 200, ticket.body  # 200: nothing exists before the PUT
     assert ticket.json()["name"] == name
     put = request(
         "PUT", ticket.json()["upload_url"], body=data,
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": content_type},
     )  # fmt: skip
     assert put.status == 201, put.body
-    return Uploaded(name, put.headers["ETag"].strip('"'), time.monotonic())
+    return Uploaded(name, put.headers["ETag"].strip('"'))
 
 
 def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
@@ -57,18 +55,14 @@ def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
     return body
 
 
-def settled(
-    host: DevhostProcess, uploaded: Uploaded, within: float = READY_WITHIN_S
-) -> dict[str, Any]:
-    """The status once it leaves `pending` for this version, which must happen `within` s of
-    the upload."""
-    remaining = within - (time.monotonic() - uploaded.finished_at)
+def settled(host: DevhostProcess, uploaded: Uploaded) -> dict[str, Any]:
+    """The status once it leaves `pending` for this version (how soon: bench/, not here)."""
 
     def done() -> dict[str, Any] | None:
         body = status_of(host, uploaded.name)
         return None if body["status"] == "pending" else body
 
-    body: dict[str, Any] = wait_for(done, max(remaining, 0), interval=0.1)
+    body: dict[str, Any] = wait_for(done, WAIT_S, interval=0.1)
     assert body["source_etag"] == uploaded.etag
     return body
 

@@ -1,7 +1,12 @@
 """The change feed through devhost over real HTTP: read models converge to the truth of the
-orders within 5 s, also across a devhost restart mid-stream (with no duplicates); the nightly
-sweep fired through the admin endpoint expires stale orders everywhere; a message that keeps
-failing ends in the poison queue through the host's own retries.
+orders, also across a devhost restart mid-stream (with no duplicates); the nightly sweep fired
+through the admin endpoint expires stale orders everywhere; a message that keeps failing ends
+in the poison queue through the host's own retries.
+
+How fast the read models converge is measured in bench/projection_lag.py and
+docs/reliability.md, not asserted here: every wait is for a condition, with a generous
+WAIT_S that only matters when something is broken. Each read model is waited for on its own
+(the customer view is applied before the summary), and log lines are waited for, not assumed.
 
 Stale orders are made by creating them in this test process with an injected clock, against
 the same Azurite the host uses; production code has no clock setting to abuse.
@@ -12,39 +17,29 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.harness import Response, wait_for
+from tests.e2e.feed import (
+    call,
+    converged,
+    customer_view,
+    report_truth,
+    report_view,
+)
+from tests.e2e.harness import wait_for
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
     from tests.e2e.harness import DevhostProcess
 
 JSON = {"Content-Type": "application/json"}
-CONVERGENCE_S = 5.0
-
-
-def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Response:
-    """One call, retried while the host is down or stopping (restarts): connection errors,
-    and the 503 a draining host answers (with Retry-After) until it closes its socket."""
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            response = host.call(method, path, timeout=10, **kwargs)
-            if response.status != 503 or time.monotonic() > deadline:
-                return response
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.1)
+WAIT_S = 120
 
 
 def create(host: DevhostProcess, customer: str, amount: str) -> str:
@@ -93,59 +88,9 @@ def life_of(host: DevhostProcess, index: int, customer: str) -> None:
         delete(host, order_id)
 
 
-def pages(host: DevhostProcess, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    from urllib.parse import urlencode
-
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        query = params | {"limit": "100"} | ({"continuation": token} if token else {})
-        body = call(host, "GET", f"{path}?{urlencode(query)}").json()
-        items += body["items"]
-        token = body["continuation"]
-        if token is None:
-            return items
-
-
-def customer_truth(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
-    return sorted(
-        pages(host, "/api/orders", {"customer_id": customer}), key=lambda o: o["order_id"]
-    )
-
-
-def customer_view(host: DevhostProcess, customer: str) -> list[dict[str, Any]]:
-    items = pages(host, f"/api/customers/{customer}/orders", {})
-    return sorted(items, key=lambda o: o["order_id"])
-
-
-def report_truth(host: DevhostProcess, day: str) -> dict[str, Any]:
-    orders = [o for o in pages(host, "/api/orders", {}) if o["created_at"][:10] == day]
-    counts = Counter(o["status"] for o in orders)
-    amounts: dict[str, Decimal] = {}
-    for order in orders:
-        amounts[order["status"]] = amounts.get(order["status"], Decimal(0)) + Decimal(
-            str(order["total_amount"])
-        )
-    return {s: (counts[s], float(amounts[s])) for s in counts}
-
-
-def report_view(host: DevhostProcess, day: str) -> dict[str, Any]:
-    body = call(host, "GET", f"/api/reports/orders?date={day}").json()
-    return {
-        s: (v["count"], float(v["total_amount"]))
-        for s, v in body["by_status"].items()
-        if v["count"]
-    }
-
-
-def converged(host: DevhostProcess, customers: list[str], day: str) -> bool:
-    views = [customer_view(host, c) == customer_truth(host, c) for c in customers]
-    return all(views) and report_view(host, day) == report_truth(host, day)
-
-
-def run_lives(host: DevhostProcess, customers: list[str], count: int = 50) -> None:
+def run_lives(host: DevhostProcess, customers: list[str], lives: range = range(50)) -> None:
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: life_of(host, i, customers[i % len(customers)]), range(count)))
+        list(pool.map(lambda i: life_of(host, i, customers[i % len(customers)]), lives))
 
 
 def customers_for_test() -> list[str]:
@@ -153,29 +98,35 @@ def customers_for_test() -> list[str]:
     return [f"e2e-{run}-{n}" for n in range(5)]
 
 
-def test_read_models_converge_to_the_truth_within_5_s(app_host: DevhostProcess) -> None:
+def test_read_models_converge_to_the_truth(app_host: DevhostProcess) -> None:
     customers, day = customers_for_test(), datetime.now(UTC).date().isoformat()
     run_lives(app_host, customers)
-    finished = time.monotonic()
-    wait_for(lambda: converged(app_host, customers, day), 30, interval=0.2)
-    assert time.monotonic() - finished <= CONVERGENCE_S
+    wait_for(lambda: converged(app_host, customers, day), WAIT_S, interval=0.2)
     assert sum(len(customer_view(app_host, c)) for c in customers) == 40  # 10 deleted
 
 
 def test_a_restart_mid_stream_still_converges_without_duplicates(
     app_host: DevhostProcess,
 ) -> None:
+    """Half the lives run, then the restart starts while the other half are being written: the
+    restart lands mid-stream by construction, however fast or slow the machine is."""
     customers, day = customers_for_test(), datetime.now(UTC).date().isoformat()
-    writer = threading.Thread(target=run_lives, args=(app_host, customers))
+    halfway, restarting = threading.Event(), threading.Event()
+
+    def write() -> None:
+        run_lives(app_host, customers, range(25))
+        halfway.set()
+        restarting.wait(WAIT_S)
+        run_lives(app_host, customers, range(25, 50))
+
+    writer = threading.Thread(target=write)
     writer.start()
-    wait_for(lambda: any(customer_truth(app_host, c) for c in customers), 30, interval=0.05)
+    assert halfway.wait(WAIT_S)
+    restarting.set()
     app_host.restart()  # SIGINT: finishes in-flight work; queued events wait in Azurite
-    assert writer.is_alive(), "the restart must land while writes are still coming"
-    writer.join(120)
+    writer.join(WAIT_S)
     assert not writer.is_alive()
-    finished = time.monotonic()
-    wait_for(lambda: converged(app_host, customers, day), 30, interval=0.2)
-    assert time.monotonic() - finished <= CONVERGENCE_S
+    wait_for(lambda: converged(app_host, customers, day), WAIT_S, interval=0.2)
     for customer in customers:
         ids = [o["order_id"] for o in customer_view(app_host, customer)]
         assert len(ids) == len(set(ids)) == 8  # 10 orders each, 2 deleted
@@ -201,7 +152,7 @@ def test_nightly_sweep_through_the_admin_endpoint_expires_stale_orders(
 ) -> None:
     customer, ids = stale_orders
     fresh = create(app_host, customer, "1.00")
-    wait_for(lambda: len(customer_view(app_host, customer)) == 6, 10, interval=0.1)
+    wait_for(lambda: len(customer_view(app_host, customer)) == 6, WAIT_S, interval=0.1)
     fired = call(app_host, "POST", "/admin/functions/nightly_sweep", body=b"{}", headers=JSON)
     assert fired.status == 202
 
@@ -210,14 +161,18 @@ def test_nightly_sweep_through_the_admin_endpoint_expires_stale_orders(
 
     # The customer view is applied before the summary, so each read model is waited for on
     # its own: comparing the report as soon as the customer view is right raced the summary.
-    wait_for(lambda: Counter(statuses().values()) == {"EXPIRED": 5, "PENDING": 1}, 15)
+    wait_for(lambda: Counter(statuses().values()) == {"EXPIRED": 5, "PENDING": 1}, WAIT_S)
     day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
-    wait_for(lambda: report_view(app_host, day) == report_truth(app_host, day), 15)
+    wait_for(lambda: report_view(app_host, day) == report_truth(app_host, day), WAIT_S)
     for order_id in ids:
         assert call(app_host, "GET", f"/api/orders/{order_id}").json()["status"] == "EXPIRED"
     assert statuses()[fresh] == "PENDING"
-    summary = [line for line in app_host.log_text().splitlines() if "nightly_sweep stale=" in line]
-    assert summary, "the sweep logs one summary line"
+
+    def summary() -> list[str]:
+        return [line for line in app_host.log_text().splitlines() if "nightly_sweep stale=" in line]
+
+    # The sweep logs its summary after its last write, so the read models can be right first.
+    assert len(wait_for(summary, WAIT_S)) == 1, "the sweep logs one summary line"
 
 
 def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
@@ -238,7 +193,7 @@ def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
         "new_image": {"order_id": f"o-{marker}", "customer_id": "bad/customer", "status": "PENDING",
                       "created_at": "2026-11-26T00:00:00.000Z", "total_amount": 1},
     }  # fmt: skip
-    work.send_message(base64.b64encode(json.dumps(event).encode()).decode())
+    sent = work.send_message(base64.b64encode(json.dumps(event).encode()).decode())
 
     def parked() -> list[str]:
         from azure.core.exceptions import ResourceNotFoundError
@@ -249,8 +204,12 @@ def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
             return []
         return [m.content for m in messages if marker in str(base64.b64decode(m.content))]
 
-    wait_for(parked, 60, interval=0.5)
-    attempts = [
-        i for i in app_host.invocations("process_order_event") if i.get("outcome") != "success"
+    wait_for(parked, WAIT_S, interval=0.5)
+    # The host logs each attempt before it moves the message, so all five lines are there.
+    runs = [
+        run for run in app_host.invocations("process_order_event")
+        if run.get("message_id") == sent.id
+    ]  # fmt: skip
+    assert [(run["outcome"], run["dequeue_count"]) for run in runs] == [
+        ("failed", str(attempt)) for attempt in range(1, 6)
     ]
-    assert len(attempts) >= 5

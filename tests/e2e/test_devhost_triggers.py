@@ -1,12 +1,17 @@
 """Blob (polling and Event Grid), queue and timer triggers through devhost, against the real
-Azurite."""
+Azurite.
+
+Waits are for conditions, with a generous WAIT_S that only matters when something is broken:
+a loaded CI machine makes things slower, never wrong. How fast devhost picks up a blob is
+measured in bench/ (blob pick-up latency), not asserted here. An output binding is written
+before the invocation's log line, so a test that reads the log waits for the line itself.
+"""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 import json
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tests.e2e.harness import DevhostProcess
+
+WAIT_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +58,26 @@ def _upload(service: BlobServiceClient, name: str, data: bytes) -> None:
     service.get_blob_client("e2e-uploads", name).upload_blob(data, overwrite=True)
 
 
-def test_uploaded_blob_runs_the_function_within_two_seconds(
+def _scanned_since(host: DevhostProcess, service: BlobServiceClient) -> None:
+    """Upload a fresh blob and wait until it has run: every blob listed before it has been
+    seen by a scan since, so whatever that scan was going to start has started."""
+    marker = f"marker/{uuid.uuid4()}.txt"
+    _upload(service, marker, b"m")
+    wait_for(lambda: _runs_for(host, marker), WAIT_S)
+
+
+def test_uploaded_blob_runs_the_function(
     sample_host: DevhostProcess, blobs: BlobServiceClient
 ) -> None:
     name = f"nested/dir/{uuid.uuid4()}.txt"
-    started = time.monotonic()
     _upload(blobs, name, b"12345")
     result = blobs.get_blob_client("e2e-results", name)
-    wait_for(result.exists, 5, interval=0.05)
-    assert time.monotonic() - started < 2.5  # pickup <= 2 s, plus the run itself
+    wait_for(result.exists, WAIT_S, interval=0.05)
     assert json.loads(result.download_blob().readall()) == {
         "name": f"e2e-uploads/{name}", "length": 5, "size": 5,
     }  # fmt: skip
     # The output blob is written before the invocation's log line: wait for that line too.
-    runs = wait_for(lambda: _runs_for(sample_host, name), 5)
+    runs = wait_for(lambda: _runs_for(sample_host, name), WAIT_S)
     assert [run["outcome"] for run in runs] == ["succeeded"]
 
 
@@ -73,11 +86,12 @@ def test_changed_blob_is_processed_again_unchanged_is_not(
 ) -> None:
     name = f"change/{uuid.uuid4()}.txt"
     _upload(blobs, name, b"v1")
-    wait_for(lambda: _runs_for(sample_host, name), 5)
-    time.sleep(2.5)  # two more scans
+    wait_for(lambda: _runs_for(sample_host, name), WAIT_S)
+    _scanned_since(sample_host, blobs)
+    _scanned_since(sample_host, blobs)
     assert len(_runs_for(sample_host, name)) == 1
     _upload(blobs, name, b"version-2")
-    wait_for(lambda: len(_runs_for(sample_host, name)) == 2, 5)
+    wait_for(lambda: len(_runs_for(sample_host, name)) == 2, WAIT_S)
     result = blobs.get_blob_client("e2e-results", name).download_blob().readall()
     assert json.loads(result)["size"] == len(b"version-2")
 
@@ -89,7 +103,7 @@ def test_failing_blob_is_tried_poison_blob_threshold_times_then_poisoned(
     name = f"fail/{uuid.uuid4()}.txt"
     _upload(blobs, name, b"x")
     found = wait_for(
-        lambda: [m for m in _messages(poison) if m["BlobName"] == name], 20, interval=0.2
+        lambda: [m for m in _messages(poison) if m["BlobName"] == name], WAIT_S, interval=0.2
     )
     assert found[0]["ContainerName"] == "e2e-uploads"
     assert found[0]["FunctionId"] == "Host.Functions.on_upload"
@@ -106,7 +120,7 @@ def test_failing_message_lands_in_the_poison_queue_after_five_dequeues(
     work, poison = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-work-poison")
     poison.clear_messages()
     sent = work.send_message(base64.b64encode(b"fail").decode())
-    wait_for(lambda: list(poison.peek_messages()), 30, interval=0.2)
+    wait_for(lambda: list(poison.peek_messages()), WAIT_S, interval=0.2)
     [moved] = poison.peek_messages()
     assert base64.b64decode(moved.content) == b"fail"
     runs = [i for i in sample_host.invocations("on_message") if i["message_id"] == sent.id]
@@ -121,7 +135,7 @@ def test_queue_message_is_decoded_and_output_binding_written(
     work, done = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-done")
     marker = str(uuid.uuid4())
     work.send_message(base64.b64encode(marker.encode()).decode())
-    found = wait_for(lambda: [m for m in _messages(done) if m["body"] == marker], 10)
+    found = wait_for(lambda: [m for m in _messages(done) if m["body"] == marker], WAIT_S)
     assert found[0]["dequeue_count"] == 1
 
 
@@ -131,17 +145,20 @@ def test_message_that_is_not_base64_goes_straight_to_poison(
     work, poison = _queue(sample_host, "e2e-work"), _queue(sample_host, "e2e-work-poison")
     poison.clear_messages()
     work.send_message("not base64 !!")
-    wait_for(lambda: list(poison.peek_messages()), 10)
+    wait_for(lambda: list(poison.peek_messages()), WAIT_S)
     assert [m.content for m in poison.peek_messages()] == ["not base64 !!"]
 
 
 def test_timer_fires_through_the_admin_endpoint(sample_host: DevhostProcess) -> None:
     ticks = _queue(sample_host, "e2e-ticks")
     ticks.clear_messages()
+    before = len(sample_host.invocations("tick"))
     response = sample_host.call("POST", "/admin/functions/tick", body=b'{"input": ""}')
     assert response.status == 202
-    assert wait_for(lambda: _messages(ticks), 10) == [{"past_due": False}]
-    assert sample_host.invocations("tick")[-1]["trigger"] == "timerTrigger"
+    assert wait_for(lambda: _messages(ticks), WAIT_S) == [{"past_due": False}]
+    # The queue output is written before the invocation's log line: wait for the line too.
+    runs = wait_for(lambda: sample_host.invocations("tick")[before:], WAIT_S)
+    assert [run["trigger"] for run in runs] == ["timerTrigger"]
 
 
 def test_restart_does_not_process_blobs_again(
@@ -149,12 +166,10 @@ def test_restart_does_not_process_blobs_again(
 ) -> None:
     name = f"restart/{uuid.uuid4()}.txt"
     _upload(blobs, name, b"once")
-    wait_for(lambda: _runs_for(sample_host, name), 5)
+    wait_for(lambda: _runs_for(sample_host, name), WAIT_S)
     sample_host.restart()
-    newcomer = f"restart/{uuid.uuid4()}.txt"
-    _upload(blobs, newcomer, b"new")
-    wait_for(lambda: _runs_for(sample_host, newcomer), 5)  # the restarted host is scanning
-    time.sleep(1.5)
+    _scanned_since(sample_host, blobs)  # the restarted host has listed `name` and passed it
+    _scanned_since(sample_host, blobs)  # and a run it had started would have been logged
     assert len(_runs_for(sample_host, name)) == 1
 
 
@@ -163,12 +178,14 @@ def test_shutdown_finishes_in_flight_work_and_it_is_not_repeated(
 ) -> None:
     name = f"slow/{uuid.uuid4()}.txt"
     _upload(blobs, name, b"slow")
-    wait_for(lambda: f"slow_blob_started name=e2e-uploads/{name}" in sample_host.log_text(), 5)
+    started = f"slow_blob_started name=e2e-uploads/{name}"
+    wait_for(lambda: started in sample_host.log_text(), WAIT_S)
     assert sample_host.stop() == 0  # SIGINT while the 3 s invocation runs
     assert [run["outcome"] for run in _runs_for(sample_host, name)] == ["succeeded"]
     assert blobs.get_blob_client("e2e-results", name).exists()
     sample_host.start()
-    time.sleep(2.5)
+    _scanned_since(sample_host, blobs)
+    _scanned_since(sample_host, blobs)
     assert len(_runs_for(sample_host, name)) == 1
 
 
@@ -191,13 +208,13 @@ def test_timer_missed_while_stopped_fires_past_due_on_start(
         json.dumps(status).encode(), overwrite=True
     )
     sample_host.start()
-    assert wait_for(lambda: _messages(ticks), 10) == [{"past_due": True}]
+    assert wait_for(lambda: _messages(ticks), WAIT_S) == [{"past_due": True}]
     status_blob = blobs.get_blob_client("azure-webjobs-hosts", path)
 
     def next_run() -> datetime:
         return datetime.fromisoformat(json.loads(status_blob.download_blob().readall())["Next"])
 
-    wait_for(lambda: next_run() > datetime.now(UTC), 5)  # the schedule moved on
+    wait_for(lambda: next_run() > datetime.now(UTC), WAIT_S)  # the schedule moved on
 
 
 # --- source="EventGrid": the in-process event source, the webhook and the host blob queue -----
@@ -211,12 +228,13 @@ def test_event_grid_blob_trigger_runs_from_an_upload_through_the_host_queue(
     name = f"nested/{uuid.uuid4()}.txt"
     uploaded = blobs.get_blob_client(SAMPLE_EVENTS, name).upload_blob(b"event")
     result = blobs.get_blob_client("e2e-results", f"events/{name}")
-    wait_for(result.exists, 10, interval=0.1)
+    wait_for(result.exists, WAIT_S, interval=0.1)
 
     assert json.loads(result.download_blob().readall()) == {
         "name": f"{SAMPLE_EVENTS}/{name}", "size": 5, "etag": uploaded["etag"],
     }  # fmt: skip
-    [run] = _event_runs(sample_host, name)
+    # The output blob is written before the invocation's log line: wait for that line too.
+    [run] = wait_for(lambda: _event_runs(sample_host, name), WAIT_S)
     assert (run["outcome"], run["attempt"]) == ("succeeded", "1")
     assert run["message_id"]  # it came off the host queue, not from a scan
 
@@ -229,7 +247,7 @@ def test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshol
     uploaded = blobs.get_blob_client(SAMPLE_EVENTS, name).upload_blob(b"x")
 
     [message] = wait_for(
-        lambda: [m for m in _messages(poison) if m["BlobName"] == name], 30, interval=0.2
+        lambda: [m for m in _messages(poison) if m["BlobName"] == name], WAIT_S, interval=0.2
     )
 
     assert message == {

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from devhost.azurite import Azurite
 
 GRACE_S = 3  # how far back a start without a checkpoint looks
+WAIT_S = 60  # a bound for giving up on a condition, not a speed (issue 11)
 
 
 @dataclass
@@ -117,7 +118,7 @@ class SourceProcess:
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        wait_for(lambda: ready in self.log()[logged:], 30)
+        wait_for(lambda: ready in self.log()[logged:], WAIT_S)
 
     def stop(self) -> int | None:
         if self.process is None or self.process.poll() is not None:
@@ -173,7 +174,7 @@ def test_an_upload_is_posted_as_blob_created_with_the_fields_azure_sends(
     name = "nested/a b.txt"
     uploaded = _upload(container, name)
 
-    [delivery] = wait_for(lambda: host.posts_for(name), 15)
+    [delivery] = wait_for(lambda: host.posts_for(name), WAIT_S)
 
     assert delivery.path == "/runtime/webhooks/blobs?functionName=Host.Functions.on_event"
     assert delivery.headers["aeg-event-type"] == "Notification"
@@ -202,10 +203,10 @@ def test_failed_deliveries_are_retried_then_given_up_and_logged(
     for name in ("flaky.txt", "broken.txt", "refused.txt"):
         _upload(container, name)
 
-    wait_for(lambda: len(host.posts_for("flaky")) == 3, 15)
-    wait_for(lambda: "event_dropped" in source.log() and "broken.txt" in source.log(), 15)
+    wait_for(lambda: len(host.posts_for("flaky")) == 3, WAIT_S)
+    wait_for(lambda: "event_dropped" in source.log() and "broken.txt" in source.log(), WAIT_S)
     _upload(container, "after.txt")
-    wait_for(lambda: host.posts_for("after"), 15)
+    wait_for(lambda: host.posts_for("after"), WAIT_S)
 
     assert len(host.posts_for("broken")) == 3  # --max-attempts, then no more
     assert len(host.posts_for("refused")) == 1  # 400: Event Grid does not retry it
@@ -218,7 +219,7 @@ def test_uploads_made_while_the_source_was_stopped_are_delivered_when_it_starts(
 ) -> None:  # fmt: skip
     host, _ = stand_in
     _upload(container, "before.txt")
-    wait_for(lambda: host.posts_for("before"), 15)
+    wait_for(lambda: host.posts_for("before"), WAIT_S)
 
     assert source.stop() == 0
     _upload(container, "while-stopped.txt")
@@ -226,7 +227,7 @@ def test_uploads_made_while_the_source_was_stopped_are_delivered_when_it_starts(
     time.sleep(GRACE_S + 1)  # beyond the grace period: only the checkpoint remembers them
     source.start()
 
-    wait_for(lambda: host.posts_for("while-stopped") and len(host.posts_for("before")) == 2, 15)
+    wait_for(lambda: host.posts_for("while-stopped") and len(host.posts_for("before")) == 2, WAIT_S)
     with contextlib.suppress(TimeoutError):  # give it time to repeat itself, which it must not
         wait_for(lambda: len(host.deliveries) > 3, 1.5)
     assert len(host.deliveries) == 3

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from tests.e2e.harness import wait_for
-from tests.e2e.images_client import runs_for, settled, status_of, thumbnail, upload
+from tests.e2e.images_client import WAIT_S, runs_for, settled, status_of, thumbnail, upload
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def post(host: DevhostProcess, kind: str, body: object) -> Response:
 
 
 def runs_settled(host: DevhostProcess, name: str, count: int) -> list[dict[str, str]]:
-    return wait_for(lambda: len(runs_for(host, name)) >= count and runs_for(host, name), 15)
+    return wait_for(lambda: len(runs_for(host, name)) >= count and runs_for(host, name), WAIT_S)
 
 
 def test_a_sas_upload_becomes_ready_through_the_event_path_alone(
@@ -144,7 +144,7 @@ def test_an_event_for_a_missing_blob_is_skipped_and_the_host_stays_healthy(
     assert post(app_host, "Notification", [blob_created(app_blobs, missing, "0x1")]).status == 202
 
     wait_for(lambda: f"blob_trigger_blob_not_found function=make_thumbnail blob=uploads/"
-                     f"{missing}" in app_host.log_text(), 10)  # fmt: skip
+                     f"{missing}" in app_host.log_text(), WAIT_S)  # fmt: skip
     assert runs_for(app_host, missing) == []
     assert app_host.call("GET", f"/api/images/{missing}").status == 404
     assert app_host.call("GET", "/api/health").status == 200
@@ -165,10 +165,10 @@ def test_a_blob_uploaded_while_devhost_was_stopped_is_processed_after_it_starts(
         f.oriented_jpeg(1, (640, 480)), content_settings=ContentSettings("image/jpeg")
     )
     app_host.start()
-    restarted = time.monotonic()
 
     status = wait_for(lambda: status_of(app_host, name)["status"] != "pending" and
-                      status_of(app_host, name), 15)  # fmt: skip
+                      status_of(app_host, name), WAIT_S)  # fmt: skip
     assert status["status"] == "ready"
-    assert time.monotonic() - restarted < 10
-    assert [run["outcome"] for run in runs_for(app_host, name)] == ["succeeded"]
+    # How soon is measured in bench/, not asserted; the log line follows the status row.
+    runs = wait_for(lambda: runs_for(app_host, name), WAIT_S)
+    assert [run["outcome"] for run in runs] == ["succeeded"]

@@ -17,6 +17,7 @@ from azure.storage.blob import BlobServiceClient
 from tests.e2e.harness import wait_for
 from tests.e2e.images_client import (
     JSON,
+    WAIT_S,
     Uploaded,
     poisoned_blob_names,
     runs_for,
@@ -97,7 +98,7 @@ def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
     assert not app_blobs.get_blob_client("thumbnails", uploaded.name).exists()
     # The run returned normally, so the host queue message was completed: no retry, and so
     # no poison message can follow later. Check both, and the poison queue itself.
-    runs = wait_for(lambda: runs_for(app_host, uploaded.name), 5, interval=0.1)
+    runs = wait_for(lambda: runs_for(app_host, uploaded.name), WAIT_S, interval=0.1)
     assert [(run["outcome"], run["attempt"]) for run in runs] == [("succeeded", "1")]
     assert uploaded.name not in poisoned_blob_names(app_host)
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.support import call_http, json_of, registered_functions
 
+# Serving the document needs no storage, but the app refuses all work without valid settings.
+pytestmark = pytest.mark.usefixtures("storage_env")
 _PARAMETER = re.compile(r"\{\*?([A-Za-z0-9_]+)(:[^}?]*)?\??\}")
 
 

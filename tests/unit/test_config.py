@@ -6,6 +6,7 @@ import pytest
 
 from shared.config import DEV_STORAGE_CONNECTION, SettingsError, load_settings
 
+KEYED = "AccountName=a;AccountKey=azE="
 # What `azd up` sets (infra/modules/function-app.bicep): identity settings and a generated key.
 SECRET = "k" * 48
 IDENTITY = {
@@ -42,7 +43,7 @@ def test_identity_settings_are_read_as_the_host_reads_them() -> None:
     assert storage.client_id == "00000000-0000-0000-0000-000000000001"
     assert (storage.tenant_id, storage.client_secret) == (None, None)
     local = load_settings({
-        "AzureWebJobsStorage__accountName": "a", "PAGING_TOKEN_SECRET": SECRET,
+        "AzureWebJobsStorage__accountName": "acct", "PAGING_TOKEN_SECRET": SECRET,
         "AzureWebJobsStorage__tenantId": "t", "AzureWebJobsStorage__clientId": "c",
         "AzureWebJobsStorage__clientSecret": "hush",
     }).storage  # fmt: skip
@@ -79,22 +80,23 @@ def test_cors_origins_are_trimmed() -> None:
 
 
 def test_paging_secret_differs_per_storage_and_prefers_explicit_secret() -> None:
-    one = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k1"})
-    two = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=k2"})
+    one = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=azE="})
+    two = load_settings({"AzureWebJobsStorage": "AccountName=a;AccountKey=azI="})
     assert one.paging_secret != two.paging_secret
-    explicit = load_settings({"AzureWebJobsStorage": "x=1", "PAGING_TOKEN_SECRET": SECRET})
-    assert explicit.paging_secret != load_settings({"AzureWebJobsStorage": "x=1"}).paging_secret
+    explicit = load_settings({"AzureWebJobsStorage": KEYED, "PAGING_TOKEN_SECRET": SECRET})
+    assert explicit.paging_secret != load_settings({"AzureWebJobsStorage": KEYED}).paging_secret
 
 
 def test_identity_based_connection_requires_a_paging_secret() -> None:
     """No fallback to the public table URI: anyone could compute that key and forge tokens."""
     without = {name: value for name, value in IDENTITY.items() if name != "PAGING_TOKEN_SECRET"}
     for env in (without, without | {"PAGING_TOKEN_SECRET": "   "}):
-        with pytest.raises(SettingsError, match="Set PAGING_TOKEN_SECRET"):
+        with pytest.raises(SettingsError, match="PAGING_TOKEN_SECRET must be set"):
             load_settings(env)
     one = load_settings(IDENTITY).paging_secret
     assert one != load_settings(IDENTITY | {"PAGING_TOKEN_SECRET": "j" * 48}).paging_secret
-    assert one == load_settings(IDENTITY | {"AzureWebJobsStorage__accountName": "x"}).paging_secret
+    other = IDENTITY | {"AzureWebJobsStorage__accountName": "otheraccount"}
+    assert one == load_settings(other).paging_secret
 
 
 def test_short_paging_secret_is_refused() -> None:
@@ -107,13 +109,13 @@ def test_transport_reads_proxy_environment_only_when_a_proxy_is_configured() -> 
     plain = load_settings({"AzureWebJobsStorage": "UseDevelopmentStorage=true", "PATH": "/bin"})
     assert plain.storage.use_env_settings is False
     for name in ("HTTPS_PROXY", "http_proxy", "NO_PROXY"):
-        proxied = load_settings({"AzureWebJobsStorage": "x=1", name: "http://proxy:3128"})
+        proxied = load_settings({"AzureWebJobsStorage": KEYED, name: "http://proxy:3128"})
         assert proxied.storage.use_env_settings is True, name
     identity = load_settings(IDENTITY | {"ALL_PROXY": "socks5://p"})
     assert identity.storage.use_env_settings is True
 
 
 def test_custom_ca_bundle_is_kept_without_reading_the_environment_per_request() -> None:
-    settings = load_settings({"AzureWebJobsStorage": "x=1", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"})
+    settings = load_settings({"AzureWebJobsStorage": KEYED, "REQUESTS_CA_BUNDLE": "/etc/ca.pem"})
     assert settings.storage.use_env_settings is False
     assert settings.storage.ca_bundle == "/etc/ca.pem"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -47,3 +48,23 @@ def test_a_deep_continuation_token_is_refused_even_when_signed() -> None:
     token = base64.urlsafe_b64encode(_sign(payload, scope, secret) + payload).decode()
     with pytest.raises(InvalidContinuationToken):
         decode_token(token, scope=scope, secret=secret)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    with pytest.raises(ValueError, match="not a JSON number"):
+        decode_json('{"total_amount": ' + constant + "}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"\\ud800"', '"a\\udc00"', '"\\ud800x"', '"\\ud800\\u0041"', '{"\\udbff": 1}', '"\\ud800\\n"'],
+)
+def test_a_lone_surrogate_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="lone surrogate"):
+        decode_json(text)
+
+
+@pytest.mark.parametrize("text", ['"\\ud83d\\ude00"', '"\\\\ud800"', '"\\u00e9\\\\"'])
+def test_pairs_and_escaped_backslashes_are_fine(text: str) -> None:
+    assert decode_json(text) == json.loads(text)

@@ -8,6 +8,7 @@ users run it.
 import asyncio
 import json
 import logging
+import threading
 import time
 
 import azure.functions as func
@@ -45,6 +46,22 @@ def boom(req: func.HttpRequest) -> func.HttpResponse:
 def slow(req: func.HttpRequest) -> func.HttpResponse:
     time.sleep(float(req.params.get("s", "0.5")))
     return func.HttpResponse("done")
+
+
+_barriers: dict[str, threading.Barrier] = {}
+_barriers_lock = threading.Lock()
+
+
+@app.route(route="rendezvous", methods=["GET"])
+def rendezvous(req: func.HttpRequest) -> func.HttpResponse:
+    """Answers once `n` requests with the same `key` are inside at the same time: proof that
+    requests run concurrently, with no timing. Served one at a time, the barrier breaks (500)."""
+    with _barriers_lock:
+        barrier = _barriers.setdefault(
+            req.params["key"], threading.Barrier(int(req.params["n"]), timeout=60)
+        )
+    barrier.wait()
+    return func.HttpResponse("met")
 
 
 @app.blob_trigger(arg_name="blob", path="e2e-uploads/{name}", connection="AzureWebJobsStorage")

@@ -1,0 +1,172 @@
+"""Every app setting's rule, checked once when settings are loaded.
+
+A bad setting must stop the app with a message that names it and says what is allowed, not
+surface as a 500 on some request much later. Problems name the setting and its rule only,
+never its value: connection strings and secrets must not reach a log line or a response.
+The reading of the settings (shared/config.py) may then trust what it reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from shared.cron import NCRONTAB_RULE, ncrontab_problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings"]
+
+STORAGE = "AzureWebJobsStorage"
+MIN_PAGING_SECRET = 32  # characters; infra generates a longer one
+_SERVICES = ("blob", "queue", "table")
+_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
+_STORAGE_RULE = (
+    "must be UseDevelopmentStorage=true or a storage connection string (Name=Value pairs "
+    "separated by ';' with AccountName and a base64 AccountKey, or a SharedAccessSignature "
+    "with AccountName or with BlobEndpoint, QueueEndpoint and TableEndpoint); or leave it "
+    f"empty and set {STORAGE}__accountName for an identity-based connection"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """One app setting that breaks its rule: its name, and the rule (never the value)."""
+
+    name: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rule}"
+
+
+def _whole_number(low: int, high: int) -> tuple[Callable[[str], bool], str]:
+    def ok(raw: str) -> bool:
+        return raw.isascii() and raw.isdigit() and low <= int(raw) <= high
+
+    return ok, f"must be a whole number from {low} to {high}"
+
+
+def _thumbnail_size(raw: str) -> bool:
+    sides = raw.lower().split("x")
+    return len(sides) <= 2 and all(_whole_number(1, 4096)[0](side) for side in sides)
+
+
+def _is_origin(raw: str) -> bool:
+    try:
+        url = urlsplit(raw.rstrip("/"))
+        port_ok = url.port is None or 0 < url.port < 65536
+    except ValueError:  # a port that is not a number
+        return False
+    bare = not (url.path or url.query or url.fragment or url.username or "@" in url.netloc)
+    return url.scheme in ("http", "https") and bool(url.hostname) and bare and port_ok
+
+
+def _origins(raw: str) -> bool:
+    return all(_is_origin(item.strip()) for item in raw.split(",") if item.strip())
+
+
+def _https_url(raw: str) -> bool:
+    url = urlsplit(raw)
+    return url.scheme == "https" and bool(url.netloc) and not (url.query or url.fragment)
+
+
+# Settings that are optional: checked only when set. name -> (accepts, rule)
+_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "ORDER_PENDING_TTL_HOURS": _whole_number(1, 24 * 365),
+    "ORDER_SWEEP_SCHEDULE": (lambda raw: ncrontab_problem(raw) is None, NCRONTAB_RULE),
+    "CORS_ALLOWED_ORIGINS": (
+        _origins,
+        "must be a comma-separated list of origins, each scheme://host[:port] with scheme "
+        "http or https and no path (for example https://shop.example,http://localhost:3000); "
+        "a wildcard is not supported",
+    ),
+    "PAGING_TOKEN_SECRET": (
+        lambda raw: len(raw) >= MIN_PAGING_SECRET,
+        f"must be at least {MIN_PAGING_SECRET} characters (for example the output of "
+        "openssl rand -base64 32)",
+    ),
+    "THUMBNAIL_SIZE": (_thumbnail_size, "must be N or WxH, each a whole number from 1 to 4096"),
+    "THUMBNAIL_FIT": (lambda raw: raw.lower() in ("contain", "cover"), "must be contain or cover"),
+    "THUMBNAIL_QUALITY": _whole_number(1, 100),
+    "THUMBNAIL_MAX_BYTES": _whole_number(1, 2**40),
+    "THUMBNAIL_MAX_PIXELS": _whole_number(1, 2**40),
+    f"{STORAGE}__credential": (
+        lambda raw: raw.lower() == "managedidentity",
+        "must be managedidentity or unset (the host's one documented value; another would "
+        "silently pick another identity)",
+    ),
+    f"{STORAGE}__accountName": (
+        lambda raw: _ACCOUNT_NAME.fullmatch(raw) is not None,
+        "must be a storage account name: 3-24 lowercase letters and digits",
+    ),
+    **{
+        f"{STORAGE}__{service}ServiceUri": (_https_url, "must be an https:// URL")
+        for service in _SERVICES
+    },
+}
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(text)
+
+
+def _connection_string_ok(raw: str) -> bool:
+    if raw.replace(" ", "").lower() == "usedevelopmentstorage=true":
+        return True
+    pairs = [part.split("=", 1) for part in raw.rstrip(";").split(";")]
+    if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+        return False
+    found = {name.strip().lower(): value.strip() for name, value in pairs}
+    endpoints = [found.get(f"{service}endpoint", "") for service in _SERVICES]
+    if not all(urlsplit(url).scheme in ("http", "https") for url in endpoints if url):
+        return False
+    if found.get("accountname") and _is_base64(found.get("accountkey", "")):
+        return True
+    return bool(found.get("sharedaccesssignature")) and (
+        bool(found.get("accountname")) or all(endpoints)
+    )
+
+
+_PAGING_SECRET_NEEDED = SettingProblem(
+    "PAGING_TOKEN_SECRET",
+    f"must be set (at least {MIN_PAGING_SECRET} random characters) with an identity-based "
+    f"{STORAGE} connection: it holds no secret to sign continuation tokens with (azd up "
+    "generates one)",
+)
+
+
+def _storage_problems(env: Mapping[str, str]) -> list[SettingProblem]:
+    connection = env.get(STORAGE, "").strip()
+    if connection:
+        return [] if _connection_string_ok(connection) else [SettingProblem(STORAGE, _STORAGE_RULE)]
+    if not env.get("PAGING_TOKEN_SECRET", "").strip():
+        # Deriving the key from an identity connection's public URIs would let anyone forge.
+        return [_PAGING_SECRET_NEEDED]
+    if env.get(f"{STORAGE}__accountName", "").strip():
+        return []
+    missing = [
+        f"{STORAGE}__{service}ServiceUri"
+        for service in _SERVICES
+        if not env.get(f"{STORAGE}__{service}ServiceUri", "").strip()
+    ]
+    return [SettingProblem(STORAGE, _STORAGE_RULE)] if missing else []
+
+
+def check_settings(env: Mapping[str, str]) -> list[SettingProblem]:
+    """Every problem with the app settings in `env`, in a stable order; empty when all is well."""
+    problems = _storage_problems(env)
+    for name, (accepts, rule) in _RULES.items():
+        raw = env.get(name, "").strip()
+        if raw and not accepts(raw):
+            problems.append(SettingProblem(name, rule))
+    return problems
