@@ -11,11 +11,12 @@ from blueprints.lazy import lazy_module
 from shared.config import ORDER_EVENTS_QUEUE, get_settings
 
 if TYPE_CHECKING:
-    from shared import changes
+    from shared import changes, telemetry
     from shared.changes import read_models
 else:
     changes = lazy_module("shared.changes")
     read_models = lazy_module("shared.changes.read_models")
+    telemetry = lazy_module("shared.telemetry")
 
 bp = func.Blueprint()
 
@@ -23,8 +24,11 @@ bp = func.Blueprint()
 @bp.queue_trigger(
     arg_name="msg", queue_name=ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
 )
-async def process_order_event(msg: func.QueueMessage) -> None:
-    await changes.process_event_message(msg.get_body(), message_id=str(msg.id))
+async def process_order_event(msg: func.QueueMessage, context: func.Context) -> None:
+    with telemetry.invocation(context.invocation_id):
+        await changes.process_event_message(
+            msg.get_body(), message_id=str(msg.id), attempt=msg.dequeue_count or 1
+        )
 
 
 @bp.route(route="customers/{customer_id}/orders", methods=["GET", "OPTIONS"])

@@ -8,10 +8,11 @@ import base64
 import binascii
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
+from blueprints.lazy import lazy_module
 from shared.config import SettingsError, get_settings
 from shared.errors import (
     AppError,
@@ -27,6 +28,11 @@ from shared.errors import (
 )
 from shared.etags import parse_if_match
 from shared.jsoncodec import decode_json, encode_json
+
+if TYPE_CHECKING:
+    from shared import telemetry
+else:
+    telemetry = lazy_module("shared.telemetry")
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -159,22 +165,24 @@ def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse
 def http_endpoint(
     handler: Callable[[func.HttpRequest], Awaitable[func.HttpResponse]],
 ) -> Callable[[func.HttpRequest, func.Context], Awaitable[func.HttpResponse]]:
-    """Wrap an async handler with CORS, preflight answers and the error-to-problem mapping.
-    The wrapper is a coroutine function too, so the worker runs it on its event loop."""
+    """Wrap an async handler with CORS, preflight answers and the error-to-problem mapping,
+    its log lines marked with the invocation id. The wrapper is a coroutine function too, so
+    the worker runs it on its event loop."""
 
     async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-        try:
-            get_settings()  # invalid settings: every function answers the same 503
-            if req.method.upper() == "OPTIONS":
-                return _preflight(req)
-            response = await handler(req)
-        except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
-            mapped = _problem_for(error) if isinstance(error, AppError) else None
-            if mapped is None:
-                mapped = _internal_error(handler.__name__, context.invocation_id)
-            if isinstance(error, SettingsError):
-                return mapped  # no settings, so no CORS origins to answer with
-            response = mapped
+        with telemetry.invocation(context.invocation_id):
+            try:
+                get_settings()  # invalid settings: every function answers the same 503
+                if req.method.upper() == "OPTIONS":
+                    return _preflight(req)
+                response = await handler(req)
+            except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
+                mapped = _problem_for(error) if isinstance(error, AppError) else None
+                if mapped is None:
+                    mapped = _internal_error(handler.__name__, context.invocation_id)
+                if isinstance(error, SettingsError):
+                    return mapped  # no settings, so no CORS origins to answer with
+                response = mapped
         for name, value in _cors_headers(req).items():
             response.headers[name] = value
         return response

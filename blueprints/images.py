@@ -14,12 +14,13 @@ from blueprints.lazy import lazy_module
 from shared.config import get_settings
 
 if TYPE_CHECKING:
-    from shared import images
+    from shared import images, telemetry
     from shared.images import service, status
 else:
     images = lazy_module("shared.images")
     service = lazy_module("shared.images.service")
     status = lazy_module("shared.images.status")
+    telemetry = lazy_module("shared.telemetry")
 
 bp = func.Blueprint()
 
@@ -29,7 +30,7 @@ bp = func.Blueprint()
     arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage",
     source=func.BlobSource.EVENT_GRID,
 )  # fmt: skip
-async def make_thumbnail(upload: func.InputStream) -> None:
+async def make_thumbnail(upload: func.InputStream, context: func.Context) -> None:
     """Bad images are recorded as failed and return normally (no retries, no poison queue);
     storage errors raise, so the host retries the delivery. Each delivery reads the blob as
     it is now; duplicate, late or reordered events are harmless because the core writes
@@ -39,9 +40,10 @@ async def make_thumbnail(upload: func.InputStream) -> None:
         version=status.SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
         length=upload.length,
     )  # fmt: skip
-    await service.process_upload(
-        delivery, store=await images.image_store(), settings=get_settings().images
-    )
+    with telemetry.invocation(context.invocation_id):
+        await service.process_upload(
+            delivery, store=await images.image_store(), settings=get_settings().images
+        )
 
 
 @bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])

@@ -1,5 +1,7 @@
 """Orders HTTP API: each function parses the request, calls one service, maps the result."""
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import azure.functions as func
@@ -7,17 +9,43 @@ import azure.functions as func
 from blueprints.http import entity_etags, http_endpoint, http_etag, json_response, read_json
 from blueprints.lazy import lazy_module
 from shared.config import get_settings
+from shared.errors import AppError, StorageUnavailable
 
 if TYPE_CHECKING:
-    from shared import orders
+    from shared import orders, telemetry
     from shared.orders import services, validation
     from shared.orders.model import Order
 else:
     orders = lazy_module("shared.orders")
     services = lazy_module("shared.orders.services")
+    telemetry = lazy_module("shared.telemetry")
     validation = lazy_module("shared.orders.validation")
 
 bp = func.Blueprint()
+
+Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+
+
+def counts_rejections(operation: str) -> Callable[[Handler], Handler]:
+    """Count the write's refusals (4xx problems) in orders.rejected, by problem type; an
+    unreachable store (503) is not a rejection."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def counted(req: func.HttpRequest) -> func.HttpResponse:
+            try:
+                return await handler(req)
+            except AppError as error:
+                if not isinstance(error, StorageUnavailable):
+                    telemetry.record(
+                        telemetry.metrics.ORDERS_REJECTED,
+                        attributes={"operation": operation, "problem.type": error.code},
+                    )
+                raise
+
+        return counted
+
+    return wrap
 
 
 def _order_response(status: int, order: "Order", **headers: str) -> func.HttpResponse:
@@ -29,6 +57,7 @@ def _order_response(status: int, order: "Order", **headers: str) -> func.HttpRes
 
 @bp.route(route="orders", methods=["POST"])
 @http_endpoint
+@counts_rejections("create")
 async def create_order(req: func.HttpRequest) -> func.HttpResponse:
     result = await services.create_order(
         read_json(req), repo=await orders.order_repository(),
@@ -62,6 +91,7 @@ async def get_order(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route="orders/{order_id}", methods=["PATCH"])
 @http_endpoint
+@counts_rejections("update")
 async def update_order(req: func.HttpRequest) -> func.HttpResponse:
     order = await services.update_order(
         req.route_params["order_id"], read_json(req),
@@ -73,6 +103,7 @@ async def update_order(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route="orders/{order_id}", methods=["DELETE"])
 @http_endpoint
+@counts_rejections("delete")
 async def delete_order(req: func.HttpRequest) -> func.HttpResponse:
     await services.delete_order(
         req.route_params["order_id"], if_match=entity_etags(req.headers.get("If-Match")),

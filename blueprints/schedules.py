@@ -12,18 +12,21 @@ import azure.functions as func
 from blueprints.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from shared import changes
+    from shared import changes, telemetry
 else:
     changes = lazy_module("shared.changes")
+    telemetry = lazy_module("shared.telemetry")
 
 bp = func.Blueprint()
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%ORDER_SWEEP_SCHEDULE%", use_monitor=True)
-async def nightly_sweep(timer: func.TimerRequest) -> None:
-    await changes.run_nightly_sweep(past_due=timer.past_due)
+async def nightly_sweep(timer: func.TimerRequest, context: func.Context) -> None:
+    with telemetry.invocation(context.invocation_id):
+        await changes.run_nightly_sweep(past_due=timer.past_due)
 
 
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", use_monitor=False)
-async def relay_outbox(timer: func.TimerRequest) -> None:
-    await changes.run_relay()
+async def relay_outbox(timer: func.TimerRequest, context: func.Context) -> None:
+    with telemetry.invocation(context.invocation_id):
+        await changes.run_relay()

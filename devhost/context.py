@@ -14,14 +14,19 @@ T = TypeVar("T")
 
 
 class _TraceContext(TraceContext):
-    def __init__(self, invocation_id: str) -> None:
-        # W3C traceparent built from the invocation id, so logs can be correlated.
+    def __init__(self, trace_parent: str, trace_state: str = "") -> None:
+        self._parent, self._state = trace_parent, trace_state
+
+    @classmethod
+    def for_invocation(cls, invocation_id: str) -> _TraceContext:
+        """Without telemetry: a W3C traceparent built from the invocation id, so logs can
+        still be correlated."""
         trace_id = invocation_id.replace("-", "")
-        self._parent = f"00-{trace_id}-{trace_id[:16]}-01"
+        return cls(f"00-{trace_id}-{trace_id[:16]}-01")
 
     @property
     def trace_state(self) -> str:
-        return ""
+        return self._state
 
     @property
     def trace_parent(self) -> str:
@@ -54,12 +59,17 @@ class InvocationContext(func.Context):
 
     def __init__(
         self, invocation_id: str, function_name: str, function_directory: str,
-        *, retry_count: int = 0, max_retry_count: int = 0,
+        *, retry_count: int = 0, max_retry_count: int = 0, trace_parent: str | None = None,
+        trace_state: str = "",
     ) -> None:  # fmt: skip
+        """`trace_parent`/`trace_state`: the invocation span's W3C context (telemetry on)."""
         self._invocation_id = invocation_id
         self._function_name = function_name
         self._function_directory = function_directory
-        self._trace = _TraceContext(invocation_id)
+        self._trace = (
+            _TraceContext(trace_parent, trace_state) if trace_parent
+            else _TraceContext.for_invocation(invocation_id)
+        )  # fmt: skip
         self._retry = _RetryContext(retry_count, max_retry_count)
         self._local = threading.local()
         self._local.invocation_id = invocation_id

@@ -23,6 +23,7 @@ from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
 from devhost.startup_check import run_startup_check
 from devhost.storage import StorageAccounts
+from devhost.telemetry import configure as configure_telemetry
 from devhost.timers import TimerTriggerListener
 from devhost.webhooks import BlobsWebhook
 
@@ -67,13 +68,15 @@ class DevHost:
         self.config = load_host_config(self.script_root)
         self.port = port or local.local_http_port or DEFAULT_PORT
         self.bind = host
+        # As the worker does: OpenTelemetry is set up before the app is imported.
+        telemetry = configure_telemetry(os.environ, route_prefix=self.config.route_prefix)
         self.functions = load_functions(self.script_root)
         run_startup_check(self.script_root)  # after the app's import, as the worker's indexing
         if only:  # `func start --functions a b`: load just these
             wanted = {name.lower() for name in only}
             self.functions = [f for f in self.functions if f.name.lower() in wanted]
         self._check(self.functions)
-        self.invoker = Invoker(timeout=self.config.function_timeout)
+        self.invoker = Invoker(timeout=self.config.function_timeout, telemetry=telemetry)
         storage = StorageAccounts()
         outputs = OutputWriter(storage, os.environ, encoding=self.config.queues.message_encoding)
         self.runtime = Runtime(
@@ -169,6 +172,7 @@ class DevHost:
         drained = self.invoker.wait_idle(timeout) and drained
         self.invoker.close()
         logger.info("host_stopped drained=%s", str(drained).lower())
+        self.invoker.telemetry.shutdown()
         return drained
 
     def urls(self) -> list[tuple[str, str]]:

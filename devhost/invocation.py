@@ -1,5 +1,6 @@
 """Run a function once: sync functions on a thread pool, async ones on one event loop (as
-the Python worker does), bounded by host.json `functionTimeout`, with one structured log line.
+the Python worker does), bounded by host.json `functionTimeout`, with one structured log line,
+and with telemetry on, inside the invocation's span (devhost.telemetry).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from devhost.context import InvocationContext
+from devhost.telemetry import NoTelemetry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from devhost.functions import FunctionSpec
+    from devhost.telemetry import HostTelemetry, InvocationTrace
 
 __all__ = ["FunctionFailed", "Invocation", "Invoker"]
 
@@ -44,10 +47,12 @@ class Invocation:
     # Runs after the function returned (output bindings); its failure fails the invocation.
     complete: Callable[[Any], None] | None = None
 
-    def context(self) -> InvocationContext:
+    def context(self, trace: InvocationTrace | None = None) -> InvocationContext:
         return InvocationContext(
             self.invocation_id, self.spec.name, str(self.spec.script_root),
             retry_count=self.retry_count, max_retry_count=self.max_retry_count,
+            trace_parent=trace.trace_parent if trace else None,
+            trace_state=trace.trace_state if trace else "",
         )  # fmt: skip
 
 
@@ -64,8 +69,12 @@ def _check_return(spec: FunctionSpec, result: Any) -> None:
 
 
 class Invoker:
-    def __init__(self, *, timeout: float | None, max_workers: int = 64) -> None:
+    def __init__(
+        self, *, timeout: float | None, max_workers: int = 64,
+        telemetry: HostTelemetry | NoTelemetry | None = None,
+    ) -> None:  # fmt: skip
         self._timeout = timeout
+        self.telemetry = telemetry or NoTelemetry()
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, "devhost-worker")
         self._loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(
@@ -75,23 +84,32 @@ class Invoker:
         self._in_flight = 0
         self._idle = threading.Condition()
 
-    def _submit(self, invocation: Invocation) -> concurrent.futures.Future[Any]:
+    def _submit(
+        self, invocation: Invocation, trace: InvocationTrace
+    ) -> concurrent.futures.Future[Any]:
+        """Start the function where the worker would, under the invocation's trace context."""
         spec = invocation.spec
         kwargs = dict(invocation.arguments)
         if "context" in spec.parameters:
-            kwargs["context"] = invocation.context()
+            kwargs["context"] = invocation.context(trace)
         if spec.is_async:
-            return asyncio.run_coroutine_threadsafe(spec.callable(**kwargs), self._loop)
-        return self._pool.submit(spec.callable, **kwargs)
+            coroutine = trace.run_async(spec.callable(**kwargs))
+            return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return self._pool.submit(trace.run_sync, spec.callable, kwargs)
 
     def call(self, invocation: Invocation, *, outcome_detail: str = "") -> Any:
         """Run and wait; raises FunctionFailed (logged) when the function does not succeed."""
+        with self.telemetry.invocation(invocation) as trace:
+            return self._call(invocation, trace)
+
+    def _call(self, invocation: Invocation, trace: InvocationTrace) -> Any:
         with self._idle:
             self._in_flight += 1
         started = time.perf_counter()
-        outcome, detail = "succeeded", invocation.detail
+        outcome, detail, result = "succeeded", invocation.detail, None
+        error: BaseException | None = None
         try:
-            future = self._submit(invocation)
+            future = self._submit(invocation, trace)
             result = future.result(timeout=self._timeout)
             _check_return(invocation.spec, result)
             if invocation.complete is not None:
@@ -110,7 +128,7 @@ class Invoker:
             outcome = "timeout"
             raise FunctionFailed(f"{invocation.spec.name} exceeded functionTimeout") from exc
         except Exception as exc:
-            outcome = "failed"
+            outcome, error = "failed", exc
             error_logger.error(
                 "function_error function=%s invocation_id=%s error=%s",
                 invocation.spec.name, invocation.invocation_id, type(exc).__name__,
@@ -118,6 +136,7 @@ class Invoker:
             )  # fmt: skip
             raise FunctionFailed(f"{invocation.spec.name} raised {type(exc).__name__}") from exc
         finally:
+            trace.finish(outcome, result, error)
             self._log(invocation, outcome, detail, time.perf_counter() - started)
             with self._idle:
                 self._in_flight -= 1

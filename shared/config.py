@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shared.settings_rules import SettingProblem
 
 __all__ = [
+    "ORDER_EVENTS_MAX_DEQUEUE",
     "ORDER_EVENTS_QUEUE",
     "Settings",
     "SettingsError",
@@ -48,6 +49,9 @@ DEV_STORAGE_CONNECTION = (
 _CONNECTION = "AzureWebJobsStorage"
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
 ORDER_EVENTS_QUEUE = "order-events"
+# host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
+# which the host moves a failing message to the poison queue, counted by the feed's metrics.
+ORDER_EVENTS_MAX_DEQUEUE = 5
 
 
 class SettingsError(AppError):
@@ -121,6 +125,10 @@ class Settings:
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
     images: ThumbnailSettings = ThumbnailSettings()
+    # PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: the worker's switch (docs/operations.md).
+    # When it is on, the worker has configured OpenTelemetry and the app records spans and
+    # metrics through its API; when off, nothing of OpenTelemetry is imported.
+    telemetry_enabled: bool = False
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
@@ -190,6 +198,11 @@ def _read_int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _read_flag(env: dict[str, str], name: str) -> bool:
+    """A boolean app setting, read as the Python worker reads its own switches."""
+    return env.get(name, "").strip().lower() in {"1", "true", "t", "yes", "y"}
+
+
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
     size = env.get("THUMBNAIL_SIZE", "").strip().lower() or "200"
     width, _, height = size.partition("x")
@@ -215,6 +228,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         images=_read_thumbnails(env),
+        telemetry_enabled=_read_flag(env, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"),
     )
 
 

@@ -39,8 +39,10 @@ def user_function(name: str) -> Any:
 
 async def invoke(name: str, *args: Any, **kwargs: Any) -> Any:
     """Run function `name` as the Python worker does: a coroutine function on the running
-    event loop, a plain function on a worker thread."""
+    event loop, a plain function on a worker thread, with a `context` when it declares one."""
     function = user_function(name)
+    if "context" in inspect.signature(function).parameters:
+        kwargs.setdefault("context", InvocationContext(name))
     if inspect.iscoroutinefunction(function):
         return await function(*args, **kwargs)
     call = functools.partial(function, *args, **kwargs)

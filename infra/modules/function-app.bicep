@@ -36,6 +36,9 @@ param httpPerInstanceConcurrency int = 0
 @description('Spread instances across availability zones (only in regions that offer it for Flex Consumption).')
 param zoneRedundant bool = false
 
+@description('Share of traces the Python worker keeps, 0 to 1 (OTEL_TRACES_SAMPLER_ARG). Sampling is by trace id, so a kept order keeps its whole trace, HTTP to read model.')
+param traceSamplingRatio string = '1.0'
+
 param orderSweepSchedule string
 param corsAllowedOrigins string
 
@@ -134,8 +137,24 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__clientId'
           value: identityClientId
         }
-        // Telemetry to Application Insights with an Entra ID token (local auth is off).
-        // The OpenTelemetry issue adds PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY here.
+        // Telemetry to Application Insights with an Entra ID token (local auth is off). With
+        // host.json telemetryMode OpenTelemetry the host exports its own logs and spans; this
+        // setting makes the Python worker configure the Azure Monitor distro too, so the app's
+        // spans, logs and metrics join the host's traces (docs/operations.md).
+        {
+          name: 'PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY'
+          value: 'true'
+        }
+        // The distro's default sampler limits spans per second, deciding each span apart, so
+        // busy invocations lose parts of their trace; a fixed percentage decides by trace id.
+        {
+          name: 'OTEL_TRACES_SAMPLER'
+          value: 'microsoft.fixed_percentage'
+        }
+        {
+          name: 'OTEL_TRACES_SAMPLER_ARG'
+          value: traceSamplingRatio
+        }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: applicationInsightsConnectionString

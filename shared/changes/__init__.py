@@ -65,13 +65,17 @@ async def daily_summary() -> DailySummary:
     return TableDailySummary(await table(get_settings().order_summary_table))
 
 
-async def process_event_message(body: bytes, *, message_id: str) -> ApplyResult | None:
-    """Apply one queue message to the read models.
+async def process_event_message(
+    body: bytes, *, message_id: str, attempt: int = 1
+) -> ApplyResult | None:
+    """Apply one queue message to the read models, continuing the trace of the write that
+    made the event (shared.changes.feed_telemetry).
 
     A message that is not an order event can never succeed: it is parked in the poison
     queue at once and logged (a recorded permanent failure). Anything else that fails
     (storage, lasting conflicts) raises, so the host retries it and, after maxDequeueCount
-    attempts, moves it to the poison queue itself."""
+    attempts (`attempt` is the message's dequeue count), moves it to the poison queue."""
+    from shared.changes import feed_telemetry
     from shared.changes.errors import BadEventMessage
     from shared.changes.publisher import parse_event
     from shared.changes.read_models import apply_event
@@ -81,10 +85,18 @@ async def process_event_message(body: bytes, *, message_id: str) -> ApplyResult 
     except BadEventMessage as exc:
         logger.error("order_event_rejected message_id=%s reason=%s", message_id, exc.detail)
         await event_publisher().dead_letter(body, reason=exc.detail)
+        feed_telemetry.poisoned(malformed=True)
         return None
-    return await apply_event(
-        event, customers=await customer_orders(), summary=await daily_summary()
-    )
+    with feed_telemetry.consuming(event, message_id=message_id) as span:
+        try:
+            result = await apply_event(
+                event, customers=await customer_orders(), summary=await daily_summary()
+            )
+        except Exception:
+            feed_telemetry.poisoned(malformed=False, attempt=attempt)
+            raise
+        feed_telemetry.applied(event, result, span, now=utc_now())
+    return result
 
 
 async def run_nightly_sweep(

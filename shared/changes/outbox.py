@@ -12,6 +12,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shared import telemetry
+from shared.telemetry import metrics
+
 if TYPE_CHECKING:
     from shared.changes.publisher import EventPublisher
     from shared.orders.events import OrderEvent
@@ -101,4 +104,7 @@ async def relay_unsent(
                 sent += 1
             else:
                 failed += 1
+    for outcome, count in (("sent", sent), ("failed", failed)):
+        if count:
+            telemetry.record(metrics.OUTBOX_RELAYED, count, attributes={"outcome": outcome})
     return RelayReport(sent, failed)

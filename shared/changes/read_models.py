@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from shared.changes.errors import InvalidReportDate, ReadModelConflict
 from shared.changes.projections import contribution_for, customer_row_for, is_newer
@@ -84,6 +84,19 @@ class DailySummary(Protocol):
 class ApplyResult:
     customer_view: bool
     summary: bool
+    # Neither written: True when a read model held a newer version (the event came late),
+    # False when it held this one (a redelivery).
+    outdated: bool = False
+
+    @property
+    def outcome(self) -> Literal["applied", "duplicate", "outdated"]:
+        if self.customer_view or self.summary:
+            return "applied"
+        return "outdated" if self.outdated else "duplicate"
+
+
+# What one read model did with an event.
+_Written = Literal["written", "duplicate", "outdated"]
 
 
 async def _pause(attempt: int) -> None:
@@ -106,30 +119,31 @@ async def _write_if_newer(
     write: Callable[[StoredT | None], Awaitable[None]],
     *,
     what: str,
-) -> bool:
+) -> _Written:
     """Optimistic concurrency: skip an event that is not newer than what is stored, write
     guarded by the stored row's ETag, and read again after a lost race. An INSERT event
     tries the create first (see the module docstring)."""
     if event.type is EventType.INSERT:
         try:
             await write(None)
-            return True
+            return "written"
         except ReadModelConflict:
             pass  # a row exists: decide by its version
     for attempt in range(WRITE_ATTEMPTS):
         current = await read()
-        if not is_newer(event, current.version if current else None):
-            return False
+        stored = current.version if current else None
+        if not is_newer(event, stored):
+            return "duplicate" if stored == event.version else "outdated"
         try:
             await write(current)
         except ReadModelConflict:
             await _pause(attempt)
             continue
-        return True
+        return "written"
     raise ReadModelConflict(f"{what} kept changing.")
 
 
-async def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> bool:
+async def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> _Written:
     row = customer_row_for(event)
     return await _write_if_newer(
         event,
@@ -139,7 +153,7 @@ async def _apply_to_customer_view(event: OrderEvent, store: CustomerOrders) -> b
     )
 
 
-async def _apply_to_summary(event: OrderEvent, store: DailySummary) -> bool:
+async def _apply_to_summary(event: OrderEvent, store: DailySummary) -> _Written:
     new = contribution_for(event)
     return await _write_if_newer(
         event,
@@ -157,7 +171,8 @@ async def apply_event(
     customer_view, summary_row = await asyncio.gather(
         _apply_to_customer_view(event, customers), _apply_to_summary(event, summary)
     )
-    result = ApplyResult(customer_view, summary_row)
+    result = ApplyResult(customer_view == "written", summary_row == "written",
+                         outdated="outdated" in (customer_view, summary_row))  # fmt: skip
     logger.info("order_event_applied order_id=%s version=%s type=%s customer_view=%s summary=%s",
                 event.order_id, event.version, event.type.value,
                 result.customer_view, result.summary)  # fmt: skip

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from shared import telemetry
 from shared.changes.outbox import relay_unsent
 from shared.errors import AppError
 from shared.orders.model import format_time
 from shared.orders.services import expire_order
+from shared.telemetry import metrics
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -89,6 +91,8 @@ async def sweep(
     )  # fmt: skip
     expired, skipped = sum(p.expired for p in parts), sum(p.skipped for p in parts)
     failed = sum(p.failed for p in parts)
+    if expired:
+        telemetry.record(metrics.SWEEP_EXPIRED, expired)
     return SweepReport(expired + skipped + failed, expired, skipped, failed, relay.sent,
                        relay.failed)  # fmt: skip
 

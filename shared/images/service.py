@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from shared import telemetry
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.images.exceptions import ImageRejected, TooLarge
 from shared.images.names import validate_name
 from shared.images.result import CONTENT_TYPES
 from shared.images.status import ImageStatus
+from shared.telemetry import metrics
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,10 +29,13 @@ if TYPE_CHECKING:
     from shared.config import ThumbnailSettings
     from shared.images.ports import ImageStore, UploadTicket
     from shared.images.status import SourceVersion
+    from shared.telemetry import SpanHandle
 
 __all__ = ["Upload", "create_upload", "get_status", "process_upload"]
 
 logger = logging.getLogger(__name__)
+
+SPAN_NAME = "make thumbnail"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,36 @@ async def process_upload(
     upload: Upload, *, store: ImageStore, settings: ThumbnailSettings
 ) -> ImageStatus | None:
     """Make, store and record the thumbnail of one delivered version. Bad input is recorded
-    as `failed`; None when a newer version exists (its own delivery will handle it)."""
+    as `failed`; None when a newer version exists (its own delivery will handle it).
+
+    Traced as `make thumbnail` with the blob name, the outcome (ready, failed, skipped, or
+    error when it raises) and the failure reason, which thumbnails.processed and
+    thumbnails.duration count too (docs/operations.md)."""
+    started = time.perf_counter()
+    with telemetry.span(SPAN_NAME, attributes={"blob.name": upload.name}) as span:
+        try:
+            status = await _process_upload(upload, store=store, settings=settings)
+        except Exception as error:
+            _report(span, "error", type(error).__name__, started)
+            raise
+        _report(span, status.state if status else "skipped", (status and status.reason) or "",
+                started)  # fmt: skip
+    return status
+
+
+def _report(span: SpanHandle, outcome: str, reason: str, started: float) -> None:
+    span.set("thumbnail.outcome", outcome)
+    attributes = {"outcome": outcome} | ({"reason": reason} if reason else {})
+    if reason:
+        span.set("thumbnail.reason", reason)
+    telemetry.record(metrics.THUMBNAILS, attributes=attributes)
+    telemetry.record(metrics.THUMBNAIL_DURATION, time.perf_counter() - started,
+                     attributes={"outcome": outcome})  # fmt: skip
+
+
+async def _process_upload(
+    upload: Upload, *, store: ImageStore, settings: ThumbnailSettings
+) -> ImageStatus | None:
     current = await store.source_version(upload.name)
     if current is None or (upload.version and upload.version.etag != current.etag):
         logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", upload.name)

@@ -1,7 +1,9 @@
 """Change events: what the outbox stores and the change feed delivers.
 
 Each write attempt gets a fresh event id, which lets a retried write recognise its own earlier
-success; the per-order version orders events and lets consumers drop duplicates.
+success; the per-order version orders events and lets consumers drop duplicates. An event also
+carries the trace context of the write that made it (`traceparent`/`tracestate`, as the
+CloudEvents distributed tracing extension names them), stored with it in the outbox.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from shared.jsoncodec import decode_json, encode_json
+from shared.telemetry import TraceContext, current_trace_context
 
 if TYPE_CHECKING:
     from shared.orders.model import Order
@@ -34,6 +37,9 @@ class OrderEvent:
     occurred_at: str
     new_image: dict[str, Any] | None
     old_image: dict[str, Any] | None = None
+    # The W3C trace context of the write that made the event, so its consumer continues that
+    # trace (docs/operations.md). None with telemetry off, and in events written before it.
+    trace: TraceContext | None = None
 
     @classmethod
     def for_change(cls, old: Order | None, new: Order | None, *, now: str) -> OrderEvent:
@@ -49,13 +55,15 @@ class OrderEvent:
             occurred_at=now,
             new_image=new.to_public() if new else None,
             old_image=old.to_public() if old and kind is EventType.REMOVE else None,
+            trace=current_trace_context(),
         )
 
     def to_json(self) -> str:
+        fields = self.trace.to_fields() if self.trace else {}
         return encode_json({
             "event_id": self.event_id, "type": self.type.value, "order_id": self.order_id,
             "version": self.version, "occurred_at": self.occurred_at,
-            "new_image": self.new_image, "old_image": self.old_image,
+            "new_image": self.new_image, "old_image": self.old_image, **fields,
         })  # fmt: skip
 
     @classmethod
@@ -65,5 +73,5 @@ class OrderEvent:
             event_id=data["event_id"], type=EventType(data["type"]),
             order_id=data["order_id"], version=int(data["version"]),
             occurred_at=data["occurred_at"], new_image=data.get("new_image"),
-            old_image=data.get("old_image"),
+            old_image=data.get("old_image"), trace=TraceContext.from_fields(data),
         )  # fmt: skip

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from shared import telemetry
 from shared.errors import PreconditionRequired
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.errors import (
@@ -32,6 +33,7 @@ from shared.orders.validation import (
     parse_query,
 )
 from shared.paging import decode_token, encode_token
+from shared.telemetry import metrics
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -92,7 +94,7 @@ async def create_order(
     stamp = format_time(now)
     if idempotency_key is None:
         order = Order.create(new_id(), draft, now=stamp)
-        return CreateResult(await _insert(order, repo=repo, now=stamp))
+        return _counted(CreateResult(await _insert(order, repo=repo, now=stamp)))
     wanted = IdempotencyRecord(
         key_hash=_sha256(idempotency_key),
         request_hash=_sha256(encode_json(asdict(draft))),
@@ -107,7 +109,13 @@ async def create_order(
     order = Order.create(record.order_id, draft, now=stamp)
     order, replayed = await _create_once(order, repo, stamp)
     await keys.complete(record, encode_json({"order": order.to_public(), "etag": order.etag}))
-    return CreateResult(order, replayed=replayed)
+    return _counted(CreateResult(order, replayed=replayed))
+
+
+def _counted(result: CreateResult) -> CreateResult:
+    if not result.replayed:
+        telemetry.record(metrics.ORDERS_CREATED)
+    return result
 
 
 async def _create_once(order: Order, repo: OrderRepository, now: str) -> tuple[Order, bool]:
@@ -141,7 +149,9 @@ async def update_order(
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
-    return await repo.replace(current, changed, event)
+    stored = await repo.replace(current, changed, event)
+    telemetry.record(metrics.ORDERS_UPDATED, attributes={"order.status": stored.status.value})
+    return stored
 
 
 async def expire_order(
@@ -184,6 +194,7 @@ async def delete_order(
     current = await _current(order_id, if_match or ("*",), repo=repo)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
     await repo.remove(current, event)
+    telemetry.record(metrics.ORDERS_DELETED)
 
 
 async def _current(

@@ -188,6 +188,8 @@ def deployed_value(expression: Any) -> str:
     passed = module_params(module).get(name)
     if is_literal(passed):
         return str(passed)
+    if passed is None and name not in DEPLOYMENT_OUTPUTS:  # not passed: the module's default
+        return str(parse("modules/function-app.bicep")["parameters"][name]["default"])
     parameter = parse(MAIN)["parameters"].get(dotted(passed))
     if parameter is not None:
         default = parameter["default"]

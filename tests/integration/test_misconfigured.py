@@ -13,7 +13,7 @@ from azure.functions.timer import TimerRequest
 
 from shared.config import SettingsError
 from shared.storage import reset_clients
-from tests.support import call_http, json_of, registered_functions, user_function
+from tests.support import call_http, invoke, json_of, registered_functions
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -87,7 +87,7 @@ async def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
 )
 async def test_other_functions_fail_with_the_same_message(name: str, argument: object) -> None:
     with pytest.raises(SettingsError) as raised:
-        await user_function(name)(argument)
+        await invoke(name, argument)
     assert "THUMBNAIL_FIT must be contain or cover" in str(raised.value)
 
 
@@ -95,4 +95,4 @@ async def test_other_functions_fail_with_the_same_message(name: str, argument: o
 async def test_blob_trigger_fails_with_the_same_message() -> None:
     upload = func.blob.InputStream(name="uploads/a.png", data=b"x", length=1)
     with pytest.raises(SettingsError, match="ORDER_PENDING_TTL_HOURS"):
-        await user_function("make_thumbnail")(upload)
+        await invoke("make_thumbnail", upload)

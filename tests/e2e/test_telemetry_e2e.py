@@ -1,0 +1,311 @@
+"""Telemetry as Application Insights would receive it: devhost runs the app with the worker's
+Azure Monitor set-up (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true), exporting to a
+loopback HTTP server that plays the ingestion endpoint (devhost.ingestion). The tests read the
+envelopes it received: requests, dependencies, messages and metrics, joined by operation id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from devhost.azurite import running_azurite
+from devhost.ingestion import IngestionSink
+from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from devhost.azurite import Azurite
+
+ORDER = {"customer_id": "c-tel", "product_id": "p-9", "quantity": 2, "total_amount": 19.99}
+JSON = {"Content-Type": "application/json"}
+# Exporters flush often, every trace is kept: the tests wait for seconds, not minutes.
+FAST_EXPORT = {
+    "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage", "OTEL_TRACES_SAMPLER_ARG": "1.0",
+    "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_BLRP_SCHEDULE_DELAY": "200",
+    "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+}  # fmt: skip
+WITHIN_S = 20
+
+
+@dataclass(frozen=True)
+class Item:
+    """One envelope, flattened: its type, name, operation, ids and custom dimensions."""
+
+    kind: str
+    name: str
+    operation_id: str
+    parent_id: str | None
+    id: str | None
+    properties: dict[str, Any]
+    raw: dict[str, Any]
+
+    @classmethod
+    def of(cls, envelope: dict[str, Any]) -> Item:
+        data = envelope["data"]
+        base = data["baseData"]
+        tags = envelope.get("tags", {})
+        return cls(
+            data["baseType"].removesuffix("Data"), base.get("name") or base.get("message", ""),
+            tags.get("ai.operation.id", ""), tags.get("ai.operation.parentId"), base.get("id"),
+            base.get("properties") or {}, base,
+        )  # fmt: skip
+
+
+def items(sink: IngestionSink, kind: str | None = None) -> list[Item]:
+    found = [Item.of(envelope) for envelope in sink.items]
+    return [item for item in found if kind is None or item.kind == kind]
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[IngestionSink]:
+    with IngestionSink() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def telemetry_host(
+    sink: IngestionSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevhostProcess]:
+    """The app with telemetry on, on an Azurite of its own: on the session's, another test's
+    devhost would compete for the `order-events` messages this host's orders produce."""
+    folder = tmp_path_factory.mktemp("telemetry")
+    with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
+        host = DevhostProcess(
+            ROOT, azurite.connection_string, folder / "devhost.log",
+            extra_env=FAST_EXPORT | {"APPLICATIONINSIGHTS_CONNECTION_STRING":
+                                     sink.connection_string},
+        )  # fmt: skip
+        host.start()
+        yield host
+        host.stop()
+
+
+def _created_order(host: DevhostProcess) -> str:
+    response = host.call("POST", "/api/orders", body=json.dumps(ORDER).encode(), headers=JSON)
+    assert response.status == 201, response.body
+    return str(response.json()["order_id"])
+
+
+def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
+    def found() -> Item | None:
+        wanted = {"faas.name": function, **dimensions}
+        matching = (r for r in items(sink, "Request")
+                    if all(r.properties.get(k) == v for k, v in wanted.items()))  # fmt: skip
+        return next(matching, None)
+
+    return wait_for(found, WITHIN_S)  # type: ignore[no-any-return]
+
+
+def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    _created_order(telemetry_host)
+    invocation_id = telemetry_host.invocations("create_order")[-1]["invocation_id"]
+    request = _request_of(sink, "create_order", **{"faas.invocation_id": invocation_id})
+    assert request.name == "POST /api/orders"
+    assert request.raw["responseCode"] == "201" and request.raw["success"] is True
+    assert re.fullmatch(r"[0-9a-f]{32}", request.operation_id)
+
+    def storage_calls() -> list[Item] | None:
+        """The order's transaction (a table batch) and the event's send to the queue, as HTTP
+        calls under the request, each inside the SDK method that made it."""
+        calls = [d for d in items(sink, "RemoteDependency")
+                 if d.operation_id == request.operation_id
+                 and d.raw.get("type") == "HTTP"]  # fmt: skip
+        names = " ".join(call.name for call in calls)
+        return calls if "/$batch" in names and "/order-events/messages" in names else None
+
+    calls = wait_for(storage_calls, WITHIN_S)
+    assert all(call.parent_id and call.parent_id != request.id for call in calls)
+    assert {c.raw.get("resultCode") for c in calls if "/$batch" in c.name} == {"202"}
+
+
+def test_one_operation_runs_from_the_http_request_to_the_read_model(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    """The issue's proof: the create_order request, one of its storage calls, the
+    queue-triggered processing of its event and that processing's read-model writes share one
+    operation id; the app's log line about it is there too, with its invocation id."""
+    order_id = _created_order(telemetry_host)
+    create = _request_of(sink, "create_order", **{
+        "faas.invocation_id": telemetry_host.invocations("create_order")[-1]["invocation_id"]})
+    processed = wait_for(lambda: next(
+        (r for r in items(sink, "Request") if r.name == "process order event"
+         and r.properties.get("order.id") == order_id), None), WITHIN_S)  # fmt: skip
+
+    assert processed.operation_id == create.operation_id
+    assert processed.properties["orders.feed.outcome"] == "applied"
+    assert float(processed.properties["orders.feed.lag_s"]) >= 0
+    assert processed.properties["order.event_type"] == "INSERT"
+    # Its parent is the HTTP request's span (the context current when the event was made).
+    assert processed.parent_id == create.id
+
+    def children_of(request: Item) -> list[Item]:
+        return [d for d in items(sink, "RemoteDependency")
+                if d.operation_id == create.operation_id and d.parent_id == request.id]  # fmt: skip
+
+    sent = wait_for(lambda: [d for d in children_of(create) if "send_message" in d.name],
+                    WITHIN_S)  # fmt: skip
+    assert sent
+    writes = wait_for(lambda: [d for d in children_of(processed) if d.name.startswith(
+        "TableClient.")], WITHIN_S)  # fmt: skip
+    assert len(writes) >= 2  # OrdersByCustomer and the summary row, concurrently
+
+    # The host's own request for process_order_event is an operation of its own, linked.
+    (link,) = json.loads(processed.properties["_MS.links"])
+    host = wait_for(lambda: next((r for r in items(sink, "Request")
+                                  if r.id == link["id"]), None), WITHIN_S)  # fmt: skip
+    assert host.properties["faas.name"] == "process_order_event"
+    assert host.operation_id == link["operation_Id"] != create.operation_id
+
+    applied = wait_for(lambda: next(
+        (m for m in items(sink, "Message") if m.name.startswith("order_event_applied")
+         and order_id in m.name), None), WITHIN_S)  # fmt: skip
+    assert applied.operation_id == create.operation_id and applied.parent_id == processed.id
+    assert applied.properties["InvocationId"] == host.properties["faas.invocation_id"]
+
+
+def test_the_order_metrics_are_exported_with_their_attributes(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    _created_order(telemetry_host)
+    bad = telemetry_host.call("POST", "/api/orders", body=b'{"quantity": 0}', headers=JSON)
+    assert bad.status == 422
+
+    def metric(name: str, **dimensions: str) -> float:
+        return sum(
+            float(point["value"])
+            for envelope in sink.items if envelope["data"]["baseType"] == "MetricData"
+            for point in envelope["data"]["baseData"]["metrics"] if point["name"] == name
+            if all(envelope["data"]["baseData"].get("properties", {}).get(k) == v
+                   for k, v in dimensions.items())
+        )  # fmt: skip
+
+    wait_for(lambda: metric("orders.created") >= 1 and metric(
+        "orders.rejected", operation="create", **{"problem.type": "validation-failed"}) >= 1
+        and metric("orders.feed.events", outcome="applied") >= 1
+        and metric("orders.feed.lag") > 0, WITHIN_S)  # fmt: skip
+
+
+def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    from tests.e2e.images_client import upload
+    from tests.unit.images import factories as f
+
+    name = f"telemetry-{uuid.uuid4().hex[:8]}/photo.jpg"
+    upload(telemetry_host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
+    span = wait_for(lambda: next(
+        (d for d in items(sink, "RemoteDependency") if d.name == "make thumbnail"
+         and d.properties.get("blob.name") == name), None), WITHIN_S)  # fmt: skip
+    assert span.properties["thumbnail.outcome"] == "ready"
+    request = _request_of(sink, "make_thumbnail", **{"faas.document.name": f"uploads/{name}"})
+    assert span.operation_id == request.operation_id and span.parent_id == request.id
+    assert not any(r.operation_id == request.operation_id for r in items(sink, "Request")
+                   if r.properties.get("faas.name") != "make_thumbnail")  # fmt: skip
+
+
+def test_devhost_s_own_storage_work_is_not_telemetry(
+    telemetry_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    """devhost polls queues and scans blobs all the time (the host's work on Azure): none of
+    it may show up. Every dependency belongs to the operation of some function's request (a
+    request is exported after its dependencies, so a dependency may wait a moment for it;
+    devhost's own calls would never get one, and keep coming)."""
+    _created_order(telemetry_host)
+    wait_for(lambda: telemetry_host.invocations("process_order_event"), WITHIN_S)
+
+    def stray() -> list[tuple[str, str]]:
+        operations = {r.operation_id for r in items(sink, "Request")}
+        return [(d.name, d.operation_id) for d in items(sink, "RemoteDependency")
+                if d.operation_id not in operations]  # fmt: skip
+
+    try:
+        wait_for(lambda: not stray(), WITHIN_S)
+    except TimeoutError:
+        pytest.fail(f"dependencies outside any function's operation: {stray()[:5]}")
+    # Requests: the host's invocations, and the feed's continuation of a writer's trace.
+    assert all(r.properties.get("faas.name") or r.name == "process order event"
+               for r in items(sink, "Request"))  # fmt: skip
+
+
+def test_spans_print_on_the_console_without_application_insights(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """OTEL_TRACES_EXPORTER=console, no connection string: the invocation's span is printed."""
+    host = DevhostProcess(
+        SAMPLE_APP, azurite.connection_string,
+        tmp_path_factory.mktemp("console") / "devhost.log",
+        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+                   "OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100",
+                   "TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": "e2e-events"},
+        extra_args=["--functions", "echo"],
+    )  # fmt: skip
+    host.start()
+    try:
+        assert host.call("GET", "/api/echo/7/x").status == 200
+        invocation_id = host.invocations("echo")[-1]["invocation_id"]
+        wait_for(lambda: f'"faas.invocation_id": "{invocation_id}"' in host.log_text(), WITHIN_S)
+    finally:
+        host.stop()
+    assert '"name": "echo"' in host.log_text()
+    assert '"kind": "SpanKind.SERVER"' in host.log_text()
+
+
+class _OtlpReceiver(BaseHTTPRequestHandler):
+    """OTLP/HTTP: protobuf export requests on /v1/traces, /v1/logs, /v1/metrics."""
+
+    received: list[tuple[str, bytes]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def test_spans_reach_an_otlp_endpoint(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    received: list[tuple[str, bytes]] = []
+    handler = type("Receiver", (_OtlpReceiver,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = DevhostProcess(
+        SAMPLE_APP, azurite.connection_string, tmp_path_factory.mktemp("otlp") / "devhost.log",
+        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+                   "OTEL_TRACES_EXPORTER": "otlp", "OTEL_BSP_SCHEDULE_DELAY": "100",
+                   "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}"},
+        extra_args=["--functions", "echo"],
+    )  # fmt: skip
+    host.start()
+    try:
+        assert host.call("GET", "/api/echo/7/x").status == 200
+        traces = wait_for(lambda: [body for path, body in received if path == "/v1/traces"],
+                          WITHIN_S)  # fmt: skip
+    finally:
+        host.stop()
+        server.shutdown()
+    spans = [span for body in traces
+             for resource in ExportTraceServiceRequest.FromString(body).resource_spans
+             for scope in resource.scope_spans for span in scope.spans]  # fmt: skip
+    assert [span.name for span in spans] == ["echo"]

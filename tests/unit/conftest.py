@@ -1,0 +1,22 @@
+"""Fixtures for every unit test package: `otel`, telemetry switched on for one test with the
+in-memory OpenTelemetry SDK (tests/otel.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from shared.config import get_settings
+from tests.otel import telemetry_on
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.otel import Sdk
+
+
+@pytest.fixture
+def otel(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sdk]:
+    yield telemetry_on(monkeypatch)
+    get_settings.cache_clear()
