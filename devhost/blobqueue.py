@@ -12,8 +12,10 @@ goes to `webjobs-blobtrigger-poison` in the trigger's account. Concurrency split
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, MessageFormatError, blob_invocation
@@ -25,7 +27,8 @@ from devhost.queues import decode_body, move_to_poison
 from devhost.runtime import function_id
 
 if TYPE_CHECKING:
-    from azure.storage.queue import QueueClient, QueueMessage
+    from azure.storage.queue import QueueMessage
+    from azure.storage.queue.aio import QueueClient
 
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
@@ -48,7 +51,10 @@ class HostBlobQueue:
 
     def __init__(self, runtime: Runtime, specs: list[FunctionSpec]) -> None:
         self.runtime = runtime
-        self.queue = runtime.storage.queue(None).get_queue_client(host_queue_name(runtime.host_id))
+        name = host_queue_name(runtime.host_id)
+        # The webhook enqueues from a worker thread (sync client); the listener runs on the loop.
+        self._writer = runtime.storage.queue(None).get_queue_client(name)
+        self.queue = runtime.storage.async_queue(None).get_queue_client(name)
         self.registrations = {
             function_id(spec): (spec, BlobPath.parse(resolve_settings(spec.trigger["path"],
                                                                       runtime.environ)))
@@ -57,7 +63,7 @@ class HostBlobQueue:
         batch, threshold = runtime.config.blobs.host_queue_batch
         self._poller = QueuePoller(
             self.queue, PollingOptions(batch, threshold, MAX_POLLING_SECONDS), self._process,
-            stopping=runtime.stopping, name="blob-queue",
+            loop=runtime.invoker.loop, stopping=runtime.stopping, name="blob-queue",
         )  # fmt: skip
 
     def start(self) -> None:
@@ -73,26 +79,26 @@ class HostBlobQueue:
 
         text = message.encode(self.runtime.config.queues.message_encoding)
         try:
-            self.queue.send_message(text)
+            self._writer.send_message(text)
         except ResourceNotFoundError:
             with contextlib.suppress(ResourceExistsError):
-                self.queue.create_queue()
-            self.queue.send_message(text)
+                self._writer.create_queue()
+            self._writer.send_message(text)
         self._poller.wake()
 
     # --- one message ----------------------------------------------------------------------
     def _poison_queue(self, spec: FunctionSpec | None) -> QueueClient:
         connection = spec.trigger.get("connection") if spec else None
-        return self.runtime.storage.queue(connection).get_queue_client(POISON_QUEUE)
+        return self.runtime.storage.async_queue(connection).get_queue_client(POISON_QUEUE)
 
-    def _process(self, message: QueueMessage) -> None:
+    async def _process(self, message: QueueMessage) -> None:
         body = decode_body(str(message.content), self.runtime.config.queues.message_encoding)
         try:
             trigger = BlobTriggerMessage.from_json(body if body is not None else b"")
         except MessageFormatError as exc:
             logger.warning("blob_queue_message_invalid id=%s error=%s", message.id, exc)
             pop_receipt = message.pop_receipt or ""
-            move_to_poison(self.queue, self._poison_queue(None), message, pop_receipt)
+            await move_to_poison(self.queue, self._poison_queue(None), message, pop_receipt)
             return
         registration = self.registrations.get(trigger.function_id)
         if registration is None:
@@ -100,16 +106,16 @@ class HostBlobQueue:
                 "blob_trigger_function_not_found function_id=%s blob=%s/%s message_id=%s",
                 trigger.function_id, trigger.container, trigger.name, message.id,
             )  # fmt: skip
-            self.queue.delete_message(message.id, message.pop_receipt)
+            await self.queue.delete_message(message.id, message.pop_receipt)
             return
         spec, path = registration
-        with MessageLease(self.queue, message) as lease:
-            if self._run(spec, path, trigger, message):
-                self.queue.delete_message(message.id, lease.pop_receipt)
+        async with MessageLease(self.queue, message) as lease:
+            if await self._run(spec, path, trigger, message):
+                await self.queue.delete_message(message.id, lease.pop_receipt)
             else:
-                self._failed(spec, message, lease.pop_receipt)
+                await self._failed(spec, message, lease.pop_receipt)
 
-    def _run(
+    async def _run(
         self, spec: FunctionSpec, path: BlobPath, trigger: BlobTriggerMessage,
         message: QueueMessage,
     ) -> bool:  # fmt: skip
@@ -120,12 +126,14 @@ class HostBlobQueue:
             logger.warning("blob_event_ignored function=%s blob=%s reason=path", spec.name, blob)
             return True
         attempt = int(message.dequeue_count or 1)
+        read = partial(
+            blob_invocation, spec, self.runtime, trigger.container, trigger.name,
+            attempt=attempt, max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+            detail=f" message_id={message.id}",
+        )  # fmt: skip
         try:
-            invocation = blob_invocation(
-                spec, self.runtime, trigger.container, trigger.name, attempt=attempt,
-                max_attempts=self.runtime.config.blobs.poison_blob_threshold,
-                detail=f" message_id={message.id}",
-            )  # fmt: skip
+            # The blob is read with the sync blob client, as the polling trigger reads it.
+            invocation = await asyncio.get_running_loop().run_in_executor(None, read)
         except Exception:
             logger.exception("blob_read_failed function=%s blob=%s", spec.name, blob)
             return False
@@ -137,16 +145,16 @@ class HostBlobQueue:
             return True
         self.runtime.with_outputs(invocation, {**values, "blobTrigger": blob})
         try:
-            self.runtime.invoker.call(invocation)
+            await self.runtime.invoker.run(invocation)
         except FunctionFailed:
             return False
         return True
 
-    def _failed(self, spec: FunctionSpec, message: QueueMessage, pop_receipt: str) -> None:
+    async def _failed(self, spec: FunctionSpec, message: QueueMessage, pop_receipt: str) -> None:
         if int(message.dequeue_count or 1) >= self.runtime.config.blobs.poison_blob_threshold:
-            move_to_poison(self.queue, self._poison_queue(spec), message, pop_receipt)
+            await move_to_poison(self.queue, self._poison_queue(spec), message, pop_receipt)
             return
-        self.queue.update_message(message.id, pop_receipt, visibility_timeout=0)
+        await self.queue.update_message(message.id, pop_receipt, visibility_timeout=0)
         self._poller.wake()
 
 

@@ -4,6 +4,7 @@ webhook and a local event source); stop gracefully (stop taking work, finish wha
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -170,10 +171,20 @@ class DevHost:
         for thread in self._admin_threads:
             thread.join(timeout)
         drained = self.invoker.wait_idle(timeout) and drained
+        self._close_storage()
         self.invoker.close()
         logger.info("host_stopped drained=%s", str(drained).lower())
         self.invoker.telemetry.shutdown()
         return drained
+
+    def _close_storage(self) -> None:
+        future = asyncio.run_coroutine_threadsafe(
+            self.runtime.storage.close_async(), self.invoker.loop
+        )
+        try:
+            future.result(5)
+        except Exception:
+            logger.warning("storage_clients_not_closed", exc_info=True)
 
     def urls(self) -> list[tuple[str, str]]:
         lines = []

@@ -1,21 +1,27 @@
-"""HTTP triggers and the admin API on a threaded stdlib server.
+"""HTTP triggers and the admin API, served by aiohttp on the invoker's event loop.
 
 `/<routePrefix>/<route>` runs the matching HTTP function; `POST /admin/functions/<name>`
 runs a non-HTTP function (202, as Core Tools answers); `GET /admin/host/status` reports
 readiness; `/runtime/webhooks/blobs` is the blobs extension's Event Grid webhook
 (`devhost.webhooks`). Keys are not enforced, as with `func start`.
+
+The server shares the loop that runs async functions, so a request to one is a single task
+on a single thread (why: devhost.invocation). aiohttp's low-level server does no routing of
+its own: every method reaches `_serve`, and devhost's route table decides, as the host does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import azure.functions as func
+from aiohttp import web
+from multidict import CIMultiDict
 
 from devhost.invocation import FunctionFailed, Invocation
 from devhost.routes import RouteTable
@@ -32,22 +38,13 @@ __all__ = ["MAX_BODY_BYTES", "HttpFrontend"]
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 100 * 1024 * 1024  # the Functions host's request size limit
+# Kestrel's default limit for the request line and for all headers together.
+MAX_HEADER_BYTES = 32 * 1024
 _BAD_ADMIN_BODY = b'{"error": "the body must be JSON such as {\\"input\\": \\"...\\"}"}'
 _HTTP_VIA_ADMIN = b'{"error": "HTTP-triggered functions are called on their own route"}'
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
-
-def _read_chunked(stream: Any) -> bytes:
-    body = b""
-    while True:
-        size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
-        if size == 0:
-            while stream.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return body
-        body += stream.read(size)
-        stream.readline()
-        if len(body) > MAX_BODY_BYTES:
-            raise ValueError("body too large")
+Headers = list[tuple[str, str]]
 
 
 def _join(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -57,80 +54,23 @@ def _join(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return joined
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without this, Nagle's algorithm and the
-    # client's delayed ACK add ~40 ms to every keep-alive response.
-    disable_nagle_algorithm = True
-    server_version = "devhost"
-    frontend: HttpFrontend
+def _response(status: int, body: bytes = b"", headers: Headers = ()) -> web.Response:  # type: ignore[assignment]
+    kept = CIMultiDict((k, v) for k, v in headers if k.lower() not in _FRAMING)
+    kept.setdefault("Server", "devhost")
+    return web.Response(status=status, body=body, headers=kept)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("http %s", format % args)
 
-    def _send(self, status: int, body: bytes = b"", headers: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
-        self.send_response(status)
-        for key, value in headers:
-            if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        if self.frontend.stopping.is_set():
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return _read_chunked(self.rfile)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+async def _read_body(request: web.BaseRequest) -> bytes | None:
+    """The whole body, or None past the host's size limit (declared or, chunked, as read)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
             return None
-        return self.rfile.read(length) if length else b""
-
-    def _dispatch(self) -> None:
-        frontend = self.frontend
-        if frontend.stopping.is_set():
-            self._send(503, b"", [("Retry-After", "1")])
-            return
-        with frontend.tracker:
-            body = self._body()
-            if body is None:
-                self.close_connection = True
-                self._send(413)
-                return
-            frontend.handle(self, body)
-
-    def __getattr__(self, name: str) -> Any:
-        # The host routes every method (TRACE, PROPFIND, ...) like GET: a function that lists
-        # it runs, anything else is the same empty 404, never http.server's 501 HTML page
-        # (the host answers 404, not 405: azure-functions-host#10098).
-        if name.startswith("do_"):
-            return self._dispatch
-        raise AttributeError(name)
-
-
-class _Tracker:
-    """Counts requests in flight so shutdown can wait for them."""
-
-    def __init__(self) -> None:
-        self._count = 0
-        self._cond = threading.Condition()
-
-    def __enter__(self) -> None:
-        with self._cond:
-            self._count += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._count -= 1
-            self._cond.notify_all()
-
-    def wait(self, timeout: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._count == 0, timeout)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class HttpFrontend:
@@ -151,61 +91,101 @@ class HttpFrontend:
         self.admin, self.status = admin, status
         self.blobs_webhook = blobs_webhook
         self.stopping = threading.Event()
-        self.tracker = _Tracker()
-        self.server: ThreadingHTTPServer | None = None
+        self._in_flight = 0
+        self._idle: asyncio.Event | None = None
+        self._server: web.Server | None = None
+        self._listener: asyncio.Server | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self, host: str, port: int) -> int:
-        handler = type("Handler", (_Handler,), {"frontend": self})
-        self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, name="devhost-http", daemon=True).start()
-        return int(self.server.server_address[1])
+        return asyncio.run_coroutine_threadsafe(self._start(host, port), self.invoker.loop).result()
+
+    async def _start(self, host: str, port: int) -> int:
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._server = web.Server(
+            self._serve, access_log=None, max_line_size=MAX_HEADER_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
+        )  # fmt: skip
+        self._listener = await self.invoker.loop.create_server(self._server, host, port)
+        return int(self._listener.sockets[0].getsockname()[1])
 
     def stop(self, timeout: float) -> bool:
         """Stop accepting, then wait for requests in flight; False if they outlast `timeout`."""
         self.stopping.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-        return self.tracker.wait(timeout)
+        if self._listener is None:
+            return True
+        stopped = asyncio.run_coroutine_threadsafe(self._stop(grace=timeout), self.invoker.loop)
+        return stopped.result()
+
+    async def _stop(self, *, grace: float) -> bool:
+        assert self._listener is not None
+        assert self._server is not None
+        assert self._idle is not None
+        self._listener.close()
+        drained = True
+        try:
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        except TimeoutError:
+            drained = False
+        await self._server.shutdown(0.1)  # closes idle keep-alive connections
+        return drained
 
     # --- requests --------------------------------------------------------------------------
-    def handle(self, request: _Handler, body: bytes) -> None:
-        url = urlsplit(request.path)
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self.stopping.is_set():
+            response = _response(503, b"", [("Retry-After", "1")])
+            response.force_close()
+            return response
+        assert self._idle is not None
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            body = await _read_body(request)
+            if body is None:
+                response = _response(413)
+                response.force_close()
+                return response
+            response = await self.handle(request, body)
+            if self.stopping.is_set():
+                response.force_close()
+            return response
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def handle(self, request: web.BaseRequest, body: bytes) -> web.Response:
+        url = urlsplit(request.raw_path)
         path = url.path
         if path.startswith("/admin/"):
-            self._admin(request, path, body)
-            return
+            return self._admin(request, path, body)
         if path.lower().startswith("/runtime/webhooks/"):
-            self._webhook(request, path, url.query, body)
-            return
+            return await self._webhook(request, path, url.query, body)
         if self.prefix and path != self.prefix and not path.startswith(self.prefix + "/"):
-            request._send(404)
-            return
+            return _response(404)
         cors = self._cors_headers(request)
         if (
             cors is not None
-            and request.command == "OPTIONS"
+            and request.method == "OPTIONS"
             and request.headers.get("Access-Control-Request-Method")
         ):
-            request._send(204, b"", cors + self._preflight_headers(request))
-            return
-        found = self.table.resolve(request.command, path[len(self.prefix) :])
+            return _response(204, b"", cors + self._preflight_headers(request))
+        found = self.table.resolve(request.method, path[len(self.prefix) :])
         if found is None:
-            request._send(404, b"", cors or [])
-            return
+            return _response(404, b"", cors or [])
         spec, route_params = found
-        status, headers, payload = self._run(spec, request, url.query, route_params, body)
-        request._send(status, payload, headers + (cors or []))
+        status, headers, payload = await self._run(spec, request, url.query, route_params, body)
+        return _response(status, payload, headers + (cors or []))
 
-    def _run(
-        self, spec: FunctionSpec, request: _Handler, query: str, route_params: dict[str, str],
-        body: bytes,
-    ) -> tuple[int, list[tuple[str, str]], bytes]:  # fmt: skip
+    async def _run(
+        self, spec: FunctionSpec, request: web.BaseRequest, query: str,
+        route_params: dict[str, str], body: bytes,
+    ) -> tuple[int, Headers, bytes]:  # fmt: skip
         host = request.headers.get("Host") or "localhost"
         http_request = func.HttpRequest(
-            request.command, f"http://{host}{request.path}",
+            request.method, f"http://{host}{request.raw_path}",
             headers=_join(list(request.headers.items())),
             params=_join(parse_qsl(query, keep_blank_values=True)),
             route_params=route_params, body=body,
@@ -213,19 +193,19 @@ class HttpFrontend:
         outs = self.outputs.arguments(spec)
         invocation = Invocation(
             spec, {spec.trigger["name"]: http_request, **outs},
-            detail=f"method={request.command} path={urlsplit(request.path).path}",
+            detail=f"method={request.method} path={urlsplit(request.raw_path).path}",
             describe=lambda result: f"status={_status_of(result)}",
-            complete=lambda _: self.outputs.write(
-                spec, outs, None, data={**route_params, **http_request.params}
-            ),
         )  # fmt: skip
+        if outs:
+            data = {**route_params, **http_request.params}
+            invocation.complete = lambda _: self.outputs.write(spec, outs, None, data=data)
         try:
-            result = self.invoker.call(invocation)
+            result = await self.invoker.run(invocation)
         except FunctionFailed:
             return 500, [], b""
         return _to_response(result)
 
-    def _cors_headers(self, request: _Handler) -> list[tuple[str, str]] | None:
+    def _cors_headers(self, request: web.BaseRequest) -> Headers | None:
         origin = request.headers.get("Origin")
         if not self.cors_origins or not origin:
             return None
@@ -238,7 +218,7 @@ class HttpFrontend:
         return headers
 
     @staticmethod
-    def _preflight_headers(request: _Handler) -> list[tuple[str, str]]:
+    def _preflight_headers(request: web.BaseRequest) -> Headers:
         method = request.headers["Access-Control-Request-Method"]
         headers = [("Access-Control-Allow-Methods", method)]
         wanted = request.headers.get("Access-Control-Request-Headers")
@@ -246,46 +226,45 @@ class HttpFrontend:
             headers.append(("Access-Control-Allow-Headers", wanted))
         return headers
 
-    def _webhook(self, request: _Handler, path: str, query: str, body: bytes) -> None:
+    async def _webhook(
+        self, request: web.BaseRequest, path: str, query: str, body: bytes
+    ) -> web.Response:
         """Extension webhooks by name, as the host routes `/runtime/webhooks/{name}`."""
         name = path[len("/runtime/webhooks/") :].strip("/").lower()
         if name != "blobs" or self.blobs_webhook is None:
-            request._send(404)
-            return
+            return _response(404)
+        headers = {key.lower(): value for key, value in request.headers.items()}
         try:
-            status, headers, payload = self.blobs_webhook.handle(
-                request.command, dict(parse_qsl(query)),
-                {key.lower(): value for key, value in request.headers.items()}, body,
+            # The webhook enqueues with the sync queue client: off the loop.
+            status, reply_headers, payload = await self.invoker.loop.run_in_executor(
+                None, self.blobs_webhook.handle, request.method, dict(parse_qsl(query)),
+                headers, body,
             )  # fmt: skip
         except Exception:
             # Storage unreachable, say: a 500 makes Event Grid deliver again later.
             logger.exception("blobs_webhook_failed")
-            status, headers, payload = 500, [], b""
-        request._send(status, payload, headers)
+            status, reply_headers, payload = 500, [], b""
+        return _response(status, payload, reply_headers)
 
-    def _admin(self, request: _Handler, path: str, body: bytes) -> None:
+    def _admin(self, request: web.BaseRequest, path: str, body: bytes) -> web.Response:
         json_type = [("Content-Type", "application/json; charset=utf-8")]
-        if path.rstrip("/") == "/admin/host/status" and request.command in ("GET", "HEAD"):
-            request._send(200, json.dumps(self.status()).encode(), json_type)
-            return
+        if path.rstrip("/") == "/admin/host/status" and request.method in ("GET", "HEAD"):
+            return _response(200, json.dumps(self.status()).encode(), json_type)
         prefix = "/admin/functions/"
-        if not path.startswith(prefix) or request.command != "POST":
-            request._send(404)
-            return
+        if not path.startswith(prefix) or request.method != "POST":
+            return _response(404)
         try:
             document = json.loads(body or b"{}")
             raw_input = document.get("input") if isinstance(document, dict) else None
         except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-            request._send(400, _BAD_ADMIN_BODY, json_type)
-            return
+            return _response(400, _BAD_ADMIN_BODY, json_type)
         name = unquote(path[len(prefix) :])
         accepted = self.admin(name, None if raw_input is None else str(raw_input))
         if accepted is None:
-            request._send(404)
-        elif not accepted:
-            request._send(400, _HTTP_VIA_ADMIN, json_type)
-        else:
-            request._send(202)
+            return _response(404)
+        if not accepted:
+            return _response(400, _HTTP_VIA_ADMIN, json_type)
+        return _response(202)
 
 
 def _status_of(result: Any) -> int:

@@ -1,12 +1,19 @@
 """Run a function once: sync functions on a thread pool, async ones on one event loop (as
 the Python worker does), bounded by host.json `functionTimeout`, with one structured log line,
 and with telemetry on, inside the invocation's span (devhost.telemetry).
+
+The HTTP front end serves on that same loop and awaits `run` directly, so an HTTP request
+to an async function never changes thread: with the request on one thread and the function
+on another, each hand-off waited on the other thread to get the GIL back (up to the 5 ms
+switch interval), which capped throughput with a core still idle (docs/benchmarks.md).
+Listeners that run on their own threads call `call`, which runs the same coroutine there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import logging
 import threading
 import time
@@ -56,6 +63,10 @@ class Invocation:
         )  # fmt: skip
 
 
+class _TimedOut(Exception):
+    """The function outlasted host.json `functionTimeout`."""
+
+
 class _ReturnedValue(TypeError):
     """A function without a `$return` binding returned something other than None."""
 
@@ -84,36 +95,50 @@ class Invoker:
         self._in_flight = 0
         self._idle = threading.Condition()
 
-    def _submit(
-        self, invocation: Invocation, trace: InvocationTrace
-    ) -> concurrent.futures.Future[Any]:
-        """Start the function where the worker would, under the invocation's trace context."""
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop async functions (and the HTTP front end) run on."""
+        return self._loop
+
+    def _start(self, invocation: Invocation, trace: InvocationTrace) -> asyncio.Future[Any]:
+        """Start the function where the worker would, under the invocation's trace context:
+        an async one as its own task with a fresh context (nothing of the caller's leaks in),
+        a sync one on the thread pool."""
         spec = invocation.spec
         kwargs = dict(invocation.arguments)
         if "context" in spec.parameters:
             kwargs["context"] = invocation.context(trace)
         if spec.is_async:
             coroutine = trace.run_async(spec.callable(**kwargs))
-            return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return self._pool.submit(trace.run_sync, spec.callable, kwargs)
+            return self._loop.create_task(coroutine, context=contextvars.Context())
+        return self._loop.run_in_executor(self._pool, trace.run_sync, spec.callable, kwargs)
 
-    def call(self, invocation: Invocation, *, outcome_detail: str = "") -> Any:
-        """Run and wait; raises FunctionFailed (logged) when the function does not succeed."""
+    def call(self, invocation: Invocation) -> Any:
+        """Run and wait, from a thread other than the loop's; raises FunctionFailed (logged)
+        when the function does not succeed."""
+        return asyncio.run_coroutine_threadsafe(self.run(invocation), self._loop).result()
+
+    async def run(self, invocation: Invocation) -> Any:
+        """Run on the loop; raises FunctionFailed (logged) when the function does not succeed."""
         with self.telemetry.invocation(invocation) as trace:
-            return self._call(invocation, trace)
+            return await self._run(invocation, trace)
 
-    def _call(self, invocation: Invocation, trace: InvocationTrace) -> Any:
+    async def _run(self, invocation: Invocation, trace: InvocationTrace) -> Any:
         with self._idle:
             self._in_flight += 1
         started = time.perf_counter()
         outcome, detail, result = "succeeded", invocation.detail, None
         error: BaseException | None = None
         try:
-            future = self._submit(invocation, trace)
-            result = future.result(timeout=self._timeout)
+            running = self._start(invocation, trace)
+            # Not cancelled on timeout: the host does not stop a function either.
+            done, _ = await asyncio.wait({running}, timeout=self._timeout)
+            if not done:
+                raise _TimedOut
+            result = running.result()
             _check_return(invocation.spec, result)
-            if invocation.complete is not None:
-                invocation.complete(result)
+            if invocation.complete is not None:  # output bindings: the sync SDK, off the loop
+                await self._loop.run_in_executor(self._pool, invocation.complete, result)
             if invocation.describe is not None:
                 detail = f"{detail} {invocation.describe(result)}".strip()
             return result
@@ -124,7 +149,7 @@ class Invoker:
                 invocation.spec.name, invocation.invocation_id, exc,
             )  # fmt: skip
             raise FunctionFailed(str(exc)) from exc
-        except concurrent.futures.TimeoutError as exc:
+        except _TimedOut as exc:
             outcome = "timeout"
             raise FunctionFailed(f"{invocation.spec.name} exceeded functionTimeout") from exc
         except Exception as exc:

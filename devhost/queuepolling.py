@@ -4,20 +4,27 @@ Messages are fetched in batches of `batch_size`; a new batch is fetched once the
 flight drop to `new_batch_threshold`. An empty queue backs the polling off exponentially up
 to `max_polling_interval`; `wake()` polls at once (the host's shared queue watcher does the
 same when it enqueues a message itself). Each message stays invisible while its handler runs.
+
+Polling, leases and handlers all run on the invoker's event loop with the asyncio queue
+client, so a queue-triggered async function runs where it was fetched, on one thread (why:
+devhost.invocation).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
+import contextlib
 import logging
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import concurrent.futures
+    import threading
+    from collections.abc import Awaitable, Callable
 
-    from azure.storage.queue import QueueClient, QueueMessage
+    from azure.storage.queue import QueueMessage
+    from azure.storage.queue.aio import QueueClient
 
 __all__ = ["LEASE_SECONDS", "MessageLease", "PollingOptions", "QueuePoller"]
 
@@ -40,21 +47,23 @@ class MessageLease:
     def __init__(self, queue: QueueClient, message: QueueMessage) -> None:
         self.queue, self.message_id = queue, message.id
         self.pop_receipt: str = message.pop_receipt or ""
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._renew, daemon=True)
+        self._task: asyncio.Task[None] | None = None
 
-    def __enter__(self) -> MessageLease:
-        self._thread.start()
+    async def __aenter__(self) -> MessageLease:
+        self._task = asyncio.create_task(self._renew())
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
-    def _renew(self) -> None:
-        while not self._done.wait(LEASE_SECONDS / 2):
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 2)
             try:
-                updated = self.queue.update_message(
+                updated = await self.queue.update_message(
                     self.message_id, self.pop_receipt, visibility_timeout=LEASE_SECONDS
                 )
                 self.pop_receipt = updated.pop_receipt or self.pop_receipt
@@ -63,82 +72,94 @@ class MessageLease:
 
 
 class QueuePoller:
-    """Fetches messages from one queue and hands each to `handle` on a thread pool."""
+    """Fetches messages from one queue and runs `handle` for each as a task on `loop`."""
 
     def __init__(
-        self, queue: QueueClient, options: PollingOptions, handle: Callable[[QueueMessage], None],
-        *, stopping: threading.Event, name: str,
+        self, queue: QueueClient, options: PollingOptions,
+        handle: Callable[[QueueMessage], Awaitable[None]], *,
+        loop: asyncio.AbstractEventLoop, stopping: threading.Event, name: str,
     ) -> None:  # fmt: skip
         self.queue, self.options, self._handle = queue, options, handle
-        self._stopping = stopping
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            options.batch_size + options.new_batch_threshold, name
-        )
-        self._in_flight = 0
-        self._cond = threading.Condition()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._loop, self._stopping, self._name = loop, stopping, name
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()  # in flight at or below the threshold
+        self._wake = asyncio.Event()
+        self._polling: concurrent.futures.Future[None] | None = None
 
     def start(self) -> None:
-        self._thread.start()
+        self._polling = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
 
     def join(self, timeout: float) -> None:
+        """Stop fetching (the host's `stopping` is set) and wait for the handlers running."""
+        if self._polling is None:
+            return
+        finished = asyncio.run_coroutine_threadsafe(self._finish(grace=timeout), self._loop)
+        with contextlib.suppress(TimeoutError):
+            finished.result(timeout + 1)
+
+    async def _finish(self, *, grace: float) -> None:
+        assert self._polling is not None
         self._wake.set()
-        self._thread.join(timeout)
-        self._pool.shutdown(wait=True)
+        self._room.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await asyncio.wrap_future(self._polling)
+                while self._handlers:
+                    await asyncio.wait(set(self._handlers))
 
     def wake(self) -> None:
-        """Poll now instead of waiting out the back-off."""
-        self._wake.set()
+        """Poll now instead of waiting out the back-off (from any thread)."""
+        self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _fetch(self) -> list[QueueMessage]:
+    async def _fetch(self) -> list[QueueMessage]:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
             pages = self.queue.receive_messages(
                 messages_per_page=self.options.batch_size, visibility_timeout=LEASE_SECONDS
             ).by_page()
-            return list(next(pages, []))
+            page = await anext(pages, None)
+            return [] if page is None else [message async for message in page]
         except ResourceNotFoundError:
             return []  # the queue does not exist yet
 
-    def _sleep(self, seconds: float) -> None:
-        self._wake.wait(seconds)
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         self._wake.clear()
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         delay = MIN_POLL_SECONDS
         while not self._stopping.is_set():
-            with self._cond:
-                self._cond.wait_for(
-                    lambda: (
-                        self._in_flight <= self.options.new_batch_threshold
-                        or self._stopping.is_set()
-                    )
-                )
+            if len(self._handlers) > self.options.new_batch_threshold:
+                self._room.clear()
+                await self._room.wait()
+                continue
             try:
-                messages = [] if self._stopping.is_set() else self._fetch()
+                messages = await self._fetch()
             except Exception:
                 logger.exception("queue_poll_failed queue=%s", self.queue.queue_name)
                 messages = []
             if not messages:
-                self._sleep(delay)
+                await self._sleep(delay)
                 delay = min(delay * 2, max(self.options.max_polling_interval, MIN_POLL_SECONDS))
                 continue
             delay = MIN_POLL_SECONDS
-            with self._cond:
-                self._in_flight += len(messages)
             for message in messages:
-                self._pool.submit(self._handle_guarded, message)
+                task = asyncio.create_task(self._handle_guarded(message), name=self._name)
+                self._handlers.add(task)
+                task.add_done_callback(self._handler_done)
 
-    def _handle_guarded(self, message: QueueMessage) -> None:
+    def _handler_done(self, task: asyncio.Task[None]) -> None:
+        self._handlers.discard(task)
+        if len(self._handlers) <= self.options.new_batch_threshold:
+            self._room.set()
+
+    async def _handle_guarded(self, message: QueueMessage) -> None:
         try:
-            self._handle(message)
+            await self._handle(message)
         except Exception:
             logger.exception(
                 "queue_message_error queue=%s id=%s", self.queue.queue_name, message.id
             )
-        finally:
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()

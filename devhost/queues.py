@@ -1,4 +1,5 @@
-"""Queue triggers: the host's polling loop (`devhost.queuepolling`), retries and poison queue.
+"""Queue triggers: the host's polling loop (`devhost.queuepolling`), retries and poison queue,
+all on the invoker's event loop with the asyncio queue client.
 
 A failed message becomes visible again after `visibilityTimeout`; when its dequeue count
 reaches `maxDequeueCount` it moves to `<queue>-poison`. Bodies are base64-decoded unless
@@ -22,7 +23,8 @@ from devhost.queuepolling import MessageLease, PollingOptions, QueuePoller
 from devhost.runtime import plain_argument
 
 if TYPE_CHECKING:
-    from azure.storage.queue import QueueClient, QueueMessage
+    from azure.storage.queue import QueueMessage
+    from azure.storage.queue.aio import QueueClient
 
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
@@ -42,16 +44,16 @@ def decode_body(content: str, encoding: str) -> bytes | None:
         return None
 
 
-def move_to_poison(
+async def move_to_poison(
     queue: QueueClient, poison: QueueClient, message: QueueMessage, pop_receipt: str
 ) -> None:
     """Copy the message as it is to the poison queue (created on demand), then delete it."""
     from azure.core.exceptions import ResourceExistsError
 
     with contextlib.suppress(ResourceExistsError):
-        poison.create_queue()
-    poison.send_message(message.content)
-    queue.delete_message(message.id, pop_receipt)
+        await poison.create_queue()
+    await poison.send_message(message.content)
+    await queue.delete_message(message.id, pop_receipt)
     logger.warning(
         "queue_message_poisoned queue=%s id=%s poison_queue=%s",
         queue.queue_name, message.id, poison.queue_name,
@@ -63,7 +65,7 @@ class QueueTriggerListener:
         self.spec, self.runtime = spec, runtime
         self.options = runtime.config.queues
         name = resolve_settings(spec.trigger["queueName"], runtime.environ).lower()
-        service = runtime.storage.queue(spec.trigger.get("connection"))
+        service = runtime.storage.async_queue(spec.trigger.get("connection"))
         self.queue = service.get_queue_client(name)
         self.poison = service.get_queue_client(f"{name}-poison")
         polling = PollingOptions(
@@ -71,8 +73,9 @@ class QueueTriggerListener:
             self.options.max_polling_interval,
         )  # fmt: skip
         self._poller = QueuePoller(
-            self.queue, polling, self._process, stopping=runtime.stopping, name=f"queue-{spec.name}"
-        )
+            self.queue, polling, self._process, loop=runtime.invoker.loop,
+            stopping=runtime.stopping, name=f"queue-{spec.name}",
+        )  # fmt: skip
 
     def describe(self) -> str:
         return f"queueTrigger ({self.queue.queue_name})"
@@ -94,13 +97,13 @@ class QueueTriggerListener:
             time_next_visible=message.next_visible_on, pop_receipt=message.pop_receipt,
         )  # fmt: skip
 
-    def _process(self, message: QueueMessage) -> None:
+    async def _process(self, message: QueueMessage) -> None:
         body = decode_body(str(message.content), self.options.message_encoding)
         if body is None:
             logger.warning(
                 "queue_message_not_base64 queue=%s id=%s", self.queue.queue_name, message.id
             )
-            move_to_poison(self.queue, self.poison, message, message.pop_receipt or "")
+            await move_to_poison(self.queue, self.poison, message, message.pop_receipt or "")
             return
         count = int(message.dequeue_count or 1)
         invocation = Invocation(
@@ -109,19 +112,19 @@ class QueueTriggerListener:
             retry_count=count - 1, max_retry_count=self.options.max_dequeue_count,
         )  # fmt: skip
         self.runtime.with_outputs(invocation, {"id": str(message.id)})
-        with MessageLease(self.queue, message) as lease:
+        async with MessageLease(self.queue, message) as lease:
             try:
-                self.runtime.invoker.call(invocation)
+                await self.runtime.invoker.run(invocation)
             except FunctionFailed:
-                self._failed(message, lease.pop_receipt, count)
+                await self._failed(message, lease.pop_receipt, count)
                 return
-        self.queue.delete_message(message.id, lease.pop_receipt)
+        await self.queue.delete_message(message.id, lease.pop_receipt)
 
-    def _failed(self, message: QueueMessage, pop_receipt: str, count: int) -> None:
+    async def _failed(self, message: QueueMessage, pop_receipt: str, count: int) -> None:
         if count >= self.options.max_dequeue_count:
-            move_to_poison(self.queue, self.poison, message, pop_receipt)
+            await move_to_poison(self.queue, self.poison, message, pop_receipt)
             return
-        self.queue.update_message(
+        await self.queue.update_message(
             message.id, pop_receipt, visibility_timeout=int(self.options.visibility_timeout)
         )
 
