@@ -13,9 +13,11 @@ bare `TableClient.create_entity`, measured in the same run on the same Azurite.
 
 `--baseline REV` also serves the app at git revision REV (exported with `git archive`) with
 the same devhost code, Azurite and client; the two trees take turns, a fresh devhost each run.
+With `--baseline-devhost` the baseline runs on REV's own devhost too (to measure a change of
+devhost itself).
 
     .venv/bin/python -m bench.throughput [--orders 600] [--clients 12] [--repeat 2]
-                                         [--baseline 750582f]
+                                         [--baseline 750582f] [--baseline-devhost]
 """
 
 from __future__ import annotations
@@ -214,6 +216,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", help="git revision to measure too (e.g. 750582f)")
+    parser.add_argument("--baseline-devhost", action="store_true",
+                        help="run the baseline on its own devhost code too")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder) / "a") as azurite:
         trees = {"this tree": ROOT}
@@ -224,6 +228,8 @@ def main() -> None:
             for label, tree in trees.items():
                 log = Path(folder) / f"{label}.log"
                 host = DevhostProcess(tree, azurite.connection_string, log)
+                if args.baseline_devhost:
+                    host.devhost_root = tree
                 host.start()
                 try:
                     measure(host, "warm-up", 5 * args.clients, args.clients)
@@ -231,6 +237,8 @@ def main() -> None:
                 finally:
                     host.stop()
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    if args.baseline_devhost:
+        load += f"; {args.baseline} on its own devhost"
     report(runs, load)
 
 

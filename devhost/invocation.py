@@ -131,11 +131,14 @@ class Invoker:
         error: BaseException | None = None
         try:
             running = self._start(invocation, trace)
-            # Not cancelled on timeout: the host does not stop a function either.
-            done, _ = await asyncio.wait({running}, timeout=self._timeout)
-            if not done:
-                raise _TimedOut
-            result = running.result()
+            if self._timeout is None:
+                result = await running
+            else:
+                # Not cancelled on timeout: the host does not stop a function either.
+                done, _ = await asyncio.wait({running}, timeout=self._timeout)
+                if not done:
+                    raise _TimedOut
+                result = running.result()
             _check_return(invocation.spec, result)
             if invocation.complete is not None:  # output bindings: the sync SDK, off the loop
                 await self._loop.run_in_executor(self._pool, invocation.complete, result)

@@ -36,7 +36,11 @@ class Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def with_outputs(self, invocation: Invocation, data: Mapping[str, str]) -> Invocation:
-        """Give the invocation its `func.Out` arguments and write them when it succeeds."""
+        """Give the invocation its `func.Out` arguments and write them when it succeeds.
+        Without output bindings nothing is left to run after the function (writing them
+        takes a hop to a worker thread, devhost.invocation)."""
+        if not invocation.spec.outputs():
+            return invocation
         outs = self.outputs.arguments(invocation.spec)
         invocation.arguments.update(outs)
         invocation.complete = partial(self.outputs.write, invocation.spec, outs, data=data)

@@ -75,6 +75,8 @@ class DevhostProcess:
     extra_args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # Where devhost's own code comes from (a benchmark may run an older devhost).
+    devhost_root: Path = ROOT
 
     @property
     def base_url(self) -> str:
@@ -82,7 +84,9 @@ class DevhostProcess:
 
     def start(self, timeout: float = 60) -> None:
         env = {**os.environ, **self.extra_env, "AzureWebJobsStorage": self.connection_string}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(self.devhost_root), env.get("PYTHONPATH")])
+        )
         command = [
             sys.executable, "-m", "devhost", "--port", str(self.port),
             "--script-root", str(self.script_root), *self.extra_args,
@@ -92,7 +96,7 @@ class DevhostProcess:
             command += ["--settings-file", str(example)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                command, cwd=self.devhost_root, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         try:
