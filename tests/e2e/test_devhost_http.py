@@ -102,3 +102,36 @@ def test_admin_body_nested_too_deep_is_a_400(sample_host: DevhostProcess) -> Non
     body = b'{"input": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
     assert sample_host.call("POST", "/admin/functions/tick", body=body).status == 400
     assert sample_host.call("GET", "/admin/host/status").status == 200  # still serving
+
+
+def _raw_exchange(port: int, data: bytes) -> bytes:
+    """Send `data` on a fresh connection and read the reply until the server closes it."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) -> None:
+    reply = _raw_exchange(sample_host.port, (
+        b"POST /api/echo/7/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    ))  # fmt: skip
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b'"body": "hello world"' in body
+
+
+def test_body_declared_over_the_host_limit_is_413_unread(sample_host: DevhostProcess) -> None:
+    """101 MB declared, 10 bytes sent: answered 413 at once and the connection closed,
+    without waiting for (or reading) a body over the host's 100 MB limit."""
+    reply = _raw_exchange(sample_host.port, (
+        b"POST /api/echo/4130/x HTTP/1.1\r\nHost: localhost\r\n"
+        b"Content-Length: 105906176\r\n\r\n0123456789"
+    ))  # fmt: skip
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+    assert all(line.get("path") != "/api/echo/4130/x" for line in sample_host.invocations("echo"))
