@@ -47,6 +47,7 @@ class MessageLease:
     def __init__(self, queue: QueueClient, message: QueueMessage) -> None:
         self.queue, self.message_id = queue, message.id
         self.pop_receipt: str = message.pop_receipt or ""
+        self._done = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> MessageLease:
@@ -54,14 +55,20 @@ class MessageLease:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        # Not cancelled: a renewal in flight must finish, or its new pop receipt is lost and
+        # the message cannot be deleted.
         assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._done.set()
+        await self._task
+
+    async def _done_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._done.wait()
+        return self._done.is_set()
 
     async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(LEASE_SECONDS / 2)
+        while not await self._done_within(LEASE_SECONDS / 2):
             try:
                 updated = await self.queue.update_message(
                     self.message_id, self.pop_receipt, visibility_timeout=LEASE_SECONDS
