@@ -9,7 +9,8 @@ bare `TableClient.create_entity`, measured in the same run on the same Azurite.
 (b) per app tree: devhost's process CPU (user + system, from /proc) from the first order to
     the moment the `order-events` queue is empty (every event applied and deleted), divided
     by the orders; orders/s for the creates alone and until the feed drained; p50/p95 create
-    latency. Then both read models are checked against the orders written (not timed).
+    latency; Azurite's CPU per order over the same span (the rest of the machine's work).
+    Then both read models are checked against the orders written (not timed).
 
 `--baseline REV` also serves the app at git revision REV (exported with `git archive`) with
 the same devhost code, Azurite and client; the two trees take turns, a fresh devhost each run.
@@ -108,6 +109,7 @@ class Run:
     latencies: list[float]
     drain_s: float
     deferred: int  # events whose send after commit failed, left to the relay
+    azurite_cpu_ms: float  # Azurite's CPU per order over the same span (where the rest goes)
 
 
 def create_orders(port: int, customers: list[str], total: int) -> list[float]:
@@ -158,7 +160,9 @@ def check_read_models(base: str, customers: list[str], total: int, before: int) 
     assert count - before == total, (count, before, total)
 
 
-def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
+def measure(
+    host: DevhostProcess, label: str, orders: int, clients: int, azurite_pid: int
+) -> Run:
     assert host.process is not None
     connection, base = host.connection_string, host.base_url
     floor_before = floor_ms(connection)
@@ -167,19 +171,22 @@ def measure(host: DevhostProcess, label: str, orders: int, clients: int) -> Run:
     day = datetime.now(UTC).date().isoformat()
     before = request("GET", f"{base}/api/reports/orders?date={day}").json()["count"]
     customers = [f"bench-{uuid.uuid4().hex[:10]}" for _ in range(clients)]
+    azurite_before = process_cpu(azurite_pid)
     cpu_before, started = process_cpu(host.process.pid), time.perf_counter()
     latencies = create_orders(host.port, customers, per_customer * clients)
     created = time.perf_counter()
     wait_for(lambda: drained(connection), 300, interval=0.05)
     done = time.perf_counter()
     cpu = process_cpu(host.process.pid) - cpu_before
+    azurite_cpu = process_cpu(azurite_pid) - azurite_before
     total = per_customer * clients
     check_read_models(base, customers, total, before)
     deferred = host.log_text().count("order_event_send_deferred") - deferred
     floor_after = floor_ms(connection)
     floor = {kind: (floor_before[kind] + floor_after[kind]) / 2 for kind in floor_before}
     return Run(label, floor, cpu / total * 1000, total / (created - started),
-               total / (done - started), latencies, done - created, deferred)  # fmt: skip
+               total / (done - started), latencies, done - created, deferred,
+               azurite_cpu / total * 1000)  # fmt: skip
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -195,14 +202,15 @@ def report(runs: list[Run], load: str) -> None:
           "right before and after each run\n")  # fmt: skip
     print("| app | floor ms | CPU ms/order | / sync floor | / aio floor | orders/s created "
           "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s | sends left "
-          "to the relay |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "to the relay | Azurite CPU ms/order |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         latency, floor = summary_ms(run.latencies), run.floor
         print(f"| {run.label} | {floor['sync']:.2f} \\| {floor['aio']:.2f} | {run.cpu_ms:.1f} "
               f"| {run.cpu_ms / floor['sync']:.1f}x | {run.cpu_ms / floor['aio']:.1f}x "
               f"| {run.create_rate:.1f} | {run.end_to_end_rate:.1f} | {latency['p50']:.0f} "
-              f"| {latency['p95']:.0f} | {run.drain_s:.1f} | {run.deferred} |")  # fmt: skip
+              f"| {latency['p95']:.0f} | {run.drain_s:.1f} | {run.deferred} "
+              f"| {run.azurite_cpu_ms:.1f} |")  # fmt: skip
     for label in dict.fromkeys(run.label for run in runs):
         ratios = sorted(r.cpu_ms / r.floor["sync"] for r in runs if r.label == label)
         print(f"\n{label}: CPU per order / sync floor, median {statistics.median(ratios):.1f}x "
@@ -232,8 +240,9 @@ def main() -> None:
                     host.devhost_root = tree
                 host.start()
                 try:
-                    measure(host, "warm-up", 5 * args.clients, args.clients)
-                    runs.append(measure(host, label, args.orders, args.clients))
+                    pid = azurite.process.pid
+                    measure(host, "warm-up", 5 * args.clients, args.clients, pid)
+                    runs.append(measure(host, label, args.orders, args.clients, pid))
                 finally:
                     host.stop()
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
