@@ -191,4 +191,18 @@ class Invoker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._loop.set_exception_handler(_quiet_about_open_sessions)
         self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+_OPEN_AT_EXIT = ("Unclosed client session", "Unclosed connector")
+
+
+def _quiet_about_open_sessions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An app keeps its storage clients for the life of the process (the worker gives it no
+    shutdown hook; it is stopped, not asked): their aiohttp sessions are still open when
+    devhost exits, which is expected, not an error worth a screen of ERROR lines."""
+    if str(context.get("message", "")).startswith(_OPEN_AT_EXIT):
+        logger.debug("open_at_exit %s", context["message"])
+        return
+    loop.default_exception_handler(context)

@@ -7,6 +7,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from devhost.azurite import Azurite
     from tests.e2e.harness import DevhostProcess, Response
 
 JSON = {"Content-Type": "application/json"}
@@ -76,3 +79,22 @@ def test_every_get_path_in_openapi_is_routed_by_the_host(app_host: DevhostProces
         response = app_host.call("GET", base + path.replace("{order_id}", str(uuid.uuid4())))
         # devhost's own 404 (no route) has an empty body; the app's 404 is problem+json.
         assert response.status != 404 or response.body, path
+
+
+def test_devhost_stops_cleanly_after_serving_orders(azurite: Azurite, tmp_path: Path) -> None:
+    """SIGINT after real work: exit code 0, and no ERROR line on the way out (the app's
+    storage clients stay open for the life of the process, as on the worker; devhost does
+    not report that as an error). Only create_order is loaded, so this second host takes no
+    events from the session's app host."""
+    from tests.e2e.harness import ROOT, DevhostProcess
+
+    host = DevhostProcess(ROOT, azurite.connection_string, tmp_path / "devhost.log",
+                          extra_args=["--functions", "create_order"])  # fmt: skip
+    host.start()
+    try:
+        assert _create(host, f"stop-{uuid.uuid4().hex[:8]}").status == 201
+    finally:
+        assert host.stop() == 0
+    errors = [line for line in host.log_text().splitlines() if " ERROR " in line]
+    assert errors == []
+    assert "host_stopped drained=true" in host.log_text()
