@@ -44,6 +44,8 @@ def _read(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise SettingsFileError(f"{path.name}: {exc}") from exc
+    except RecursionError as exc:  # thousands of nested brackets: not a settings file
+        raise SettingsFileError(f"{path.name}: nested too deeply") from exc
     if not isinstance(document, dict):
         raise SettingsFileError(f"{path.name}: the top level must be an object")
     return document

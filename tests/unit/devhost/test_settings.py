@@ -55,7 +55,10 @@ def test_no_file_means_no_settings(tmp_path: Path) -> None:
     assert settings.local_http_port is None
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"Values": [1]}'])
+DEEP = '{"Values": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"Values": [1]}', DEEP])
 def test_malformed_file_is_reported(tmp_path: Path, content: str) -> None:
     (tmp_path / "local.settings.json").write_text(content, encoding="utf-8")
     with pytest.raises(SettingsFileError, match=r"local\.settings\.json"):
