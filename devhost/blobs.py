@@ -108,13 +108,19 @@ class BlobTriggerListener:
         container = self.runtime.storage.blob(self.connection).get_container_client(
             self.path.container
         )
+        listed: set[tuple[str, str]] = set()
         try:
             for blob in container.list_blobs(name_starts_with=self.path.prefix or None):
                 if self.runtime.stopping.is_set():
                     return
+                listed.add((blob.name, str(blob.etag)))
                 self._consider(blob.name, str(blob.etag))
         except ResourceNotFoundError:
-            return  # the container does not exist yet: nothing to process
+            pass  # the container does not exist yet: nothing to process
+        # Forget versions no longer there (deleted or overwritten), so that what is
+        # remembered stays the size of the container, not of its whole history.
+        with self._lock:
+            self._seen &= listed
 
     def _consider(self, name: str, etag: str) -> None:
         values = self.path.match(name)
