@@ -15,10 +15,13 @@ bare `TableClient.create_entity`, measured in the same run on the same Azurite.
 `--baseline REV` also serves the app at git revision REV (exported with `git archive`) with
 the same devhost code, Azurite and client; the two trees take turns, a fresh devhost each run.
 With `--baseline-devhost` the baseline runs on REV's own devhost too (to measure a change of
-devhost itself).
+devhost itself). With `--flex-groups` the HTTP functions run in one devhost process and the
+rest in another, as Flex Consumption's per-function scaling places them on different
+instances; CPU per order is then the sum of both.
 
     .venv/bin/python -m bench.throughput [--orders 600] [--clients 12] [--repeat 2]
                                          [--baseline 750582f] [--baseline-devhost]
+                                         [--flex-groups]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -161,32 +165,56 @@ def check_read_models(base: str, customers: list[str], total: int, before: int) 
 
 
 def measure(
-    host: DevhostProcess, label: str, orders: int, clients: int, azurite_pid: int
+    hosts: list[DevhostProcess], label: str, orders: int, clients: int, azurite_pid: int
 ) -> Run:
-    assert host.process is not None
-    connection, base = host.connection_string, host.base_url
+    """`hosts[0]` serves the HTTP functions; CPU is summed over every host."""
+    pids = [host.process.pid for host in hosts if host.process is not None]
+    connection, base = hosts[0].connection_string, hosts[0].base_url
+
+    def cpu() -> float:
+        return sum(process_cpu(pid) for pid in pids)
+
+    def deferred_sends() -> int:
+        return sum(host.log_text().count("order_event_send_deferred") for host in hosts)
+
     floor_before = floor_ms(connection)
-    deferred = host.log_text().count("order_event_send_deferred")
+    deferred = deferred_sends()
     per_customer = orders // clients
     day = datetime.now(UTC).date().isoformat()
     before = request("GET", f"{base}/api/reports/orders?date={day}").json()["count"]
     customers = [f"bench-{uuid.uuid4().hex[:10]}" for _ in range(clients)]
     azurite_before = process_cpu(azurite_pid)
-    cpu_before, started = process_cpu(host.process.pid), time.perf_counter()
-    latencies = create_orders(host.port, customers, per_customer * clients)
+    cpu_before, started = cpu(), time.perf_counter()
+    latencies = create_orders(hosts[0].port, customers, per_customer * clients)
     created = time.perf_counter()
     wait_for(lambda: drained(connection), 300, interval=0.05)
     done = time.perf_counter()
-    cpu = process_cpu(host.process.pid) - cpu_before
+    used = cpu() - cpu_before
     azurite_cpu = process_cpu(azurite_pid) - azurite_before
     total = per_customer * clients
     check_read_models(base, customers, total, before)
-    deferred = host.log_text().count("order_event_send_deferred") - deferred
+    deferred = deferred_sends() - deferred
     floor_after = floor_ms(connection)
     floor = {kind: (floor_before[kind] + floor_after[kind]) / 2 for kind in floor_before}
-    return Run(label, floor, cpu / total * 1000, total / (created - started),
+    return Run(label, floor, used / total * 1000, total / (created - started),
                total / (done - started), latencies, done - created, deferred,
                azurite_cpu / total * 1000)  # fmt: skip
+
+
+def flex_groups(tree: Path, devhost_root: Path) -> list[list[str]]:
+    """The app's functions as Flex Consumption places them (per-function scaling): the HTTP
+    functions together, then the rest (there each in instances of its own; here one
+    process, so that the timers and the blob trigger run too)."""
+    code = (
+        "import json, sys; from pathlib import Path; from devhost.functions import load_functions;"
+        "specs = load_functions(Path(sys.argv[1]));"
+        "print(json.dumps([[s.name for s in specs if s.trigger_type == 'httpTrigger'],"
+        "[s.name for s in specs if s.trigger_type != 'httpTrigger']]))"
+    )
+    listed = subprocess.run([sys.executable, "-c", code, str(tree)], cwd=devhost_root,
+                            capture_output=True, check=True, text=True).stdout  # fmt: skip
+    groups: list[list[str]] = json.loads(listed.strip().splitlines()[-1])
+    return groups
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -225,7 +253,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", help="git revision to measure too (e.g. 750582f)")
     parser.add_argument("--baseline-devhost", action="store_true",
-                        help="run the baseline on its own devhost code too")  # fmt: skip
+                        help="run the baseline on its own devhost code too")
+    parser.add_argument("--flex-groups", action="store_true",
+                        help="HTTP functions in one devhost, the rest in another, as Flex "
+                             "Consumption's per-function scaling places them")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder) / "a") as azurite:
         trees = {"this tree": ROOT}
@@ -234,20 +265,29 @@ def main() -> None:
         runs = []
         for _ in range(args.repeat):  # trees take turns, so drift hits each alike
             for label, tree in trees.items():
-                log = Path(folder) / f"{label}.log"
-                host = DevhostProcess(tree, azurite.connection_string, log)
-                if args.baseline_devhost:
-                    host.devhost_root = tree
-                host.start()
+                devhost_root = tree if args.baseline_devhost else ROOT
+                groups = flex_groups(tree, devhost_root) if args.flex_groups else [[]]
+                hosts = [
+                    DevhostProcess(tree, azurite.connection_string,
+                                   Path(folder) / f"{label}-{index}.log",
+                                   extra_args=["--functions", *group] if group else [],
+                                   devhost_root=devhost_root)
+                    for index, group in enumerate(groups)
+                ]  # fmt: skip
                 try:
+                    for host in hosts:
+                        host.start()
                     pid = azurite.process.pid
-                    measure(host, "warm-up", 5 * args.clients, args.clients, pid)
-                    runs.append(measure(host, label, args.orders, args.clients, pid))
+                    measure(hosts, "warm-up", 5 * args.clients, args.clients, pid)
+                    runs.append(measure(hosts, label, args.orders, args.clients, pid))
                 finally:
-                    host.stop()
+                    for host in hosts:
+                        host.stop()
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     if args.baseline_devhost:
         load += f"; {args.baseline} on its own devhost"
+    if args.flex_groups:
+        load += "; HTTP functions and the rest in two devhost processes, CPU summed"
     report(runs, load)
 
 
