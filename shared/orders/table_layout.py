@@ -20,8 +20,10 @@ from shared.orders.model import Order, OrderStatus, order_from_public
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from shared.table_transactions import Operation
+
 __all__ = [
-    "OUTBOX_ROW", "PARTITIONS", "PENDING_ROW", "Operation", "all_partitions", "event_from_row",
+    "OUTBOX_ROW", "PARTITIONS", "PENDING_ROW", "all_partitions", "event_from_row",
     "index_changes", "order_entity", "order_from_entity", "order_keys", "outbox_entity",
     "outbox_row_key", "partition_of", "pending_entity", "prefix_range",
 ]  # fmt: skip
@@ -30,7 +32,6 @@ PARTITIONS = 16
 ORDER_ROW = "order:"
 OUTBOX_ROW = "outbox:"
 PENDING_ROW = "pending:"
-Operation = tuple[str, dict[str, Any], dict[str, Any]]
 
 
 def partition_of(order_id: str) -> str:

@@ -17,7 +17,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableTransactionError, UpdateMode
+from azure.data.tables import UpdateMode
 
 from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
 from shared.orders.repository import IdempotencyRecord, OrderPage
@@ -25,7 +25,6 @@ from shared.orders.table_layout import (
     OUTBOX_ROW,
     PARTITIONS,
     PENDING_ROW,
-    Operation,
     all_partitions,
     event_from_row,
     index_changes,
@@ -37,6 +36,7 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
+from shared.table_transactions import Operation, TransactionFailed, submit_transaction
 from shared.tables import (
     RETRY_WRITES,
     RETURN_NO_CONTENT,
@@ -66,7 +66,7 @@ def _from_entity(entity: TableEntity) -> Order:
     return order_from_entity(entity, entity.metadata["etag"])
 
 
-def _failed_on_first(exc: TableTransactionError, status: int) -> bool:
+def _failed_on_first(exc: TransactionFailed, status: int) -> bool:
     return exc.index == 0 and exc.status_code == status
 
 
@@ -95,23 +95,21 @@ class TableOrderRepository:
         ]
         try:
             return await self._commit(order, operations)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if _failed_on_first(exc, 409):
                 return await self._our_earlier_write(order.order_id, event, OrderAlreadyExists(
                     f"Order {order.order_id!r} already exists."))  # fmt: skip
             raise
 
     async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
-        conditions = {"mode": UpdateMode.REPLACE, "etag": _etag_of(current),
-                      "match_condition": MatchConditions.IfNotModified}  # fmt: skip
         operations: list[Operation] = [
-            ("update", order_entity(changed, event), conditions),
+            ("update", order_entity(changed, event), {"etag": _etag_of(current)}),
             ("create", outbox_entity(event), {}),
             *index_changes(current, changed),
         ]
         try:
             return await self._commit(changed, operations)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if _failed_on_first(exc, 404):
                 raise OrderNotFound(changed.order_id) from exc
             if _failed_on_first(exc, 412):
@@ -122,15 +120,14 @@ class TableOrderRepository:
     async def remove(self, current: Order, event: OrderEvent) -> None:
         order = current
         partition, row = order_keys(order.order_id)
-        conditions = {"etag": _etag_of(current), "match_condition": MatchConditions.IfNotModified}
         operations: list[Operation] = [
-            ("delete", {"PartitionKey": partition, "RowKey": row}, conditions),
+            ("delete", {"PartitionKey": partition, "RowKey": row}, {"etag": _etag_of(current)}),
             ("create", outbox_entity(event), {}),
             *index_changes(order, None),
         ]
         try:
             await self._commit(order, operations)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if exc.index == 0 and exc.status_code in (404, 412):
                 await self._check_removed_by_us(order.order_id, event, exc)
                 return
@@ -157,7 +154,7 @@ class TableOrderRepository:
         for _, entity, _ in operations:
             check_entity(entity)
         with storage_unavailable_on_failure("write_order"):
-            results = await self._client.submit_transaction(operations, **RETRY_WRITES)
+            results = await submit_transaction(self._client, operations, **RETRY_WRITES)
         return _with_etag(order, results[0].get("etag"))
 
     async def _our_earlier_write(

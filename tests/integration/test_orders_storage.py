@@ -18,6 +18,7 @@ from shared.orders.model import Order, OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
 from shared.orders.table_repository import TableOrderRepository, outbox_row_key, partition_of
 from shared.storage import CLIENT_OPTIONS, table
+from shared.table_transactions import TransactionFailed
 from tests.integration.flaky_proxy import FlakyProxy
 from tests.support import call_http, json_of, point_app_at
 
@@ -66,8 +67,9 @@ async def test_failed_transaction_writes_nothing() -> None:
     await (await table("Orders")).create_entity({
         "PartitionKey": partition_of(order.order_id), "RowKey": outbox_row_key(order.order_id, 1),
     })  # fmt: skip
-    with pytest.raises(Exception):  # noqa: B017 - the SDK's transaction error
+    with pytest.raises(TransactionFailed) as failed:  # the outbox row (index 1) is taken
         await repo.add(order, event)
+    assert (failed.value.index, failed.value.status_code) == (1, 409)
     assert await repo.get(order.order_id) is None
 
 
