@@ -128,6 +128,12 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
     calls = wait_for(storage_calls, WITHIN_S)
     assert all(call.parent_id and call.parent_id != request.id for call in calls)
     assert {c.raw.get("resultCode") for c in calls if "/$batch" in c.name} == {"202"}
+    # The batch is sent by shared.table_transactions, not an SDK method: its own span holds it.
+    transactions = {d.id: d for d in items(sink, "RemoteDependency")
+                    if d.name == "table transaction"}  # fmt: skip
+    batch = next(c for c in calls if "/$batch" in c.name)
+    assert transactions[batch.parent_id].properties["rows"] == "3"
+    assert transactions[batch.parent_id].parent_id == request.id
 
 
 def test_one_operation_runs_from_the_http_request_to_the_read_model(
