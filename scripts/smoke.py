@@ -162,9 +162,14 @@ def create_order(api: Api, customer: str) -> dict[str, Any]:
     order = {"customer_id": customer, "product_id": "smoke", "quantity": 1, "total_amount": 1.5}
     created = api.call("POST", "/api/orders", body=order, expect=201,
                        headers={"Idempotency-Key": f'"{customer}"'}).json()  # fmt: skip
-    read = api.call("GET", f"/api/orders/{created['order_id']}")
-    say(f"ok   orders: created and read back {created['order_id']}")
-    return {"id": created["order_id"], "etag": read.headers.get("ETag", "*")}
+    path = f"/api/orders/{created['order_id']}"
+    first = {"If-Match": api.call("GET", path).headers.get("ETag", "*")}
+    # Both updates are entity-group transactions the app writes itself (docs/change-feed.md):
+    # one commits, and the second, with the ETag the first replaced, must be refused.
+    updated = api.call("PATCH", path, body={"quantity": 2}, headers=first)
+    api.call("PATCH", path, body={"quantity": 3}, headers=first, expect=412)
+    say(f"ok   orders: created, read back, updated, a stale update refused: {created['order_id']}")
+    return {"id": created["order_id"], "etag": updated.headers.get("ETag", "*")}
 
 
 def check_read_model(api: Api, customer: str, order_id: str, timeout: float) -> None:

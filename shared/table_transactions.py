@@ -3,8 +3,9 @@
 Why not `TableClient.submit_transaction`: the SDK builds the `multipart/mixed` request and parses
 the response with azure-core's generic multipart support, which runs every part through the
 standard library's `email` package. That cost about 9.8 ms of CPU per 3-row transaction on
-this machine, against about 2.4 ms for this module (bench.table_transaction), and an order's
-create is one such transaction: the largest share of the CPU per order (docs/change-feed.md).
+this machine, against about 2.7 ms for this module (bench.table_transaction), and an order's
+create is one such transaction: it was the largest share of the CPU per order
+(docs/change-feed.md, "CPU per order").
 
 The request is sent through the `TableClient`'s own pipeline, so authentication (shared key,
 SAS, Entra ID), retries, tracing and the transport stay the SDK's. Only the body is ours, in
