@@ -51,10 +51,9 @@ class HostBlobQueue:
 
     def __init__(self, runtime: Runtime, specs: list[FunctionSpec]) -> None:
         self.runtime = runtime
-        name = host_queue_name(runtime.host_id)
-        # The webhook enqueues from a worker thread (sync client); the listener runs on the loop.
-        self._writer = runtime.storage.queue(None).get_queue_client(name)
-        self.queue = runtime.storage.async_queue(None).get_queue_client(name)
+        self.queue = runtime.storage.async_queue(None).get_queue_client(
+            host_queue_name(runtime.host_id)
+        )
         self.registrations = {
             function_id(spec): (spec, BlobPath.parse(resolve_settings(spec.trigger["path"],
                                                                       runtime.environ)))
@@ -73,17 +72,18 @@ class HostBlobQueue:
         self._poller.join(timeout)
 
     # --- writing (the webhook) ------------------------------------------------------------
-    def enqueue(self, message: BlobTriggerMessage) -> None:
-        """Add the message (creating the queue on first use) and wake the listener."""
+    async def enqueue(self, message: BlobTriggerMessage) -> None:
+        """Add the message (creating the queue on first use) and wake the listener. Runs on
+        the loop, as the webhook is served there."""
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
         text = message.encode(self.runtime.config.queues.message_encoding)
         try:
-            self._writer.send_message(text)
+            await self.queue.send_message(text)
         except ResourceNotFoundError:
             with contextlib.suppress(ResourceExistsError):
-                self._writer.create_queue()
-            self._writer.send_message(text)
+                await self.queue.create_queue()
+            await self.queue.send_message(text)
         self._poller.wake()
 
     # --- one message ----------------------------------------------------------------------

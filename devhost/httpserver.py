@@ -235,11 +235,9 @@ class HttpFrontend:
             return _response(404)
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:
-            # The webhook enqueues with the sync queue client: off the loop.
-            status, reply_headers, payload = await self.invoker.loop.run_in_executor(
-                None, self.blobs_webhook.handle, request.method, dict(parse_qsl(query)),
-                headers, body,
-            )  # fmt: skip
+            status, reply_headers, payload = await self.blobs_webhook.handle(
+                request.method, dict(parse_qsl(query)), headers, body
+            )
         except Exception:
             # Storage unreachable, say: a 500 makes Event Grid deliver again later.
             logger.exception("blobs_webhook_failed")

@@ -24,7 +24,7 @@ from devhost.eventgrid import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
 __all__ = ["BLOBS_WEBHOOK", "BlobsWebhook", "WebhookResponse"]
 
@@ -39,10 +39,10 @@ def _error(status: int, message: str) -> WebhookResponse:
 
 
 class BlobsWebhook:
-    def __init__(self, enqueue: Callable[[BlobTriggerMessage], None]) -> None:
+    def __init__(self, enqueue: Callable[[BlobTriggerMessage], Awaitable[None]]) -> None:
         self._enqueue = enqueue
 
-    def handle(
+    async def handle(
         self, method: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
     ) -> WebhookResponse:
         if method != "POST":
@@ -57,7 +57,7 @@ class BlobsWebhook:
             if kind == "notification":
                 if not function:
                     return _error(400, "the functionName query parameter is required")
-                self._notify(function, body)
+                await self._notify(function, body)
                 return 202, [], b""
         except WebhookPayloadError as exc:
             logger.warning("event_grid_payload_rejected function=%s error=%s", function, exc)
@@ -66,14 +66,14 @@ class BlobsWebhook:
             return 202, [], b""
         return _error(400, f"unknown {EVENT_TYPE_HEADER}: {kind or '(missing)'}")
 
-    def _notify(self, function: str, body: bytes) -> None:
+    async def _notify(self, function: str, body: bytes) -> None:
         # Parse every event before enqueueing any, so a bad delivery enqueues nothing.
         targets = [blob_target(event) for event in notification_events(body)]
         for target in targets:
             message = BlobTriggerMessage(
                 function, target.container, target.name, target.etag, target.blob_type
             )
-            self._enqueue(message)
+            await self._enqueue(message)
             logger.debug(
                 "blob_event_enqueued function=%s blob=%s/%s", function, target.container,
                 target.name,

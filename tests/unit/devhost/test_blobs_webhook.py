@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -25,35 +26,39 @@ def enqueued() -> list[BlobTriggerMessage]:
 
 @pytest.fixture
 def webhook(enqueued: list[BlobTriggerMessage]) -> BlobsWebhook:
-    return BlobsWebhook(enqueued.append)
+    async def enqueue(message: BlobTriggerMessage) -> None:
+        enqueued.append(message)
+
+    return BlobsWebhook(enqueue)
 
 
-def _post(webhook: BlobsWebhook, kind: str | None, body: object) -> tuple[int, bytes]:
+async def _post(webhook: BlobsWebhook, kind: str | None, body: object) -> tuple[int, bytes]:
     headers = {} if kind is None else {"aeg-event-type": kind}
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    status, _, payload = webhook.handle("POST", FUNCTION, headers, raw)
+    status, _, payload = await webhook.handle("POST", FUNCTION, headers, raw)
     return status, payload
 
 
-def test_subscription_validation_answers_200_with_the_code(
+async def test_subscription_validation_answers_200_with_the_code(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
 ) -> None:
-    status, body = _post(webhook, "SubscriptionValidation", [{"data": {"validationCode": "c0de"}}])
+    code = [{"data": {"validationCode": "c0de"}}]
+    status, body = await _post(webhook, "SubscriptionValidation", code)
 
     assert (status, json.loads(body)) == (200, {"validationResponse": "c0de"})
     assert enqueued == []
 
 
-def test_the_event_type_header_is_read_without_regard_to_case(webhook: BlobsWebhook) -> None:
-    status, _ = _post(webhook, "subscriptionvalidation", [{"data": {"validationCode": "c"}}])
+async def test_the_event_type_header_is_read_without_regard_to_case(webhook: BlobsWebhook) -> None:
+    status, _ = await _post(webhook, "subscriptionvalidation", [{"data": {"validationCode": "c"}}])
     assert status == 200
 
 
-def test_a_notification_array_enqueues_one_message_per_event_and_answers_202(
+async def test_a_notification_array_enqueues_one_message_per_event_and_answers_202(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
 ) -> None:
     other = URL.replace("a/b.jpg", "c.png")
-    status, _ = _post(webhook, "Notification", [_event(), _event(other, '"0x2"')])
+    status, _ = await _post(webhook, "Notification", [_event(), _event(other, '"0x2"')])
 
     assert status == 202
     assert enqueued == [
@@ -62,25 +67,27 @@ def test_a_notification_array_enqueues_one_message_per_event_and_answers_202(
     ]
 
 
-def test_a_single_cloud_event_is_a_notification_too(
+async def test_a_single_cloud_event_is_a_notification_too(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
 ) -> None:
     cloud_event = {"specversion": "1.0", "type": "Microsoft.Storage.BlobCreated",
                    "source": "/subscriptions/0", "id": "1", "data": _event()["data"]}  # fmt: skip
-    assert _post(webhook, "Notification", cloud_event)[0] == 202
+    assert (await _post(webhook, "Notification", cloud_event))[0] == 202
     assert [m.name for m in enqueued] == ["a/b.jpg"]
 
 
-def test_unsubscribe_answers_202(webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]) -> None:
-    assert _post(webhook, "Unsubscribe", [])[0] == 202
+async def test_unsubscribe_answers_202(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
+) -> None:
+    assert (await _post(webhook, "Unsubscribe", []))[0] == 202
     assert enqueued == []
 
 
 @pytest.mark.parametrize("kind", [None, "", "SomethingElse", "Notifications"])
-def test_any_other_event_type_answers_400(
+async def test_any_other_event_type_answers_400(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage], kind: str | None
 ) -> None:
-    status, body = _post(webhook, kind, [_event()])
+    status, body = await _post(webhook, kind, [_event()])
     assert status == 400
     assert "aeg-event-type" in json.loads(body)["error"]
     assert enqueued == []
@@ -89,22 +96,48 @@ def test_any_other_event_type_answers_400(
 @pytest.mark.parametrize(
     "body", [b"not json", [_event(), {"data": {}}], [{"data": {"url": "http://x/onlycontainer"}}]]
 )
-def test_a_bad_notification_answers_400_and_enqueues_nothing(
+async def test_a_bad_notification_answers_400_and_enqueues_nothing(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage], body: object
 ) -> None:
-    assert _post(webhook, "Notification", body)[0] == 400
+    assert (await _post(webhook, "Notification", body))[0] == 400
     assert enqueued == []
 
 
-def test_a_notification_needs_the_function_name(
+async def test_a_notification_needs_the_function_name(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
 ) -> None:
-    status, _, _ = webhook.handle(
+    status, _, _ = await webhook.handle(
         "POST", {}, {"aeg-event-type": "Notification"}, json.dumps([_event()]).encode()
     )
     assert status == 400
     assert enqueued == []
 
 
-def test_only_post_is_served(webhook: BlobsWebhook) -> None:
-    assert webhook.handle("GET", FUNCTION, {"aeg-event-type": "Notification"}, b"")[0] == 405
+async def test_only_post_is_served(webhook: BlobsWebhook) -> None:
+    answer = await webhook.handle("GET", FUNCTION, {"aeg-event-type": "Notification"}, b"")
+    assert answer[0] == 405
+
+
+async def test_a_delivery_that_cannot_be_enqueued_answers_500_so_event_grid_retries() -> None:
+    """Served on the event loop: the enqueue's storage failure reaches the HTTP answer."""
+    from types import SimpleNamespace
+
+    from aiohttp.test_utils import make_mocked_request
+    from azure.core.exceptions import ServiceRequestError
+
+    from devhost.httpserver import HttpFrontend
+
+    async def unreachable(message: BlobTriggerMessage) -> None:
+        raise ServiceRequestError("storage unreachable")
+
+    frontend = HttpFrontend(
+        [], SimpleNamespace(loop=asyncio.get_running_loop()), None,  # type: ignore[arg-type]
+        route_prefix="api", cors_origins=(), cors_credentials=False,
+        admin=lambda *_: None, status=dict, blobs_webhook=BlobsWebhook(unreachable),
+    )  # fmt: skip
+    request = make_mocked_request(
+        "POST", "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail",
+        headers={"aeg-event-type": "Notification"},
+    )  # fmt: skip
+    response = await frontend.handle(request, json.dumps([_event()]).encode())
+    assert response.status == 500
