@@ -28,6 +28,7 @@ from devhost.routes import RouteTable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from urllib.parse import SplitResult
 
     from devhost.functions import FunctionSpec
     from devhost.invocation import Invoker
@@ -176,24 +177,24 @@ class HttpFrontend:
         if found is None:
             return _response(404, b"", cors or [])
         spec, route_params = found
-        status, headers, payload = await self._run(spec, request, url.query, route_params, body)
+        status, headers, payload = await self._run(spec, request, url, route_params, body)
         return _response(status, payload, headers + (cors or []))
 
     async def _run(
-        self, spec: FunctionSpec, request: web.BaseRequest, query: str,
+        self, spec: FunctionSpec, request: web.BaseRequest, url: SplitResult,
         route_params: dict[str, str], body: bytes,
     ) -> tuple[int, Headers, bytes]:  # fmt: skip
         host = request.headers.get("Host") or "localhost"
         http_request = func.HttpRequest(
             request.method, f"http://{host}{request.raw_path}",
             headers=_join(list(request.headers.items())),
-            params=_join(parse_qsl(query, keep_blank_values=True)),
+            params=_join(parse_qsl(url.query, keep_blank_values=True)),
             route_params=route_params, body=body,
         )  # fmt: skip
         outs = self.outputs.arguments(spec)
         invocation = Invocation(
             spec, {spec.trigger["name"]: http_request, **outs},
-            detail=f"method={request.method} path={urlsplit(request.raw_path).path}",
+            detail=f"method={request.method} path={url.path}",
             describe=lambda result: f"status={_status_of(result)}",
         )  # fmt: skip
         if outs:

@@ -52,8 +52,10 @@ def _async_options(options: dict[str, Any]) -> dict[str, Any]:
     if not bundle:
         return options
     kept = {k: v for k, v in options.items() if k != "connection_verify"}
-    transport_options = {k: kept.pop(k) for k in ("connection_timeout", "read_timeout")}
-    return kept | {"transport": _bundle_transport(bundle, **transport_options, **kept)}
+    # A transport given to a client takes its own timeouts; the retries stay the client's.
+    timeouts = {k: kept.pop(k) for k in ("connection_timeout", "read_timeout")}
+    transport = _bundle_transport(bundle, use_env_settings=kept["use_env_settings"], **timeouts)
+    return kept | {"transport": transport}
 
 
 def _bundle_transport(bundle: str, **kwargs: Any) -> Any:
