@@ -63,8 +63,8 @@ async def submit_transaction(
     account = _account_url(client.url)
     changeset, batch = f"changeset_{uuid.uuid4()}", f"batch_{uuid.uuid4()}"
     parts = "".join(
-        f"--{changeset}\r\n{_part(account, client.table_name, operation)}\r\n"
-        for operation in operations
+        f"--{changeset}\r\n{_part(account, client.table_name, index, operation)}\r\n"
+        for index, operation in enumerate(operations)
     )
     body = (f"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n"
             f"{parts}--{changeset}--\r\n--{batch}--\r\n")  # fmt: skip
@@ -91,7 +91,7 @@ def _account_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def _part(account: str, table: str, operation: Operation) -> str:
+def _part(account: str, table: str, index: int, operation: Operation) -> str:
     kind, entity, conditions = operation
     method = _METHODS[kind]
     headers = ["Accept: application/json;odata=minimalmetadata", "DataServiceVersion: 3.0"]
@@ -105,9 +105,9 @@ def _part(account: str, table: str, operation: Operation) -> str:
     content = "" if kind == "delete" else json.dumps(_serialise(entity))
     if content:
         headers.append("Content-Type: application/json")
-    return ("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
-            f"{method} {target} HTTP/1.1\r\n" + "".join(f"{h}\r\n" for h in headers)
-            + f"\r\n{content}")  # fmt: skip
+    request = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{h}\r\n" for h in headers)
+    return ("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-ID: {index}\r\n\r\n{request}\r\n{content}")  # fmt: skip
 
 
 def _key(value: str) -> str:

@@ -70,14 +70,15 @@ def test_key_predicates_double_quotes_then_percent_encode() -> None:
 
 def test_parts_carry_the_condition_and_skip_the_echo() -> None:
     account = "https://acct.table.core.windows.net"
-    insert = _part(account, "Orders", ("create", {"PartitionKey": "p", "RowKey": "r"}, {}))
-    assert f"POST {account}/Orders HTTP/1.1\r\n" in insert
+    insert = _part(account, "Orders", 0, ("create", {"PartitionKey": "p", "RowKey": "r"}, {}))
+    assert insert.startswith("Content-Type: application/http\r\n")
+    assert f"Content-ID: 0\r\n\r\nPOST {account}/Orders HTTP/1.1\r\n" in insert
     assert "Prefer: return-no-content\r\n" in insert
     assert insert.endswith('\r\n\r\n{"PartitionKey": "p", "RowKey": "r"}')
-    update = _part(account, "Orders", ("update", {"PartitionKey": "p", "RowKey": "r"},
+    update = _part(account, "Orders", 1, ("update", {"PartitionKey": "p", "RowKey": "r"},
                                        {"etag": ETAG}))  # fmt: skip
     assert f"PUT {account}/Orders(PartitionKey='p',RowKey='r') HTTP/1.1\r\n" in update
     assert f"If-Match: {ETAG}\r\n" in update
-    delete = _part(account, "Orders", ("delete", {"PartitionKey": "p", "RowKey": "r"}, {}))
+    delete = _part(account, "Orders", 2, ("delete", {"PartitionKey": "p", "RowKey": "r"}, {}))
     assert "If-Match: *\r\n" in delete and delete.endswith("\r\n\r\n")
     assert "Content-Type: application/json" not in delete
