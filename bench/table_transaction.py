@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,17 +31,17 @@ if TYPE_CHECKING:
     Submit = Callable[[TableClient, list[Any]], Awaitable[Any]]
 
 
-def order_rows(partition: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    order = uuid.uuid4().hex
-    return [
-        ("create", {"PartitionKey": partition, "RowKey": f"order:{order}", "kind": "order",
-                    "customer_id": "bench", "status": "PENDING", "quantity": 2, "version": 1,
-                    "total_amount": "9.99", "created_at": "2026-12-02T00:00:00.000Z"}, {}),
-        ("create", {"PartitionKey": partition, "RowKey": f"outbox:{order}:0000000001",
-                    "kind": "outbox", "event": "e" * 700}, {}),
-        ("create", {"PartitionKey": partition, "RowKey": f"pending:2026:{order}",
-                    "kind": "pending", "order_id": order}, {}),
-    ]  # fmt: skip
+def order_rows() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """The rows the app writes for a new order (shared.orders.table_layout)."""
+    from shared.orders.events import OrderEvent
+    from shared.orders.model import Order, OrderDraft
+    from shared.orders.table_layout import order_entity, outbox_entity, pending_entity
+
+    draft = OrderDraft("bench", "p-1", 2, Decimal("9.99"))
+    order = Order.create(str(uuid.uuid4()), draft, now="2026-12-02T00:00:00.000Z")
+    event = OrderEvent.for_change(None, order, now=order.created_at)
+    return [("create", order_entity(order, event), {}), ("create", outbox_entity(event), {}),
+            ("create", pending_entity(order), {})]  # fmt: skip
 
 
 async def sdk(client: TableClient, rows: list[Any]) -> Any:
@@ -57,12 +58,12 @@ async def cpu_per_transaction(
     """Milliseconds of this process's CPU per transaction."""
     gate = asyncio.Semaphore(in_flight)
 
-    async def one(n: int) -> None:
+    async def one() -> None:
         async with gate:
-            await submit(client, order_rows(f"p{n % 16:02d}"))
+            await submit(client, order_rows())
 
     started = time.process_time()
-    await asyncio.gather(*(one(n) for n in range(count)))
+    await asyncio.gather(*(one() for _ in range(count)))
     return (time.process_time() - started) * 1000 / count
 
 
