@@ -29,8 +29,16 @@ from devhost.azurite import running_azurite
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-NAMES = ("app create", "raw create", "raw transaction", "app get", "raw get",
-         "sync raw create", "sync raw transaction", "sync raw get")  # fmt: skip
+NAMES = (
+    "app create",
+    "raw create",
+    "raw transaction",
+    "app get",
+    "raw get",
+    "sync raw create",
+    "sync raw transaction",
+    "sync raw get",
+)
 
 
 async def timed(into: list[float], call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -89,10 +97,18 @@ def main() -> None:
     print(f"API overhead, {requests} requests each, same Azurite, interleaved\n")
     print("| operation | p50 ms | p95 ms | p50 ratio app/raw | p95 ratio app/raw |")
     print("|---|---:|---:|---:|---:|")
-    rows = (("app create", "raw create"), ("raw create", None), ("app create", "raw transaction"),
-            ("raw transaction", None), ("app get", "raw get"), ("raw get", None),
-            ("app create", "sync raw transaction"), ("sync raw create", None),
-            ("sync raw transaction", None), ("sync raw get", None))  # fmt: skip
+    rows = (
+        ("app create", "raw create"),
+        ("raw create", None),
+        ("app create", "raw transaction"),
+        ("raw transaction", None),
+        ("app get", "raw get"),
+        ("raw get", None),
+        ("app create", "sync raw transaction"),
+        ("sync raw create", None),
+        ("sync raw transaction", None),
+        ("sync raw get", None),
+    )
     for name, baseline in rows:
         figures = stats[name]
         label = f"{name} vs {baseline}" if baseline else name

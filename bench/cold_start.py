@@ -37,18 +37,23 @@ VARIANTS = {
 }
 # What the worker's environment holds on Azure, minus the calls to Microsoft's endpoints.
 ENVIRONMENT = {
-    "FUNCTIONS_WORKER_RUNTIME": "python", "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "azure_functions",
+    "FUNCTIONS_WORKER_RUNTIME": "python",
+    "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "azure_functions",
     "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
     "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
-}  # fmt: skip
+}
 
 
 def time_import(statement: str) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, **ENVIRONMENT},
-    )  # fmt: skip
+    )
     return float(result.stdout.splitlines()[-1])
 
 

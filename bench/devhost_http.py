@@ -162,9 +162,11 @@ def main() -> None:
         # Only the two measured functions, so the app's queue/timer functions (which the
         # in-process side does not run) do not compete for the same CPU.
         host = DevhostProcess(
-            ROOT, azurite.connection_string, Path(folder) / "devhost.log",
+            ROOT,
+            azurite.connection_string,
+            Path(folder) / "devhost.log",
             extra_args=["--functions", "create_order", "get_order"],
-        )  # fmt: skip
+        )
         host.start()
         local = InProcess()
         try:

@@ -89,10 +89,19 @@ class Window:
 
 
 def start_source(azurite: Azurite, target: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "AzureWebJobsStorage": azurite.connection_string,
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
-    command = [sys.executable, "-m", "devhost.eventsource", "--target", target,
-               "--script-root", str(ROOT), "--log-level", "DEBUG", *extra]  # fmt: skip
+    env = {**os.environ, "AzureWebJobsStorage": azurite.connection_string, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "devhost.eventsource",
+        "--target",
+        target,
+        "--script-root",
+        str(ROOT),
+        "--log-level",
+        "DEBUG",
+        *extra,
+    ]
     with open(log, "ab") as out:
         return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -102,8 +111,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(60)
 
 
-def measure(label: str, blobs: int, azurite: Azurite, source: subprocess.Popen[bytes] | None,
-            log: Path | None, seconds: float) -> Window:  # fmt: skip
+def measure(
+    label: str,
+    blobs: int,
+    azurite: Azurite,
+    source: subprocess.Popen[bytes] | None,
+    log: Path | None,
+    seconds: float,
+) -> Window:
     pids = [azurite.process.pid] + ([source.pid] if source else [])
     before = [cpu_seconds(pid) for pid in pids]
     started, wall = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
@@ -114,16 +129,18 @@ def measure(label: str, blobs: int, azurite: Azurite, source: subprocess.Popen[b
     window = [m for m in scans if m.group(1) >= started]
     listing = sum(float(m.group(3)) for m in window) / len(window) if window else 0.0
     pause = float(scans[-1].group(4)) if scans else 0.0
-    return Window(label, blobs, elapsed, used[1] if source else 0.0, used[0], len(window),
-                  listing, pause)  # fmt: skip
+    return Window(
+        label, blobs, elapsed, used[1] if source else 0.0, used[0], len(window), listing, pause
+    )
 
 
 def fill(service: BlobServiceClient, count: int) -> float:
     container = service.get_container_client("uploads")
     started = time.perf_counter()
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda i: container.upload_blob(f"fill/{i:06d}.jpg", b"x" * 512),
-                      range(count)))  # fmt: skip
+        list(
+            pool.map(lambda i: container.upload_blob(f"fill/{i:06d}.jpg", b"x" * 512), range(count))
+        )
     return time.perf_counter() - started
 
 
@@ -141,44 +158,65 @@ def main() -> None:
         windows = [measure("Azurite alone", 0, azurite, None, None, args.seconds)]
         paced = start_source(azurite, stand_in.url, base / "paced.log")
         wait_for(lambda: "event_source_scan" in (base / "paced.log").read_text(), 60)
-        windows.append(measure("source, paced", 0, azurite, paced, base / "paced.log",
-                               args.seconds))  # fmt: skip
+        windows.append(
+            measure("source, paced", 0, azurite, paced, base / "paced.log", args.seconds)
+        )
         filled = fill(service, args.blobs)
         caught_up = time.perf_counter()
         wait_for(lambda: stand_in.events >= args.blobs, 3600, interval=0.5)
         catch_up = time.perf_counter() - caught_up
-        windows.append(measure("source, paced", args.blobs, azurite, paced, base / "paced.log",
-                               args.long_seconds))  # fmt: skip
+        windows.append(
+            measure(
+                "source, paced", args.blobs, azurite, paced, base / "paced.log", args.long_seconds
+            )
+        )
         stop(paced)
         eager = start_source(azurite, stand_in.url, base / "eager.log", "--busy", "1")
         wait_for(lambda: "event_source_scan" in (base / "eager.log").read_text(), 600)
-        windows.append(measure("source, --busy 1 (no pace rule)", args.blobs, azurite, eager,
-                               base / "eager.log", args.seconds))  # fmt: skip
+        windows.append(
+            measure(
+                "source, --busy 1 (no pace rule)",
+                args.blobs,
+                azurite,
+                eager,
+                base / "eager.log",
+                args.seconds,
+            )
+        )
         stop(eager)
         pace = [line for line in (base / "paced.log").read_text().splitlines() if "pace" in line]
     report(args, windows, filled, catch_up, pace)
 
 
-def report(args: argparse.Namespace, windows: list[Window], filled: float, catch_up: float,
-           pace: list[str]) -> None:  # fmt: skip
+def report(
+    args: argparse.Namespace, windows: list[Window], filled: float, catch_up: float, pace: list[str]
+) -> None:
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    print(f"{args.blobs} blobs uploaded in {filled:.0f} s; the source had delivered them all "
-          f"{catch_up:.1f} s after the last upload; {load}")
+    print(
+        f"{args.blobs} blobs uploaded in {filled:.0f} s; the source had delivered them all "
+        f"{catch_up:.1f} s after the last upload; {load}"
+    )
     idle_azurite = windows[0].azurite_cpu
-    print("\n| phase | blobs in uploads | window s | source CPU | Azurite CPU above idle | "
-          "scans | listing s (mean) | pause after a scan s |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+    print(
+        "\n| phase | blobs in uploads | window s | source CPU | Azurite CPU above idle | "
+        "scans | listing s (mean) | pause after a scan s |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for w in windows:
-        print(f"| {w.label} | {w.blobs} | {w.seconds:.0f} | {w.source_cpu:.1%} | "
-              f"{max(w.azurite_cpu - idle_azurite, 0):.1%} | {w.scans} | {w.listing_s:.3f} | "
-              f"{w.pause_s:.1f} |")  # fmt: skip
+        print(
+            f"| {w.label} | {w.blobs} | {w.seconds:.0f} | {w.source_cpu:.1%} | "
+            f"{max(w.azurite_cpu - idle_azurite, 0):.1%} | {w.scans} | {w.listing_s:.3f} | "
+            f"{w.pause_s:.1f} |"
+        )
     eager = windows[-1]
     if eager.scans:
         share = eager.azurite_cpu - idle_azurite + eager.source_cpu
         per_scan = share * eager.seconds / eager.scans
-        print(f"\nOne listing of {eager.blobs} blobs: {per_scan:.2f} s of CPU (Azurite and source, "
-              f"from the unpaced phase); at the paced pause of {windows[2].pause_s:.0f} s that is "
-              f"{per_scan / max(windows[2].pause_s, 1e-9):.1%} of a core.")  # fmt: skip
+        print(
+            f"\nOne listing of {eager.blobs} blobs: {per_scan:.2f} s of CPU (Azurite and source, "
+            f"from the unpaced phase); at the paced pause of {windows[2].pause_s:.0f} s that is "
+            f"{per_scan / max(windows[2].pause_s, 1e-9):.1%} of a core."
+        )
     print(f"Azurite alone: {idle_azurite:.1%} of a core. Pace log lines:")
     for line in pace:
         print(f"    {line.split(' ', 3)[-1]}")

@@ -40,8 +40,9 @@ class Run:
         customer = f"probe-{uuid.uuid4().hex[:12]}" if probe else f"busy-{index % 8}"
         body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 2.5}
         started = time.perf_counter()
-        response = request("POST", f"{self.host.base_url}/api/orders",
-                           body=json.dumps(body).encode(), headers=JSON)  # fmt: skip
+        response = request(
+            "POST", f"{self.host.base_url}/api/orders", body=json.dumps(body).encode(), headers=JSON
+        )
         created = time.perf_counter()
         with self.lock:
             self.write_times.append(created - started)
@@ -98,8 +99,10 @@ def main() -> None:
             host.stop()
     lag, write = summary_ms(run.lags), summary_ms(run.write_times)
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    print(f"writes issued at {achieved:.1f}/s for {args.seconds} s; probes: {len(run.lags)}; "
-          f"errors: {run.errors}; {load}")  # fmt: skip
+    print(
+        f"writes issued at {achieved:.1f}/s for {args.seconds} s; probes: {len(run.lags)}; "
+        f"errors: {run.errors}; {load}"
+    )
     print("\n| measure | p50 ms | p95 ms |\n|---|---:|---:|")
     print(f"| POST /api/orders latency | {write['p50']:.0f} | {write['p95']:.0f} |")
     visible = "201 -> visible on /api/customers/{id}/orders"

@@ -47,10 +47,12 @@ async def _create_stale(count: int) -> None:
     then = datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": "bench-stale", "product_id": "p", "quantity": 1, "total_amount": 1}
     repo, keys = await order_repository(), await idempotency_store()
-    await _bounded([
-        services.create_order(body, repo=repo, keys=keys, clock=lambda: then)
-        for _ in range(count)
-    ])  # fmt: skip
+    await _bounded(
+        [
+            services.create_order(body, repo=repo, keys=keys, clock=lambda: then)
+            for _ in range(count)
+        ]
+    )
 
 
 async def _add_fresh(count: int) -> None:
@@ -70,11 +72,13 @@ async def _add_fresh(count: int) -> None:
         rows = by_partition.setdefault(partition_of(order.order_id), [])
         rows += [("create", order_entity(order, event), {}), ("create", pending_entity(order), {})]
 
-    await _bounded([
-        client.submit_transaction(rows[start : start + 100])  # type: ignore[arg-type]
-        for rows in by_partition.values()
-        for start in range(0, len(rows), 100)
-    ])  # fmt: skip
+    await _bounded(
+        [
+            client.submit_transaction(rows[start : start + 100])  # type: ignore[arg-type]
+            for rows in by_partition.values()
+            for start in range(0, len(rows), 100)
+        ]
+    )
 
 
 async def _time_sweeps(rounds: int) -> list[float]:
@@ -99,8 +103,11 @@ async def _scenario(fresh: int, rounds: int) -> float:
     if fresh:
         print(f"  wrote {fresh} fresh orders in {time.perf_counter() - started:.1f} s")
     times = await _time_sweeps(rounds)
-    print(f"  sweep of {STALE} stale among {fresh} fresh: "
-          + ", ".join(f"{t * 1000:.0f}" for t in times) + " ms")  # fmt: skip
+    print(
+        f"  sweep of {STALE} stale among {fresh} fresh: "
+        + ", ".join(f"{t * 1000:.0f}" for t in times)
+        + " ms"
+    )
     await reset_clients()
     return statistics.median(times)
 

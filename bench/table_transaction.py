@@ -40,8 +40,11 @@ def order_rows() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     draft = OrderDraft("bench", "p-1", 2, Decimal("9.99"))
     order = Order.create(str(uuid.uuid4()), draft, now="2026-12-02T00:00:00.000Z")
     event = OrderEvent.for_change(None, order, now=order.created_at)
-    return [("create", order_entity(order, event), {}), ("create", outbox_entity(event), {}),
-            ("create", pending_entity(order), {})]  # fmt: skip
+    return [
+        ("create", order_entity(order, event), {}),
+        ("create", outbox_entity(event), {}),
+        ("create", pending_entity(order), {}),
+    ]
 
 
 async def sdk(client: TableClient, rows: list[Any]) -> Any:
@@ -92,8 +95,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder)) as azurite:
         os.environ["AzureWebJobsStorage"] = azurite.connection_string  # noqa: SIM112 - the host's name
         cpu = asyncio.run(run(azurite.connection_string, args.transactions, args.rounds))
-    print(f"3-row transaction, {args.transactions} per round, {args.rounds} rounds alternating; "
-          "process CPU ms per transaction (median of rounds)\n")  # fmt: skip
+    print(
+        f"3-row transaction, {args.transactions} per round, {args.rounds} rounds alternating; "
+        "process CPU ms per transaction (median of rounds)\n"
+    )
     print("| in flight | SDK submit_transaction | shared.table_transactions | SDK / this |")
     print("|---:|---:|---:|---:|")
     for in_flight in (1, 12):

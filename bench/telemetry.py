@@ -28,14 +28,19 @@ from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
 from tests.e2e.harness import ROOT, DevhostProcess
 
-BODY = json.dumps({"customer_id": "bench", "product_id": "p-1", "quantity": 2,
-                   "total_amount": 9.99})  # fmt: skip
+BODY = json.dumps(
+    {"customer_id": "bench", "product_id": "p-1", "quantity": 2, "total_amount": 9.99}
+)
 TELEMETRY_ON = {
     "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
-    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage", "OTEL_TRACES_SAMPLER_ARG": "1.0",
-}  # fmt: skip
-VARIANTS = {"off": {}, "on": TELEMETRY_ON, "on, 10% sampled": TELEMETRY_ON | {
-    "OTEL_TRACES_SAMPLER_ARG": "0.1"}}  # fmt: skip
+    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage",
+    "OTEL_TRACES_SAMPLER_ARG": "1.0",
+}
+VARIANTS = {
+    "off": {},
+    "on": TELEMETRY_ON,
+    "on, 10% sampled": TELEMETRY_ON | {"OTEL_TRACES_SAMPLER_ARG": "0.1"},
+}
 
 
 class Client:
@@ -66,9 +71,12 @@ def run(requests: int, folder: Path) -> dict[str, dict[str, float]]:
             if env:
                 env = env | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string}
             host = DevhostProcess(
-                ROOT, azurite.connection_string, folder / f"host-{index}.log", extra_env=env,
+                ROOT,
+                azurite.connection_string,
+                folder / f"host-{index}.log",
+                extra_env=env,
                 extra_args=["--functions", "create_order"],
-            )  # fmt: skip
+            )
             host.start()
             stack.callback(host.stop)
             hosts[name] = Client(host)
@@ -82,12 +90,15 @@ def run(requests: int, folder: Path) -> dict[str, dict[str, float]]:
             shift = index % len(names)  # each variant goes first as often as the others
             for name in names[shift:] + names[:shift]:
                 samples[name].append(hosts[name].create())
-        spent = {name: (client.cpu_seconds() - cpu[name]) / requests
-                 for name, client in hosts.items()}  # fmt: skip
+        spent = {
+            name: (client.cpu_seconds() - cpu[name]) / requests for name, client in hosts.items()
+        }
         time.sleep(6)  # let the exporters post what they hold, to count it
         received = len(sink.items)
-    results = {name: summary_ms(values) | {"cpu_ms": spent[name] * 1000}
-               for name, values in samples.items()}  # fmt: skip
+    results = {
+        name: summary_ms(values) | {"cpu_ms": spent[name] * 1000}
+        for name, values in samples.items()
+    }
     results["off"]["envelopes"] = received
     return results
 
@@ -103,8 +114,10 @@ def main() -> None:
     print("| telemetry | p50 ms | p95 ms | host CPU ms per request | p50 / off | CPU / off |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, figures in results.items():
-        print(f"| {name} | {figures['p50']:.2f} | {figures['p95']:.2f} | {figures['cpu_ms']:.2f} "
-              f"| {figures['p50'] / off['p50']:.2f}x | {figures['cpu_ms'] / off['cpu_ms']:.2f}x |")
+        print(
+            f"| {name} | {figures['p50']:.2f} | {figures['p95']:.2f} | {figures['cpu_ms']:.2f} "
+            f"| {figures['p50'] / off['p50']:.2f}x | {figures['cpu_ms'] / off['cpu_ms']:.2f}x |"
+        )
     print(f"\nenvelopes received by the local ingestion endpoint: {off['envelopes']:.0f}")
 
 

@@ -62,8 +62,14 @@ def floor_ms(connection: str, calls: int = 200) -> dict[str, float]:
     from azure.data.tables.aio import TableServiceClient as AsyncTableServiceClient
 
     def entity() -> dict[str, object]:
-        return {"PartitionKey": "p00", "RowKey": str(uuid.uuid4()), "customer_id": "bench",
-                "quantity": 2, "total_amount": "9.99", "status": "PENDING"}  # fmt: skip
+        return {
+            "PartitionKey": "p00",
+            "RowKey": str(uuid.uuid4()),
+            "customer_id": "bench",
+            "quantity": 2,
+            "total_amount": "9.99",
+            "status": "PENDING",
+        }
 
     with TableServiceClient.from_connection_string(connection, use_env_settings=False) as svc:
         client = svc.create_table_if_not_exists("BenchFloor")
@@ -124,8 +130,9 @@ def create_orders(port: int, customers: list[str], total: int) -> list[float]:
 
     def client(customer: str) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        body = json.dumps({"customer_id": customer, "product_id": "p-1", "quantity": 2,
-                           "total_amount": 9.99})  # fmt: skip
+        body = json.dumps(
+            {"customer_id": customer, "product_id": "p-1", "quantity": 2, "total_amount": 9.99}
+        )
         while True:
             with lock:
                 if next(counter, None) is None:
@@ -196,9 +203,17 @@ def measure(
     deferred = deferred_sends() - deferred
     floor_after = floor_ms(connection)
     floor = {kind: (floor_before[kind] + floor_after[kind]) / 2 for kind in floor_before}
-    return Run(label, floor, used / total * 1000, total / (created - started),
-               total / (done - started), latencies, done - created, deferred,
-               azurite_cpu / total * 1000)  # fmt: skip
+    return Run(
+        label,
+        floor,
+        used / total * 1000,
+        total / (created - started),
+        total / (done - started),
+        latencies,
+        done - created,
+        deferred,
+        azurite_cpu / total * 1000,
+    )
 
 
 def flex_groups(tree: Path, devhost_root: Path) -> list[list[str]]:
@@ -211,38 +226,53 @@ def flex_groups(tree: Path, devhost_root: Path) -> list[list[str]]:
         "print(json.dumps([[s.name for s in specs if s.trigger_type == 'httpTrigger'],"
         "[s.name for s in specs if s.trigger_type != 'httpTrigger']]))"
     )
-    listed = subprocess.run([sys.executable, "-c", code, str(tree)], cwd=devhost_root,
-                            capture_output=True, check=True, text=True).stdout  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-c", code, str(tree)],
+        cwd=devhost_root,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     groups: list[list[str]] = json.loads(listed.strip().splitlines()[-1])
     return groups
 
 
 def export_revision(revision: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True,
-                             check=True).stdout  # fmt: skip
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
 
 def report(runs: list[Run], load: str) -> None:
-    print(f"{load}; floor = CPU of one bare create_entity, sync | asyncio client, measured "
-          "right before and after each run\n")  # fmt: skip
-    print("| app | floor ms | CPU ms/order | / sync floor | / aio floor | orders/s created "
-          "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s | sends left "
-          "to the relay | Azurite CPU ms/order |")
+    print(
+        f"{load}; floor = CPU of one bare create_entity, sync | asyncio client, measured "
+        "right before and after each run\n"
+    )
+    print(
+        "| app | floor ms | CPU ms/order | / sync floor | / aio floor | orders/s created "
+        "| orders/s until drained | p50 ms | p95 ms | drain after last 201 s | sends left "
+        "to the relay | Azurite CPU ms/order |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         latency, floor = summary_ms(run.latencies), run.floor
-        print(f"| {run.label} | {floor['sync']:.2f} \\| {floor['aio']:.2f} | {run.cpu_ms:.1f} "
-              f"| {run.cpu_ms / floor['sync']:.1f}x | {run.cpu_ms / floor['aio']:.1f}x "
-              f"| {run.create_rate:.1f} | {run.end_to_end_rate:.1f} | {latency['p50']:.0f} "
-              f"| {latency['p95']:.0f} | {run.drain_s:.1f} | {run.deferred} "
-              f"| {run.azurite_cpu_ms:.1f} |")  # fmt: skip
+        print(
+            f"| {run.label} | {floor['sync']:.2f} \\| {floor['aio']:.2f} | {run.cpu_ms:.1f} "
+            f"| {run.cpu_ms / floor['sync']:.1f}x | {run.cpu_ms / floor['aio']:.1f}x "
+            f"| {run.create_rate:.1f} | {run.end_to_end_rate:.1f} | {latency['p50']:.0f} "
+            f"| {latency['p95']:.0f} | {run.drain_s:.1f} | {run.deferred} "
+            f"| {run.azurite_cpu_ms:.1f} |"
+        )
     for label in dict.fromkeys(run.label for run in runs):
         ratios = sorted(r.cpu_ms / r.floor["sync"] for r in runs if r.label == label)
-        print(f"\n{label}: CPU per order / sync floor, median {statistics.median(ratios):.1f}x "
-              f"(runs: {', '.join(f'{x:.1f}x' for x in ratios)})", end="")  # fmt: skip
+        print(
+            f"\n{label}: CPU per order / sync floor, median {statistics.median(ratios):.1f}x "
+            f"(runs: {', '.join(f'{x:.1f}x' for x in ratios)})",
+            end="",
+        )
     print()
 
 
@@ -252,11 +282,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", help="git revision to measure too (e.g. 750582f)")
-    parser.add_argument("--baseline-devhost", action="store_true",
-                        help="run the baseline on its own devhost code too")
-    parser.add_argument("--flex-groups", action="store_true",
-                        help="HTTP functions in one devhost, the rest in another, as Flex "
-                             "Consumption's per-function scaling places them")  # fmt: skip
+    parser.add_argument(
+        "--baseline-devhost",
+        action="store_true",
+        help="run the baseline on its own devhost code too",
+    )
+    parser.add_argument(
+        "--flex-groups",
+        action="store_true",
+        help="HTTP functions in one devhost, the rest in another, as Flex "
+        "Consumption's per-function scaling places them",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder) / "a") as azurite:
         trees = {"this tree": ROOT}
@@ -268,12 +304,15 @@ def main() -> None:
                 devhost_root = tree if args.baseline_devhost else ROOT
                 groups = flex_groups(tree, devhost_root) if args.flex_groups else [[]]
                 hosts = [
-                    DevhostProcess(tree, azurite.connection_string,
-                                   Path(folder) / f"{label}-{index}.log",
-                                   extra_args=["--functions", *group] if group else [],
-                                   devhost_root=devhost_root)
+                    DevhostProcess(
+                        tree,
+                        azurite.connection_string,
+                        Path(folder) / f"{label}-{index}.log",
+                        extra_args=["--functions", *group] if group else [],
+                        devhost_root=devhost_root,
+                    )
                     for index, group in enumerate(groups)
-                ]  # fmt: skip
+                ]
                 try:
                     for host in hosts:
                         host.start()

@@ -108,8 +108,12 @@ def main() -> None:
         hosts = {}
         for label, root in (("Event Grid", ROOT), ("polling", polling_app(base / "polling"))):
             azurite = stack.enter_context(running_azurite(base / f"azurite-{label[0]}"))
-            host = DevhostProcess(root, azurite.connection_string, base / f"{label[0]}.log",
-                                  extra_args=["--functions", *THUMBNAIL_FUNCTIONS])  # fmt: skip
+            host = DevhostProcess(
+                root,
+                azurite.connection_string,
+                base / f"{label[0]}.log",
+                extra_args=["--functions", *THUMBNAIL_FUNCTIONS],
+            )
             host.start()
             stack.callback(host.stop)
             hosts[label] = host
@@ -126,8 +130,10 @@ def main() -> None:
         s = summary_ms(values)
         print(f"| {label} | {s['p50']:.0f} | {s['p95']:.0f} | {s['mean']:.0f} |")
     events, polling = summary_ms(samples["Event Grid"]), summary_ms(samples["polling"])
-    print(f"\nEvent Grid / polling: p50 {events['p50'] / polling['p50']:.2f}x, "
-          f"p95 {events['p95'] / polling['p95']:.2f}x")  # fmt: skip
+    print(
+        f"\nEvent Grid / polling: p50 {events['p50'] / polling['p50']:.2f}x, "
+        f"p95 {events['p95'] / polling['p95']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

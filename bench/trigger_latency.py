@@ -65,8 +65,12 @@ def image_ready(host: DevhostProcess, samples: int) -> list[float]:
         name = f"bench/{uuid.uuid4().hex}.jpg"
         body = json.dumps({"name": name, "content_type": "image/jpeg"}).encode()
         ticket = request("POST", f"{host.base_url}/api/images", body=body, headers=JSON).json()
-        request("PUT", ticket["upload_url"], body=out.getvalue(),
-                headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"})  # fmt: skip
+        request(
+            "PUT",
+            ticket["upload_url"],
+            body=out.getvalue(),
+            headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"},
+        )
         url = f"{host.base_url}/api/images/{name}"
         times.append(_until(lambda url=url: request("GET", url).json()["status"] != "pending"))
     return times
@@ -74,8 +78,10 @@ def image_ready(host: DevhostProcess, samples: int) -> list[float]:
 
 def _row(label: str, times: list[float]) -> str:
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
-    return (f"| {label} | {p50 * 1000:.0f} | {p95 * 1000:.0f} | {max(times) * 1000:.0f} | "
-            f"{p50 / POLL_INTERVAL_S:.2f}x |")  # fmt: skip
+    return (
+        f"| {label} | {p50 * 1000:.0f} | {p95 * 1000:.0f} | {max(times) * 1000:.0f} | "
+        f"{p50 / POLL_INTERVAL_S:.2f}x |"
+    )
 
 
 def main() -> None:
@@ -83,8 +89,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     samples = parser.parse_args().samples
     with tempfile.TemporaryDirectory() as folder, running_azurite(Path(folder) / "a") as azurite:
-        sample = DevhostProcess(SAMPLE_APP, azurite.connection_string, Path(folder) / "s.log",
-                                extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *"})  # fmt: skip
+        sample = DevhostProcess(
+            SAMPLE_APP,
+            azurite.connection_string,
+            Path(folder) / "s.log",
+            extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *"},
+        )
         app = DevhostProcess(ROOT, azurite.connection_string, Path(folder) / "app.log")
         sample.start()
         app.start()
@@ -95,8 +105,10 @@ def main() -> None:
         finally:
             sample.stop()
             app.stop()
-    print(f"{samples} samples each, sequential; load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs\n")  # fmt: skip
+    print(
+        f"{samples} samples each, sequential; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs\n"
+    )
     print("| measure | p50 ms | p95 ms | max ms | p50 / poll interval (1 s) |")
     print("|---|---:|---:|---:|---:|")
     print(_row("blob upload -> function ran (sample app)", pickup))

@@ -21,9 +21,7 @@ else:
 bp = func.Blueprint()
 
 
-@bp.queue_trigger(
-    arg_name="msg", queue_name=ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage"
-)
+@bp.queue_trigger(arg_name="msg", queue_name=ORDER_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 async def process_order_event(msg: func.QueueMessage, context: func.Context) -> None:
     with telemetry.invocation(context.invocation_id):
         await changes.process_event_message(
@@ -35,10 +33,13 @@ async def process_order_event(msg: func.QueueMessage, context: func.Context) -> 
 @http_endpoint
 async def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
     items, token = await read_models.list_customer_orders(
-        req.route_params["customer_id"], status=req.params.get("status"),
-        limit=req.params.get("limit"), continuation=req.params.get("continuation"),
-        store=await changes.customer_orders(), secret=get_settings().paging_secret,
-    )  # fmt: skip
+        req.route_params["customer_id"],
+        status=req.params.get("status"),
+        limit=req.params.get("limit"),
+        continuation=req.params.get("continuation"),
+        store=await changes.customer_orders(),
+        secret=get_settings().paging_secret,
+    )
     return json_response(200, {"items": items, "continuation": token})
 
 

@@ -66,7 +66,6 @@ _CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
 _CORS_EXPOSED = "ETag, Location, Idempotency-Replayed, Retry-After"
 
 
-
 def json_response(
     status: int, body: object, *, headers: dict[str, str] | None = None
 ) -> func.HttpResponse:
@@ -81,9 +80,11 @@ def problem_response(
     body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail}
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
     return func.HttpResponse(
-        encode_json(body | (extra or {})), status_code=status, headers=headers,
+        encode_json(body | (extra or {})),
+        status_code=status,
+        headers=headers,
         mimetype="application/problem+json",
-    )  # fmt: skip
+    )
 
 
 def _problem_for(error: AppError) -> func.HttpResponse | None:
@@ -140,16 +141,21 @@ def _cors_headers(req: func.HttpRequest) -> dict[str, str]:
     origin = (req.headers.get("Origin") or "").rstrip("/")
     if not origin or origin not in get_settings().cors_allowed_origins:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-            "Access-Control-Expose-Headers": _CORS_EXPOSED}  # fmt: skip
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Vary": "Origin",
+        "Access-Control-Expose-Headers": _CORS_EXPOSED,
+    }
 
 
 def _preflight(req: func.HttpRequest) -> func.HttpResponse:
     headers = _cors_headers(req)
     if headers:
-        headers |= {"Access-Control-Allow-Methods": _CORS_METHODS,
-                    "Access-Control-Allow-Headers": _CORS_HEADERS,
-                    "Access-Control-Max-Age": "600"}  # fmt: skip
+        headers |= {
+            "Access-Control-Allow-Methods": _CORS_METHODS,
+            "Access-Control-Allow-Headers": _CORS_HEADERS,
+            "Access-Control-Max-Age": "600",
+        }
     return func.HttpResponse(status_code=204, headers=headers)
 
 
@@ -157,9 +163,11 @@ def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse
     """Log the bug with the invocation id; tell the client nothing about it."""
     logger.exception("unhandled error function=%s invocation_id=%s", function_name, invocation_id)
     return problem_response(
-        500, "Internal Server Error", "The server failed; the error was logged.",
+        500,
+        "Internal Server Error",
+        "The server failed; the error was logged.",
         code="internal-error",
-    )  # fmt: skip
+    )
 
 
 def http_endpoint(

@@ -27,19 +27,22 @@ bp = func.Blueprint()
 
 # Event Grid source: the only blob trigger Flex Consumption runs (docs/images.md, "Events").
 @bp.blob_trigger(
-    arg_name="upload", path="uploads/{name}", connection="AzureWebJobsStorage",
+    arg_name="upload",
+    path="uploads/{name}",
+    connection="AzureWebJobsStorage",
     source=func.BlobSource.EVENT_GRID,
-)  # fmt: skip
+)
 async def make_thumbnail(upload: func.InputStream, context: func.Context) -> None:
     """Bad images are recorded as failed and return normally (no retries, no poison queue);
     storage errors raise, so the host retries the delivery. Each delivery reads the blob as
     it is now; duplicate, late or reordered events are harmless because the core writes
     only for the current version and never lets an older one replace a newer one."""
     delivery = service.Upload(
-        (upload.name or "").removeprefix("uploads/"), upload.read,
+        (upload.name or "").removeprefix("uploads/"),
+        upload.read,
         version=status.SourceVersion.from_properties(getattr(upload, "blob_properties", None)),
         length=upload.length,
-    )  # fmt: skip
+    )
     with telemetry.invocation(context.invocation_id):
         await service.process_upload(
             delivery, store=await images.image_store(), settings=get_settings().images
@@ -50,9 +53,11 @@ async def make_thumbnail(upload: func.InputStream, context: func.Context) -> Non
 @http_endpoint
 async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
     status = await service.get_status(
-        req.route_params.get("name", ""), store=await images.image_store(),
-        settings=get_settings().images, now=datetime.now(UTC),
-    )  # fmt: skip
+        req.route_params.get("name", ""),
+        store=await images.image_store(),
+        settings=get_settings().images,
+        now=datetime.now(UTC),
+    )
     return json_response(200, status.to_public())
 
 

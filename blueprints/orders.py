@@ -60,10 +60,11 @@ def _order_response(status: int, order: "Order", **headers: str) -> func.HttpRes
 @counts_rejections("create")
 async def create_order(req: func.HttpRequest) -> func.HttpResponse:
     result = await services.create_order(
-        read_json(req), repo=await orders.order_repository(),
+        read_json(req),
+        repo=await orders.order_repository(),
         keys=await orders.idempotency_store(),
         idempotency_key=validation.parse_idempotency_key(req.headers.get("Idempotency-Key")),
-    )  # fmt: skip
+    )
     headers = {"Location": f"/api/orders/{result.order.order_id}"}
     if result.replayed:
         headers["Idempotency-Replayed"] = "true"
@@ -74,10 +75,13 @@ async def create_order(req: func.HttpRequest) -> func.HttpResponse:
 @http_endpoint
 async def list_orders(req: func.HttpRequest) -> func.HttpResponse:
     items, token = await services.list_orders(
-        customer_id=req.params.get("customer_id"), status=req.params.get("status"),
-        limit=req.params.get("limit"), continuation=req.params.get("continuation"),
-        repo=await orders.order_repository(), secret=get_settings().paging_secret,
-    )  # fmt: skip
+        customer_id=req.params.get("customer_id"),
+        status=req.params.get("status"),
+        limit=req.params.get("limit"),
+        continuation=req.params.get("continuation"),
+        repo=await orders.order_repository(),
+        secret=get_settings().paging_secret,
+    )
     return json_response(200, {"items": [o.to_public() for o in items], "continuation": token})
 
 
@@ -94,10 +98,11 @@ async def get_order(req: func.HttpRequest) -> func.HttpResponse:
 @counts_rejections("update")
 async def update_order(req: func.HttpRequest) -> func.HttpResponse:
     order = await services.update_order(
-        req.route_params["order_id"], read_json(req),
+        req.route_params["order_id"],
+        read_json(req),
         if_match=entity_etags(req.headers.get("If-Match")),
         repo=await orders.order_repository(),
-    )  # fmt: skip
+    )
     return _order_response(200, order)
 
 
@@ -106,7 +111,8 @@ async def update_order(req: func.HttpRequest) -> func.HttpResponse:
 @counts_rejections("delete")
 async def delete_order(req: func.HttpRequest) -> func.HttpResponse:
     await services.delete_order(
-        req.route_params["order_id"], if_match=entity_etags(req.headers.get("If-Match")),
+        req.route_params["order_id"],
+        if_match=entity_etags(req.headers.get("If-Match")),
         repo=await orders.order_repository(),
-    )  # fmt: skip
+    )
     return func.HttpResponse(status_code=204)

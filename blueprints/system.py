@@ -1,6 +1,5 @@
 """Anonymous operational endpoints: health and the OpenAPI document."""
 
-
 from typing import TYPE_CHECKING
 
 import azure.functions as func

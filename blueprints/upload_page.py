@@ -42,9 +42,12 @@ async def upload_page(req: func.HttpRequest) -> func.HttpResponse:
         raise NotFound(f"The upload page has no file {name!r}.")
     file_name, media_type = WEB_FILES[name]
     return func.HttpResponse(
-        _read(file_name), status_code=200, mimetype=media_type, charset="utf-8",
+        _read(file_name),
+        status_code=200,
+        mimetype=media_type,
+        charset="utf-8",
         headers=_security_headers(),
-    )  # fmt: skip
+    )
 
 
 @cache

@@ -54,7 +54,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="do not deliver Azurite uploads to EventGrid blob triggers (post events yourself)",
     )
     parser.add_argument("--log-level", default="INFO")
-    return parser.parse_args(argv)  # fmt: skip
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,9 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level)
     try:
         host = DevHost(
-            args.script_root, port=args.port, host=args.host, only=args.functions,
-            settings_file=args.settings_file, event_source=args.event_source,
-        )  # fmt: skip
+            args.script_root,
+            port=args.port,
+            host=args.host,
+            only=args.functions,
+            settings_file=args.settings_file,
+            event_source=args.event_source,
+        )
         host.start()
     except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)

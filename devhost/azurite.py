@@ -19,9 +19,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
-    "BLOB_CORS", "BLOB_CORS_MAX_AGE", "Azurite", "allow_browser_uploads", "free_port",
-    "running_azurite", "start_azurite",
-]  # fmt: skip
+    "BLOB_CORS",
+    "BLOB_CORS_MAX_AGE",
+    "Azurite",
+    "allow_browser_uploads",
+    "free_port",
+    "running_azurite",
+    "start_azurite",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "devstoreaccount1"
@@ -30,10 +35,15 @@ KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr
 # the same as infra/modules/storage.bicep sets on Azure; tests/deploy checks that they agree.
 BLOB_CORS = {
     "allowed_methods": ["PUT", "OPTIONS"],
-    "allowed_headers": ["content-type", "x-ms-blob-type", "x-ms-version", "x-ms-date",
-                        "x-ms-client-request-id"],
+    "allowed_headers": [
+        "content-type",
+        "x-ms-blob-type",
+        "x-ms-version",
+        "x-ms-date",
+        "x-ms-client-request-id",
+    ],
     "exposed_headers": ["etag", "x-ms-request-id"],
-}  # fmt: skip
+}
 BLOB_CORS_MAX_AGE = 600
 
 
@@ -103,17 +113,34 @@ def start_azurite(
     blob, queue, table = ports or (free_port(), free_port(), free_port())
     location.mkdir(parents=True, exist_ok=True)
     command = [
-        _binary(), "--silent", "--location", str(location),
-        "--blobHost", "127.0.0.1", "--blobPort", str(blob),
-        "--queueHost", "127.0.0.1", "--queuePort", str(queue),
-        "--tableHost", "127.0.0.1", "--tablePort", str(table),
-        "--skipApiVersionCheck", "--disableTelemetry", "--loose",
-    ]  # fmt: skip
+        _binary(),
+        "--silent",
+        "--location",
+        str(location),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(blob),
+        "--queueHost",
+        "127.0.0.1",
+        "--queuePort",
+        str(queue),
+        "--tableHost",
+        "127.0.0.1",
+        "--tablePort",
+        str(table),
+        "--skipApiVersionCheck",
+        "--disableTelemetry",
+        "--loose",
+    ]
     output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        command, stdout=output, stderr=subprocess.STDOUT, env=os.environ.copy(),
+        command,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
         start_new_session=True,
-    )  # fmt: skip
+    )
     azurite = Azurite(process, blob, queue, table, location)
     try:
         _wait_until_listening((blob, queue, table), process)
@@ -129,9 +156,12 @@ def allow_browser_uploads(connection_string: str, origins: list[str]) -> None:
     from azure.storage.blob import BlobServiceClient, CorsRule
 
     rule = CorsRule(
-        origins, BLOB_CORS["allowed_methods"], allowed_headers=BLOB_CORS["allowed_headers"],
-        exposed_headers=BLOB_CORS["exposed_headers"], max_age_in_seconds=BLOB_CORS_MAX_AGE,
-    )  # fmt: skip
+        origins,
+        BLOB_CORS["allowed_methods"],
+        allowed_headers=BLOB_CORS["allowed_headers"],
+        exposed_headers=BLOB_CORS["exposed_headers"],
+        max_age_in_seconds=BLOB_CORS_MAX_AGE,
+    )
     with BlobServiceClient.from_connection_string(connection_string) as service:
         service.set_service_properties(cors=[rule])
 

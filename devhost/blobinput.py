@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from devhost.runtime import Runtime
 
 __all__ = [
-    "POISON_QUEUE", "BlobTriggerMessage", "MessageFormatError", "blob_invocation",
+    "POISON_QUEUE",
+    "BlobTriggerMessage",
+    "MessageFormatError",
+    "blob_invocation",
     "host_blob_properties",
-]  # fmt: skip
+]
 
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 
@@ -44,10 +47,16 @@ class BlobTriggerMessage:
     blob_type: str = "BlockBlob"
 
     def to_json(self) -> str:
-        return json.dumps({
-            "Type": "BlobTrigger", "FunctionId": self.function_id, "BlobType": self.blob_type,
-            "ContainerName": self.container, "BlobName": self.name, "ETag": self.etag,
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "Type": "BlobTrigger",
+                "FunctionId": self.function_id,
+                "BlobType": self.blob_type,
+                "ContainerName": self.container,
+                "BlobName": self.name,
+                "ETag": self.etag,
+            }
+        )
 
     def encode(self, encoding: str) -> str:
         """The queue message text under host.json `messageEncoding`."""
@@ -59,10 +68,12 @@ class BlobTriggerMessage:
         try:
             document = json.loads(body)
             return cls(
-                str(document["FunctionId"]), str(document["ContainerName"]),
-                str(document["BlobName"]), str(document.get("ETag") or ""),
+                str(document["FunctionId"]),
+                str(document["ContainerName"]),
+                str(document["BlobName"]),
+                str(document.get("ETag") or ""),
                 str(document.get("BlobType") or "BlockBlob"),
-            )  # fmt: skip
+            )
         except (ValueError, TypeError, KeyError) as exc:
             raise MessageFormatError(f"not a blob trigger message: {exc}") from exc
 
@@ -81,9 +92,15 @@ def host_blob_properties(properties: BlobProperties) -> dict[str, Any]:
 
 
 def blob_invocation(
-    spec: FunctionSpec, runtime: Runtime, container: str, name: str, *, attempt: int,
-    max_attempts: int, detail: str = "",
-) -> Invocation | None:  # fmt: skip
+    spec: FunctionSpec,
+    runtime: Runtime,
+    container: str,
+    name: str,
+    *,
+    attempt: int,
+    max_attempts: int,
+    detail: str = "",
+) -> Invocation | None:
     """Read `container/name` through the trigger's connection and build the invocation; None
     when the blob no longer exists."""
     from azure.core.exceptions import ResourceNotFoundError
@@ -100,12 +117,17 @@ def blob_invocation(
     argument = plain_argument(spec, data)
     if argument is None:
         argument = func.blob.InputStream(
-            data=data, name=full_name, uri=client.url, length=len(data),
+            data=data,
+            name=full_name,
+            uri=client.url,
+            length=len(data),
             blob_properties=host_blob_properties(properties),
             metadata=dict(properties.metadata or {}),
-        )  # fmt: skip
+        )
     return Invocation(
-        spec, {spec.trigger["name"]: argument},
+        spec,
+        {spec.trigger["name"]: argument},
         detail=f"blob={full_name} attempt={attempt}{detail}",
-        retry_count=attempt - 1, max_retry_count=max_attempts,
-    )  # fmt: skip
+        retry_count=attempt - 1,
+        max_retry_count=max_attempts,
+    )

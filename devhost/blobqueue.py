@@ -55,15 +55,21 @@ class HostBlobQueue:
             host_queue_name(runtime.host_id)
         )
         self.registrations = {
-            function_id(spec): (spec, BlobPath.parse(resolve_settings(spec.trigger["path"],
-                                                                      runtime.environ)))
+            function_id(spec): (
+                spec,
+                BlobPath.parse(resolve_settings(spec.trigger["path"], runtime.environ)),
+            )
             for spec in specs
-        }  # fmt: skip
+        }
         batch, threshold = runtime.config.blobs.host_queue_batch
         self._poller = QueuePoller(
-            self.queue, PollingOptions(batch, threshold, MAX_POLLING_SECONDS), self._process,
-            loop=runtime.invoker.loop, stopping=runtime.stopping, name="blob-queue",
-        )  # fmt: skip
+            self.queue,
+            PollingOptions(batch, threshold, MAX_POLLING_SECONDS),
+            self._process,
+            loop=runtime.invoker.loop,
+            stopping=runtime.stopping,
+            name="blob-queue",
+        )
 
     def start(self) -> None:
         self._poller.start()
@@ -104,8 +110,11 @@ class HostBlobQueue:
         if registration is None:
             logger.warning(
                 "blob_trigger_function_not_found function_id=%s blob=%s/%s message_id=%s",
-                trigger.function_id, trigger.container, trigger.name, message.id,
-            )  # fmt: skip
+                trigger.function_id,
+                trigger.container,
+                trigger.name,
+                message.id,
+            )
             await self.queue.delete_message(message.id, message.pop_receipt)
             return
         spec, path = registration
@@ -116,9 +125,12 @@ class HostBlobQueue:
                 await self._failed(spec, message, lease.pop_receipt)
 
     async def _run(
-        self, spec: FunctionSpec, path: BlobPath, trigger: BlobTriggerMessage,
+        self,
+        spec: FunctionSpec,
+        path: BlobPath,
+        trigger: BlobTriggerMessage,
         message: QueueMessage,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         """True when the message is done with: ran, or nothing to run."""
         values = path.match(trigger.name) if trigger.container == path.container else None
         blob = f"{trigger.container}/{trigger.name}"
@@ -127,10 +139,15 @@ class HostBlobQueue:
             return True
         attempt = int(message.dequeue_count or 1)
         read = partial(
-            blob_invocation, spec, self.runtime, trigger.container, trigger.name,
-            attempt=attempt, max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+            blob_invocation,
+            spec,
+            self.runtime,
+            trigger.container,
+            trigger.name,
+            attempt=attempt,
+            max_attempts=self.runtime.config.blobs.poison_blob_threshold,
             detail=f" message_id={message.id}",
-        )  # fmt: skip
+        )
         try:
             # The blob is read with the sync blob client, as the polling trigger reads it.
             invocation = await asyncio.get_running_loop().run_in_executor(None, read)
@@ -140,8 +157,10 @@ class HostBlobQueue:
         if invocation is None:
             logger.info(
                 "blob_trigger_blob_not_found function=%s blob=%s message_id=%s",
-                spec.name, blob, message.id,
-            )  # fmt: skip
+                spec.name,
+                blob,
+                message.id,
+            )
             return True
         self.runtime.with_outputs(invocation, {**values, "blobTrigger": blob})
         try:

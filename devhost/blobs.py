@@ -145,9 +145,13 @@ class BlobTriggerListener:
     # --- processing -----------------------------------------------------------------------
     def _invocation(self, name: str, attempt: int) -> Invocation | None:
         return blob_invocation(
-            self.spec, self.runtime, self.path.container, name, attempt=attempt,
+            self.spec,
+            self.runtime,
+            self.path.container,
+            name,
+            attempt=attempt,
             max_attempts=self.runtime.config.blobs.poison_blob_threshold,
-        )  # fmt: skip
+        )
 
     def _process(self, name: str, etag: str, values: dict[str, str]) -> None:
         max_count = self.runtime.config.blobs.poison_blob_threshold
@@ -191,8 +195,11 @@ class BlobTriggerListener:
         queue.send_message(message.encode(self.runtime.config.queues.message_encoding))
         logger.warning(
             "blob_poisoned function=%s blob=%s/%s queue=%s",
-            self.spec.name, self.path.container, name, POISON_QUEUE,
-        )  # fmt: skip
+            self.spec.name,
+            self.path.container,
+            name,
+            POISON_QUEUE,
+        )
         # A receipt, so a poisoned version is not retried after every restart.
         self._write_receipt(name, etag, "poisoned")
 
@@ -209,9 +216,14 @@ def invoke_blob_once(
     name = target.split("/", 1)[1] if target.startswith(path.container + "/") else target
     values = path.match(name) or {}
     invocation = blob_invocation(
-        spec, runtime, path.container, name, attempt=1,
-        max_attempts=runtime.config.blobs.poison_blob_threshold, detail=" reason=admin",
-    )  # fmt: skip
+        spec,
+        runtime,
+        path.container,
+        name,
+        attempt=1,
+        max_attempts=runtime.config.blobs.poison_blob_threshold,
+        detail=" reason=admin",
+    )
     if invocation is None:
         logger.warning("admin_blob_not_found function=%s blob=%s", spec.name, target)
         return

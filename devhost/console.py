@@ -12,9 +12,10 @@ __all__ = ["configure_logging", "wait_for_stop_signal"]
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=level.upper(), stream=sys.stdout,
+        level=level.upper(),
+        stream=sys.stdout,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )  # fmt: skip
+    )
     # The storage SDKs log every request at INFO; keep the console to our own lines.
     logging.getLogger("azure").setLevel(logging.WARNING)
 

@@ -58,18 +58,25 @@ class InvocationContext(func.Context):
     """The `context` argument: invocation id, function name and directory."""
 
     def __init__(
-        self, invocation_id: str, function_name: str, function_directory: str,
-        *, retry_count: int = 0, max_retry_count: int = 0, trace_parent: str | None = None,
+        self,
+        invocation_id: str,
+        function_name: str,
+        function_directory: str,
+        *,
+        retry_count: int = 0,
+        max_retry_count: int = 0,
+        trace_parent: str | None = None,
         trace_state: str = "",
-    ) -> None:  # fmt: skip
+    ) -> None:
         """`trace_parent`/`trace_state`: the invocation span's W3C context (telemetry on)."""
         self._invocation_id = invocation_id
         self._function_name = function_name
         self._function_directory = function_directory
         self._trace = (
-            _TraceContext(trace_parent, trace_state) if trace_parent
+            _TraceContext(trace_parent, trace_state)
+            if trace_parent
             else _TraceContext.for_invocation(invocation_id)
-        )  # fmt: skip
+        )
         self._retry = _RetryContext(retry_count, max_retry_count)
         self._local = threading.local()
         self._local.invocation_id = invocation_id

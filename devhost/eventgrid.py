@@ -22,9 +22,16 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = [
-    "BLOB_CREATED", "EVENT_TYPE_HEADER", "BlobEventTarget", "ListedBlob", "WebhookPayloadError",
-    "blob_created_event", "blob_target", "notification_events", "validation_code",
-]  # fmt: skip
+    "BLOB_CREATED",
+    "EVENT_TYPE_HEADER",
+    "BlobEventTarget",
+    "ListedBlob",
+    "WebhookPayloadError",
+    "blob_created_event",
+    "blob_target",
+    "notification_events",
+    "validation_code",
+]
 
 EVENT_TYPE_HEADER = "aeg-event-type"
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
@@ -141,7 +148,12 @@ def blob_created_event(
     subject = f"/blobServices/default/containers/{container}/blobs/{blob.name}"
     common = {"id": str(uuid.uuid4()), "subject": subject, "data": data}
     if schema == "cloudevents":
-        return {**common, "source": topic, "type": BLOB_CREATED, "time": when,
-                "specversion": "1.0"}  # fmt: skip
-    return {**common, "topic": topic, "eventType": BLOB_CREATED, "eventTime": when,
-            "dataVersion": "", "metadataVersion": "1"}  # fmt: skip
+        return {**common, "source": topic, "type": BLOB_CREATED, "time": when, "specversion": "1.0"}
+    return {
+        **common,
+        "topic": topic,
+        "eventType": BLOB_CREATED,
+        "eventTime": when,
+        "dataVersion": "",
+        "metadataVersion": "1",
+    }

@@ -57,9 +57,10 @@ class FunctionSpec:
 
     def outputs(self) -> tuple[dict[str, Any], ...]:
         return tuple(
-            b for b in self.bindings if str(b.get("direction", "")).upper() == "OUT"
-            and b.get("type") != "http"
-        )  # fmt: skip
+            b
+            for b in self.bindings
+            if str(b.get("direction", "")).upper() == "OUT" and b.get("type") != "http"
+        )
 
     @property
     def source_is_event_grid(self) -> bool:

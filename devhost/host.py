@@ -59,10 +59,15 @@ _LISTENERS: dict[str, Any] = {
 
 class DevHost:
     def __init__(
-        self, script_root: Path, *, port: int | None = None, host: str = "127.0.0.1",
-        only: list[str] | None = None, settings_file: Path | None = None,
+        self,
+        script_root: Path,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        only: list[str] | None = None,
+        settings_file: Path | None = None,
         event_source: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.script_root = script_root.resolve()
         local = load_local_settings(self.script_root, settings_file)
         apply_values(local)
@@ -81,22 +86,32 @@ class DevHost:
         storage = StorageAccounts()
         outputs = OutputWriter(storage, os.environ, encoding=self.config.queues.message_encoding)
         self.runtime = Runtime(
-            self.invoker, outputs, storage, self.config,
-            derive_host_id(self.script_root, self.config.host_id), os.environ,
-        )  # fmt: skip
+            self.invoker,
+            outputs,
+            storage,
+            self.config,
+            derive_host_id(self.script_root, self.config.host_id),
+            os.environ,
+        )
         self.listeners: dict[str, Listener] = {
-            spec.name: self._listener(spec) for spec in self.functions
+            spec.name: self._listener(spec)
+            for spec in self.functions
             if spec.trigger_type in _LISTENERS
-        }  # fmt: skip
+        }
         # The host's blob trigger queue serves every blob trigger, fed by the webhook.
         blob_specs = [spec for spec in self.functions if spec.trigger_type == "blobTrigger"]
         self.blob_queue = HostBlobQueue(self.runtime, blob_specs) if blob_specs else None
         self.http = HttpFrontend(
-            self.functions, self.invoker, outputs,
-            route_prefix=self.config.route_prefix, cors_origins=local.cors_origins,
-            cors_credentials=local.cors_credentials, admin=self.admin, status=self.status,
+            self.functions,
+            self.invoker,
+            outputs,
+            route_prefix=self.config.route_prefix,
+            cors_origins=local.cors_origins,
+            cors_credentials=local.cors_credentials,
+            admin=self.admin,
+            status=self.status,
             blobs_webhook=BlobsWebhook(self.blob_queue.enqueue) if self.blob_queue else None,
-        )  # fmt: skip
+        )
         self.subscriptions = subscriptions_for(self.functions, os.environ) if event_source else []
         self.event_source: EventSource | None = None
         self._admin_threads: list[threading.Thread] = []

@@ -76,11 +76,18 @@ async def _read_body(request: web.BaseRequest) -> bytes | None:
 
 class HttpFrontend:
     def __init__(
-        self, functions: list[FunctionSpec], invoker: Invoker, outputs: OutputWriter, *,
-        route_prefix: str, cors_origins: tuple[str, ...], cors_credentials: bool,
-        admin: Callable[[str, str | None], bool | None], status: Callable[[], dict[str, Any]],
+        self,
+        functions: list[FunctionSpec],
+        invoker: Invoker,
+        outputs: OutputWriter,
+        *,
+        route_prefix: str,
+        cors_origins: tuple[str, ...],
+        cors_credentials: bool,
+        admin: Callable[[str, str | None], bool | None],
+        status: Callable[[], dict[str, Any]],
         blobs_webhook: BlobsWebhook | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.table: RouteTable[FunctionSpec] = RouteTable()
         for spec in functions:
             if spec.trigger_type == "httpTrigger":
@@ -105,9 +112,11 @@ class HttpFrontend:
         self._idle = asyncio.Event()
         self._idle.set()
         self._server = web.Server(
-            self._serve, access_log=None, max_line_size=MAX_HEADER_BYTES,
+            self._serve,
+            access_log=None,
+            max_line_size=MAX_HEADER_BYTES,
             max_field_size=MAX_HEADER_BYTES,
-        )  # fmt: skip
+        )
         self._listener = await self.invoker.loop.create_server(self._server, host, port)
         return int(self._listener.sockets[0].getsockname()[1])
 
@@ -181,22 +190,29 @@ class HttpFrontend:
         return _response(status, payload, headers + (cors or []))
 
     async def _run(
-        self, spec: FunctionSpec, request: web.BaseRequest, url: SplitResult,
-        route_params: dict[str, str], body: bytes,
-    ) -> tuple[int, Headers, bytes]:  # fmt: skip
+        self,
+        spec: FunctionSpec,
+        request: web.BaseRequest,
+        url: SplitResult,
+        route_params: dict[str, str],
+        body: bytes,
+    ) -> tuple[int, Headers, bytes]:
         host = request.headers.get("Host") or "localhost"
         http_request = func.HttpRequest(
-            request.method, f"http://{host}{request.raw_path}",
+            request.method,
+            f"http://{host}{request.raw_path}",
             headers=_join(list(request.headers.items())),
             params=_join(parse_qsl(url.query, keep_blank_values=True)),
-            route_params=route_params, body=body,
-        )  # fmt: skip
+            route_params=route_params,
+            body=body,
+        )
         outs = self.outputs.arguments(spec)
         invocation = Invocation(
-            spec, {spec.trigger["name"]: http_request, **outs},
+            spec,
+            {spec.trigger["name"]: http_request, **outs},
             detail=f"method={request.method} path={url.path}",
             describe=lambda result: f"status={_status_of(result)}",
-        )  # fmt: skip
+        )
         if outs:
             data = {**route_params, **http_request.params}
             invocation.complete = lambda _: self.outputs.write(spec, outs, None, data=data)

@@ -102,8 +102,10 @@ class IngestionSink:
 
     @property
     def connection_string(self) -> str:
-        return (f"InstrumentationKey={_INSTRUMENTATION_KEY};"
-                f"IngestionEndpoint=http://127.0.0.1:{self.port}/")  # fmt: skip
+        return (
+            f"InstrumentationKey={_INSTRUMENTATION_KEY};"
+            f"IngestionEndpoint=http://127.0.0.1:{self.port}/"
+        )
 
     def accept(self, items: list[dict[str, Any]]) -> None:
         with self._lock:
@@ -139,9 +141,10 @@ class IngestionSink:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m devhost.ingestion", description=__doc__,
+        prog="python -m devhost.ingestion",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     parser.add_argument("--port", type=int, default=4319)
     parser.add_argument("--out", type=Path, default=None, help="append envelopes to this file")
     args = parser.parse_args(argv)

@@ -56,11 +56,14 @@ class Invocation:
 
     def context(self, trace: InvocationTrace | None = None) -> InvocationContext:
         return InvocationContext(
-            self.invocation_id, self.spec.name, str(self.spec.script_root),
-            retry_count=self.retry_count, max_retry_count=self.max_retry_count,
+            self.invocation_id,
+            self.spec.name,
+            str(self.spec.script_root),
+            retry_count=self.retry_count,
+            max_retry_count=self.max_retry_count,
             trace_parent=trace.trace_parent if trace else None,
             trace_state=trace.trace_state if trace else "",
-        )  # fmt: skip
+        )
 
 
 class _TimedOut(Exception):
@@ -81,9 +84,12 @@ def _check_return(spec: FunctionSpec, result: Any) -> None:
 
 class Invoker:
     def __init__(
-        self, *, timeout: float | None, max_workers: int = 64,
+        self,
+        *,
+        timeout: float | None,
+        max_workers: int = 64,
         telemetry: HostTelemetry | NoTelemetry | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._timeout = timeout
         self.telemetry = telemetry or NoTelemetry()
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, "devhost-worker")
@@ -149,8 +155,10 @@ class Invoker:
             outcome = "failed"
             error_logger.error(
                 "function_error function=%s invocation_id=%s error=%s",
-                invocation.spec.name, invocation.invocation_id, exc,
-            )  # fmt: skip
+                invocation.spec.name,
+                invocation.invocation_id,
+                exc,
+            )
             raise FunctionFailed(str(exc)) from exc
         except _TimedOut as exc:
             outcome = "timeout"
@@ -159,9 +167,11 @@ class Invoker:
             outcome, error = "failed", exc
             error_logger.error(
                 "function_error function=%s invocation_id=%s error=%s",
-                invocation.spec.name, invocation.invocation_id, type(exc).__name__,
+                invocation.spec.name,
+                invocation.invocation_id,
+                type(exc).__name__,
                 exc_info=exc,
-            )  # fmt: skip
+            )
             raise FunctionFailed(f"{invocation.spec.name} raised {type(exc).__name__}") from exc
         finally:
             trace.finish(outcome, result, error)
@@ -174,9 +184,13 @@ class Invoker:
         detail = f" {detail}" if detail else ""
         logger.info(
             "invocation function=%s trigger=%s invocation_id=%s duration_ms=%.1f outcome=%s%s",
-            invocation.spec.name, invocation.spec.trigger_type, invocation.invocation_id,
-            seconds * 1000, outcome, detail,
-        )  # fmt: skip
+            invocation.spec.name,
+            invocation.spec.trigger_type,
+            invocation.invocation_id,
+            seconds * 1000,
+            outcome,
+            detail,
+        )
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no invocation is running; False if `timeout` passed first."""

@@ -86,8 +86,15 @@ def _allow_browser_uploads(port: int) -> None:
 def _start_event_source(argv: list[str]) -> subprocess.Popen[bytes]:
     target = f"http://localhost:{_host_port(argv)}"
     logger.info("local Event Grid source for Azurite: posting BlobCreated events to %s", target)
-    command = [sys.executable, "-m", "devhost.eventsource", "--target", target,
-               "--script-root", str(ROOT)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "devhost.eventsource",
+        "--target",
+        target,
+        "--script-root",
+        str(ROOT),
+    ]
     return subprocess.Popen(command, start_new_session=True)  # noqa: S603
 
 

@@ -17,8 +17,13 @@ _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 # (low, high, names) per field: second, minute, hour, day, month, day of week.
 _FIELDS: tuple[tuple[int, int, list[str] | None], ...] = (
-    (0, 59, None), (0, 59, None), (0, 23, None), (1, 31, None), (1, 12, _MONTHS), (0, 6, _DAYS),
-)  # fmt: skip
+    (0, 59, None),
+    (0, 59, None),
+    (0, 23, None),
+    (1, 31, None),
+    (1, 12, _MONTHS),
+    (0, 6, _DAYS),
+)
 _SEARCH_LIMIT = timedelta(days=366 * 5)
 
 
@@ -75,8 +80,9 @@ class CronSchedule:
         while moment <= limit:
             if moment.month not in self.months:
                 year, month = divmod(moment.month, 12)
-                moment = moment.replace(year=moment.year + year, month=month + 1, day=1,
-                                        hour=0, minute=0, second=0)  # fmt: skip
+                moment = moment.replace(
+                    year=moment.year + year, month=month + 1, day=1, hour=0, minute=0, second=0
+                )
             elif not self._day_matches(moment):
                 moment = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=0)
             elif moment.hour not in self.hours:

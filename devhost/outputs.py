@@ -60,9 +60,13 @@ class OutputWriter:
         return {b["name"]: OutValue() for b in spec.outputs() if b["name"] != "$return"}
 
     def write(
-        self, spec: FunctionSpec, outs: Mapping[str, OutValue[Any]], result: Any, *,
+        self,
+        spec: FunctionSpec,
+        outs: Mapping[str, OutValue[Any]],
+        result: Any,
+        *,
         data: Mapping[str, str],
-    ) -> None:  # fmt: skip
+    ) -> None:
         for binding in spec.outputs():
             name = binding["name"]
             if name == "$return":

@@ -82,10 +82,15 @@ class QueuePoller:
     """Fetches messages from one queue and runs `handle` for each as a task on `loop`."""
 
     def __init__(
-        self, queue: QueueClient, options: PollingOptions,
-        handle: Callable[[QueueMessage], Awaitable[None]], *,
-        loop: asyncio.AbstractEventLoop, stopping: threading.Event, name: str,
-    ) -> None:  # fmt: skip
+        self,
+        queue: QueueClient,
+        options: PollingOptions,
+        handle: Callable[[QueueMessage], Awaitable[None]],
+        *,
+        loop: asyncio.AbstractEventLoop,
+        stopping: threading.Event,
+        name: str,
+    ) -> None:
         self.queue, self.options, self._handle = queue, options, handle
         self._loop, self._stopping, self._name = loop, stopping, name
         self._handlers: set[asyncio.Task[None]] = set()

@@ -56,8 +56,10 @@ async def move_to_poison(
     await queue.delete_message(message.id, pop_receipt)
     logger.warning(
         "queue_message_poisoned queue=%s id=%s poison_queue=%s",
-        queue.queue_name, message.id, poison.queue_name,
-    )  # fmt: skip
+        queue.queue_name,
+        message.id,
+        poison.queue_name,
+    )
 
 
 class QueueTriggerListener:
@@ -69,13 +71,18 @@ class QueueTriggerListener:
         self.queue = service.get_queue_client(name)
         self.poison = service.get_queue_client(f"{name}-poison")
         polling = PollingOptions(
-            self.options.batch_size, self.options.new_batch_threshold,
+            self.options.batch_size,
+            self.options.new_batch_threshold,
             self.options.max_polling_interval,
-        )  # fmt: skip
+        )
         self._poller = QueuePoller(
-            self.queue, polling, self._process, loop=runtime.invoker.loop,
-            stopping=runtime.stopping, name=f"queue-{spec.name}",
-        )  # fmt: skip
+            self.queue,
+            polling,
+            self._process,
+            loop=runtime.invoker.loop,
+            stopping=runtime.stopping,
+            name=f"queue-{spec.name}",
+        )
 
     def describe(self) -> str:
         return f"queueTrigger ({self.queue.queue_name})"
@@ -92,10 +99,14 @@ class QueueTriggerListener:
         if plain is not None:
             return plain
         return FunctionsQueueMessage(  # type: ignore[no-untyped-call]
-            id=message.id, body=body, dequeue_count=message.dequeue_count,
-            expiration_time=message.expires_on, insertion_time=message.inserted_on,
-            time_next_visible=message.next_visible_on, pop_receipt=message.pop_receipt,
-        )  # fmt: skip
+            id=message.id,
+            body=body,
+            dequeue_count=message.dequeue_count,
+            expiration_time=message.expires_on,
+            insertion_time=message.inserted_on,
+            time_next_visible=message.next_visible_on,
+            pop_receipt=message.pop_receipt,
+        )
 
     async def _process(self, message: QueueMessage) -> None:
         body = decode_body(str(message.content), self.options.message_encoding)
@@ -107,10 +118,12 @@ class QueueTriggerListener:
             return
         count = int(message.dequeue_count or 1)
         invocation = Invocation(
-            self.spec, {self.spec.trigger["name"]: self._argument(message, body)},
+            self.spec,
+            {self.spec.trigger["name"]: self._argument(message, body)},
             detail=f"queue={self.queue.queue_name} message_id={message.id} dequeue_count={count}",
-            retry_count=count - 1, max_retry_count=self.options.max_dequeue_count,
-        )  # fmt: skip
+            retry_count=count - 1,
+            max_retry_count=self.options.max_dequeue_count,
+        )
         self.runtime.with_outputs(invocation, {"id": str(message.id)})
         async with MessageLease(self.queue, message) as lease:
             try:

@@ -96,14 +96,17 @@ class TimerTriggerListener:
             request = TimerRequest(
                 past_due=past_due,
                 schedule_status={
-                    "Last": _iso(self.last), "Next": _iso(next_run), "LastUpdated": _iso(_now()),
+                    "Last": _iso(self.last),
+                    "Next": _iso(next_run),
+                    "LastUpdated": _iso(_now()),
                 },
                 schedule={"AdjustForDST": True},
-            )  # fmt: skip
+            )
             invocation = Invocation(
-                self.spec, {self.spec.trigger["name"]: request},
+                self.spec,
+                {self.spec.trigger["name"]: request},
                 detail=f"past_due={str(past_due).lower()}{detail}",
-            )  # fmt: skip
+            )
             self.runtime.with_outputs(invocation, {})
             with contextlib.suppress(FunctionFailed):  # timers are not retried
                 self.runtime.invoker.call(invocation)

@@ -75,6 +75,8 @@ class BlobsWebhook:
             )
             await self._enqueue(message)
             logger.debug(
-                "blob_event_enqueued function=%s blob=%s/%s", function, target.container,
+                "blob_event_enqueued function=%s blob=%s/%s",
+                function,
+                target.container,
                 target.name,
-            )  # fmt: skip
+            )

@@ -76,8 +76,14 @@ class Response:
         return json.loads(self.body) if self.body else None
 
 
-def http(method: str, url: str, *, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 30) -> Response:  # fmt: skip
+def http(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Response:
     request = Request(url, data=body, method=method, headers=headers or {})  # noqa: S310 - the URL is the app's or its SAS
     try:
         with urlopen(request, timeout=timeout) as answer:  # noqa: S310
@@ -93,8 +99,15 @@ class Api:
     base_url: str
     key: str
 
-    def call(self, method: str, path: str, *, body: object = None,
-             headers: dict[str, str] | None = None, expect: int = 200) -> Response:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        headers: dict[str, str] | None = None,
+        expect: int = 200,
+    ) -> Response:
         sent = {"x-functions-key": self.key, **(headers or {})}
         data = None if body is None else json.dumps(body).encode()
         if data is not None:
@@ -138,10 +151,24 @@ def function_key() -> str:
     if az is None or not group or not app:
         raise SmokeFailure("pass --key, or run where az and the azd environment are available")
     found = subprocess.run(  # noqa: S603 - fixed arguments, az from PATH
-        [az, "functionapp", "keys", "list", "--resource-group", group, "--name", app,
-         "--query", "functionKeys.default", "--output", "tsv"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            az,
+            "functionapp",
+            "keys",
+            "list",
+            "--resource-group",
+            group,
+            "--name",
+            app,
+            "--query",
+            "functionKeys.default",
+            "--output",
+            "tsv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if found.returncode != 0 or not found.stdout.strip():
         raise SmokeFailure(f"az could not list the keys of {app}: {found.stderr.strip()}")
     return found.stdout.strip()
@@ -160,8 +187,9 @@ def check_health(api: Api, timeout: float) -> None:
 
 def create_order(api: Api, customer: str) -> dict[str, Any]:
     order = {"customer_id": customer, "product_id": "smoke", "quantity": 1, "total_amount": 1.5}
-    created = api.call("POST", "/api/orders", body=order, expect=201,
-                       headers={"Idempotency-Key": f'"{customer}"'}).json()  # fmt: skip
+    created = api.call(
+        "POST", "/api/orders", body=order, expect=201, headers={"Idempotency-Key": f'"{customer}"'}
+    ).json()
     path = f"/api/orders/{created['order_id']}"
     first = {"If-Match": api.call("GET", path).headers.get("ETag", "*")}
     # Both updates are entity-group transactions the app writes itself (docs/change-feed.md):
@@ -183,10 +211,18 @@ def check_read_model(api: Api, customer: str, order_id: str, timeout: float) -> 
 
 def check_thumbnail(api: Api, timeout: float) -> None:
     name = f"smoke/{uuid.uuid4().hex}.jpg"
-    ticket = api.call("POST", "/api/images", expect=200,  # 200: nothing exists before the PUT
-                      body={"name": name, "content_type": "image/jpeg"}).json()  # fmt: skip
-    put = http("PUT", ticket["upload_url"], body=JPEG,
-               headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"})  # fmt: skip
+    ticket = api.call(
+        "POST",
+        "/api/images",
+        expect=200,  # 200: nothing exists before the PUT
+        body={"name": name, "content_type": "image/jpeg"},
+    ).json()
+    put = http(
+        "PUT",
+        ticket["upload_url"],
+        body=JPEG,
+        headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"},
+    )
     if put.status != 201:
         raise SmokeFailure(f"PUT to the upload URL: HTTP {put.status}: {put.body[:300]!r}")
     say(f"ok   upload: the SAS from POST /api/images accepted {name}")
@@ -209,8 +245,9 @@ def run(api: Api, timeout: float) -> None:
     order = create_order(api, customer)
     check_read_model(api, customer, order["id"], timeout)
     check_thumbnail(api, timeout)
-    api.call("DELETE", f"/api/orders/{order['id']}", headers={"If-Match": order["etag"]},
-             expect=204)  # fmt: skip
+    api.call(
+        "DELETE", f"/api/orders/{order['id']}", headers={"If-Match": order["etag"]}, expect=204
+    )
     say(f"ok   cleanup: deleted {order['id']}")
     say(f"smoke test passed in {time.monotonic() - started:.1f} s against {api.base_url}")
 

@@ -172,10 +172,12 @@ def _with_identity(endpoints: StorageEndpoints, env: dict[str, str]) -> StorageE
         return env.get(f"{_CONNECTION}__{name}", "").strip() or None
 
     return replace(
-        endpoints, credential="managedidentity" if credential else None,
-        client_id=setting("clientId"), tenant_id=setting("tenantId"),
+        endpoints,
+        credential="managedidentity" if credential else None,
+        client_id=setting("clientId"),
+        tenant_id=setting("tenantId"),
         client_secret=setting("clientSecret"),
-    )  # fmt: skip
+    )
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
@@ -208,12 +210,14 @@ def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
     width, _, height = size.partition("x")
     fit = env.get("THUMBNAIL_FIT", "").strip().lower()
     return ThumbnailSettings(
-        width=int(width), height=int(height or width), fit="cover" if fit == "cover" else "contain",
+        width=int(width),
+        height=int(height or width),
+        fit="cover" if fit == "cover" else "contain",
         quality=_read_int(env, "THUMBNAIL_QUALITY", 85),
         max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024),
         max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000),
         url_ttl_seconds=_read_int(env, "THUMBNAIL_URL_TTL_SECONDS", 15 * 60),
-    )  # fmt: skip
+    )
 
 
 def load_settings(env: dict[str, str]) -> Settings:

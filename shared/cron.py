@@ -19,9 +19,13 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # (name, lowest, highest, names) per field, in order.
 _FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
-    ("second", 0, 59, ()), ("minute", 0, 59, ()), ("hour", 0, 23, ()),
-    ("day", 1, 31, ()), ("month", 1, 12, _MONTHS), ("day-of-week", 0, 6, _DAYS),
-)  # fmt: skip
+    ("second", 0, 59, ()),
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 0, 6, _DAYS),
+)
 
 
 def _value(text: str, low: int, names: tuple[str, ...]) -> int | None:

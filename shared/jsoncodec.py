@@ -15,8 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = [
-    "MAX_DEPTH", "JsonTooDeep", "check_depth", "check_surrogates", "decode_json", "encode_json",
-]  # fmt: skip
+    "MAX_DEPTH",
+    "JsonTooDeep",
+    "check_depth",
+    "check_surrogates",
+    "decode_json",
+    "encode_json",
+]
 
 MAX_DEPTH = 32
 # A string (escapes included; an unterminated one runs to the end) or one bracket: brackets

@@ -66,13 +66,22 @@ async def submit_transaction(
         f"--{changeset}\r\n{_part(account, client.table_name, index, operation)}\r\n"
         for index, operation in enumerate(operations)
     )
-    body = (f"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n"
-            f"{parts}--{changeset}--\r\n--{batch}--\r\n")  # fmt: skip
-    request = HttpRequest("POST", f"{account}/$batch", content=body.encode(), headers={
-        "x-ms-version": client.api_version, "DataServiceVersion": "3.0",
-        "MaxDataServiceVersion": "3.0;NetFx", "Accept": "application/json",
-        "Content-Type": f"multipart/mixed; boundary={batch}",
-    })  # fmt: skip
+    body = (
+        f"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n"
+        f"{parts}--{changeset}--\r\n--{batch}--\r\n"
+    )
+    request = HttpRequest(
+        "POST",
+        f"{account}/$batch",
+        content=body.encode(),
+        headers={
+            "x-ms-version": client.api_version,
+            "DataServiceVersion": "3.0",
+            "MaxDataServiceVersion": "3.0;NetFx",
+            "Accept": "application/json",
+            "Content-Type": f"multipart/mixed; boundary={batch}",
+        },
+    )
     # The SDK has no public way to send a prepared request; its own submit_transaction sends
     # through this same generated client (azure-data-tables is pinned in requirements.txt).
     # The span stands where the SDK method's would: the $batch call becomes its dependency.
@@ -106,8 +115,10 @@ def _part(account: str, table: str, index: int, operation: Operation) -> str:
     if content:
         headers.append("Content-Type: application/json")
     request = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{h}\r\n" for h in headers)
-    return ("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
-            f"Content-ID: {index}\r\n\r\n{request}\r\n{content}")  # fmt: skip
+    return (
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+        f"Content-ID: {index}\r\n\r\n{request}\r\n{content}"
+    )
 
 
 def _key(value: str) -> str:
@@ -141,8 +152,9 @@ def _results(content: bytes, expected: int) -> list[dict[str, str]]:
         etag = _ETAG.search(match.group(2))
         results.append({"etag": etag.group(1).decode()} if etag else {})
     if len(results) != expected:
-        raise HttpResponseError(f"The transaction's response holds {len(results)} results, "
-                                f"not {expected}.")  # fmt: skip
+        raise HttpResponseError(
+            f"The transaction's response holds {len(results)} results, not {expected}."
+        )
     return results
 
 

@@ -51,8 +51,16 @@ def delegation_key(start: datetime, expiry: datetime, value: bytes = b"k" * 32) 
 async def azurite_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:
     """The key Azurite accepts for these fields (a stand-in for Get User Delegation Key)."""
     key = delegation_key(start, expiry)
-    to_sign = "\n".join([key.signed_oid, key.signed_tid, key.signed_start, key.signed_expiry,
-                         "b", key.signed_version])  # fmt: skip
+    to_sign = "\n".join(
+        [
+            key.signed_oid,
+            key.signed_tid,
+            key.signed_start,
+            key.signed_expiry,
+            "b",
+            key.signed_version,
+        ]
+    )
     key.value = base64.b64encode(
         hmac.new(AZURITE_KEY_SEED, to_sign.encode(), hashlib.sha256).digest()
     ).decode()
@@ -63,8 +71,9 @@ def offline_identity_client(monkeypatch: pytest.MonkeyPatch) -> Any:
     """An identity-based blob client (token credential, no account key) whose only service
     calls, container creation and Get User Delegation Key, stay local; the key requests are
     recorded in `.key_requests` as (start, expiry)."""
-    client = BlobServiceClient("https://prodorders.blob.core.windows.net",
-                               credential=NoNetworkCredential())  # fmt: skip
+    client = BlobServiceClient(
+        "https://prodorders.blob.core.windows.net", credential=NoNetworkCredential()
+    )
     client.key_requests = []  # type: ignore[attr-defined]
 
     async def get_user_delegation_key(start: datetime, expiry: datetime, **_: Any) -> Any:

@@ -65,9 +65,13 @@ async def call_http(
         raw_body = json.dumps(body).encode()
         headers.setdefault("Content-Type", "application/json")
     request = func.HttpRequest(
-        method, f"http://localhost/api/{name}", headers=headers, params=params or {},
-        route_params=route_params or {}, body=raw_body or b"",
-    )  # fmt: skip
+        method,
+        f"http://localhost/api/{name}",
+        headers=headers,
+        params=params or {},
+        route_params=route_params or {},
+        body=raw_body or b"",
+    )
     response: func.HttpResponse = await invoke(name, request, context=InvocationContext(name))
     return response
 

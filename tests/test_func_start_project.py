@@ -52,8 +52,9 @@ def test_host_json_is_a_v2_host_with_the_extension_bundle() -> None:
     host = _load("host.json")
     assert host["version"] == "2.0"
     assert host["extensionBundle"] == {
-        "id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)",
-    }  # fmt: skip
+        "id": "Microsoft.Azure.Functions.ExtensionBundle",
+        "version": "[4.*, 5.0.0)",
+    }
     assert host["extensions"]["http"]["routePrefix"] == "api"
     # Consumption allows 1 s .. 10 min.
     assert 1 <= parse_timespan(host["functionTimeout"]) <= 600
@@ -176,8 +177,9 @@ def test_event_grid_blob_triggers_have_the_bundle_connection_and_path_they_need(
         # The webhook is /runtime/webhooks/blobs?functionName=Host.Functions.<name>.
         assert re.fullmatch(r"[A-Za-z0-9_-]+", name), name
         # A fixed container (the Event Grid subscription filters on it) and a valid pattern.
-        path = BlobPath.parse(re.sub(r"%([^%]+)%", lambda m: example_values[m.group(1)],
-                                     trigger["path"]))  # fmt: skip
+        path = BlobPath.parse(
+            re.sub(r"%([^%]+)%", lambda m: example_values[m.group(1)], trigger["path"])
+        )
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}", path.container), name
         # Locally the connection is Azurite, which the local event source lists and watches.
         value = example_values[trigger.get("connection") or "AzureWebJobsStorage"]

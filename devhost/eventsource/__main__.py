@@ -51,10 +51,14 @@ def build_source(args: argparse.Namespace) -> EventSource:
         wanted = {name.lower() for name in args.functions}
         functions = [spec for spec in functions if spec.name.lower() in wanted]
     options = SourceOptions(
-        target=args.target, host_id=derive_host_id(script_root, config.host_id),
-        schema=args.schema, interval=args.interval, busy=args.busy, grace=args.grace,
+        target=args.target,
+        host_id=derive_host_id(script_root, config.host_id),
+        schema=args.schema,
+        interval=args.interval,
+        busy=args.busy,
+        grace=args.grace,
         retry=RetryPolicy(max_attempts=args.max_attempts, first_delay=args.first_retry),
-    )  # fmt: skip
+    )
     return EventSource(subscriptions_for(functions, os.environ), options, os.environ)
 
 

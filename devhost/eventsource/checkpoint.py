@@ -89,8 +89,9 @@ class CheckpointStore:
         except ResourceNotFoundError:
             return None
         except (ValueError, KeyError, TypeError) as exc:
-            logger.warning("event_source_checkpoint_unreadable blob=%s error=%s",
-                           self._blob.blob_name, exc)  # fmt: skip
+            logger.warning(
+                "event_source_checkpoint_unreadable blob=%s error=%s", self._blob.blob_name, exc
+            )
             return None
 
     def save(self, checkpoint: Checkpoint) -> None:

@@ -44,9 +44,14 @@ class RetryPolicy:
 
 class WebhookClient:
     def __init__(
-        self, target: str, function_id: str, *, schema: str, policy: RetryPolicy,
+        self,
+        target: str,
+        function_id: str,
+        *,
+        schema: str,
+        policy: RetryPolicy,
         stopping: threading.Event,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.base = target.rstrip("/")
         self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
         self.function_id, self.schema, self.policy = function_id, schema, policy
@@ -55,13 +60,16 @@ class WebhookClient:
     def _post(self, event: dict[str, Any]) -> int:
         body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
         content_type = (
-            "application/cloudevents+json; charset=utf-8" if self.schema == "cloudevents"
+            "application/cloudevents+json; charset=utf-8"
+            if self.schema == "cloudevents"
             else "application/json"
-        )  # fmt: skip
+        )
         request = urllib.request.Request(  # noqa: S310 - http(s) URL built from --target
-            self.url, data=body, method="POST",
+            self.url,
+            data=body,
+            method="POST",
             headers={"Content-Type": content_type, "aeg-event-type": "Notification"},
-        )  # fmt: skip
+        )
         try:
             with _OPENER.open(request, timeout=self.policy.timeout) as response:
                 return int(response.status)
@@ -87,13 +95,20 @@ class WebhookClient:
                 break
             logger.info(
                 "event_delivery_retry function_id=%s subject=%s attempt=%d status=%s",
-                self.function_id, subject, attempt, status,
-            )  # fmt: skip
+                self.function_id,
+                subject,
+                attempt,
+                status,
+            )
         if not self._stopping.is_set():
             logger.error(
                 "event_dropped function_id=%s subject=%s attempts=%d last_status=%s target=%s",
-                self.function_id, subject, attempt, status, self.url,
-            )  # fmt: skip
+                self.function_id,
+                subject,
+                attempt,
+                status,
+                self.url,
+            )
         return False
 
     def wait_until_ready(self, *, log_every: float = 10.0) -> bool:

@@ -33,12 +33,16 @@ def _blobs(root: ET.Element) -> list[ListedBlob]:
         props = blob.find("Properties")
         if props is None:
             continue
-        found.append(ListedBlob(
-            blob.findtext("Name") or "", props.findtext("Etag") or "",
-            parsedate_to_datetime(props.findtext("Last-Modified") or ""),
-            props.findtext("Content-Type") or "application/octet-stream",
-            int(props.findtext("Content-Length") or 0), props.findtext("BlobType") or "BlockBlob",
-        ))  # fmt: skip
+        found.append(
+            ListedBlob(
+                blob.findtext("Name") or "",
+                props.findtext("Etag") or "",
+                parsedate_to_datetime(props.findtext("Last-Modified") or ""),
+                props.findtext("Content-Type") or "application/octet-stream",
+                int(props.findtext("Content-Length") or 0),
+                props.findtext("BlobType") or "BlockBlob",
+            )
+        )
     return found
 
 
@@ -67,10 +71,13 @@ class ContainerListing:
             from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
             self._sas = generate_container_sas(
-                self.account, self.container, account_key=self._key,
-                permission=ContainerSasPermissions(list=True), start=now - timedelta(minutes=5),
+                self.account,
+                self.container,
+                account_key=self._key,
+                permission=ContainerSasPermissions(list=True),
+                start=now - timedelta(minutes=5),
                 expiry=now + _SAS_LIFETIME,
-            )  # fmt: skip
+            )
             self._sas_renew_at = now + _SAS_LIFETIME / 2
         return self._sas
 

@@ -61,9 +61,15 @@ class SubscriptionWatch:
     """One subscription: its container listing, its checkpoint and the webhook it posts to."""
 
     def __init__(
-        self, subscription: Subscription, options: SourceOptions, *, listing: ContainerListing,
-        store: CheckpointStore, client: WebhookClient, stopping: threading.Event,
-    ) -> None:  # fmt: skip
+        self,
+        subscription: Subscription,
+        options: SourceOptions,
+        *,
+        listing: ContainerListing,
+        store: CheckpointStore,
+        client: WebhookClient,
+        stopping: threading.Event,
+    ) -> None:
         self.subscription, self.options, self.stopping = subscription, options, stopping
         self.listing, self.store, self.client = listing, store, client
         self.topic = (
@@ -77,27 +83,36 @@ class SubscriptionWatch:
 
     @classmethod
     def connect(
-        cls, subscription: Subscription, options: SourceOptions, environ: Mapping[str, str],
+        cls,
+        subscription: Subscription,
+        options: SourceOptions,
+        environ: Mapping[str, str],
         stopping: threading.Event,
-    ) -> SubscriptionWatch:  # fmt: skip
+    ) -> SubscriptionWatch:
         connection = connection_string_for(subscription.connection, environ)
         listing = ContainerListing(connection, subscription.container, subscription.path.prefix)
         store = CheckpointStore.for_subscription(
             connection, options.host_id, subscription.function_id, subscription.container
         )
         client = WebhookClient(
-            options.target, subscription.function_id, schema=options.schema,
-            policy=options.retry, stopping=stopping,
-        )  # fmt: skip
+            options.target,
+            subscription.function_id,
+            schema=options.schema,
+            policy=options.retry,
+            stopping=stopping,
+        )
         return cls(
             subscription, options, listing=listing, store=store, client=client, stopping=stopping
         )
 
     def _event(self, blob: ListedBlob) -> dict[str, object]:
         return blob_created_event(
-            blob, container_url=self.listing.url, container=self.subscription.container,
-            topic=self.topic, schema=self.options.schema,
-        )  # fmt: skip
+            blob,
+            container_url=self.listing.url,
+            container=self.subscription.container,
+            topic=self.topic,
+            schema=self.options.schema,
+        )
 
     def _start_checkpoint(self, cutoff: datetime) -> Checkpoint:
         checkpoint = self.store.load()
@@ -106,9 +121,10 @@ class SubscriptionWatch:
             self.store.save(checkpoint)
             logger.info(
                 "event_source_new_checkpoint function_id=%s container=%s from=%s",
-                self.subscription.function_id, self.subscription.container,
+                self.subscription.function_id,
+                self.subscription.container,
                 checkpoint.watermark.isoformat(),
-            )  # fmt: skip
+            )
         return checkpoint
 
     def scan_once(self) -> int:
@@ -139,9 +155,12 @@ class SubscriptionWatch:
         self._note_pace(len(blobs))
         logger.debug(
             "event_source_scan container=%s blobs=%d listing_s=%.4f delivered=%d next_s=%.2f",
-            self.subscription.container, len(blobs), self.last_scan_seconds, handled,
+            self.subscription.container,
+            len(blobs),
+            self.last_scan_seconds,
+            handled,
             self.next_delay(),
-        )  # fmt: skip
+        )
         return handled
 
     def next_delay(self) -> float:
@@ -154,8 +173,11 @@ class SubscriptionWatch:
         if not self._logged_delay / 2 < delay < self._logged_delay * 2:
             logger.info(
                 "event_source_pace container=%s blobs=%d listing_s=%.3f scan_every_s=%.1f",
-                self.subscription.container, count, self.last_scan_seconds, delay,
-            )  # fmt: skip
+                self.subscription.container,
+                count,
+                self.last_scan_seconds,
+                delay,
+            )
             self._logged_delay = delay
 
     def run(self) -> None:
@@ -167,8 +189,9 @@ class SubscriptionWatch:
             except Exception:
                 logger.exception(
                     "event_source_scan_failed function_id=%s container=%s",
-                    self.subscription.function_id, self.subscription.container,
-                )  # fmt: skip
+                    self.subscription.function_id,
+                    self.subscription.container,
+                )
             self.stopping.wait(self.next_delay())
         self.listing.close()
 
@@ -177,9 +200,11 @@ class EventSource:
     """One watch thread per subscription, all posting to one host."""
 
     def __init__(
-        self, subscriptions: list[Subscription], options: SourceOptions,
+        self,
+        subscriptions: list[Subscription],
+        options: SourceOptions,
         environ: Mapping[str, str],
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.stopping = threading.Event()
         self.options = options
         self.watches = [
@@ -197,9 +222,11 @@ class EventSource:
             self._threads.append(thread)
             logger.info(
                 "event_source_watching container=%s prefix=%s function_id=%s target=%s",
-                watch.subscription.container, watch.subscription.path.prefix or "-",
-                watch.subscription.function_id, self.options.target,
-            )  # fmt: skip
+                watch.subscription.container,
+                watch.subscription.path.prefix or "-",
+                watch.subscription.function_id,
+                self.options.target,
+            )
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stopping.set()

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
-    "HostTelemetry", "InvocationTrace", "NoTelemetry", "TelemetrySettingError", "configure",
-]  # fmt: skip
+    "HostTelemetry",
+    "InvocationTrace",
+    "NoTelemetry",
+    "TelemetrySettingError",
+    "configure",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +44,10 @@ def configure(environ: Mapping[str, str], *, route_prefix: str) -> HostTelemetry
     configure_providers(options)
     logger.info(
         "telemetry_configured azure_monitor=%s local_ingestion=%s traces=%s logs=%s metrics=%s",
-        str(bool(options.connection_string)).lower(), str(options.local_ingestion).lower(),
-        ",".join(sorted(options.traces)) or "-", ",".join(sorted(options.logs)) or "-",
+        str(bool(options.connection_string)).lower(),
+        str(options.local_ingestion).lower(),
+        ",".join(sorted(options.traces)) or "-",
+        ",".join(sorted(options.logs)) or "-",
         ",".join(sorted(options.metrics)) or "-",
-    )  # fmt: skip
+    )
     return HostTelemetry(route_prefix, options.logger_name)

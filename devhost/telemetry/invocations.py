@@ -32,21 +32,31 @@ __all__ = ["INVOCATION_ATTRIBUTE", "HostTelemetry", "InvocationTrace", "NoTeleme
 # without a parent only when it has it (devhost.telemetry.sampling).
 INVOCATION_ATTRIBUTE = "faas.invocation_id"
 
-_TRIGGERS = {"httpTrigger": "http", "queueTrigger": "pubsub", "blobTrigger": "datasource",
-             "timerTrigger": "timer"}  # fmt: skip
+_TRIGGERS = {
+    "httpTrigger": "http",
+    "queueTrigger": "pubsub",
+    "blobTrigger": "datasource",
+    "timerTrigger": "timer",
+}
 
 
 def _trigger_attributes(invocation: Invocation, route_prefix: str) -> dict[str, Any]:
     spec = invocation.spec
     argument = invocation.arguments.get(spec.trigger["name"])
     if isinstance(argument, func.HttpRequest):
-        route = "/".join(part for part in (route_prefix, spec.trigger.get("route") or spec.name)
-                         if part)  # fmt: skip
-        return {"http.request.method": argument.method, "url.full": argument.url,
-                "http.route": f"/{route}"}  # fmt: skip
+        route = "/".join(
+            part for part in (route_prefix, spec.trigger.get("route") or spec.name) if part
+        )
+        return {
+            "http.request.method": argument.method,
+            "url.full": argument.url,
+            "http.route": f"/{route}",
+        }
     if isinstance(argument, func.QueueMessage):
-        return {"messaging.message.id": str(argument.id),
-                "messaging.destination.name": str(spec.trigger.get("queueName", ""))}  # fmt: skip
+        return {
+            "messaging.message.id": str(argument.id),
+            "messaging.destination.name": str(spec.trigger.get("queueName", "")),
+        }
     if isinstance(argument, func.InputStream):
         return {"faas.document.name": str(argument.name or "")}
     if spec.trigger_type == "timerTrigger":
@@ -137,14 +147,19 @@ class HostTelemetry:
 
         spec = invocation.spec
         attributes = {
-            "faas.trigger": _TRIGGERS.get(spec.trigger_type, "other"), "faas.name": spec.name,
+            "faas.trigger": _TRIGGERS.get(spec.trigger_type, "other"),
+            "faas.name": spec.name,
             INVOCATION_ATTRIBUTE: invocation.invocation_id,
             **_trigger_attributes(invocation, self._route_prefix),
-        }  # fmt: skip
+        }
         with self._tracer.start_as_current_span(
-            spec.name, context=Context(), kind=SpanKind.SERVER, attributes=attributes,
-            record_exception=False, set_status_on_exception=False,
-        ) as span:  # fmt: skip
+            spec.name,
+            context=Context(),
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
             carrier: dict[str, str] = {}
             TraceContextTextMapPropagator().inject(carrier)
             yield InvocationTrace(span, carrier.get("traceparent"), carrier.get("tracestate", ""))

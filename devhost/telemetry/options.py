@@ -23,8 +23,11 @@ SWITCH = "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"
 CONNECTION = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 LOGGER_NAME = "PYTHON_APPLICATIONINSIGHTS_LOGGER_NAME"
 LOCAL_EXPORTERS = frozenset({"console", "otlp"})
-_SIGNALS = {"traces": "OTEL_TRACES_EXPORTER", "logs": "OTEL_LOGS_EXPORTER",
-            "metrics": "OTEL_METRICS_EXPORTER"}  # fmt: skip
+_SIGNALS = {
+    "traces": "OTEL_TRACES_EXPORTER",
+    "logs": "OTEL_LOGS_EXPORTER",
+    "metrics": "OTEL_METRICS_EXPORTER",
+}
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})  # the worker's is_true_like
 
 
@@ -63,9 +66,10 @@ class TelemetryOptions:
             return None
         exporters = {signal: _exporters(environ, name) for signal, name in _SIGNALS.items()}
         return cls(
-            environ.get(CONNECTION, "").strip() or None, environ.get(LOGGER_NAME, ""),
+            environ.get(CONNECTION, "").strip() or None,
+            environ.get(LOGGER_NAME, ""),
             **exporters,
-        )  # fmt: skip
+        )
 
     @property
     def local_ingestion(self) -> bool:

@@ -32,17 +32,31 @@ if TYPE_CHECKING:
 __all__ = ["configure_providers", "shutdown_providers"]
 
 _HTTP_CLIENT_INSTRUMENTATIONS = ("requests", "urllib", "urllib3")
-_OFFLINE = ("APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL",
-            "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED")  # fmt: skip
+_OFFLINE = (
+    "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL",
+    "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED",
+)
 # Per signal: the distro's keyword, the option field, the console exporter and the OTLP one.
 _SIGNALS = (
-    ("span_processors", "traces", "opentelemetry.sdk.trace.export.ConsoleSpanExporter",
-     "trace_exporter.OTLPSpanExporter"),
-    ("log_record_processors", "logs", "opentelemetry.sdk._logs.export.ConsoleLogRecordExporter",
-     "_log_exporter.OTLPLogExporter"),
-    ("metric_readers", "metrics", "opentelemetry.sdk.metrics.export.ConsoleMetricExporter",
-     "metric_exporter.OTLPMetricExporter"),
-)  # fmt: skip
+    (
+        "span_processors",
+        "traces",
+        "opentelemetry.sdk.trace.export.ConsoleSpanExporter",
+        "trace_exporter.OTLPSpanExporter",
+    ),
+    (
+        "log_record_processors",
+        "logs",
+        "opentelemetry.sdk._logs.export.ConsoleLogRecordExporter",
+        "_log_exporter.OTLPLogExporter",
+    ),
+    (
+        "metric_readers",
+        "metrics",
+        "opentelemetry.sdk.metrics.export.ConsoleMetricExporter",
+        "metric_exporter.OTLPMetricExporter",
+    ),
+)
 _OTLP_PACKAGE = "opentelemetry.exporter.otlp.proto.http"
 
 
@@ -69,13 +83,18 @@ def _local_exporters(options: TelemetryOptions) -> dict[str, list[Any]]:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    wrap = {"span_processors": BatchSpanProcessor, "metric_readers": PeriodicExportingMetricReader,
-            "log_record_processors": BatchLogRecordProcessor}  # fmt: skip
+    wrap = {
+        "span_processors": BatchSpanProcessor,
+        "metric_readers": PeriodicExportingMetricReader,
+        "log_record_processors": BatchLogRecordProcessor,
+    }
     return {
-        keyword: [wrap[keyword](_exporter(name, console, otlp))
-                  for name in sorted(getattr(options, field))]
+        keyword: [
+            wrap[keyword](_exporter(name, console, otlp))
+            for name in sorted(getattr(options, field))
+        ]
         for keyword, field, console, otlp in _SIGNALS
-    }  # fmt: skip
+    }
 
 
 def _configure_azure_monitor(options: TelemetryOptions, exporters: dict[str, list[Any]]) -> None:
@@ -88,9 +107,12 @@ def _configure_azure_monitor(options: TelemetryOptions, exporters: dict[str, lis
         extra["enable_live_metrics"] = False
     off = {name: {"enabled": False} for name in _HTTP_CLIENT_INSTRUMENTATIONS}
     configure_azure_monitor(
-        connection_string=options.connection_string, logger_name=options.logger_name,
-        instrumentation_options=off, **exporters, **extra,
-    )  # fmt: skip
+        connection_string=options.connection_string,
+        logger_name=options.logger_name,
+        instrumentation_options=off,
+        **exporters,
+        **extra,
+    )
 
 
 def _configure_local_only(options: TelemetryOptions, exporters: dict[str, list[Any]]) -> None:
@@ -151,8 +173,11 @@ def shutdown_providers(logger_name: str = "") -> None:
     logger = logging.getLogger(logger_name)
     for handler in [h for h in logger.handlers if isinstance(h, LoggingHandler)]:
         logger.removeHandler(handler)
-    for provider in (trace.get_tracer_provider(), _logs.get_logger_provider(),
-                     metrics.get_meter_provider()):  # fmt: skip
+    for provider in (
+        trace.get_tracer_provider(),
+        _logs.get_logger_provider(),
+        metrics.get_meter_provider(),
+    ):
         shutdown = getattr(provider, "shutdown", None)
         if shutdown is not None:
             shutdown()

@@ -31,10 +31,15 @@ class InvocationsOnly(Sampler):
         self._inner = inner
 
     def should_sample(
-        self, parent_context: Context | None, trace_id: int, name: str,
-        kind: SpanKind | None = None, attributes: Attributes = None,
-        links: Sequence[Link] | None = None, trace_state: TraceState | None = None,
-    ) -> SamplingResult:  # fmt: skip
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
         parent = trace.get_current_span(parent_context).get_span_context()
         if not parent.is_valid and INVOCATION_ATTRIBUTE not in (attributes or {}):
             return SamplingResult(Decision.DROP)

@@ -71,7 +71,10 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "openapi",
             "security": [],
-            "responses": {"200": json_body({"type": "object"}, "This document"), "503": UNAVAILABLE},
+            "responses": {
+                "200": json_body({"type": "object"}, "This document"),
+                "503": UNAVAILABLE,
+            },
         }
     },
 }

@@ -11,69 +11,145 @@ from shared.orders.validation import IDEMPOTENCY_KEY_PATTERN
 __all__ = ["CONTINUATION", "PATHS", "SCHEMAS", "STATUS"]
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
-STATUS = {"type": "string", "enum": ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED", "EXPIRED"]}
+STATUS = {
+    "type": "string",
+    "enum": ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED", "EXPIRED"],
+}
 _AMOUNT = {"type": "number", "minimum": 0, "maximum": 999999999999.99, "multipleOf": 0.01}
 _QUANTITY = {"type": "integer", "minimum": 1, "maximum": 10000}
 _ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_IF_MATCH = {"name": "If-Match", "in": "header", "description": "`*`, or one or more ETags; a syntax error is 400, no current ETag listed is 412",
-             "schema": {"type": "string", "pattern": IF_MATCH_PATTERN}}
-_IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header",
-                    "description": "Retry-safe creation: one order per key and body for 24 h (a quoted sf-string or bare)",
-                    "schema": {"type": "string", "pattern": f"^(?:{IDEMPOTENCY_KEY_PATTERN.pattern})$"}}
-CONTINUATION = {"name": "continuation", "in": "query",
-                "description": "The opaque token of the previous page; one this API did not issue for this query is 400",
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "description": "`*`, or one or more ETags; a syntax error is 400, no current ETag listed is 412",
+    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "description": "Retry-safe creation: one order per key and body for 24 h (a quoted sf-string or bare)",
+    "schema": {"type": "string", "pattern": f"^(?:{IDEMPOTENCY_KEY_PATTERN.pattern})$"},
+}
+CONTINUATION = {
+    "name": "continuation",
+    "in": "query",
+    "description": "The opaque token of the previous page; one this API did not issue for this query is 400",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+}
 _ETAG = {"ETag": {"schema": {"type": "string"}}}
 
 SCHEMAS: dict[str, Any] = {
     "NewOrder": {
-        "type": "object", "additionalProperties": False,
-        "example": {"customer_id": "c-1", "product_id": "p-9", "quantity": 2, "total_amount": 19.99},
+        "type": "object",
+        "additionalProperties": False,
+        "example": {
+            "customer_id": "c-1",
+            "product_id": "p-9",
+            "quantity": 2,
+            "total_amount": 19.99,
+        },
         "required": ["customer_id", "product_id", "quantity", "total_amount"],
-        "properties": {"customer_id": _ID, "product_id": _ID, "quantity": _QUANTITY,
-                       "total_amount": _AMOUNT},
+        "properties": {
+            "customer_id": _ID,
+            "product_id": _ID,
+            "quantity": _QUANTITY,
+            "total_amount": _AMOUNT,
+        },
     },
     "OrderChanges": {
-        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
         "example": {"status": "CONFIRMED"},
-        "properties": {"product_id": _ID, "quantity": _QUANTITY, "total_amount": _AMOUNT,
-                       "status": STATUS},
+        "properties": {
+            "product_id": _ID,
+            "quantity": _QUANTITY,
+            "total_amount": _AMOUNT,
+            "status": STATUS,
+        },
     },
     "Order": {
         "type": "object",
-        "required": ["order_id", "customer_id", "product_id", "quantity", "total_amount",
-                     "status", "created_at", "updated_at"],
-        "properties": {"order_id": {"type": "string", "format": "uuid"}, "customer_id": _ID,
-                       "product_id": _ID, "quantity": _QUANTITY, "total_amount": _AMOUNT,
-                       "status": STATUS, "created_at": {"type": "string", "format": "date-time"},
-                       "updated_at": {"type": "string", "format": "date-time"}},
+        "required": [
+            "order_id",
+            "customer_id",
+            "product_id",
+            "quantity",
+            "total_amount",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        "properties": {
+            "order_id": {"type": "string", "format": "uuid"},
+            "customer_id": _ID,
+            "product_id": _ID,
+            "quantity": _QUANTITY,
+            "total_amount": _AMOUNT,
+            "status": STATUS,
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
     },
     "OrderPage": {
-        "type": "object", "required": ["items", "continuation"],
-        "properties": {"items": {"type": "array", "items": ref("Order")},
-                       "continuation": {"type": ["string", "null"]}},
+        "type": "object",
+        "required": ["items", "continuation"],
+        "properties": {
+            "items": {"type": "array", "items": ref("Order")},
+            "continuation": {"type": ["string", "null"]},
+        },
     },
-}  # fmt: skip
+}
 
 _ORDER = json_body(ref("Order")) | {"headers": _ETAG}
-_CREATED = json_body(ref("Order"), "Created, or replayed for a repeated Idempotency-Key (`Idempotency-Replayed: true`)") | {
-    "headers": _ETAG | {"Location": {"schema": {"type": "string"}},
-                        "Idempotency-Replayed": {"schema": {"const": "true"}}},
-    "links": {"get_order": {"operationId": "get_order", "parameters": {"order_id": "$response.body#/order_id"}},
-              "update_order": {"operationId": "update_order", "parameters": {"order_id": "$response.body#/order_id", "If-Match": "$response.header.ETag"}},
-              "delete_order": {"operationId": "delete_order", "parameters": {"order_id": "$response.body#/order_id", "If-Match": "$response.header.ETag"}}},
+_CREATED = json_body(
+    ref("Order"),
+    "Created, or replayed for a repeated Idempotency-Key (`Idempotency-Replayed: true`)",
+) | {
+    "headers": _ETAG
+    | {
+        "Location": {"schema": {"type": "string"}},
+        "Idempotency-Replayed": {"schema": {"const": "true"}},
+    },
+    "links": {
+        "get_order": {
+            "operationId": "get_order",
+            "parameters": {"order_id": "$response.body#/order_id"},
+        },
+        "update_order": {
+            "operationId": "update_order",
+            "parameters": {
+                "order_id": "$response.body#/order_id",
+                "If-Match": "$response.header.ETag",
+            },
+        },
+        "delete_order": {
+            "operationId": "delete_order",
+            "parameters": {
+                "order_id": "$response.body#/order_id",
+                "If-Match": "$response.header.ETag",
+            },
+        },
+    },
 }
-_BODY_PROBLEMS = {"400": problem("The body is not JSON, or a header is malformed"), "413": problem("Body over 64 KiB"),
-                  "415": problem("The body is not application/json")}
+_BODY_PROBLEMS = {
+    "400": problem("The body is not JSON, or a header is malformed"),
+    "413": problem("Body over 64 KiB"),
+    "415": problem("The body is not application/json"),
+}
 
 PATHS: dict[str, Any] = {
     "/orders": {
         "post": {
             "operationId": "create_order",
             "parameters": [_IDEMPOTENCY_KEY],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewOrder")}}},
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("NewOrder")}},
+            },
             "responses": {
-                "201": _CREATED, **_BODY_PROBLEMS,
+                "201": _CREATED,
+                **_BODY_PROBLEMS,
                 "409": problem("A request with this Idempotency-Key is still running"),
                 "422": problem("Invalid fields, or the Idempotency-Key was used with another body"),
                 "503": UNAVAILABLE,
@@ -84,32 +160,55 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 {"name": "customer_id", "in": "query", "schema": _ID, "example": "c-1"},
                 {"name": "status", "in": "query", "schema": STATUS},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
                 CONTINUATION,
             ],
-            "responses": {"200": json_body(ref("OrderPage")), "400": problem("Bad continuation token"),
-                          "422": problem("Invalid query parameters"), "503": UNAVAILABLE},
+            "responses": {
+                "200": json_body(ref("OrderPage")),
+                "400": problem("Bad continuation token"),
+                "422": problem("Invalid query parameters"),
+                "503": UNAVAILABLE,
+            },
         },
     },
     "/orders/{order_id}": {
         "parameters": [_ORDER_ID],
-        "get": {"operationId": "get_order",
-                "responses": {"200": _ORDER, "404": problem("No such order"), "503": UNAVAILABLE}},
+        "get": {
+            "operationId": "get_order",
+            "responses": {"200": _ORDER, "404": problem("No such order"), "503": UNAVAILABLE},
+        },
         "patch": {
             "operationId": "update_order",
             "parameters": [_IF_MATCH | {"required": True}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("OrderChanges")}}},
-            "responses": {"200": _ORDER, **_BODY_PROBLEMS, "404": problem("No such order"),
-                          "409": problem("Status change not allowed"), "412": problem("Stale ETag"),
-                          "422": problem("Invalid fields"), "428": problem("If-Match missing"),
-                          "503": UNAVAILABLE},
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("OrderChanges")}},
+            },
+            "responses": {
+                "200": _ORDER,
+                **_BODY_PROBLEMS,
+                "404": problem("No such order"),
+                "409": problem("Status change not allowed"),
+                "412": problem("Stale ETag"),
+                "422": problem("Invalid fields"),
+                "428": problem("If-Match missing"),
+                "503": UNAVAILABLE,
+            },
         },
         "delete": {
             "operationId": "delete_order",
             "parameters": [_IF_MATCH],
-            "responses": {"204": {"description": "Deleted"}, "400": problem("Malformed If-Match"),
-                          "404": problem("No such order"), "412": problem("Stale ETag"),
-                          "503": UNAVAILABLE},
+            "responses": {
+                "204": {"description": "Deleted"},
+                "400": problem("Malformed If-Match"),
+                "404": problem("No such order"),
+                "412": problem("Stale ETag"),
+                "503": UNAVAILABLE,
+            },
         },
     },
-}  # fmt: skip
+}

@@ -25,9 +25,15 @@ if TYPE_CHECKING:
     from shared.orders.repository import OrderBacklog
 
 __all__ = [
-    "ORDER_EVENTS_QUEUE", "customer_orders", "daily_summary", "event_publisher", "order_backlog",
-    "process_event_message", "run_nightly_sweep", "run_relay",
-]  # fmt: skip
+    "ORDER_EVENTS_QUEUE",
+    "customer_orders",
+    "daily_summary",
+    "event_publisher",
+    "order_backlog",
+    "process_event_message",
+    "run_nightly_sweep",
+    "run_relay",
+]
 
 logger = logging.getLogger(__name__)
 _publishers: dict[str, tuple[Any, EventPublisher]] = {}
@@ -110,9 +116,12 @@ async def run_nightly_sweep(
     started = time.monotonic()
     backlog, publisher = await order_backlog(), event_publisher()
     report = await sweep(
-        repo=await order_repository(), backlog=backlog, publisher=publisher, now=clock(),
+        repo=await order_repository(),
+        backlog=backlog,
+        publisher=publisher,
+        now=clock(),
         ttl=timedelta(hours=get_settings().pending_ttl_hours),
-    )  # fmt: skip
+    )
     log_report(report, past_due=past_due, started=started)
     return report
 
@@ -124,9 +133,10 @@ async def run_relay() -> int:
     from shared.orders.model import format_time
 
     report = await relay_unsent(
-        backlog=await order_backlog(), publisher=event_publisher(),
+        backlog=await order_backlog(),
+        publisher=event_publisher(),
         created_before=format_time(utc_now() - RELAY_AGE),
-    )  # fmt: skip
+    )
     if report.sent or report.failed:
         logger.info("outbox_relay sent=%d failed=%d", report.sent, report.failed)
     return report.sent

@@ -31,10 +31,17 @@ def consuming(event: OrderEvent, *, message_id: str) -> AbstractContextManager[S
     """The span of one event's processing, current inside the block."""
     host = telemetry.current_trace_context() if event.trace else None
     return telemetry.span(
-        SPAN_NAME, kind="consumer", parent=event.trace, links=[host] if host else [],
-        attributes={"order.id": event.order_id, "order.version": event.version,
-                    "order.event_type": event.type.value, "messaging.message.id": message_id},
-    )  # fmt: skip
+        SPAN_NAME,
+        kind="consumer",
+        parent=event.trace,
+        links=[host] if host else [],
+        attributes={
+            "order.id": event.order_id,
+            "order.version": event.version,
+            "order.event_type": event.type.value,
+            "messaging.message.id": message_id,
+        },
+    )
 
 
 def applied(event: OrderEvent, result: ApplyResult, span: SpanHandle, *, now: datetime) -> None:

@@ -39,14 +39,22 @@ async def publish_committed(
     try:
         await publisher.publish(event)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the row for the relay
-        logger.warning("order_event_send_deferred order_id=%s version=%s error=%s",
-                       event.order_id, event.version, type(exc).__name__)  # fmt: skip
+        logger.warning(
+            "order_event_send_deferred order_id=%s version=%s error=%s",
+            event.order_id,
+            event.version,
+            type(exc).__name__,
+        )
         return False
     try:
         await backlog.mark_sent(event)
     except Exception as exc:  # noqa: BLE001 - a leftover row only means one duplicate send
-        logger.warning("outbox_row_kept order_id=%s version=%s error=%s",
-                       event.order_id, event.version, type(exc).__name__)  # fmt: skip
+        logger.warning(
+            "outbox_row_kept order_id=%s version=%s error=%s",
+            event.order_id,
+            event.version,
+            type(exc).__name__,
+        )
     return True
 
 

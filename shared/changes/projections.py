@@ -19,9 +19,13 @@ if TYPE_CHECKING:
     from shared.orders.events import OrderEvent
 
 __all__ = [
-    "Contribution", "CustomerOrderRow", "contribution_for", "customer_row_for", "is_newer",
+    "Contribution",
+    "CustomerOrderRow",
+    "contribution_for",
+    "customer_row_for",
+    "is_newer",
     "summary_day",
-]  # fmt: skip
+]
 
 
 def _image(event: OrderEvent) -> dict[str, Any]:

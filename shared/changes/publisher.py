@@ -20,8 +20,12 @@ if TYPE_CHECKING:
     from azure.storage.queue.aio import QueueClient
 
 __all__ = [
-    "EventPublisher", "QueueEventPublisher", "decode_message", "encode_message", "parse_event",
-]  # fmt: skip
+    "EventPublisher",
+    "QueueEventPublisher",
+    "decode_message",
+    "encode_message",
+    "parse_event",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +34,11 @@ logger = logging.getLogger(__name__)
 # or an error answer is left to the relay, instead of holding up the request that made the
 # change. A retry that did reach the service only sends a duplicate, which consumers absorb.
 _SEND_OPTIONS: dict[str, Any] = {
-    "retry_total": 1, "retry_connect": 1, "retry_read": 0, "retry_status": 0,
-}  # fmt: skip
+    "retry_total": 1,
+    "retry_connect": 1,
+    "retry_read": 0,
+    "retry_status": 0,
+}
 
 
 class EventPublisher(Protocol):
@@ -86,8 +93,9 @@ class QueueEventPublisher:
 
     async def dead_letter(self, body: bytes, *, reason: str) -> None:
         await self._send(self._poison, base64.b64encode(body).decode("ascii"))
-        logger.error("order_event_dead_lettered queue=%s reason=%s",
-                     self._poison.queue_name, reason)  # fmt: skip
+        logger.error(
+            "order_event_dead_lettered queue=%s reason=%s", self._poison.queue_name, reason
+        )
 
 
 async def ensure_queue(queue: QueueClient) -> QueueClient:

@@ -34,9 +34,15 @@ if TYPE_CHECKING:
     from shared.orders.repository import Continuation
 
 __all__ = [
-    "ApplyResult", "CustomerOrderPage", "CustomerOrders", "DailySummary", "apply_event",
-    "daily_report", "list_customer_orders", "parse_report_date",
-]  # fmt: skip
+    "ApplyResult",
+    "CustomerOrderPage",
+    "CustomerOrders",
+    "DailySummary",
+    "apply_event",
+    "daily_report",
+    "list_customer_orders",
+    "parse_report_date",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +66,13 @@ class CustomerOrders(Protocol):
         """Create the row (etag None) or replace it if unchanged; else ReadModelConflict."""
 
     async def page(
-        self, customer_id: str, status: OrderStatus | None, *, limit: int,
+        self,
+        customer_id: str,
+        status: OrderStatus | None,
+        *,
+        limit: int,
         continuation: Continuation | None,
-    ) -> CustomerOrderPage: ...  # fmt: skip
+    ) -> CustomerOrderPage: ...
 
 
 class DailySummary(Protocol):
@@ -171,11 +181,19 @@ async def apply_event(
     customer_view, summary_row = await asyncio.gather(
         _apply_to_customer_view(event, customers), _apply_to_summary(event, summary)
     )
-    result = ApplyResult(customer_view == "written", summary_row == "written",
-                         outdated="outdated" in (customer_view, summary_row))  # fmt: skip
-    logger.info("order_event_applied order_id=%s version=%s type=%s customer_view=%s summary=%s",
-                event.order_id, event.version, event.type.value,
-                result.customer_view, result.summary)  # fmt: skip
+    result = ApplyResult(
+        customer_view == "written",
+        summary_row == "written",
+        outdated="outdated" in (customer_view, summary_row),
+    )
+    logger.info(
+        "order_event_applied order_id=%s version=%s type=%s customer_view=%s summary=%s",
+        event.order_id,
+        event.version,
+        event.type.value,
+        result.customer_view,
+        result.summary,
+    )
     return result
 
 
@@ -212,9 +230,14 @@ async def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
 
 
 async def list_customer_orders(
-    customer_id: str, *, status: str | None, limit: str | None, continuation: str | None,
-    store: CustomerOrders, secret: bytes,
-) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    customer_id: str,
+    *,
+    status: str | None,
+    limit: str | None,
+    continuation: str | None,
+    store: CustomerOrders,
+    secret: bytes,
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a customer's orders (one partition) and a signed token for the next."""
     query = parse_query(customer_id=customer_id or "?", status=status)
     assert query.customer_id is not None

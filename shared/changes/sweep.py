@@ -71,9 +71,13 @@ async def _expire_partition(
 
 
 async def sweep(
-    *, repo: OrderRepository, backlog: OrderBacklog, publisher: EventPublisher,
-    now: datetime, ttl: timedelta,
-) -> SweepReport:  # fmt: skip
+    *,
+    repo: OrderRepository,
+    backlog: OrderBacklog,
+    publisher: EventPublisher,
+    now: datetime,
+    ttl: timedelta,
+) -> SweepReport:
     """One sweep; `repo` must publish what it writes (PublishingOrderRepository)."""
     cutoff = format_time(now - ttl)
     bound = asyncio.Semaphore(_PARALLEL_PARTITIONS)
@@ -86,21 +90,30 @@ async def sweep(
 
     parts = await asyncio.gather(*(expire(p) for p in backlog.partitions()))
     relay = await relay_unsent(
-        backlog=backlog, publisher=publisher, created_before=format_time(now - RELAY_AGE),
+        backlog=backlog,
+        publisher=publisher,
+        created_before=format_time(now - RELAY_AGE),
         limit=PER_PARTITION,
-    )  # fmt: skip
+    )
     expired, skipped = sum(p.expired for p in parts), sum(p.skipped for p in parts)
     failed = sum(p.failed for p in parts)
     if expired:
         telemetry.record(metrics.SWEEP_EXPIRED, expired)
-    return SweepReport(expired + skipped + failed, expired, skipped, failed, relay.sent,
-                       relay.failed)  # fmt: skip
+    return SweepReport(
+        expired + skipped + failed, expired, skipped, failed, relay.sent, relay.failed
+    )
 
 
 def log_report(report: SweepReport, *, past_due: bool, started: float) -> None:
     logger.info(
         "nightly_sweep stale=%d expired=%d skipped=%d failed=%d relayed=%d relay_failed=%d "
-        "past_due=%s duration_ms=%d", report.stale, report.expired, report.skipped,
-        report.failed, report.relayed, report.relay_failed, str(past_due).lower(),
+        "past_due=%s duration_ms=%d",
+        report.stale,
+        report.expired,
+        report.skipped,
+        report.failed,
+        report.relayed,
+        report.relay_failed,
+        str(past_due).lower(),
         (time.monotonic() - started) * 1000,
-    )  # fmt: skip
+    )

@@ -67,9 +67,12 @@ async def _save(client: TableClient, entity: dict[str, Any], etag: str | None) -
                 await client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
             else:
                 await client.update_entity(
-                    entity, mode=UpdateMode.REPLACE, etag=etag,
-                    match_condition=MatchConditions.IfNotModified, **RETRY_WRITES,
-                )  # fmt: skip
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                    **RETRY_WRITES,
+                )
         except _CONFLICTS as exc:
             raise ReadModelConflict("The row changed while it was being written.") from exc
 
@@ -83,21 +86,29 @@ class TableCustomerOrders:
         if entity is None:
             return None
         order = decode_json(entity["order"]) if entity.get("order") else None
-        return CustomerOrderRow(customer_id, order_id, int(entity["version"]), order,
-                                entity.metadata["etag"])  # fmt: skip
+        return CustomerOrderRow(
+            customer_id, order_id, int(entity["version"]), order, entity.metadata["etag"]
+        )
 
     async def save(self, row: CustomerOrderRow, *, etag: str | None) -> None:
         entity = {
-            "PartitionKey": row.customer_id, "RowKey": row.order_id, "version": row.version,
-            "deleted": row.order is None, "status": (row.order or {}).get("status", ""),
+            "PartitionKey": row.customer_id,
+            "RowKey": row.order_id,
+            "version": row.version,
+            "deleted": row.order is None,
+            "status": (row.order or {}).get("status", ""),
             "order": encode_json(row.order) if row.order else "",
-        }  # fmt: skip
+        }
         await _save(self._client, entity, etag)
 
     async def page(
-        self, customer_id: str, status: OrderStatus | None, *, limit: int,
+        self,
+        customer_id: str,
+        status: OrderStatus | None,
+        *,
+        limit: int,
         continuation: Continuation | None,
-    ) -> CustomerOrderPage:  # fmt: skip
+    ) -> CustomerOrderPage:
         query = "PartitionKey eq @customer and deleted eq false"
         parameters = {"customer": customer_id}
         if status is not None:
@@ -105,9 +116,13 @@ class TableCustomerOrders:
             parameters["status"] = status.value
         with storage_unavailable_on_failure("list_customer_orders"):
             entities, next_position = await query_page(
-                self._client, query, parameters, limit=limit, continuation=continuation,
+                self._client,
+                query,
+                parameters,
+                limit=limit,
+                continuation=continuation,
                 select=["order"],
-            )  # fmt: skip
+            )
         items = [decode_json(entity["order"]) for entity in entities]
         return CustomerOrderPage(items, next_position)
 
@@ -117,9 +132,13 @@ _CONTRIBUTION = "order:"
 
 def _contribution(day: str, entity: TableEntity) -> Contribution:
     return Contribution(
-        day, str(entity["RowKey"])[len(_CONTRIBUTION) :], int(entity["version"]),
-        entity["status"] or None, Decimal(entity["amount"]), entity.metadata.get("etag"),
-    )  # fmt: skip
+        day,
+        str(entity["RowKey"])[len(_CONTRIBUTION) :],
+        int(entity["version"]),
+        entity["status"] or None,
+        Decimal(entity["amount"]),
+        entity.metadata.get("etag"),
+    )
 
 
 class TableDailySummary:
@@ -132,10 +151,12 @@ class TableDailySummary:
 
     async def save(self, contribution: Contribution, *, etag: str | None) -> None:
         entity = {
-            "PartitionKey": contribution.day, "RowKey": f"{_CONTRIBUTION}{contribution.order_id}",
-            "version": contribution.version, "status": contribution.status or "",
+            "PartitionKey": contribution.day,
+            "RowKey": f"{_CONTRIBUTION}{contribution.order_id}",
+            "version": contribution.version,
+            "status": contribution.status or "",
             "amount": str(contribution.amount),
-        }  # fmt: skip
+        }
         await _save(self._client, entity, etag)
 
     async def contributions(self, day: str) -> AsyncIterator[Contribution]:
@@ -143,9 +164,11 @@ class TableDailySummary:
         query = "PartitionKey eq @day and RowKey ge @low and RowKey lt @high"
         parameters = {"day": check_key(day), "low": low, "high": high}
         rows = self._client.query_entities(
-            query, parameters=parameters, results_per_page=1000,
+            query,
+            parameters=parameters,
+            results_per_page=1000,
             select=["RowKey", "version", "status", "amount"],
-        )  # fmt: skip
+        )
         with storage_unavailable_on_failure("read_order_summary"):
             async for entity in rows:
                 yield _contribution(day, entity)

@@ -65,8 +65,9 @@ async def process_upload(
         except Exception as error:
             _report(span, "error", type(error).__name__, started)
             raise
-        _report(span, status.state if status else "skipped", (status and status.reason) or "",
-                started)  # fmt: skip
+        _report(
+            span, status.state if status else "skipped", (status and status.reason) or "", started
+        )
     return status
 
 
@@ -76,8 +77,9 @@ def _report(span: SpanHandle, outcome: str, reason: str, started: float) -> None
     if reason:
         span.set("thumbnail.reason", reason)
     telemetry.record(metrics.THUMBNAILS, attributes=attributes)
-    telemetry.record(metrics.THUMBNAIL_DURATION, time.perf_counter() - started,
-                     attributes={"outcome": outcome})  # fmt: skip
+    telemetry.record(
+        metrics.THUMBNAIL_DURATION, time.perf_counter() - started, attributes={"outcome": outcome}
+    )
 
 
 async def _process_upload(
@@ -103,9 +105,14 @@ async def _process_upload(
         logger.info("thumbnail skipped name=%s reason=newer-thumbnail", upload.name)
         return None
     ready = ImageStatus(
-        upload.name, "ready", version, width=thumbnail.width, height=thumbnail.height,
-        content_type=thumbnail.content_type, thumbnail_url=url,
-    )  # fmt: skip
+        upload.name,
+        "ready",
+        version,
+        width=thumbnail.width,
+        height=thumbnail.height,
+        content_type=thumbnail.content_type,
+        thumbnail_url=url,
+    )
     logger.info(
         "thumbnail ready name=%s width=%d height=%d", upload.name, thumbnail.width, thumbnail.height
     )

@@ -39,9 +39,15 @@ if TYPE_CHECKING:
     from shared.images.result import Thumbnail
 
 __all__ = [
-    "CACHE_CONTROL", "CLOCK_SKEW", "DELEGATION_KEY_LIFETIME", "THUMBNAILS", "UPLOADS",
-    "UPLOAD_URL_TTL", "AzureImageStore", "reset_store_state",
-]  # fmt: skip
+    "CACHE_CONTROL",
+    "CLOCK_SKEW",
+    "DELEGATION_KEY_LIFETIME",
+    "THUMBNAILS",
+    "UPLOADS",
+    "UPLOAD_URL_TTL",
+    "AzureImageStore",
+    "reset_store_state",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +115,9 @@ class AzureImageStore:
         await self._ensure_container(UPLOADS)
         expires = _whole_seconds(now + UPLOAD_URL_TTL)
         permission = BlobSasPermissions(create=True, write=True)
-        url = await self._signed_url(UPLOADS, name, permission, now, expires,
-                                     content_type=content_type)  # fmt: skip
+        url = await self._signed_url(
+            UPLOADS, name, permission, now, expires, content_type=content_type
+        )
         return UploadTicket(name, url, expires)
 
     async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
@@ -119,16 +126,27 @@ class AzureImageStore:
         return SignedUrl(url, expires)
 
     async def _signed_url(
-        self, container: str, name: str, permission: BlobSasPermissions, now: datetime,
-        expires: datetime, **options: Any,
-    ) -> str:  # fmt: skip
+        self,
+        container: str,
+        name: str,
+        permission: BlobSasPermissions,
+        now: datetime,
+        expires: datetime,
+        **options: Any,
+    ) -> str:
         """The blob's URL with a SAS for it alone, valid from CLOCK_SKEW before `now`."""
         client = self._blobs.get_blob_client(container, name)
         start = now - CLOCK_SKEW
         sas = generate_blob_sas(
-            client.account_name or "", container, name, **await self._signing_key(start, expires),
-            permission=permission, start=start, expiry=expires, **options,
-        )  # fmt: skip
+            client.account_name or "",
+            container,
+            name,
+            **await self._signing_key(start, expires),
+            permission=permission,
+            start=start,
+            expiry=expires,
+            **options,
+        )
         return f"{client.url}?{sas}"
 
     async def _signing_key(self, start: datetime, expires: datetime) -> dict[str, Any]:
@@ -168,9 +186,10 @@ class AzureImageStore:
         self, client: BlobClient, thumbnail: Thumbnail, source: SourceVersion, etag: str | None
     ) -> None:
         conditions: dict[str, Any] = (
-            {"overwrite": False} if etag is None
+            {"overwrite": False}
+            if etag is None
             else {"overwrite": True, "etag": etag, "match_condition": MatchConditions.IfNotModified}
-        )  # fmt: skip
+        )
         metadata = {
             "source_etag": source.etag,
             "source_last_modified": source.last_modified.astimezone(UTC).isoformat(),
@@ -198,9 +217,12 @@ class AzureImageStore:
                 await self._statuses.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
             else:
                 await self._statuses.update_entity(
-                    entity, mode=UpdateMode.REPLACE, etag=stored["_etag"],
-                    match_condition=MatchConditions.IfNotModified, **RETRY_WRITES,
-                )  # fmt: skip
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=stored["_etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                    **RETRY_WRITES,
+                )
 
     async def _ensure_container(self, name: str) -> None:
         if name in _created:
@@ -237,17 +259,29 @@ def _entity_from(status: ImageStatus) -> dict[str, Any]:
     assert status.source is not None
     partition, row = status_keys(status.name)
     entity = {
-        "PartitionKey": partition, "RowKey": row, "Name": status.name, "Status": status.state,
-        "SourceEtag": status.source.etag, "SourceLastModified": status.source.last_modified,
-        "Reason": status.reason, "Width": status.width, "Height": status.height,
-        "ContentType": status.content_type, "ThumbnailUrl": status.thumbnail_url,
-    }  # fmt: skip
+        "PartitionKey": partition,
+        "RowKey": row,
+        "Name": status.name,
+        "Status": status.state,
+        "SourceEtag": status.source.etag,
+        "SourceLastModified": status.source.last_modified,
+        "Reason": status.reason,
+        "Width": status.width,
+        "Height": status.height,
+        "ContentType": status.content_type,
+        "ThumbnailUrl": status.thumbnail_url,
+    }
     return {key: value for key, value in entity.items() if value is not None}
 
 
 def _status_from(entity: dict[str, Any]) -> ImageStatus:
     return ImageStatus(
-        entity["Name"], entity["Status"], _version_of(entity), reason=entity.get("Reason"),
-        width=entity.get("Width"), height=entity.get("Height"),
-        content_type=entity.get("ContentType"), thumbnail_url=entity.get("ThumbnailUrl"),
-    )  # fmt: skip
+        entity["Name"],
+        entity["Status"],
+        _version_of(entity),
+        reason=entity.get("Reason"),
+        width=entity.get("Width"),
+        height=entity.get("Height"),
+        content_type=entity.get("ContentType"),
+        thumbnail_url=entity.get("ThumbnailUrl"),
+    )

@@ -42,9 +42,11 @@ def resize_premultiplied(
     reduced = _reduce_in_strips(image, (factor_x, factor_y), reduce_box)
     left, top = reduce_box[:2]
     remaining = (
-        (box[0] - left) / factor_x, (box[1] - top) / factor_y,
-        (box[2] - left) / factor_x, (box[3] - top) / factor_y,
-    )  # fmt: skip
+        (box[0] - left) / factor_x,
+        (box[1] - top) / factor_y,
+        (box[2] - left) / factor_x,
+        (box[3] - top) / factor_y,
+    )
     return reduced.resize(size, Image.Resampling.LANCZOS, box=remaining).convert(image.mode)
 
 

@@ -60,18 +60,29 @@ class OrderEvent:
 
     def to_json(self) -> str:
         fields = self.trace.to_fields() if self.trace else {}
-        return encode_json({
-            "event_id": self.event_id, "type": self.type.value, "order_id": self.order_id,
-            "version": self.version, "occurred_at": self.occurred_at,
-            "new_image": self.new_image, "old_image": self.old_image, **fields,
-        })  # fmt: skip
+        return encode_json(
+            {
+                "event_id": self.event_id,
+                "type": self.type.value,
+                "order_id": self.order_id,
+                "version": self.version,
+                "occurred_at": self.occurred_at,
+                "new_image": self.new_image,
+                "old_image": self.old_image,
+                **fields,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> OrderEvent:
         data = decode_json(text)
         return cls(
-            event_id=data["event_id"], type=EventType(data["type"]),
-            order_id=data["order_id"], version=int(data["version"]),
-            occurred_at=data["occurred_at"], new_image=data.get("new_image"),
-            old_image=data.get("old_image"), trace=TraceContext.from_fields(data),
-        )  # fmt: skip
+            event_id=data["event_id"],
+            type=EventType(data["type"]),
+            order_id=data["order_id"],
+            version=int(data["version"]),
+            occurred_at=data["occurred_at"],
+            new_image=data.get("new_image"),
+            old_image=data.get("old_image"),
+            trace=TraceContext.from_fields(data),
+        )

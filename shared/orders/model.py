@@ -84,9 +84,15 @@ class Order:
     @classmethod
     def create(cls, order_id: str, draft: OrderDraft, *, now: str) -> Order:
         return cls(
-            order_id, draft.customer_id, draft.product_id, draft.quantity,
-            draft.total_amount, OrderStatus.PENDING, now, now,
-        )  # fmt: skip
+            order_id,
+            draft.customer_id,
+            draft.product_id,
+            draft.quantity,
+            draft.total_amount,
+            OrderStatus.PENDING,
+            now,
+            now,
+        )
 
     def apply(self, changes: OrderChanges, *, now: str, system: bool = False) -> Order:
         """The next version of this order; raises InvalidTransition for a forbidden status."""
@@ -121,9 +127,14 @@ class Order:
 def order_from_public(data: dict[str, Any], *, version: int = 1, etag: str | None = None) -> Order:
     """Rebuild an order from its public JSON (idempotent replays, event images)."""
     return Order(
-        order_id=data["order_id"], customer_id=data["customer_id"],
-        product_id=data["product_id"], quantity=int(data["quantity"]),
+        order_id=data["order_id"],
+        customer_id=data["customer_id"],
+        product_id=data["product_id"],
+        quantity=int(data["quantity"]),
         total_amount=Decimal(str(data["total_amount"])).quantize(Decimal("0.01")),
-        status=OrderStatus(data["status"]), created_at=data["created_at"],
-        updated_at=data["updated_at"], version=version, etag=etag,
-    )  # fmt: skip
+        status=OrderStatus(data["status"]),
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        version=version,
+        etag=etag,
+    )

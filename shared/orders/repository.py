@@ -13,9 +13,13 @@ if TYPE_CHECKING:
     from shared.orders.model import Order, OrderStatus
 
 __all__ = [
-    "IdempotencyRecord", "IdempotencyStore", "OrderBacklog", "OrderPage", "OrderQuery",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "OrderBacklog",
+    "OrderPage",
+    "OrderQuery",
     "OrderRepository",
-]  # fmt: skip
+]
 
 Continuation = dict[str, str]
 

@@ -41,9 +41,15 @@ if TYPE_CHECKING:
     from shared.orders.repository import IdempotencyStore, OrderRepository
 
 __all__ = [
-    "CreateResult", "create_order", "delete_order", "expire_order", "get_order", "list_orders",
-    "update_order", "utc_now",
-]  # fmt: skip
+    "CreateResult",
+    "create_order",
+    "delete_order",
+    "expire_order",
+    "get_order",
+    "list_orders",
+    "update_order",
+    "utc_now",
+]
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A PATCH racing an expiry makes the expiry re-read; a few rounds settle any realistic race.

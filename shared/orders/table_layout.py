@@ -23,10 +23,21 @@ if TYPE_CHECKING:
     from shared.table_transactions import Operation
 
 __all__ = [
-    "OUTBOX_ROW", "PARTITIONS", "PENDING_ROW", "all_partitions", "event_from_row",
-    "index_changes", "order_entity", "order_from_entity", "order_keys", "outbox_entity",
-    "outbox_row_key", "partition_of", "pending_entity", "prefix_range",
-]  # fmt: skip
+    "OUTBOX_ROW",
+    "PARTITIONS",
+    "PENDING_ROW",
+    "all_partitions",
+    "event_from_row",
+    "index_changes",
+    "order_entity",
+    "order_from_entity",
+    "order_keys",
+    "outbox_entity",
+    "outbox_row_key",
+    "partition_of",
+    "pending_entity",
+    "prefix_range",
+]
 
 PARTITIONS = 16
 ORDER_ROW = "order:"
@@ -61,8 +72,14 @@ def order_entity(order: Order, event: OrderEvent) -> dict[str, Any]:
     partition, row = order_keys(order.order_id)
     public = order.to_public()
     public["total_amount"] = str(order.total_amount)
-    return {"PartitionKey": partition, "RowKey": row, "kind": "order", **public,
-            "version": order.version, "last_event_id": event.event_id}  # fmt: skip
+    return {
+        "PartitionKey": partition,
+        "RowKey": row,
+        "kind": "order",
+        **public,
+        "version": order.version,
+        "last_event_id": event.event_id,
+    }
 
 
 def order_from_entity(entity: Mapping[str, Any], etag: str | None) -> Order:
@@ -70,9 +87,13 @@ def order_from_entity(entity: Mapping[str, Any], etag: str | None) -> Order:
 
 
 def outbox_entity(event: OrderEvent) -> dict[str, Any]:
-    return {"PartitionKey": partition_of(event.order_id),
-            "RowKey": outbox_row_key(event.order_id, event.version), "kind": "outbox",
-            "event": event.to_json(), "created_at": event.occurred_at}  # fmt: skip
+    return {
+        "PartitionKey": partition_of(event.order_id),
+        "RowKey": outbox_row_key(event.order_id, event.version),
+        "kind": "outbox",
+        "event": event.to_json(),
+        "created_at": event.occurred_at,
+    }
 
 
 def event_from_row(entity: Mapping[str, Any]) -> OrderEvent:
@@ -80,9 +101,12 @@ def event_from_row(entity: Mapping[str, Any]) -> OrderEvent:
 
 
 def pending_entity(order: Order) -> dict[str, Any]:
-    return {"PartitionKey": partition_of(order.order_id),
-            "RowKey": f"{PENDING_ROW}{order.created_at}:{order.order_id}",
-            "kind": "pending", "order_id": order.order_id}  # fmt: skip
+    return {
+        "PartitionKey": partition_of(order.order_id),
+        "RowKey": f"{PENDING_ROW}{order.created_at}:{order.order_id}",
+        "kind": "pending",
+        "order_id": order.order_id,
+    }
 
 
 def index_changes(old: Order | None, new: Order | None) -> list[Operation]:

@@ -54,12 +54,16 @@ if TYPE_CHECKING:
     from shared.orders.repository import Continuation, OrderQuery
 
 __all__ = [
-    "PARTITIONS", "TableIdempotencyStore", "TableOrderBacklog", "TableOrderRepository",
-    "order_keys", "outbox_row_key", "partition_of",
-]  # fmt: skip
+    "PARTITIONS",
+    "TableIdempotencyStore",
+    "TableOrderBacklog",
+    "TableOrderRepository",
+    "order_keys",
+    "outbox_row_key",
+    "partition_of",
+]
 
 logger = logging.getLogger(__name__)
-
 
 
 def _from_entity(entity: TableEntity) -> Order:
@@ -97,8 +101,11 @@ class TableOrderRepository:
             return await self._commit(order, operations)
         except TransactionFailed as exc:
             if _failed_on_first(exc, 409):
-                return await self._our_earlier_write(order.order_id, event, OrderAlreadyExists(
-                    f"Order {order.order_id!r} already exists."))  # fmt: skip
+                return await self._our_earlier_write(
+                    order.order_id,
+                    event,
+                    OrderAlreadyExists(f"Order {order.order_id!r} already exists."),
+                )
             raise
 
     async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
@@ -113,8 +120,11 @@ class TableOrderRepository:
             if _failed_on_first(exc, 404):
                 raise OrderNotFound(changed.order_id) from exc
             if _failed_on_first(exc, 412):
-                return await self._our_earlier_write(changed.order_id, event, StaleOrder(
-                    "The order has changed since it was read; fetch it again."))  # fmt: skip
+                return await self._our_earlier_write(
+                    changed.order_id,
+                    event,
+                    StaleOrder("The order has changed since it was read; fetch it again."),
+                )
             raise
 
     async def remove(self, current: Order, event: OrderEvent) -> None:
@@ -145,9 +155,12 @@ class TableOrderRepository:
             parameters["status"] = query.status.value
         with storage_unavailable_on_failure("list_orders"):
             entities, next_position = await query_page(
-                self._client, " and ".join(conditions), parameters,
-                limit=limit, continuation=continuation,
-            )  # fmt: skip
+                self._client,
+                " and ".join(conditions),
+                parameters,
+                limit=limit,
+                continuation=continuation,
+            )
         return OrderPage([_from_entity(entity) for entity in entities], next_position)
 
     async def _commit(self, order: Order, operations: list[Operation]) -> Order:
@@ -157,9 +170,7 @@ class TableOrderRepository:
             results = await submit_transaction(self._client, operations, **RETRY_WRITES)
         return _with_etag(order, results[0].get("etag"))
 
-    async def _our_earlier_write(
-        self, order_id: str, event: OrderEvent, error: Exception
-    ) -> Order:
+    async def _our_earlier_write(self, order_id: str, event: OrderEvent, error: Exception) -> Order:
         """A retried write that finds its own event already stored has succeeded."""
         entity = await self._entity(*order_keys(order_id))
         if entity is None:
@@ -169,9 +180,7 @@ class TableOrderRepository:
         logger.info("write already applied order_id=%s event_id=%s", order_id, event.event_id)
         return _from_entity(entity)
 
-    async def _check_removed_by_us(
-        self, order_id: str, event: OrderEvent, exc: Exception
-    ) -> None:
+    async def _check_removed_by_us(self, order_id: str, event: OrderEvent, exc: Exception) -> None:
         """A retried delete whose outbox event is stored has succeeded."""
         outbox = await self._entity(partition_of(order_id), outbox_row_key(order_id, event.version))
         if outbox is not None and event.event_id in outbox["event"]:
@@ -192,10 +201,12 @@ def _etag_of(order: Order) -> str:
 
 def _record(entity: TableEntity) -> IdempotencyRecord:
     return IdempotencyRecord(
-        key_hash=entity["PartitionKey"], request_hash=entity["request_hash"],
-        order_id=entity["order_id"], expires_at=entity["expires_at"],
+        key_hash=entity["PartitionKey"],
+        request_hash=entity["request_hash"],
+        order_id=entity["order_id"],
+        expires_at=entity["expires_at"],
         response=entity.get("response"),
-    )  # fmt: skip
+    )
 
 
 class TableIdempotencyStore:
@@ -207,11 +218,15 @@ class TableIdempotencyStore:
         self._client = client
 
     async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
-        entity = check_entity({
-            "PartitionKey": record.key_hash, "RowKey": self._ROW,
-            "request_hash": record.request_hash, "order_id": record.order_id,
-            "expires_at": record.expires_at,
-        })  # fmt: skip
+        entity = check_entity(
+            {
+                "PartitionKey": record.key_hash,
+                "RowKey": self._ROW,
+                "request_hash": record.request_hash,
+                "order_id": record.order_id,
+                "expires_at": record.expires_at,
+            }
+        )
         with storage_unavailable_on_failure("claim_idempotency_key"):
             try:
                 await self._client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
@@ -222,9 +237,11 @@ class TableIdempotencyStore:
                 return _record(existing)
             try:  # an expired key starts afresh; the ETag stops two requests renewing it
                 await self._client.update_entity(
-                    entity, mode=UpdateMode.REPLACE, etag=existing.metadata["etag"],
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=existing.metadata["etag"],
                     match_condition=MatchConditions.IfNotModified,
-                )  # fmt: skip
+                )
             except ResourceModifiedError:
                 return _record(await self._client.get_entity(record.key_hash, self._ROW))
         return record

@@ -14,9 +14,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
-    "IDEMPOTENCY_KEY_PATTERN", "ID_PATTERN", "MAX_AMOUNT", "parse_changes", "parse_draft",
-    "parse_idempotency_key", "parse_limit", "parse_query", "validate_id",
-]  # fmt: skip
+    "IDEMPOTENCY_KEY_PATTERN",
+    "ID_PATTERN",
+    "MAX_AMOUNT",
+    "parse_changes",
+    "parse_draft",
+    "parse_idempotency_key",
+    "parse_limit",
+    "parse_query",
+    "validate_id",
+]
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The key as the IETF draft sends it, a quoted sf-string, or bare: 1-255 printable ASCII

@@ -14,6 +14,13 @@ from shared.telemetry.switch import enabled
 from shared.telemetry.tracing import SpanHandle, current_trace_context, span
 
 __all__ = [
-    "SpanHandle", "TraceContext", "current_invocation_id", "current_trace_context", "enabled",
-    "invocation", "metrics", "record", "span",
-]  # fmt: skip
+    "SpanHandle",
+    "TraceContext",
+    "current_invocation_id",
+    "current_trace_context",
+    "enabled",
+    "invocation",
+    "metrics",
+    "record",
+    "span",
+]

@@ -42,8 +42,9 @@ class TraceContext:
             return None
         state = tracestate.strip() if isinstance(tracestate, str) else ""
         # A later version is read as version 00 and passed on as 00, as the spec asks.
-        return cls(f"00-{trace_id}-{parent_id}-{flags}",
-                   state if len(state) <= _MAX_TRACESTATE else "")  # fmt: skip
+        return cls(
+            f"00-{trace_id}-{parent_id}-{flags}", state if len(state) <= _MAX_TRACESTATE else ""
+        )
 
     @property
     def trace_id(self) -> str:

@@ -21,16 +21,44 @@ if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
 
 __all__ = [
-    "FEED_EVENTS", "FEED_LAG", "FEED_POISON", "INSTRUMENTS", "METER_NAME", "ORDERS_CREATED",
-    "ORDERS_DELETED", "ORDERS_REJECTED", "ORDERS_UPDATED", "OUTBOX_RELAYED", "SWEEP_EXPIRED",
-    "THUMBNAILS", "THUMBNAIL_DURATION", "Instrument", "Recorder", "record",
-]  # fmt: skip
+    "FEED_EVENTS",
+    "FEED_LAG",
+    "FEED_POISON",
+    "INSTRUMENTS",
+    "METER_NAME",
+    "ORDERS_CREATED",
+    "ORDERS_DELETED",
+    "ORDERS_REJECTED",
+    "ORDERS_UPDATED",
+    "OUTBOX_RELAYED",
+    "SWEEP_EXPIRED",
+    "THUMBNAILS",
+    "THUMBNAIL_DURATION",
+    "Instrument",
+    "Recorder",
+    "record",
+]
 
 METER_NAME = "orders-app"
 # Seconds, from a fast local hop to the five-minute function timeout; used by OTLP backends
 # (Application Insights keeps count, sum, min and max of each histogram, not its buckets).
-SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-                   120.0, 300.0)  # fmt: skip
+SECONDS_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,56 +71,88 @@ class Instrument:
 
 
 ORDERS_CREATED = Instrument(
-    "orders.created", "counter", "{order}",
+    "orders.created",
+    "counter",
+    "{order}",
     "Orders created (idempotent replays are not counted).",
 )
 ORDERS_UPDATED = Instrument(
-    "orders.updated", "counter", "{order}",
-    "Orders changed through PATCH, by the status they now have.", frozenset({"order.status"}),
+    "orders.updated",
+    "counter",
+    "{order}",
+    "Orders changed through PATCH, by the status they now have.",
+    frozenset({"order.status"}),
 )
 ORDERS_DELETED = Instrument("orders.deleted", "counter", "{order}", "Orders deleted.")
 ORDERS_REJECTED = Instrument(
-    "orders.rejected", "counter", "{request}",
+    "orders.rejected",
+    "counter",
+    "{request}",
     "Order writes refused with a problem (4xx), by operation and problem type.",
     frozenset({"operation", "problem.type"}),
 )
 FEED_LAG = Instrument(
-    "orders.feed.lag", "histogram", "s",
+    "orders.feed.lag",
+    "histogram",
+    "s",
     "Time from an order change to its event applied to the read models, by event type.",
     frozenset({"event.type"}),
 )
 FEED_EVENTS = Instrument(
-    "orders.feed.events", "counter", "{event}",
+    "orders.feed.events",
+    "counter",
+    "{event}",
     "Order events taken off the queue, by outcome: applied, duplicate (that version was "
-    "applied before) or outdated (a newer version was).", frozenset({"outcome"}),
+    "applied before) or outdated (a newer version was).",
+    frozenset({"outcome"}),
 )
 FEED_POISON = Instrument(
-    "orders.feed.poison", "counter", "{message}",
+    "orders.feed.poison",
+    "counter",
+    "{message}",
     "Messages that end in the poison queue, by reason: malformed (parked by the app) or "
-    "retries_exhausted (its last attempt failed; the host moves it).", frozenset({"reason"}),
+    "retries_exhausted (its last attempt failed; the host moves it).",
+    frozenset({"reason"}),
 )
 THUMBNAILS = Instrument(
-    "thumbnails.processed", "counter", "{image}",
-    "Uploads handled by make_thumbnail, by outcome (ready, failed, skipped) and failure "
-    "reason.", frozenset({"outcome", "reason"}),
+    "thumbnails.processed",
+    "counter",
+    "{image}",
+    "Uploads handled by make_thumbnail, by outcome (ready, failed, skipped) and failure reason.",
+    frozenset({"outcome", "reason"}),
 )
 THUMBNAIL_DURATION = Instrument(
-    "thumbnails.duration", "histogram", "s",
-    "Time make_thumbnail spends on one upload, by outcome.", frozenset({"outcome"}),
+    "thumbnails.duration",
+    "histogram",
+    "s",
+    "Time make_thumbnail spends on one upload, by outcome.",
+    frozenset({"outcome"}),
 )
 SWEEP_EXPIRED = Instrument(
     "orders.sweep.expired", "counter", "{order}", "Stale PENDING orders the sweep expired."
 )
 OUTBOX_RELAYED = Instrument(
-    "orders.outbox.relayed", "counter", "{event}",
+    "orders.outbox.relayed",
+    "counter",
+    "{event}",
     "Outbox events the relay sent after their send after commit had failed, by outcome: sent "
-    "or failed.", frozenset({"outcome"}),
+    "or failed.",
+    frozenset({"outcome"}),
 )
 
 INSTRUMENTS = (
-    ORDERS_CREATED, ORDERS_UPDATED, ORDERS_DELETED, ORDERS_REJECTED, FEED_LAG, FEED_EVENTS,
-    FEED_POISON, THUMBNAILS, THUMBNAIL_DURATION, SWEEP_EXPIRED, OUTBOX_RELAYED,
-)  # fmt: skip
+    ORDERS_CREATED,
+    ORDERS_UPDATED,
+    ORDERS_DELETED,
+    ORDERS_REJECTED,
+    FEED_LAG,
+    FEED_EVENTS,
+    FEED_POISON,
+    THUMBNAILS,
+    THUMBNAIL_DURATION,
+    SWEEP_EXPIRED,
+    OUTBOX_RELAYED,
+)
 
 
 class Recorder:
@@ -118,9 +178,11 @@ class Recorder:
                 instrument.name, unit=instrument.unit, description=instrument.description
             )
         return self._meter.create_histogram(
-            instrument.name, unit=instrument.unit, description=instrument.description,
+            instrument.name,
+            unit=instrument.unit,
+            description=instrument.description,
             explicit_bucket_boundaries_advisory=list(SECONDS_BUCKETS),
-        )  # fmt: skip
+        )
 
     def record(self, instrument: Instrument, value: float, attributes: Mapping[str, str]) -> None:
         made = self._instrument(instrument)

@@ -59,10 +59,13 @@ def _extract(trace_context: TraceContext) -> Context:
 
 @contextlib.contextmanager
 def span(
-    name: str, *, kind: SpanKindName = "internal",
+    name: str,
+    *,
+    kind: SpanKindName = "internal",
     attributes: Mapping[str, AttributeValue] | None = None,
-    parent: TraceContext | None = None, links: Sequence[TraceContext] = (),
-) -> Iterator[SpanHandle]:  # fmt: skip
+    parent: TraceContext | None = None,
+    links: Sequence[TraceContext] = (),
+) -> Iterator[SpanHandle]:
     """A span around the block, current inside it. `parent` continues a trace that came with
     a message (instead of the current one); `links` point at other related traces. An
     exception leaving the block is recorded on the span, which is then marked failed."""
@@ -74,9 +77,12 @@ def span(
     tracer = trace.get_tracer(TRACER_NAME)
     related = [trace.Link(trace.get_current_span(_extract(t)).get_span_context()) for t in links]
     with tracer.start_as_current_span(
-        name, context=_extract(parent) if parent else None, kind=trace.SpanKind[kind.upper()],
-        attributes=dict(attributes or {}), links=related,
-    ) as current:  # fmt: skip
+        name,
+        context=_extract(parent) if parent else None,
+        kind=trace.SpanKind[kind.upper()],
+        attributes=dict(attributes or {}),
+        links=related,
+    ) as current:
         yield _RecordingSpan(current)
 
 

@@ -51,11 +51,24 @@ def test_the_served_openapi_document_matches_the_server(host: DevhostProcess) ->
         "NO_COLOR": "1",
     }
     command = [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
-        f"{host.base_url}/api/openapi.json", "--phases", "examples,coverage,fuzzing,stateful",
-        "--seed", str(SEED), "--max-examples", str(EXAMPLES), "--workers", "1",
-        "--request-timeout", "30",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{host.base_url}/api/openapi.json",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--seed",
+        str(SEED),
+        "--max-examples",
+        str(EXAMPLES),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+    ]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
     )

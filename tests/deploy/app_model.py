@@ -23,12 +23,20 @@ HOST_CONTAINERS = frozenset({"azure-webjobs-hosts", "azure-webjobs-secrets"})
 BLOB_TRIGGER_QUEUES = frozenset({"azure-webjobs-blobtrigger-*", "webjobs-blobtrigger-poison"})
 POISON_SUFFIX = "-poison"
 # Calls whose first argument names a blob container.
-CONTAINER_CALLS = frozenset({
-    "get_blob_client", "get_container_client", "create_container", "delete_container",
-    "_ensure_container",
-})  # fmt: skip
-SDK_SERVICES = {"azure.storage.blob": "blob", "azure.storage.queue": "queue",
-                "azure.data.tables": "table"}  # fmt: skip
+CONTAINER_CALLS = frozenset(
+    {
+        "get_blob_client",
+        "get_container_client",
+        "create_container",
+        "delete_container",
+        "_ensure_container",
+    }
+)
+SDK_SERVICES = {
+    "azure.storage.blob": "blob",
+    "azure.storage.queue": "queue",
+    "azure.data.tables": "table",
+}
 
 
 @cache
@@ -51,9 +59,10 @@ def binding_setting_references() -> set[str]:
     return {
         name
         for binding in all_bindings()
-        for value in binding.values() if isinstance(value, str)
+        for value in binding.values()
+        if isinstance(value, str)
         for name in SETTING_REFERENCE.findall(value)
-    }  # fmt: skip
+    }
 
 
 def timer_schedules() -> set[str]:
@@ -75,9 +84,11 @@ def connections() -> dict[str, set[str]]:
 def blob_triggers() -> dict[str, dict[str, Any]]:
     """Function name -> its blob trigger binding."""
     return {
-        name: binding for name, function_bindings in bindings() for binding in function_bindings
+        name: binding
+        for name, function_bindings in bindings()
+        for binding in function_bindings
         if binding["type"] == "blobTrigger"
-    }  # fmt: skip
+    }
 
 
 class RecordingEnv(dict[str, str]):
@@ -124,25 +135,31 @@ def _constants(tree: ast.Module) -> dict[str, str]:
     """Module-level NAME = "literal" assignments."""
     return {
         target.id: node.value.value
-        for node in tree.body if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-        for target in node.targets if isinstance(target, ast.Name)
-    }  # fmt: skip
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def constants_ending(suffix: str) -> set[str]:
     """Values of module-level constants of the app named *<suffix> (ORDER_EVENTS_QUEUE...)."""
     return {
-        value for _, tree in _trees() for name, value in _constants(tree).items()
+        value
+        for _, tree in _trees()
+        for name, value in _constants(tree).items()
         if name.endswith(suffix)
-    }  # fmt: skip
+    }
 
 
 def settings_tables() -> set[str]:
     return {
-        str(field.default) for field in dataclasses.fields(Settings)
+        str(field.default)
+        for field in dataclasses.fields(Settings)
         if field.name.endswith("_table")
-    }  # fmt: skip
+    }
 
 
 def code_containers() -> set[str]:
@@ -166,14 +183,18 @@ def storage_services() -> set[str]:
     for _, tree in _trees():
         for node in ast.walk(tree):
             modules = (
-                [alias.name for alias in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            )  # fmt: skip
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for module in modules:
                 found.update(
-                    service for prefix, service in SDK_SERVICES.items()
+                    service
+                    for prefix, service in SDK_SERVICES.items()
                     if module == prefix or module.startswith(prefix + ".")
-                )  # fmt: skip
+                )
     types = {binding["type"] for binding in all_bindings()}
     if "blobTrigger" in types:  # reads blobs; the host queues work items and poisons
         found |= {"blob", "queue"}
@@ -184,8 +205,9 @@ def storage_services() -> set[str]:
 
 def required_storage() -> dict[str, set[str]]:
     """Every table, queue and container the app and its host use."""
-    queues = {binding["queueName"] for binding in all_bindings()
-              if binding["type"] == "queueTrigger"} | constants_ending("_QUEUE")  # fmt: skip
+    queues = {
+        binding["queueName"] for binding in all_bindings() if binding["type"] == "queueTrigger"
+    } | constants_ending("_QUEUE")
     queues |= {queue + POISON_SUFFIX for queue in queues}
     containers = code_containers() | set(HOST_CONTAINERS)
     containers |= {binding["path"].split("/")[0] for binding in blob_triggers().values()}

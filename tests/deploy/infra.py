@@ -85,9 +85,10 @@ def resolve_main(value: Any) -> Any:
 def resources(relative: str, type_suffix: str) -> dict[str, dict[str, Any]]:
     """The resources of a file whose type ends with `type_suffix`."""
     return {
-        name: resource for name, resource in parse(relative).get("resources", {}).items()
+        name: resource
+        for name, resource in parse(relative).get("resources", {}).items()
         if resource["type"].endswith(type_suffix)
-    }  # fmt: skip
+    }
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ def test_the_app_origin_may_always_upload() -> None:
     passed = infra.resolve_main(infra.module_params("storage")["blobCorsAllowedOrigins"])
     union = passed["function"]
     assert union["type"] == "union"
-    assert infra.resolve_main(union["parameters"]["arg_1"]) == ["https://${appName}.azurewebsites.net"]
+    assert infra.resolve_main(union["parameters"]["arg_1"]) == [
+        "https://${appName}.azurewebsites.net"
+    ]
     assert str(infra.module_params("functionApp")["appName"]) == "appName"
     # The host name is <app>.azurewebsites.net only while the app keeps the global default
     # host name (no unique default host name with a random hash).

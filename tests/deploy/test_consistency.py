@@ -30,24 +30,26 @@ APP_IDENTITY = "identity.outputs.principalId"
 
 
 def _covered(name: str, provisioned: Iterable[str]) -> bool:
-    return any(
-        fnmatchcase(name, made) or fnmatchcase(made, name) for made in provisioned
-    )
+    return any(fnmatchcase(name, made) or fnmatchcase(made, name) for made in provisioned)
 
 
 def missing_storage(required: dict[str, set[str]], made: infra.StorageNames) -> list[str]:
     """Required tables, queues and containers that the infra does not create."""
     provisioned = {"tables": made.tables, "queues": made.queues, "containers": made.containers}
     return sorted(
-        f"{kind[:-1]} {name}" for kind, names in required.items() for name in names
+        f"{kind[:-1]} {name}"
+        for kind, names in required.items()
+        for name in names
         if not _covered(name, provisioned[kind])
-    )  # fmt: skip
+    )
 
 
 def settings_problems(settings: dict[str, str]) -> list[str]:
     """Why the app would not start, or would not run keyless, with these app settings."""
-    problems = [f"%{name}% (binding) is not set" for name in
-                sorted(app_model.binding_setting_references() - settings.keys())]  # fmt: skip
+    problems = [
+        f"%{name}% (binding) is not set"
+        for name in sorted(app_model.binding_setting_references() - settings.keys())
+    ]
     for connection, kinds in app_model.connections().items():
         problems += _connection_problems(connection, kinds, settings)
     try:
@@ -82,8 +84,11 @@ def _connection_problems(connection: str, kinds: set[str], settings: dict[str, s
 
 
 def missing_roles(services: set[str], granted: set[str]) -> list[str]:
-    return sorted(f"{service}: {ROLE_FOR_SERVICE[service]}" for service in services
-                  if ROLE_FOR_SERVICE[service] not in granted)  # fmt: skip
+    return sorted(
+        f"{service}: {ROLE_FOR_SERVICE[service]}"
+        for service in services
+        if ROLE_FOR_SERVICE[service] not in granted
+    )
 
 
 def app_storage_roles() -> set[str]:
@@ -122,8 +127,7 @@ def test_every_setting_the_code_reads_is_set_by_the_infra_or_has_a_default() -> 
     deployed = infra.deployed_settings()
     read, loaded = app_model.settings_read(deployed)
     assert {"PAGING_TOKEN_SECRET", "CORS_ALLOWED_ORIGINS", "AzureWebJobsStorage__clientId"} <= read
-    required = {name for name in read & deployed.keys()
-                if _refused_without(deployed, name)}  # fmt: skip
+    required = {name for name in read & deployed.keys() if _refused_without(deployed, name)}
     assert required >= {"PAGING_TOKEN_SECRET", "AzureWebJobsStorage__blobServiceUri"}
     assert loaded.storage.credential == "managedidentity"
     assert loaded.storage.client_id == deployed["AzureWebJobsStorage__clientId"]
@@ -178,8 +182,11 @@ def test_the_blob_trigger_host_queue_is_named_after_the_host_id() -> None:
     """The host id is the app name lower-cased and cut to 32 characters; main.bicep keeps the
     name to 32 so the pre-created queue's name is the one the host uses."""
     parameters = infra.parse(infra.MAIN)["parameters"]
-    limits = [d["argument"] for d in parameters["functionAppName"]["decorators"]
-              if d["type"] == "max_length"]  # fmt: skip
+    limits = [
+        d["argument"]
+        for d in parameters["functionAppName"]["decorators"]
+        if d["type"] == "max_length"
+    ]
     assert limits == [32]
     assert infra.variable(infra.MAIN, "hostId") == "appName"
     assert "azure-webjobs-blobtrigger-${hostId}" in infra.variable(infra.MAIN, "storageQueues")
@@ -190,8 +197,10 @@ def test_infra_made_containers_are_in_the_provisioned_list() -> None:
     containers = infra.storage_names().containers
     (app,) = infra.modules_of("modules/function-app.bicep")
     (grid,) = infra.modules_of("modules/event-grid.bicep")
-    used = [infra.module_params(app)["deploymentContainerName"],
-            infra.module_params(grid)["deadLetterContainerName"]]  # fmt: skip
+    used = [
+        infra.module_params(app)["deploymentContainerName"],
+        infra.module_params(grid)["deadLetterContainerName"],
+    ]
     for name in used:
         assert _covered(infra.pattern(infra.resolve_main(name)), containers), name
 
@@ -199,26 +208,40 @@ def test_infra_made_containers_are_in_the_provisioned_list() -> None:
 # --- each check fails without its part ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "name"), [
-    ("tables", "ImageStatus"), ("tables", "OrdersByCustomer"), ("queues", "order-events"),
-    ("queues", "order-events-poison"), ("queues", "azure-webjobs-blobtrigger-*"),
-    ("queues", "webjobs-blobtrigger-poison"), ("containers", "uploads"),
-    ("containers", "thumbnails"), ("containers", "azure-webjobs-secrets"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("tables", "ImageStatus"),
+        ("tables", "OrdersByCustomer"),
+        ("queues", "order-events"),
+        ("queues", "order-events-poison"),
+        ("queues", "azure-webjobs-blobtrigger-*"),
+        ("queues", "webjobs-blobtrigger-poison"),
+        ("containers", "uploads"),
+        ("containers", "thumbnails"),
+        ("containers", "azure-webjobs-secrets"),
+    ],
+)
 def test_storage_check_reports_a_missing_name(kind: str, name: str) -> None:
     made = infra.storage_names()
     without = dataclasses.replace(made, **{kind: getattr(made, kind) - {name}})
     assert missing_storage(app_model.required_storage(), without) == [f"{kind[:-1]} {name}"]
 
 
-@pytest.mark.parametrize(("removed", "reported"), [
-    ("PAGING_TOKEN_SECRET", "PAGING_TOKEN_SECRET must be set"),
-    ("ORDER_SWEEP_SCHEDULE", "%ORDER_SWEEP_SCHEDULE% (binding) is not set"),
-    ("AzureWebJobsStorage__credential", "AzureWebJobsStorage__credential is not managedidentity"),
-    ("AzureWebJobsStorage__clientId", "AzureWebJobsStorage__clientId is not set"),
-    ("AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__queueServiceUri is not set"),
-    ("AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__tableServiceUri is not set"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("removed", "reported"),
+    [
+        ("PAGING_TOKEN_SECRET", "PAGING_TOKEN_SECRET must be set"),
+        ("ORDER_SWEEP_SCHEDULE", "%ORDER_SWEEP_SCHEDULE% (binding) is not set"),
+        (
+            "AzureWebJobsStorage__credential",
+            "AzureWebJobsStorage__credential is not managedidentity",
+        ),
+        ("AzureWebJobsStorage__clientId", "AzureWebJobsStorage__clientId is not set"),
+        ("AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__queueServiceUri is not set"),
+        ("AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__tableServiceUri is not set"),
+    ],
+)
 def test_settings_check_reports_a_missing_setting(removed: str, reported: str) -> None:
     settings = infra.deployed_settings()
     del settings[removed]

@@ -54,8 +54,12 @@ async def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> N
     assert sas["st"] == (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ticket.expires_at == NOW + UPLOAD_URL_TTL
     # Signed with the delegation key: its identity fields are in the SAS, no account key is.
-    key_fields = {"skoid": "11111111-1111-1111-1111-111111111111", "sktid": "tenant",
-                  "sks": "b", "skv": "2025-01-05"}  # fmt: skip
+    key_fields = {
+        "skoid": "11111111-1111-1111-1111-111111111111",
+        "sktid": "tenant",
+        "sks": "b",
+        "skv": "2025-01-05",
+    }
     assert {name: sas[name] for name in key_fields} == key_fields
     assert sas["ske"] >= sas["se"]
     assert blobs.key_requests and blobs.key_requests[0][1] - blobs.key_requests[0][0] <= timedelta(
@@ -68,9 +72,15 @@ async def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None
         "a.png", "image/png", now=NOW
     )
     start, expiry = blobs.key_requests[0]
-    signed = {"account_name": "prodorders", "container_name": "uploads", "blob_name": "a.png",
-              "permission": "cw", "start": NOW - timedelta(minutes=5),
-              "expiry": NOW + UPLOAD_URL_TTL, "content_type": "image/png"}  # fmt: skip
+    signed = {
+        "account_name": "prodorders",
+        "container_name": "uploads",
+        "blob_name": "a.png",
+        "permission": "cw",
+        "start": NOW - timedelta(minutes=5),
+        "expiry": NOW + UPLOAD_URL_TTL,
+        "content_type": "image/png",
+    }
     same = query(generate_blob_sas(user_delegation_key=delegation_key(start, expiry), **signed))
     other_key = delegation_key(start, expiry, value=b"x" * 32)
     other = query(generate_blob_sas(user_delegation_key=other_key, **signed))
@@ -88,6 +98,7 @@ async def test_delegation_key_is_reused_until_it_would_expire_before_the_sas(blo
 
 
 # --- a real Blob server accepts it ---------------------------------------------------------
+
 
 async def test_azurite_accepts_the_identity_only_upload_url(
     storage_env: Azurite, monkeypatch: pytest.MonkeyPatch
@@ -119,13 +130,16 @@ async def test_azurite_accepts_the_identity_only_upload_url(
 
     forged = upload_url.replace("identity/ok.jpg", "identity/other.jpg")
     reset_store_state()  # forget the cached key: the next one is not the one Azurite issued
+
     async def unrelated_key(start: datetime, expiry: datetime) -> Any:
         return delegation_key(start, expiry)
 
     monkeypatch.setattr(identity, "get_user_delegation_key", unrelated_key)
-    wrong_key = (await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
-        "identity/wrong-key.jpg", "image/jpeg", now=now
-    )).upload_url.replace("https://", "http://", 1)
+    wrong_key = (
+        await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+            "identity/wrong-key.jpg", "image/jpeg", now=now
+        )
+    ).upload_url.replace("https://", "http://", 1)
     for refused_url in (forged, wrong_key):
         refused = Request(refused_url, data=b"x", method="PUT", headers=headers)
         assert await asyncio.to_thread(status_of, refused) == 403, refused_url

@@ -19,8 +19,9 @@ MIN_REASON = 40
 def test_checkov_reports_no_failed_check_and_every_skip_has_a_reason() -> None:
     report = checkov(ROOT / "infra")
     assert report["summary"]["parsing_errors"] == 0
-    failed = [(c["check_id"], c["file_path"], c["resource"]) for c in
-              report["results"]["failed_checks"]]  # fmt: skip
+    failed = [
+        (c["check_id"], c["file_path"], c["resource"]) for c in report["results"]["failed_checks"]
+    ]
     assert failed == []
     assert report["summary"]["passed"] >= 15
     for skipped in report["results"]["skipped_checks"]:
@@ -54,8 +55,11 @@ def _doctor_problems(items: list[dict[str, Any]]) -> tuple[list[str], list[str]]
     """(failed rules, warnings that docs/deploy.md does not list)."""
     documented = DEPLOY_DOC.read_text("utf-8")
     failed = [f"{i['rule_id']}: {i['value']}" for i in items if i["status"] == "fail"]
-    undocumented = [f"{i['rule_id']}: {i['value']}" for i in items
-                    if i["status"] == "warn" and f"`{i['rule_id']}`" not in documented]  # fmt: skip
+    undocumented = [
+        f"{i['rule_id']}: {i['value']}"
+        for i in items
+        if i["status"] == "warn" and f"`{i['rule_id']}`" not in documented
+    ]
     return failed, undocumented
 
 
@@ -72,11 +76,14 @@ def test_functions_doctor_reports_no_failure_and_only_documented_warnings(tmp_pa
 def test_functions_doctor_catches_a_setting_flex_consumption_refuses(tmp_path: Path) -> None:
     project = copy_project(tmp_path)
     app = project / "infra" / "modules" / "function-app.bicep"
-    app.write_text(app.read_text("utf-8").replace(
-        "      appSettings: [\n",
-        "      appSettings: [\n        {\n          name: 'FUNCTIONS_WORKER_RUNTIME'\n"
-        "          value: 'python'\n        }\n",
-    ), "utf-8")  # fmt: skip
+    app.write_text(
+        app.read_text("utf-8").replace(
+            "      appSettings: [\n",
+            "      appSettings: [\n        {\n          name: 'FUNCTIONS_WORKER_RUNTIME'\n"
+            "          value: 'python'\n        }\n",
+        ),
+        "utf-8",
+    )
     _, undocumented = _doctor_problems(doctor(project))
     assert any(problem.startswith("check_flex_deprecated_settings") for problem in undocumented)
 

@@ -64,14 +64,24 @@ def hook(tmp_path: Path) -> Any:
     state, log = tmp_path / "state.json", tmp_path / "calls.jsonl"
 
     def run(*, env: dict[str, str] | None = None, **scenario: Any) -> HookRun:
-        state.write_text(json.dumps({"key": KEY, "key_after": 1, "states": ["Succeeded"]}
-                                    | scenario))  # fmt: skip
+        state.write_text(
+            json.dumps({"key": KEY, "key_after": 1, "states": ["Succeeded"]} | scenario)
+        )
         log.write_text("")
         result = subprocess.run(
-            ["sh", str(HOOK_SH)], capture_output=True, text=True, timeout=60, check=False,
-            env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(tmp_path),
-                 "FAKE_AZ_STATE": str(state), "FAKE_AZ_LOG": str(log), **(env or ENV)},
-        )  # fmt: skip
+            ["sh", str(HOOK_SH)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={
+                "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                "TMPDIR": str(tmp_path),
+                "FAKE_AZ_STATE": str(state),
+                "FAKE_AZ_LOG": str(log),
+                **(env or ENV),
+            },
+        )
         calls = [json.loads(line) for line in log.read_text().splitlines()]
         return HookRun(result.returncode, result.stdout + result.stderr, calls)
 
@@ -84,11 +94,15 @@ def test_creates_the_blob_created_subscription_to_the_webhook(hook: Any) -> None
     (put,) = run.puts()
     assert put["argv"][put["argv"].index("--uri") + 1] == SUBSCRIPTION
     properties = json.loads(put["body"])["properties"]
-    assert properties["destination"] == {"endpointType": "WebHook", "properties": {
-        "endpointUrl": f"{ENV['SERVICE_API_URI']}/runtime/webhooks/blobs"
-                       f"?functionName=Host.Functions.make_thumbnail&code={KEY}",
-        "maxEventsPerBatch": 1, "preferredBatchSizeInKilobytes": 64,
-    }}  # fmt: skip
+    assert properties["destination"] == {
+        "endpointType": "WebHook",
+        "properties": {
+            "endpointUrl": f"{ENV['SERVICE_API_URI']}/runtime/webhooks/blobs"
+            f"?functionName=Host.Functions.make_thumbnail&code={KEY}",
+            "maxEventsPerBatch": 1,
+            "preferredBatchSizeInKilobytes": 64,
+        },
+    }
     assert properties["filter"] == {
         "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
         "subjectBeginsWith": "/blobServices/default/containers/uploads/blobs/",
@@ -96,7 +110,8 @@ def test_creates_the_blob_created_subscription_to_the_webhook(hook: Any) -> None
     dead_letter = properties["deadLetterWithResourceIdentity"]
     assert dead_letter["identity"] == {"type": "SystemAssigned"}
     assert dead_letter["deadLetterDestination"]["properties"] == {
-        "resourceId": ENV["AZURE_STORAGE_ACCOUNT_ID"], "blobContainerName": "eventgrid-deadletter",
+        "resourceId": ENV["AZURE_STORAGE_ACCOUNT_ID"],
+        "blobContainerName": "eventgrid-deadletter",
     }
     assert "now triggers make_thumbnail" in run.output
 
@@ -187,8 +202,12 @@ def test_powershell_twin_sends_the_same_request() -> None:
     for field in set(re.findall(r'"(\w+)":', body)):
         assert re.search(rf"\b{field}\s*=", ps1), field
     webhook = "/runtime/webhooks/blobs?functionName=Host.Functions."
-    for literal in ("Microsoft.Storage.BlobCreated", webhook, "/blobServices/default/containers/",
-                    "SystemAssigned"):  # fmt: skip
+    for literal in (
+        "Microsoft.Storage.BlobCreated",
+        webhook,
+        "/blobServices/default/containers/",
+        "SystemAssigned",
+    ):
         assert literal in ps1, literal
-    assert "--body \"@$($file.FullName)\"" in ps1  # the key never reaches a command line
+    assert '--body "@$($file.FullName)"' in ps1  # the key never reaches a command line
     assert "Remove-Item -Force $file.FullName" in ps1

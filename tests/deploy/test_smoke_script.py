@@ -21,16 +21,34 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 SMOKE = ROOT / "scripts" / "smoke.py"
-STEPS = ("ok   health", "ok   orders", "ok   change feed", "ok   upload", "ok   thumbnail",
-         "ok   cleanup", "smoke test passed")  # fmt: skip
+STEPS = (
+    "ok   health",
+    "ok   orders",
+    "ok   change feed",
+    "ok   upload",
+    "ok   thumbnail",
+    "ok   cleanup",
+    "smoke test passed",
+)
 
 
 def smoke(base_url: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(SMOKE), "--base-url", base_url, "--key", "not-checked-locally",
-         "--timeout", str(timeout)],
-        capture_output=True, text=True, timeout=timeout * 6, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(SMOKE),
+            "--base-url",
+            base_url,
+            "--key",
+            "not-checked-locally",
+            "--timeout",
+            str(timeout),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout * 6,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

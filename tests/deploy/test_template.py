@@ -17,20 +17,41 @@ from tests.deploy.infra import INFRA, ROOT, is_literal
 
 # Settings and site properties Flex Consumption deprecates or refuses ("Flex Consumption plan
 # deprecations" in Microsoft's app settings reference; docs/deploy.md).
-FLEX_REFUSED_SETTINGS = frozenset({
-    "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_WORKER_RUNTIME_VERSION", "FUNCTIONS_EXTENSION_VERSION",
-    "FUNCTIONS_WORKER_PROCESS_COUNT", "FUNCTIONS_MAX_HTTP_CONCURRENCY", "WEBSITE_RUN_FROM_PACKAGE",
-    "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD", "WEBSITE_CONTENTSHARE",
-    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
-    "WEBSITE_NODE_DEFAULT_VERSION", "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
-    "WEBSITE_VNET_ROUTE_ALL", "WEBSITE_CONTENTOVERVNET", "AzureWebJobsStorage",
-})  # fmt: skip
-FLEX_REFUSED_SITE_CONFIG = frozenset({
-    "linuxFxVersion", "windowsFxVersion", "alwaysOn", "functionAppScaleLimit",
-    "minimumElasticInstanceCount", "preWarmedInstanceCount", "use32BitWorkerProcess",
-    "netFrameworkVersion", "javaVersion", "powerShellVersion",
-    "functionsRuntimeScaleMonitoringEnabled",
-})  # fmt: skip
+FLEX_REFUSED_SETTINGS = frozenset(
+    {
+        "FUNCTIONS_WORKER_RUNTIME",
+        "FUNCTIONS_WORKER_RUNTIME_VERSION",
+        "FUNCTIONS_EXTENSION_VERSION",
+        "FUNCTIONS_WORKER_PROCESS_COUNT",
+        "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+        "WEBSITE_RUN_FROM_PACKAGE",
+        "SCM_DO_BUILD_DURING_DEPLOYMENT",
+        "ENABLE_ORYX_BUILD",
+        "WEBSITE_CONTENTSHARE",
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+        "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
+        "WEBSITE_NODE_DEFAULT_VERSION",
+        "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+        "WEBSITE_VNET_ROUTE_ALL",
+        "WEBSITE_CONTENTOVERVNET",
+        "AzureWebJobsStorage",
+    }
+)
+FLEX_REFUSED_SITE_CONFIG = frozenset(
+    {
+        "linuxFxVersion",
+        "windowsFxVersion",
+        "alwaysOn",
+        "functionAppScaleLimit",
+        "minimumElasticInstanceCount",
+        "preWarmedInstanceCount",
+        "use32BitWorkerProcess",
+        "netFrameworkVersion",
+        "javaVersion",
+        "powerShellVersion",
+        "functionsRuntimeScaleMonitoringEnabled",
+    }
+)
 
 
 def refused_on_flex(site: dict[str, Any]) -> list[str]:
@@ -65,14 +86,19 @@ def test_the_app_runs_on_flex_consumption_configured_by_function_app_config() ->
     assert storage["type"] == "blobContainer"
     assert storage["value"] == "${storageBlobEndpoint}${deploymentContainerName}"
     assert storage["authentication"] == {
-        "type": "UserAssignedIdentity", "userAssignedIdentityResourceId": "identityId"
+        "type": "UserAssignedIdentity",
+        "userAssignedIdentityResourceId": "identityId",
     }
     scale = config["scaleAndConcurrency"]["function"]["parameters"]["arg_1"]
-    assert scale == {"maximumInstanceCount": "maximumInstanceCount",
-                     "instanceMemoryMB": "instanceMemoryMB"}  # fmt: skip
+    assert scale == {
+        "maximumInstanceCount": "maximumInstanceCount",
+        "instanceMemoryMB": "instanceMemoryMB",
+    }
     assert not any(is_literal(value) for value in scale.values()), "scale comes from parameters"
-    assert site["identity"] == {"type": "UserAssigned",
-                                "userAssignedIdentities": {"'${identityId}'": {}}}  # fmt: skip
+    assert site["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": {"'${identityId}'": {}},
+    }
 
 
 def test_the_python_version_is_set_in_one_place() -> None:
@@ -82,8 +108,9 @@ def test_the_python_version_is_set_in_one_place() -> None:
     assert is_literal(parameter["default"])
     allowed = next(d["argument"] for d in parameter["decorators"] if d["type"] == "allowed")
     assert parameter["default"] in allowed
-    versions = [path.name for path in infra.bicep_files()
-                if re.search(r"'3\.1\d'", path.read_text("utf-8"))]  # fmt: skip
+    versions = [
+        path.name for path in infra.bicep_files() if re.search(r"'3\.1\d'", path.read_text("utf-8"))
+    ]
     assert versions == ["main.bicep"]
 
 
@@ -91,11 +118,14 @@ def test_no_setting_or_property_that_flex_consumption_refuses() -> None:
     assert refused_on_flex(infra.function_app()) == []
 
 
-@pytest.mark.parametrize("added", [
-    {"appSettings": [{"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"}]},
-    {"linuxFxVersion": "Python|3.11"},
-    {"appSettings": [{"name": "WEBSITE_RUN_FROM_PACKAGE", "value": "1"}]},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "added",
+    [
+        {"appSettings": [{"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"}]},
+        {"linuxFxVersion": "Python|3.11"},
+        {"appSettings": [{"name": "WEBSITE_RUN_FROM_PACKAGE", "value": "1"}]},
+    ],
+)
 def test_the_flex_check_catches_a_refused_setting(added: dict[str, Any]) -> None:
     site = infra.function_app()
     site_config = dict(site["properties"]["siteConfig"])
@@ -107,8 +137,9 @@ def test_the_flex_check_catches_a_refused_setting(added: dict[str, Any]) -> None
 
 def test_deployments_use_entra_id_not_publishing_passwords() -> None:
     policies = infra.resources("modules/function-app.bicep", "basicPublishingCredentialsPolicies")
-    assert sorted((p["config"]["name"], p["config"]["properties"]["allow"])
-                  for p in policies.values()) == [("ftp", False), ("scm", False)]  # fmt: skip
+    assert sorted(
+        (p["config"]["name"], p["config"]["properties"]["allow"]) for p in policies.values()
+    ) == [("ftp", False), ("scm", False)]
 
 
 def test_storage_takes_no_keys_and_no_anonymous_reads() -> None:
@@ -169,8 +200,9 @@ def test_the_paging_secret_is_generated_long_and_never_defaulted() -> None:
 def test_hooks_and_smoke_script_read_only_values_the_template_outputs() -> None:
     outputs = set(infra.parse(infra.MAIN)["outputs"])
     hook = (ROOT / "scripts" / "postdeploy.sh").read_text("utf-8")
-    needed = set(re.findall(r"\b[A-Z][A-Z_]+[A-Z]\b",
-                            hook.split("for name in ")[1].split("; do")[0]))  # fmt: skip
+    needed = set(
+        re.findall(r"\b[A-Z][A-Z_]+[A-Z]\b", hook.split("for name in ")[1].split("; do")[0])
+    )
     smoke = (ROOT / "scripts" / "smoke.py").read_text("utf-8")
     needed |= set(re.findall(r'azd_value\("([A-Z_]+)"\)', smoke))
     azd_sets = {"AZURE_SUBSCRIPTION_ID", "AZURE_ENV_NAME"}  # azd's own environment values

@@ -12,8 +12,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = ROOT / ".venv" / "tools" / "bin"
 # The project as `func azure functionapp publish` and the doctor see it.
-PROJECT_FILES = ("function_app.py", "host.json", "requirements.txt", ".funcignore",
-                 "blueprints", "shared", "infra")  # fmt: skip
+PROJECT_FILES = (
+    "function_app.py",
+    "host.json",
+    "requirements.txt",
+    ".funcignore",
+    "blueprints",
+    "shared",
+    "infra",
+)
 
 
 def tool(name: str) -> Path:
@@ -22,12 +29,22 @@ def tool(name: str) -> Path:
     return path
 
 
-def run(args: list[str | Path], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run(
+    args: list[str | Path],
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(arg) for arg in args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})}, check=False,
-    )  # fmt: skip
+        [str(arg) for arg in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def copy_project(target: Path) -> Path:
@@ -43,8 +60,18 @@ def copy_project(target: Path) -> Path:
 
 def checkov(directory: Path) -> dict[str, Any]:
     """checkov's Bicep scan of `directory`, offline (--skip-download), as JSON."""
-    result = run([tool("checkov"), "--framework", "bicep", "--skip-download",
-                  "--output", "json", "--directory", directory])  # fmt: skip
+    result = run(
+        [
+            tool("checkov"),
+            "--framework",
+            "bicep",
+            "--skip-download",
+            "--output",
+            "json",
+            "--directory",
+            directory,
+        ]
+    )
     assert result.stdout.strip(), result.stderr[-3000:]
     report: dict[str, Any] = json.loads(result.stdout)
     return report
@@ -53,10 +80,18 @@ def checkov(directory: Path) -> dict[str, Any]:
 def doctor(project: Path) -> list[dict[str, Any]]:
     """azure-functions-doctor's full profile on `project`: every rule's result."""
     result = run(
-        [tool("azure-functions-doctor"), "doctor", "--profile", "full", "--format", "json",
-         "--path", project],
+        [
+            tool("azure-functions-doctor"),
+            "doctor",
+            "--profile",
+            "full",
+            "--format",
+            "json",
+            "--path",
+            project,
+        ],
         env={"VIRTUAL_ENV": str(ROOT / ".venv")},  # as after `source .venv/bin/activate`
-    )  # fmt: skip
+    )
     assert result.stdout.strip(), result.stderr[-3000:]
     report = json.loads(result.stdout)
     return [item for section in report["results"] for item in section["items"]]

@@ -39,9 +39,11 @@ def app_host(
     # 2 AM, and the sweep test counts the summary lines of the run it fires through the admin
     # endpoint (make e2e-repeat caught it: two lines at 02:00). Once a year, at New Year.
     host = DevhostProcess(
-        ROOT, azurite.connection_string, tmp_path_factory.mktemp("app") / "devhost.log",
+        ROOT,
+        azurite.connection_string,
+        tmp_path_factory.mktemp("app") / "devhost.log",
         extra_env={"ORDER_SWEEP_SCHEDULE": "0 0 0 1 1 *"},
-    )  # fmt: skip
+    )
     allow_browser_uploads(azurite.connection_string, [host.base_url])
     host.start()
     yield host
@@ -53,10 +55,11 @@ def sample_host(
     azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevhostProcess]:
     host = DevhostProcess(
-        SAMPLE_APP, azurite.connection_string,
+        SAMPLE_APP,
+        azurite.connection_string,
         tmp_path_factory.mktemp("sample") / "devhost.log",
         extra_env={"TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": SAMPLE_EVENTS},
-    )  # fmt: skip
+    )
     host.start()
     yield host
     host.stop()

@@ -14,9 +14,14 @@ if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess, Response
 
 __all__ = [
-    "call", "converged", "customer_truth", "customer_view", "pages", "report_truth",
+    "call",
+    "converged",
+    "customer_truth",
+    "customer_view",
+    "pages",
+    "report_truth",
     "report_view",
-]  # fmt: skip
+]
 
 
 def call(host: DevhostProcess, method: str, path: str, **kwargs: Any) -> Response:

@@ -42,9 +42,13 @@ class Response:
 
 
 def request(
-    method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
     timeout: float = 30,
-) -> Response:  # fmt: skip
+) -> Response:
     """One HTTP call with urllib; error statuses are returned, not raised."""
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
     try:
@@ -88,17 +92,27 @@ class DevhostProcess:
             filter(None, [str(self.devhost_root), env.get("PYTHONPATH")])
         )
         command = [
-            sys.executable, "-m", "devhost", "--port", str(self.port),
-            "--script-root", str(self.script_root), *self.extra_args,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "devhost",
+            "--port",
+            str(self.port),
+            "--script-root",
+            str(self.script_root),
+            *self.extra_args,
+        ]
         example = self.script_root / "local.settings.json.example"
         if example.is_file():  # a developer's own local.settings.json must not leak into tests
             command += ["--settings-file", str(example)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.devhost_root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                cwd=self.devhost_root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         try:
             wait_for(self._ready, timeout, interval=0.1)
         except TimeoutError as exc:

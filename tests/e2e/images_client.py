@@ -41,9 +41,11 @@ def upload(host: DevhostProcess, name: str, data: bytes, content_type: str) -> U
     assert ticket.status == 200, ticket.body  # 200: nothing exists before the PUT
     assert ticket.json()["name"] == name
     put = request(
-        "PUT", ticket.json()["upload_url"], body=data,
+        "PUT",
+        ticket.json()["upload_url"],
+        body=data,
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": content_type},
-    )  # fmt: skip
+    )
     assert put.status == 201, put.body
     return Uploaded(name, put.headers["ETag"].strip('"'))
 
@@ -58,8 +60,11 @@ def status_of(host: DevhostProcess, name: str) -> dict[str, Any]:
 def recorded(status: dict[str, Any]) -> dict[str, Any]:
     """A status without its thumbnail's read URL, which is signed afresh on every read: what
     the app recorded, for comparing two reads."""
-    thumbnail = {key: value for key, value in status.get("thumbnail", {}).items()
-                 if key not in ("url", "url_expires_at")}  # fmt: skip
+    thumbnail = {
+        key: value
+        for key, value in status.get("thumbnail", {}).items()
+        if key not in ("url", "url_expires_at")
+    }
     return status | ({"thumbnail": thumbnail} if thumbnail else {})
 
 

@@ -188,11 +188,20 @@ def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
     # A well-formed event the read model cannot store ("/" is not allowed in table keys):
     # not recognisably bad up front, so the host retries it maxDequeueCount times.
     event = {
-        "event_id": marker, "type": "INSERT", "order_id": f"o-{marker}", "version": 1,
-        "occurred_at": "2026-11-26T00:00:00.000Z", "old_image": None,
-        "new_image": {"order_id": f"o-{marker}", "customer_id": "bad/customer", "status": "PENDING",
-                      "created_at": "2026-11-26T00:00:00.000Z", "total_amount": 1},
-    }  # fmt: skip
+        "event_id": marker,
+        "type": "INSERT",
+        "order_id": f"o-{marker}",
+        "version": 1,
+        "occurred_at": "2026-11-26T00:00:00.000Z",
+        "old_image": None,
+        "new_image": {
+            "order_id": f"o-{marker}",
+            "customer_id": "bad/customer",
+            "status": "PENDING",
+            "created_at": "2026-11-26T00:00:00.000Z",
+            "total_amount": 1,
+        },
+    }
     sent = work.send_message(base64.b64encode(json.dumps(event).encode()).decode())
 
     def parked() -> list[str]:
@@ -207,9 +216,10 @@ def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
     wait_for(parked, WAIT_S, interval=0.5)
     # The host logs each attempt before it moves the message, so all five lines are there.
     runs = [
-        run for run in app_host.invocations("process_order_event")
+        run
+        for run in app_host.invocations("process_order_event")
         if run.get("message_id") == sent.id
-    ]  # fmt: skip
+    ]
     assert [(run["outcome"], run["dequeue_count"]) for run in runs] == [
         ("failed", str(attempt)) for attempt in range(1, 6)
     ]

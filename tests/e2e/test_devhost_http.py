@@ -55,10 +55,12 @@ def test_requests_are_served_concurrently(sample_host: DevhostProcess) -> None:
     cannot fail this (speed is measured in bench/, not asserted here)."""
     key = str(uuid.uuid4())
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(
-            lambda _: sample_host.call("GET", f"/api/rendezvous?n=8&key={key}", timeout=120),
-            range(8),
-        ))  # fmt: skip
+        responses = list(
+            pool.map(
+                lambda _: sample_host.call("GET", f"/api/rendezvous?n=8&key={key}", timeout=120),
+                range(8),
+            )
+        )
     assert [(r.status, r.body) for r in responses] == [(200, b"met")] * 8
 
 
@@ -117,10 +119,13 @@ def _raw_exchange(port: int, data: bytes) -> bytes:
 
 
 def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) -> None:
-    reply = _raw_exchange(sample_host.port, (
-        b"POST /api/echo/7/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
-        b"Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
-    ))  # fmt: skip
+    reply = _raw_exchange(
+        sample_host.port,
+        (
+            b"POST /api/echo/7/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+            b"Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+        ),
+    )
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), head
     assert b'"body": "hello world"' in body
@@ -129,9 +134,12 @@ def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) ->
 def test_body_declared_over_the_host_limit_is_413_unread(sample_host: DevhostProcess) -> None:
     """101 MB declared, 10 bytes sent: answered 413 at once and the connection closed,
     without waiting for (or reading) a body over the host's 100 MB limit."""
-    reply = _raw_exchange(sample_host.port, (
-        b"POST /api/echo/4130/x HTTP/1.1\r\nHost: localhost\r\n"
-        b"Content-Length: 105906176\r\n\r\n0123456789"
-    ))  # fmt: skip
+    reply = _raw_exchange(
+        sample_host.port,
+        (
+            b"POST /api/echo/4130/x HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Length: 105906176\r\n\r\n0123456789"
+        ),
+    )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert all(line.get("path") != "/api/echo/4130/x" for line in sample_host.invocations("echo"))

@@ -14,14 +14,30 @@ SECRET = "too-short-secret"
 
 def test_devhost_refuses_to_start_and_names_the_bad_settings() -> None:
     env = os.environ | {
-        "AzureWebJobsStorage": "UseDevelopmentStorage=true", "THUMBNAIL_FIT": "squash",
-        "ORDER_SWEEP_SCHEDULE": "0 2 * * *", "PAGING_TOKEN_SECRET": SECRET,
-    }  # fmt: skip
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        "THUMBNAIL_FIT": "squash",
+        "ORDER_SWEEP_SCHEDULE": "0 2 * * *",
+        "PAGING_TOKEN_SECRET": SECRET,
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "devhost", "--port", str(free_port()), "--script-root", str(ROOT),
-         "--settings-file", str(ROOT / "local.settings.json.example")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "devhost",
+            "--port",
+            str(free_port()),
+            "--script-root",
+            str(ROOT),
+            "--settings-file",
+            str(ROOT / "local.settings.json.example"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "devhost_start_failed" in output

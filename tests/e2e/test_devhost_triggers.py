@@ -74,8 +74,10 @@ def test_uploaded_blob_runs_the_function(
     result = blobs.get_blob_client("e2e-results", name)
     wait_for(result.exists, WAIT_S, interval=0.05)
     assert json.loads(result.download_blob().readall()) == {
-        "name": f"e2e-uploads/{name}", "length": 5, "size": 5,
-    }  # fmt: skip
+        "name": f"e2e-uploads/{name}",
+        "length": 5,
+        "size": 5,
+    }
     # The output blob is written before the invocation's log line: wait for that line too.
     runs = wait_for(lambda: _runs_for(sample_host, name), WAIT_S)
     assert [run["outcome"] for run in runs] == ["succeeded"]
@@ -231,8 +233,10 @@ def test_event_grid_blob_trigger_runs_from_an_upload_through_the_host_queue(
     wait_for(result.exists, WAIT_S, interval=0.1)
 
     assert json.loads(result.download_blob().readall()) == {
-        "name": f"{SAMPLE_EVENTS}/{name}", "size": 5, "etag": uploaded["etag"],
-    }  # fmt: skip
+        "name": f"{SAMPLE_EVENTS}/{name}",
+        "size": 5,
+        "etag": uploaded["etag"],
+    }
     # The output blob is written before the invocation's log line: wait for that line too.
     [run] = wait_for(lambda: _event_runs(sample_host, name), WAIT_S)
     assert (run["outcome"], run["attempt"]) == ("succeeded", "1")
@@ -251,13 +255,20 @@ def test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshol
     )
 
     assert message == {
-        "Type": "BlobTrigger", "FunctionId": "Host.Functions.on_event", "BlobType": "BlockBlob",
-        "ContainerName": SAMPLE_EVENTS, "BlobName": name, "ETag": uploaded["etag"],
-    }  # fmt: skip
+        "Type": "BlobTrigger",
+        "FunctionId": "Host.Functions.on_event",
+        "BlobType": "BlockBlob",
+        "ContainerName": SAMPLE_EVENTS,
+        "BlobName": name,
+        "ETag": uploaded["etag"],
+    }
     runs = _event_runs(sample_host, name)
     assert [(run["outcome"], run["attempt"]) for run in runs] == [
-        ("failed", "1"), ("failed", "2"), ("failed", "3"), ("failed", "4"),
-    ]  # fmt: skip
+        ("failed", "1"),
+        ("failed", "2"),
+        ("failed", "3"),
+        ("failed", "4"),
+    ]
     assert len({run["message_id"] for run in runs}) == 1  # one message, dequeued four times
     host_queue = _queue(sample_host, _host_queue_name(sample_host))
     assert not [m for m in _messages(host_queue) if m["BlobName"] == name]

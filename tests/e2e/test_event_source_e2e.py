@@ -84,8 +84,9 @@ def _serve(host: StandInHost) -> ThreadingHTTPServer:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            delivery = Delivery(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                json.loads(raw))  # fmt: skip
+            delivery = Delivery(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw)
+            )
             self.send_response(host.answer(delivery))
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -106,18 +107,38 @@ class SourceProcess:
     def start(self, ready: str = "event_source_watching") -> None:
         """Start it and wait until its log (from now on) shows `ready`."""
         logged = len(self.log()) if self.log_path.exists() else 0
-        env = {**os.environ, "AzureWebJobsStorage": self.connection_string,
-               "E2E_EVENTS_CONTAINER": self.container, "PYTHONPATH": str(ROOT)}  # fmt: skip
+        env = {
+            **os.environ,
+            "AzureWebJobsStorage": self.connection_string,
+            "E2E_EVENTS_CONTAINER": self.container,
+            "PYTHONPATH": str(ROOT),
+        }
         command = [
-            sys.executable, "-m", "devhost.eventsource", "--target", self.target,
-            "--script-root", str(SAMPLE_APP), "--interval", "0.2", "--grace", str(GRACE_S),
-            "--max-attempts", "3", "--first-retry", "0.1",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "devhost.eventsource",
+            "--target",
+            self.target,
+            "--script-root",
+            str(SAMPLE_APP),
+            "--interval",
+            "0.2",
+            "--grace",
+            str(GRACE_S),
+            "--max-attempts",
+            "3",
+            "--first-retry",
+            "0.1",
+        ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         wait_for(lambda: ready in self.log()[logged:], WAIT_S)
 
     def stop(self) -> int | None:
@@ -149,11 +170,14 @@ def container(azurite: Azurite) -> Iterator[tuple[BlobServiceClient, str]]:
 
 @pytest.fixture
 def source(
-    azurite: Azurite, stand_in: tuple[StandInHost, str],
-    container: tuple[BlobServiceClient, str], tmp_path: Path,
-) -> Iterator[SourceProcess]:  # fmt: skip
-    process = SourceProcess(stand_in[1], azurite.connection_string, container[1],
-                            tmp_path / "source.log")  # fmt: skip
+    azurite: Azurite,
+    stand_in: tuple[StandInHost, str],
+    container: tuple[BlobServiceClient, str],
+    tmp_path: Path,
+) -> Iterator[SourceProcess]:
+    process = SourceProcess(
+        stand_in[1], azurite.connection_string, container[1], tmp_path / "source.log"
+    )
     process.start(ready="event_source_new_checkpoint")  # its first scan is done
     yield process
     process.stop()
@@ -167,9 +191,10 @@ def _upload(container: tuple[BlobServiceClient, str], name: str, data: bytes = b
 
 
 def test_an_upload_is_posted_as_blob_created_with_the_fields_azure_sends(
-    source: SourceProcess, stand_in: tuple[StandInHost, str],
+    source: SourceProcess,
+    stand_in: tuple[StandInHost, str],
     container: tuple[BlobServiceClient, str],
-) -> None:  # fmt: skip
+) -> None:
     host, _ = stand_in
     name = "nested/a b.txt"
     uploaded = _upload(container, name)
@@ -195,9 +220,10 @@ def test_an_upload_is_posted_as_blob_created_with_the_fields_azure_sends(
 
 
 def test_failed_deliveries_are_retried_then_given_up_and_logged(
-    source: SourceProcess, stand_in: tuple[StandInHost, str],
+    source: SourceProcess,
+    stand_in: tuple[StandInHost, str],
     container: tuple[BlobServiceClient, str],
-) -> None:  # fmt: skip
+) -> None:
     host, _ = stand_in
     host.answers.update({"flaky": [500, 503], "broken": [500, 500, 500], "refused": [400]})
     for name in ("flaky.txt", "broken.txt", "refused.txt"):
@@ -214,9 +240,10 @@ def test_failed_deliveries_are_retried_then_given_up_and_logged(
 
 
 def test_uploads_made_while_the_source_was_stopped_are_delivered_when_it_starts(
-    source: SourceProcess, stand_in: tuple[StandInHost, str],
+    source: SourceProcess,
+    stand_in: tuple[StandInHost, str],
     container: tuple[BlobServiceClient, str],
-) -> None:  # fmt: skip
+) -> None:
     host, _ = stand_in
     _upload(container, "before.txt")
     wait_for(lambda: host.posts_for("before"), WAIT_S)

@@ -30,7 +30,6 @@ from tests.e2e.images_client import (
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-
     from tests.e2e.harness import DevhostProcess, Response
 
 WEBHOOK = "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail"
@@ -42,18 +41,29 @@ def blob_created(blobs: BlobServiceClient, name: str, etag: str) -> dict[str, An
     return {
         "topic": "/subscriptions/0/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a",
         "subject": f"/blobServices/default/containers/uploads/blobs/{name}",
-        "eventType": "Microsoft.Storage.BlobCreated", "eventTime": "2024-05-01T12:00:00Z",
-        "id": str(uuid.uuid4()), "dataVersion": "", "metadataVersion": "1",
-        "data": {"api": "PutBlob", "eTag": etag, "contentType": "image/jpeg",
-                 "contentLength": 1, "blobType": "BlockBlob", "url": url},
-    }  # fmt: skip
+        "eventType": "Microsoft.Storage.BlobCreated",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "id": str(uuid.uuid4()),
+        "dataVersion": "",
+        "metadataVersion": "1",
+        "data": {
+            "api": "PutBlob",
+            "eTag": etag,
+            "contentType": "image/jpeg",
+            "contentLength": 1,
+            "blobType": "BlockBlob",
+            "url": url,
+        },
+    }
 
 
 def post(host: DevhostProcess, kind: str, body: object) -> Response:
     return host.call(
-        "POST", WEBHOOK, body=json.dumps(body).encode(),
+        "POST",
+        WEBHOOK,
+        body=json.dumps(body).encode(),
         headers={"aeg-event-type": kind, "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
 
 
 def runs_settled(host: DevhostProcess, name: str, count: int) -> list[dict[str, str]]:
@@ -63,8 +73,7 @@ def runs_settled(host: DevhostProcess, name: str, count: int) -> list[dict[str, 
 def test_a_sas_upload_becomes_ready_through_the_event_path_alone(
     app_host: DevhostProcess, run_id: str
 ) -> None:
-    uploaded = upload(app_host, f"{run_id}/photo.jpg", f.oriented_jpeg(1, (900, 600)),
-                      "image/jpeg")  # fmt: skip
+    uploaded = upload(app_host, f"{run_id}/photo.jpg", f.oriented_jpeg(1, (900, 600)), "image/jpeg")
 
     assert settled(app_host, uploaded)["status"] == "ready"
     [run] = runs_for(app_host, uploaded.name)
@@ -75,18 +84,31 @@ def test_a_sas_upload_becomes_ready_through_the_event_path_alone(
 def test_the_webhook_answers_the_handshake_and_dispatches_on_the_event_type(
     app_host: DevhostProcess,
 ) -> None:
-    validation = post(app_host, "SubscriptionValidation", [{
-        "id": "1", "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
-        "data": {"validationCode": "0c0d3-e2e", "validationUrl": "https://example.invalid"},
-    }])  # fmt: skip
+    validation = post(
+        app_host,
+        "SubscriptionValidation",
+        [
+            {
+                "id": "1",
+                "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+                "data": {"validationCode": "0c0d3-e2e", "validationUrl": "https://example.invalid"},
+            }
+        ],
+    )
     assert validation.status == 200
     assert validation.headers["Content-Type"].startswith("application/json")
     assert validation.json() == {"validationResponse": "0c0d3-e2e"}
 
-    cloud = post(app_host, "SubscriptionValidation", {
-        "specversion": "1.0", "id": "2", "type": "Microsoft.EventGrid.SubscriptionValidationEvent",
-        "data": json.dumps({"validationCode": "cloud-code"}),
-    })  # fmt: skip
+    cloud = post(
+        app_host,
+        "SubscriptionValidation",
+        {
+            "specversion": "1.0",
+            "id": "2",
+            "type": "Microsoft.EventGrid.SubscriptionValidationEvent",
+            "data": json.dumps({"validationCode": "cloud-code"}),
+        },
+    )
     assert cloud.json() == {"validationResponse": "cloud-code"}
     assert post(app_host, "Unsubscribe", []).status == 202
     assert post(app_host, "SomethingElse", []).status == 400
@@ -97,15 +119,15 @@ def test_the_webhook_answers_the_handshake_and_dispatches_on_the_event_type(
 def test_duplicate_notifications_give_one_thumbnail_and_one_final_status(
     app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
-    uploaded = upload(app_host, f"{run_id}/dup.jpg", f.oriented_jpeg(1, (1200, 800)),
-                      "image/jpeg")  # fmt: skip
+    uploaded = upload(app_host, f"{run_id}/dup.jpg", f.oriented_jpeg(1, (1200, 800)), "image/jpeg")
     final = settled(app_host, uploaded)
     first_thumbnail, _, _ = thumbnail(app_blobs, uploaded.name)
     event = blob_created(app_blobs, uploaded.name, uploaded.etag)
 
     # Event Grid repeating itself: the same event three times at once, then twice in one POST.
-    threads = [threading.Thread(target=post, args=(app_host, "Notification", [event]))
-               for _ in range(3)]  # fmt: skip
+    threads = [
+        threading.Thread(target=post, args=(app_host, "Notification", [event])) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -151,13 +173,22 @@ def test_an_event_for_a_missing_blob_is_skipped_and_the_host_stays_healthy(
 
     assert post(app_host, "Notification", [blob_created(app_blobs, missing, "0x1")]).status == 202
 
-    wait_for(lambda: f"blob_trigger_blob_not_found function=make_thumbnail blob=uploads/"
-                     f"{missing}" in app_host.log_text(), WAIT_S)  # fmt: skip
+    wait_for(
+        lambda: (
+            f"blob_trigger_blob_not_found function=make_thumbnail blob=uploads/"
+            f"{missing}" in app_host.log_text()
+        ),
+        WAIT_S,
+    )
     assert runs_for(app_host, missing) == []
     assert app_host.call("GET", f"/api/images/{missing}").status == 404
     assert app_host.call("GET", "/api/health").status == 200
-    later = upload(app_host, f"{run_id}/after.png", f.encode(f.half_transparent_rgba((300, 200)),
-                   "PNG"), "image/png")  # fmt: skip
+    later = upload(
+        app_host,
+        f"{run_id}/after.png",
+        f.encode(f.half_transparent_rgba((300, 200)), "PNG"),
+        "image/png",
+    )
     assert settled(app_host, later)["status"] == "ready"
 
 
@@ -174,8 +205,10 @@ def test_a_blob_uploaded_while_devhost_was_stopped_is_processed_after_it_starts(
     )
     app_host.start()
 
-    status = wait_for(lambda: status_of(app_host, name)["status"] != "pending" and
-                      status_of(app_host, name), WAIT_S)  # fmt: skip
+    status = wait_for(
+        lambda: status_of(app_host, name)["status"] != "pending" and status_of(app_host, name),
+        WAIT_S,
+    )
     assert status["status"] == "ready"
     # How soon is measured in bench/, not asserted; the log line follows the status row.
     runs = wait_for(lambda: runs_for(app_host, name), WAIT_S)

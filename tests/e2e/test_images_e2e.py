@@ -28,7 +28,6 @@ from tests.e2e.images_client import (
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-
     from PIL import Image
 
     from tests.e2e.harness import DevhostProcess
@@ -60,8 +59,9 @@ def test_jpeg_uploaded_with_the_sas_url_becomes_an_upright_thumbnail(
     app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     # Upright 2000x3000, stored sideways as 3000x2000 pixels with EXIF orientation 6.
-    uploaded = upload(app_host, f"{run_id}/photo.jpg", f.oriented_jpeg(6, (2000, 3000)),
-                      "image/jpeg")  # fmt: skip
+    uploaded = upload(
+        app_host, f"{run_id}/photo.jpg", f.oriented_jpeg(6, (2000, 3000)), "image/jpeg"
+    )
 
     status = settled(app_host, uploaded)
 
@@ -77,8 +77,9 @@ def test_png_with_a_nested_name_keeps_its_transparency(
     app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
     name = f"{run_id}/a/b/c.png"
-    uploaded = upload(app_host, name, f.encode(f.half_transparent_rgba((1200, 800)), "PNG"),
-                      "image/png")  # fmt: skip
+    uploaded = upload(
+        app_host, name, f.encode(f.half_transparent_rgba((1200, 800)), "PNG"), "image/png"
+    )
 
     status = settled(app_host, uploaded)
 
@@ -93,8 +94,9 @@ def test_png_with_a_nested_name_keeps_its_transparency(
 def test_garbage_named_jpg_is_failed_once_and_never_poisoned(
     app_host: DevhostProcess, app_blobs: BlobServiceClient, run_id: str
 ) -> None:
-    uploaded = upload(app_host, f"{run_id}/garbage.jpg", b"\x00garbage, not a JPEG" * 64,
-                      "image/jpeg")  # fmt: skip
+    uploaded = upload(
+        app_host, f"{run_id}/garbage.jpg", b"\x00garbage, not a JPEG" * 64, "image/jpeg"
+    )
 
     status = settled(app_host, uploaded)
 

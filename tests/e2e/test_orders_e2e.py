@@ -38,8 +38,10 @@ def test_order_lifecycle_over_http(app_host: DevhostProcess) -> None:
     etag = fetched.headers["ETag"]
 
     patch = json.dumps({"status": "CONFIRMED"}).encode()
-    assert app_host.call("PATCH", f"/api/orders/{order['order_id']}", body=patch,
-                         headers=JSON).status == 428  # fmt: skip
+    assert (
+        app_host.call("PATCH", f"/api/orders/{order['order_id']}", body=patch, headers=JSON).status
+        == 428
+    )
     updated = app_host.call(
         "PATCH", f"/api/orders/{order['order_id']}", body=patch, headers={**JSON, "If-Match": etag}
     )
@@ -88,8 +90,12 @@ def test_devhost_stops_cleanly_after_serving_orders(azurite: Azurite, tmp_path: 
     events from the session's app host."""
     from tests.e2e.harness import ROOT, DevhostProcess
 
-    host = DevhostProcess(ROOT, azurite.connection_string, tmp_path / "devhost.log",
-                          extra_args=["--functions", "create_order"])  # fmt: skip
+    host = DevhostProcess(
+        ROOT,
+        azurite.connection_string,
+        tmp_path / "devhost.log",
+        extra_args=["--functions", "create_order"],
+    )
     host.start()
     try:
         assert _create(host, f"stop-{uuid.uuid4().hex[:8]}").status == 201

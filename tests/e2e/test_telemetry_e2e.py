@@ -30,10 +30,12 @@ JSON = {"Content-Type": "application/json"}
 # Exporters flush often, every trace is kept: the tests wait for seconds, not minutes.
 FAST_EXPORT = {
     "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
-    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage", "OTEL_TRACES_SAMPLER_ARG": "1.0",
-    "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_BLRP_SCHEDULE_DELAY": "200",
+    "OTEL_TRACES_SAMPLER": "microsoft.fixed_percentage",
+    "OTEL_TRACES_SAMPLER_ARG": "1.0",
+    "OTEL_BSP_SCHEDULE_DELAY": "200",
+    "OTEL_BLRP_SCHEDULE_DELAY": "200",
     "OTEL_METRIC_EXPORT_INTERVAL": "1000",
-}  # fmt: skip
+}
 WITHIN_S = 20
 
 
@@ -55,10 +57,14 @@ class Item:
         base = data["baseData"]
         tags = envelope.get("tags", {})
         return cls(
-            data["baseType"].removesuffix("Data"), base.get("name") or base.get("message", ""),
-            tags.get("ai.operation.id", ""), tags.get("ai.operation.parentId"), base.get("id"),
-            base.get("properties") or {}, base,
-        )  # fmt: skip
+            data["baseType"].removesuffix("Data"),
+            base.get("name") or base.get("message", ""),
+            tags.get("ai.operation.id", ""),
+            tags.get("ai.operation.parentId"),
+            base.get("id"),
+            base.get("properties") or {},
+            base,
+        )
 
 
 def items(sink: IngestionSink, kind: str | None = None) -> list[Item]:
@@ -81,10 +87,12 @@ def telemetry_host(
     folder = tmp_path_factory.mktemp("telemetry")
     with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
         host = DevhostProcess(
-            ROOT, azurite.connection_string, folder / "devhost.log",
-            extra_env=FAST_EXPORT | {"APPLICATIONINSIGHTS_CONNECTION_STRING":
-                                     sink.connection_string},
-        )  # fmt: skip
+            ROOT,
+            azurite.connection_string,
+            folder / "devhost.log",
+            extra_env=FAST_EXPORT
+            | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string},
+        )
         host.start()
         yield host
         host.stop()
@@ -99,8 +107,11 @@ def _created_order(host: DevhostProcess) -> str:
 def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
     def found() -> Item | None:
         wanted = {"faas.name": function, **dimensions}
-        matching = (r for r in items(sink, "Request")
-                    if all(r.properties.get(k) == v for k, v in wanted.items()))  # fmt: skip
+        matching = (
+            r
+            for r in items(sink, "Request")
+            if all(r.properties.get(k) == v for k, v in wanted.items())
+        )
         return next(matching, None)
 
     return wait_for(found, WITHIN_S)  # type: ignore[no-any-return]
@@ -119,9 +130,11 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
     def storage_calls() -> list[Item] | None:
         """The order's transaction (a table batch) and the event's send to the queue, as HTTP
         calls under the request, each inside the SDK method that made it."""
-        calls = [d for d in items(sink, "RemoteDependency")
-                 if d.operation_id == request.operation_id
-                 and d.raw.get("type") == "HTTP"]  # fmt: skip
+        calls = [
+            d
+            for d in items(sink, "RemoteDependency")
+            if d.operation_id == request.operation_id and d.raw.get("type") == "HTTP"
+        ]
         names = " ".join(call.name for call in calls)
         return calls if "/$batch" in names and "/order-events/messages" in names else None
 
@@ -129,8 +142,9 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
     assert all(call.parent_id and call.parent_id != request.id for call in calls)
     assert {c.raw.get("resultCode") for c in calls if "/$batch" in c.name} == {"202"}
     # The batch is sent by shared.table_transactions, not an SDK method: its own span holds it.
-    transactions = {d.id: d for d in items(sink, "RemoteDependency")
-                    if d.name == "table transaction"}  # fmt: skip
+    transactions = {
+        d.id: d for d in items(sink, "RemoteDependency") if d.name == "table transaction"
+    }
     batch = next(c for c in calls if "/$batch" in c.name)
     assert transactions[batch.parent_id].properties["rows"] == "3"
     assert transactions[batch.parent_id].parent_id == request.id
@@ -143,11 +157,22 @@ def test_one_operation_runs_from_the_http_request_to_the_read_model(
     queue-triggered processing of its event and that processing's read-model writes share one
     operation id; the app's log line about it is there too, with its invocation id."""
     order_id = _created_order(telemetry_host)
-    create = _request_of(sink, "create_order", **{
-        "faas.invocation_id": telemetry_host.invocations("create_order")[-1]["invocation_id"]})
-    processed = wait_for(lambda: next(
-        (r for r in items(sink, "Request") if r.name == "process order event"
-         and r.properties.get("order.id") == order_id), None), WITHIN_S)  # fmt: skip
+    create = _request_of(
+        sink,
+        "create_order",
+        **{"faas.invocation_id": telemetry_host.invocations("create_order")[-1]["invocation_id"]},
+    )
+    processed = wait_for(
+        lambda: next(
+            (
+                r
+                for r in items(sink, "Request")
+                if r.name == "process order event" and r.properties.get("order.id") == order_id
+            ),
+            None,
+        ),
+        WITHIN_S,
+    )
 
     assert processed.operation_id == create.operation_id
     assert processed.properties["orders.feed.outcome"] == "applied"
@@ -157,26 +182,38 @@ def test_one_operation_runs_from_the_http_request_to_the_read_model(
     assert processed.parent_id == create.id
 
     def children_of(request: Item) -> list[Item]:
-        return [d for d in items(sink, "RemoteDependency")
-                if d.operation_id == create.operation_id and d.parent_id == request.id]  # fmt: skip
+        return [
+            d
+            for d in items(sink, "RemoteDependency")
+            if d.operation_id == create.operation_id and d.parent_id == request.id
+        ]
 
-    sent = wait_for(lambda: [d for d in children_of(create) if "send_message" in d.name],
-                    WITHIN_S)  # fmt: skip
+    sent = wait_for(lambda: [d for d in children_of(create) if "send_message" in d.name], WITHIN_S)
     assert sent
-    writes = wait_for(lambda: [d for d in children_of(processed) if d.name.startswith(
-        "TableClient.")], WITHIN_S)  # fmt: skip
+    writes = wait_for(
+        lambda: [d for d in children_of(processed) if d.name.startswith("TableClient.")], WITHIN_S
+    )
     assert len(writes) >= 2  # OrdersByCustomer and the summary row, concurrently
 
     # The host's own request for process_order_event is an operation of its own, linked.
     (link,) = json.loads(processed.properties["_MS.links"])
-    host = wait_for(lambda: next((r for r in items(sink, "Request")
-                                  if r.id == link["id"]), None), WITHIN_S)  # fmt: skip
+    host = wait_for(
+        lambda: next((r for r in items(sink, "Request") if r.id == link["id"]), None), WITHIN_S
+    )
     assert host.properties["faas.name"] == "process_order_event"
     assert host.operation_id == link["operation_Id"] != create.operation_id
 
-    applied = wait_for(lambda: next(
-        (m for m in items(sink, "Message") if m.name.startswith("order_event_applied")
-         and order_id in m.name), None), WITHIN_S)  # fmt: skip
+    applied = wait_for(
+        lambda: next(
+            (
+                m
+                for m in items(sink, "Message")
+                if m.name.startswith("order_event_applied") and order_id in m.name
+            ),
+            None,
+        ),
+        WITHIN_S,
+    )
     assert applied.operation_id == create.operation_id and applied.parent_id == processed.id
     assert applied.properties["InvocationId"] == host.properties["faas.invocation_id"]
 
@@ -191,16 +228,28 @@ def test_the_order_metrics_are_exported_with_their_attributes(
     def metric(name: str, **dimensions: str) -> float:
         return sum(
             float(point["value"])
-            for envelope in sink.items if envelope["data"]["baseType"] == "MetricData"
-            for point in envelope["data"]["baseData"]["metrics"] if point["name"] == name
-            if all(envelope["data"]["baseData"].get("properties", {}).get(k) == v
-                   for k, v in dimensions.items())
-        )  # fmt: skip
+            for envelope in sink.items
+            if envelope["data"]["baseType"] == "MetricData"
+            for point in envelope["data"]["baseData"]["metrics"]
+            if point["name"] == name
+            if all(
+                envelope["data"]["baseData"].get("properties", {}).get(k) == v
+                for k, v in dimensions.items()
+            )
+        )
 
-    wait_for(lambda: metric("orders.created") >= 1 and metric(
-        "orders.rejected", operation="create", **{"problem.type": "validation-failed"}) >= 1
-        and metric("orders.feed.events", outcome="applied") >= 1
-        and metric("orders.feed.lag") > 0, WITHIN_S)  # fmt: skip
+    wait_for(
+        lambda: (
+            metric("orders.created") >= 1
+            and metric(
+                "orders.rejected", operation="create", **{"problem.type": "validation-failed"}
+            )
+            >= 1
+            and metric("orders.feed.events", outcome="applied") >= 1
+            and metric("orders.feed.lag") > 0
+        ),
+        WITHIN_S,
+    )
 
 
 def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
@@ -211,14 +260,25 @@ def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
 
     name = f"telemetry-{uuid.uuid4().hex[:8]}/photo.jpg"
     upload(telemetry_host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
-    span = wait_for(lambda: next(
-        (d for d in items(sink, "RemoteDependency") if d.name == "make thumbnail"
-         and d.properties.get("blob.name") == name), None), WITHIN_S)  # fmt: skip
+    span = wait_for(
+        lambda: next(
+            (
+                d
+                for d in items(sink, "RemoteDependency")
+                if d.name == "make thumbnail" and d.properties.get("blob.name") == name
+            ),
+            None,
+        ),
+        WITHIN_S,
+    )
     assert span.properties["thumbnail.outcome"] == "ready"
     request = _request_of(sink, "make_thumbnail", **{"faas.document.name": f"uploads/{name}"})
     assert span.operation_id == request.operation_id and span.parent_id == request.id
-    assert not any(r.operation_id == request.operation_id for r in items(sink, "Request")
-                   if r.properties.get("faas.name") != "make_thumbnail")  # fmt: skip
+    assert not any(
+        r.operation_id == request.operation_id
+        for r in items(sink, "Request")
+        if r.properties.get("faas.name") != "make_thumbnail"
+    )
 
 
 def test_devhost_s_own_storage_work_is_not_telemetry(
@@ -233,16 +293,21 @@ def test_devhost_s_own_storage_work_is_not_telemetry(
 
     def stray() -> list[tuple[str, str]]:
         operations = {r.operation_id for r in items(sink, "Request")}
-        return [(d.name, d.operation_id) for d in items(sink, "RemoteDependency")
-                if d.operation_id not in operations]  # fmt: skip
+        return [
+            (d.name, d.operation_id)
+            for d in items(sink, "RemoteDependency")
+            if d.operation_id not in operations
+        ]
 
     try:
         wait_for(lambda: not stray(), WITHIN_S)
     except TimeoutError:
         pytest.fail(f"dependencies outside any function's operation: {stray()[:5]}")
     # Requests: the host's invocations, and the feed's continuation of a writer's trace.
-    assert all(r.properties.get("faas.name") or r.name == "process order event"
-               for r in items(sink, "Request"))  # fmt: skip
+    assert all(
+        r.properties.get("faas.name") or r.name == "process order event"
+        for r in items(sink, "Request")
+    )
 
 
 def test_spans_print_on_the_console_without_application_insights(
@@ -250,13 +315,18 @@ def test_spans_print_on_the_console_without_application_insights(
 ) -> None:
     """OTEL_TRACES_EXPORTER=console, no connection string: the invocation's span is printed."""
     host = DevhostProcess(
-        SAMPLE_APP, azurite.connection_string,
+        SAMPLE_APP,
+        azurite.connection_string,
         tmp_path_factory.mktemp("console") / "devhost.log",
-        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
-                   "OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100",
-                   "TICK_SCHEDULE": "0 0 0 1 1 *", "E2E_EVENTS_CONTAINER": "e2e-events"},
+        extra_env={
+            "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+            "OTEL_TRACES_EXPORTER": "console",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "TICK_SCHEDULE": "0 0 0 1 1 *",
+            "E2E_EVENTS_CONTAINER": "e2e-events",
+        },
         extra_args=["--functions", "echo"],
-    )  # fmt: skip
+    )
     host.start()
     try:
         assert host.call("GET", "/api/echo/7/x").status == 200
@@ -297,21 +367,31 @@ def test_spans_reach_an_otlp_endpoint(
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = DevhostProcess(
-        SAMPLE_APP, azurite.connection_string, tmp_path_factory.mktemp("otlp") / "devhost.log",
-        extra_env={"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
-                   "OTEL_TRACES_EXPORTER": "otlp", "OTEL_BSP_SCHEDULE_DELAY": "100",
-                   "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}"},
+        SAMPLE_APP,
+        azurite.connection_string,
+        tmp_path_factory.mktemp("otlp") / "devhost.log",
+        extra_env={
+            "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
+        },
         extra_args=["--functions", "echo"],
-    )  # fmt: skip
+    )
     host.start()
     try:
         assert host.call("GET", "/api/echo/7/x").status == 200
-        traces = wait_for(lambda: [body for path, body in received if path == "/v1/traces"],
-                          WITHIN_S)  # fmt: skip
+        traces = wait_for(
+            lambda: [body for path, body in received if path == "/v1/traces"], WITHIN_S
+        )
     finally:
         host.stop()
         server.shutdown()
-    spans = [span for body in traces
-             for resource in ExportTraceServiceRequest.FromString(body).resource_spans
-             for scope in resource.scope_spans for span in scope.spans]  # fmt: skip
+    spans = [
+        span
+        for body in traces
+        for resource in ExportTraceServiceRequest.FromString(body).resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
     assert [span.name for span in spans] == ["echo"]

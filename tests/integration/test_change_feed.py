@@ -152,9 +152,7 @@ async def test_a_send_whose_connection_breaks_is_retried_once(
 
     proxy = FlakyProxy(feed_env.queue_port)
     try:
-        flaky = feed_env.connection_string.replace(
-            f":{feed_env.queue_port}/", f":{proxy.port}/"
-        )
+        flaky = feed_env.connection_string.replace(f":{feed_env.queue_port}/", f":{proxy.port}/")
         await point_app_at(monkeypatch, flaky)
         first = await create(customer())  # the queue exists, its client holds a connection
         proxy.drop_connections()

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 def _listener(container: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
     spec = SimpleNamespace(name="scan", trigger={"path": f"{container}/{{name}}"})
     runtime = SimpleNamespace(
-        storage=StorageAccounts(), config=HostConfig(), environ={}, host_id="scan-test",
+        storage=StorageAccounts(),
+        config=HostConfig(),
+        environ={},
+        host_id="scan-test",
         stopping=threading.Event(),
-    )  # fmt: skip
+    )
     listener = BlobTriggerListener(spec, runtime)  # type: ignore[arg-type]
     handed_out: list[str] = []
     monkeypatch.setattr(listener._pool, "submit", lambda _, name, *rest: handed_out.append(name))

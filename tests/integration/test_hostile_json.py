@@ -12,13 +12,17 @@ JSON = {"Content-Type": "application/json"}
 
 @pytest.mark.parametrize(
     ("name", "method", "route"),
-    [("create_order", "POST", {}), ("update_order", "PATCH", {"order_id": "o-1"}),
-     ("create_image_upload", "POST", {})],
-)  # fmt: skip
+    [
+        ("create_order", "POST", {}),
+        ("update_order", "PATCH", {"order_id": "o-1"}),
+        ("create_image_upload", "POST", {}),
+    ],
+)
 async def test_deeply_nested_bodies_are_400(name: str, method: str, route: dict[str, str]) -> None:
     body = b"[" * 30_000 + b"]" * 30_000  # deep enough to exhaust the decoder's recursion, < 64 KiB
-    response = await call_http(name, method, raw_body=body, route_params=route,
-                         headers=JSON | {"If-Match": "*"})  # fmt: skip
+    response = await call_http(
+        name, method, raw_body=body, route_params=route, headers=JSON | {"If-Match": "*"}
+    )
     assert response.status_code == 400, response.get_body()[:300]
     assert response.mimetype == "application/problem+json"
     assert json_of(response)["type"].endswith(":malformed-request")
@@ -29,11 +33,13 @@ _ORDER = b'{"customer_id": "%s", "product_id": "p", "quantity": %s, "total_amoun
 
 @pytest.mark.parametrize(
     ("name", "body"),
-    [("create_order", _ORDER % (b"c", b"1", b"NaN")),
-     ("create_order", _ORDER % (b"c", b"Infinity", b"1")),
-     ("create_order", _ORDER % (b"c\\udc00", b"1", b"1")),
-     ("create_image_upload", b'{"name": "a\\ud800.png", "content_type": "image/png"}')],
-)  # fmt: skip
+    [
+        ("create_order", _ORDER % (b"c", b"1", b"NaN")),
+        ("create_order", _ORDER % (b"c", b"Infinity", b"1")),
+        ("create_order", _ORDER % (b"c\\udc00", b"1", b"1")),
+        ("create_image_upload", b'{"name": "a\\ud800.png", "content_type": "image/png"}'),
+    ],
+)
 async def test_json_outside_rfc_8259_is_400(name: str, body: bytes) -> None:
     """NaN/Infinity are not JSON; a lone surrogate escape cannot become UTF-8 later."""
     response = await call_http(name, "POST", raw_body=body, headers=JSON)

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.usefixtures("storage_env")
 
 async def _patch(order_id: str, if_match: str, body: object | None = None):
     return await call_http(
-        "update_order", "PATCH", body=body or {"quantity": 4}, headers={"If-Match": if_match},
+        "update_order",
+        "PATCH",
+        body=body or {"quantity": 4},
+        headers={"If-Match": if_match},
         route_params={"order_id": order_id},
-    )  # fmt: skip
+    )
 
 
 async def test_an_integral_float_is_an_integer_as_json_schema_says() -> None:
@@ -48,16 +51,29 @@ async def test_if_match_may_list_several_etags_and_one_current_one_is_enough() -
 async def test_a_malformed_if_match_is_400_not_412(if_match: str) -> None:
     order_id = json_of(await create())["order_id"]
     assert_problem(await _patch(order_id, if_match), 400)
-    deleted = await call_http("delete_order", "DELETE", headers={"If-Match": if_match},
-                        route_params={"order_id": order_id})  # fmt: skip
+    deleted = await call_http(
+        "delete_order",
+        "DELETE",
+        headers={"If-Match": if_match},
+        route_params={"order_id": order_id},
+    )
     assert_problem(deleted, 400)
 
 
 @pytest.mark.parametrize(
     ("key", "status"),
-    [('"order-42"', 201), ("order-42b", 201), ('"with spaces"', 201), ("", 400),
-     ('""', 400), ("x" * 256, 400), ("has space", 400), ('a"b', 400), ("é", 400)],
-)  # fmt: skip
+    [
+        ('"order-42"', 201),
+        ("order-42b", 201),
+        ('"with spaces"', 201),
+        ("", 400),
+        ('""', 400),
+        ("x" * 256, 400),
+        ("has space", 400),
+        ('a"b', 400),
+        ("é", 400),
+    ],
+)
 async def test_idempotency_key_syntax(key: str, status: int) -> None:
     assert (await create(headers={"Idempotency-Key": key})).status_code == status
 
@@ -80,10 +96,17 @@ def _patterns() -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("pattern", "value", "accepted"),
-    [("key", '"order-42"', True), ("key", "has space", False), ("if_match", '"a", W/"b"', True),
-     ("if_match", "garbage", False), ("name", "a/b.png", True), ("name", "a/../b.png", False),
-     ("name", "zero\u200bwidth.png", False), ("name", "été/ü.jpg", True)],
-)  # fmt: skip
+    [
+        ("key", '"order-42"', True),
+        ("key", "has space", False),
+        ("if_match", '"a", W/"b"', True),
+        ("if_match", "garbage", False),
+        ("name", "a/b.png", True),
+        ("name", "a/../b.png", False),
+        ("name", "zero\u200bwidth.png", False),
+        ("name", "été/ü.jpg", True),
+    ],
+)
 def test_the_document_carries_the_servers_own_patterns(
     pattern: str, value: str, accepted: bool
 ) -> None:

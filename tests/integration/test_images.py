@@ -56,9 +56,12 @@ class Delivery:
     def stream(self) -> func.InputStream:
         """A fresh InputStream, as the host builds one per delivery."""
         return func.blob.InputStream(
-            data=self.data, name=f"uploads/{self.name}", uri=self.uri, length=len(self.data),
+            data=self.data,
+            name=f"uploads/{self.name}",
+            uri=self.uri,
+            length=len(self.data),
             blob_properties={"ETag": self.etag, "LastModified": self.last_modified},
-        )  # fmt: skip
+        )
 
 
 async def upload(name: str, data: bytes) -> Delivery:
@@ -311,9 +314,11 @@ async def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite)
     data = f.encode(f.quadrants(), "PNG")
 
     put = urllib.request.Request(
-        ticket["upload_url"], data=data, method="PUT",
+        ticket["upload_url"],
+        data=data,
+        method="PUT",
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/png"},
-    )  # fmt: skip
+    )
     assert await asyncio.to_thread(http_status, put) == 201  # a browser's PUT, off the loop
     assert await asyncio.to_thread(http_status, ticket["upload_url"]) == 403  # no reading
     assert await blob_service().get_blob_client("uploads", "direct/cat.png").exists()

@@ -59,9 +59,10 @@ async def test_every_http_function_answers_the_same_503_and_it_is_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     http = [
-        name for name, function in registered_functions().items()
+        name
+        for name, function in registered_functions().items()
         if function.get_trigger().get_binding_name() == "httpTrigger"
-    ]  # fmt: skip
+    ]
     with caplog.at_level(logging.INFO):
         for name in http:
             for method in ("GET", "OPTIONS"):

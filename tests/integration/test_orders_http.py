@@ -14,9 +14,11 @@ pytestmark = pytest.mark.usefixtures("storage_env")
 
 def new_order(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "customer_id": f"c-{uuid.uuid4().hex[:12]}", "product_id": "p-1",
-        "quantity": 3, "total_amount": 12.5,
-    }  # fmt: skip
+        "customer_id": f"c-{uuid.uuid4().hex[:12]}",
+        "product_id": "p-1",
+        "quantity": 3,
+        "total_amount": 12.5,
+    }
     return body | overrides
 
 
@@ -65,28 +67,35 @@ async def test_validation_errors_list_each_field() -> None:
 
 
 async def test_malformed_json_is_400() -> None:
-    response = await call_http("create_order", "POST", raw_body=b"{not json",
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    response = await call_http(
+        "create_order", "POST", raw_body=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert_problem(response, 400)
 
 
 async def test_non_json_content_type_is_415() -> None:
-    response = await call_http("create_order", "POST", raw_body=b"a=b",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    response = await call_http(
+        "create_order",
+        "POST",
+        raw_body=b"a=b",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_problem(response, 415)
 
 
 async def test_body_over_64_kib_is_413() -> None:
     raw = b'{"customer_id": "' + b"x" * (64 * 1024) + b'"}'
-    response = await call_http("create_order", "POST", raw_body=raw,
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    response = await call_http(
+        "create_order", "POST", raw_body=raw, headers={"Content-Type": "application/json"}
+    )
     assert_problem(response, 413)
 
 
 async def patch(order_id: str, body: object, etag: str | None):
     headers = {"If-Match": etag} if etag else {}
-    return await call_http("update_order", "PATCH", body=body, headers=headers,
-                     route_params={"order_id": order_id})  # fmt: skip
+    return await call_http(
+        "update_order", "PATCH", body=body, headers=headers, route_params={"order_id": order_id}
+    )
 
 
 async def test_patch_updates_with_new_etag() -> None:

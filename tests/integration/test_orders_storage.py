@@ -64,9 +64,12 @@ async def test_failed_transaction_writes_nothing() -> None:
     order = make_order(customer())
     repo = await order_repository()
     event = inserted(order)
-    await (await table("Orders")).create_entity({
-        "PartitionKey": partition_of(order.order_id), "RowKey": outbox_row_key(order.order_id, 1),
-    })  # fmt: skip
+    await (await table("Orders")).create_entity(
+        {
+            "PartitionKey": partition_of(order.order_id),
+            "RowKey": outbox_row_key(order.order_id, 1),
+        }
+    )
     with pytest.raises(TransactionFailed) as failed:  # the outbox row (index 1) is taken
         await repo.add(order, event)
     assert (failed.value.index, failed.value.status_code) == (1, 409)
@@ -160,8 +163,9 @@ async def test_list_filters_pages_and_rejects_tampered_tokens() -> None:
     )
     assert response.status_code == 400
     assert await list_orders(customer_id=owner, status="CONFIRMED") == {
-        "items": [], "continuation": None,
-    }  # fmt: skip
+        "items": [],
+        "continuation": None,
+    }
     response = await call_http("list_orders", "GET", params={"limit": "101"})
     assert response.status_code == 422
 
@@ -189,9 +193,7 @@ async def test_racing_idempotent_posts_create_exactly_one_order() -> None:
     body = body_for(owner)
 
     async def post() -> Any:
-        return await call_http(
-            "create_order", "POST", body=body, headers={"Idempotency-Key": key}
-        )
+        return await call_http("create_order", "POST", body=body, headers={"Idempotency-Key": key})
 
     responses = await asyncio.gather(*(post() for _ in range(8)))
     assert {r.status_code for r in responses} == {201}

@@ -47,15 +47,25 @@ async def missing(client: TableClient, partition: str, row: str) -> bool:
 
 async def test_inserts_read_back_with_their_types_and_etags(client: TableClient) -> None:
     p = partition()
-    first = {"PartitionKey": p, "RowKey": "a", "text": "naïve ☃ \"q\"", "n": -(2**31),
-             "big": 2**31 - 1, "flag": True, "off": False, "gone": None}  # fmt: skip
+    first = {
+        "PartitionKey": p,
+        "RowKey": "a",
+        "text": 'naïve ☃ "q"',
+        "n": -(2**31),
+        "big": 2**31 - 1,
+        "flag": True,
+        "off": False,
+        "gone": None,
+    }
     second = {"PartitionKey": p, "RowKey": "b", "n": 7}
     results = await submit_transaction(client, [("create", first, {}), ("create", second, {})])
     stored = await client.get_entity(p, "a")
     assert dict(stored) == {k: v for k, v in first.items() if v is not None}
     assert type(stored["n"]) is int and type(stored["flag"]) is bool
-    assert results == [{"etag": stored.metadata["etag"]},
-                       {"etag": (await client.get_entity(p, "b")).metadata["etag"]}]  # fmt: skip
+    assert results == [
+        {"etag": stored.metadata["etag"]},
+        {"etag": (await client.get_entity(p, "b")).metadata["etag"]},
+    ]
 
 
 async def test_replace_and_delete_match_etags_and_escape_keys(client: TableClient) -> None:
@@ -63,10 +73,13 @@ async def test_replace_and_delete_match_etags_and_escape_keys(client: TableClien
     await client.create_entity({"PartitionKey": p, "RowKey": row, "old": "x", "n": 1})
     await client.create_entity({"PartitionKey": p, "RowKey": "doomed"})
     etag = (await client.get_entity(p, row)).metadata["etag"]
-    results = await submit_transaction(client, [
-        ("update", {"PartitionKey": p, "RowKey": row, "n": 2}, {"etag": etag}),
-        ("delete", {"PartitionKey": p, "RowKey": "doomed"}, {}),
-    ])  # fmt: skip
+    results = await submit_transaction(
+        client,
+        [
+            ("update", {"PartitionKey": p, "RowKey": row, "n": 2}, {"etag": etag}),
+            ("delete", {"PartitionKey": p, "RowKey": "doomed"}, {}),
+        ],
+    )
     replaced = await client.get_entity(p, row)
     assert dict(replaced) == {"PartitionKey": p, "RowKey": row, "n": 2}  # replaced, not merged
     assert results == [{"etag": replaced.metadata["etag"]}, {}]
@@ -77,18 +90,25 @@ async def test_a_refused_operation_is_named_and_nothing_is_applied(client: Table
     p = partition()
     await client.create_entity({"PartitionKey": p, "RowKey": "taken"})
     with pytest.raises(TransactionFailed) as failed:
-        await submit_transaction(client, [
-            ("create", {"PartitionKey": p, "RowKey": "new"}, {}),
-            ("create", {"PartitionKey": p, "RowKey": "taken"}, {}),
-        ])  # fmt: skip
+        await submit_transaction(
+            client,
+            [
+                ("create", {"PartitionKey": p, "RowKey": "new"}, {}),
+                ("create", {"PartitionKey": p, "RowKey": "taken"}, {}),
+            ],
+        )
     assert (failed.value.index, failed.value.status_code) == (1, 409)
     assert failed.value.error_code == "EntityAlreadyExists"
     assert await missing(client, p, "new")
 
 
-@pytest.mark.parametrize(("existing", "status", "code"), [
-    (True, 412, "UpdateConditionNotSatisfied"), (False, 404, "ResourceNotFound"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("existing", "status", "code"),
+    [
+        (True, 412, "UpdateConditionNotSatisfied"),
+        (False, 404, "ResourceNotFound"),
+    ],
+)
 async def test_a_stale_or_missing_row_fails_its_condition(
     client: TableClient, existing: bool, status: int, code: str
 ) -> None:
@@ -96,11 +116,14 @@ async def test_a_stale_or_missing_row_fails_its_condition(
     if existing:
         await client.create_entity({"PartitionKey": p, "RowKey": "r", "n": 1})
         await client.update_entity({"PartitionKey": p, "RowKey": "r", "n": 2})
-    stale = 'W/"datetime\'2020-01-01T00%3A00%3A00.0000000Z\'"'
+    stale = "W/\"datetime'2020-01-01T00%3A00%3A00.0000000Z'\""
     with pytest.raises(TransactionFailed) as failed:
-        await submit_transaction(client, [
-            ("update", {"PartitionKey": p, "RowKey": "r", "n": 3}, {"etag": stale}),
-        ])  # fmt: skip
+        await submit_transaction(
+            client,
+            [
+                ("update", {"PartitionKey": p, "RowKey": "r", "n": 3}, {"etag": stale}),
+            ],
+        )
     assert (failed.value.index, failed.value.status_code) == (0, status)
     assert failed.value.error_code == code
 
@@ -128,6 +151,7 @@ async def test_types_the_app_does_not_store_are_refused_before_sending(
 ) -> None:
     p = partition()
     with pytest.raises(TypeError):
-        await submit_transaction(client, [("create", {"PartitionKey": p, "RowKey": "t",
-                                                      "v": value}, {})])  # fmt: skip
+        await submit_transaction(
+            client, [("create", {"PartitionKey": p, "RowKey": "t", "v": value}, {})]
+        )
     assert await missing(client, p, "t")

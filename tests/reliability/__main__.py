@@ -40,7 +40,8 @@ def _outage_rows(o: OutageReport) -> list[str]:
         f"{o.timed_out} | {o.max_s:.2f} | {o.recovery_s:.2f} | {o.feed_recovery_s:.2f} | "
         f"{len(o.poisoned)} |",
         "",
-        "slowest answer per request: " + ", ".join(
+        "slowest answer per request: "
+        + ", ".join(
             f"{label} {seconds:.1f} s" for label, seconds in sorted(o.slowest_by_request.items())
         ),
     ]

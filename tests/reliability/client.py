@@ -60,9 +60,12 @@ class RetryingClient:
     def _post(self, payload: bytes, headers: dict[str, str]) -> tuple[int | None, Any]:
         try:
             response = request(
-                "POST", f"{self.base_url}/api/orders", body=payload, headers=headers,
+                "POST",
+                f"{self.base_url}/api/orders",
+                body=payload,
+                headers=headers,
                 timeout=self.timeout_s,
-            )  # fmt: skip
+            )
         except (OSError, http.client.HTTPException):  # refused, reset, timed out, cut short
             return None, None
         return response.status, (response.json() if response.status == 201 else None)

@@ -65,9 +65,7 @@ class _Stack:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.azurite: Azurite = start_azurite(workdir / "azurite", log_file=workdir / "azurite.log")
-        self.host = DevhostProcess(
-            ROOT, self.azurite.connection_string, workdir / "devhost.log"
-        )
+        self.host = DevhostProcess(ROOT, self.azurite.connection_string, workdir / "devhost.log")
         self.host.start()
 
     def inject(self, fault: str) -> float:
@@ -94,22 +92,28 @@ class _Stack:
 
 def _body(run: str, index: int) -> dict[str, Any]:
     return {
-        "customer_id": f"r{run}-{index % CUSTOMERS}", "product_id": f"k{run}-{index}",
-        "quantity": 1 + index % 5, "total_amount": index % 100 + 0.25,
-    }  # fmt: skip
+        "customer_id": f"r{run}-{index % CUSTOMERS}",
+        "product_id": f"k{run}-{index}",
+        "quantity": 1 + index % 5,
+        "total_amount": index % 100 + 0.25,
+    }
 
 
 def _check_store(stack: _Stack, run: str, outcomes: list[Outcome]) -> tuple[int, int, int]:
     """(lost, keys with two or more orders, orders no key asked for) in the orders store."""
-    stored = [o for c in range(CUSTOMERS) for o in pages(stack.host, "/api/orders",
-              {"customer_id": f"r{run}-{c}"})]  # fmt: skip
+    stored = [
+        o
+        for c in range(CUSTOMERS)
+        for o in pages(stack.host, "/api/orders", {"customer_id": f"r{run}-{c}"})
+    ]
     per_key = Counter(order["product_id"] for order in stored)
     wanted = {f"k{o.key}" for o in outcomes}
     by_id = {order["order_id"]: order for order in stored}
     lost = sum(
-        1 for o in outcomes
+        1
+        for o in outcomes
         if o.order_id is not None and by_id.get(o.order_id, {}).get("product_id") != f"k{o.key}"
-    )  # fmt: skip
+    )
     duplicated = sum(1 for count in per_key.values() if count > 1)
     return lost, duplicated, sum(1 for key in per_key if key not in wanted)
 
@@ -153,10 +157,19 @@ def _run(stack: _Stack, fault: str, orders: int, concurrency: int) -> LoadReport
     poisoned = unexplained_poison(stack.azurite.connection_string)
     seconds = [o.seconds for o in outcomes]
     return LoadReport(
-        fault=fault, orders=orders, acknowledged=sum(o.order_id is not None for o in outcomes),
-        lost=lost, duplicated_keys=duplicated, unexpected_orders=unexpected,
-        raw_5xx=dict(client.raw_5xx), retries=sum(o.retries for o in outcomes),
-        creates_retried=sum(1 for o in outcomes if o.retries), p50_s=percentile(seconds, 0.5),
-        p99_s=percentile(seconds, 0.99), max_s=max(seconds), fault_s=fault_s[0],
-        convergence_s=convergence_s, poisoned=poisoned,
-    )  # fmt: skip
+        fault=fault,
+        orders=orders,
+        acknowledged=sum(o.order_id is not None for o in outcomes),
+        lost=lost,
+        duplicated_keys=duplicated,
+        unexpected_orders=unexpected,
+        raw_5xx=dict(client.raw_5xx),
+        retries=sum(o.retries for o in outcomes),
+        creates_retried=sum(1 for o in outcomes if o.retries),
+        p50_s=percentile(seconds, 0.5),
+        p99_s=percentile(seconds, 0.99),
+        max_s=max(seconds),
+        fault_s=fault_s[0],
+        convergence_s=convergence_s,
+        poisoned=poisoned,
+    )

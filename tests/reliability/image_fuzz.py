@@ -58,13 +58,17 @@ def _seed_images() -> dict[str, list[bytes]]:
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90
     variants: dict[str, list[tuple[Image.Image, dict[str, object]]]] = {
-        "JPEG": [(image, {"quality": 80}), (image, {"quality": 60, "exif": exif.tobytes(),
-                                                     "progressive": True})],
+        "JPEG": [
+            (image, {"quality": 80}),
+            (image, {"quality": 60, "exif": exif.tobytes(), "progressive": True}),
+        ],
         "PNG": [(image, {}), (rgba, {}), (image.convert("P"), {"optimize": True})],
-        "GIF": [(image.convert("P"), {}),
-                (image.convert("P"), {"save_all": True, "append_images": [rgba.convert("P")]})],
+        "GIF": [
+            (image.convert("P"), {}),
+            (image.convert("P"), {"save_all": True, "append_images": [rgba.convert("P")]}),
+        ],
         "WEBP": [(image, {"quality": 80}), (rgba, {"lossless": True})],
-    }  # fmt: skip
+    }
     seeds: dict[str, list[bytes]] = {}
     for name, options_list in variants.items():
         for frame, options in options_list:
@@ -124,9 +128,17 @@ def _run_cases(count: int, seed: int) -> FuzzReport:
 def run_image_fuzz(count: int, seed: int, *, memory_limit: int = MEMORY_LIMIT) -> FuzzReport:
     """Run the cases in a child process capped at `memory_limit` bytes of address space."""
     command = [
-        sys.executable, "-m", "tests.reliability.image_fuzz", "--child", "--cases", str(count),
-        "--seed", str(seed), "--memory-limit", str(memory_limit),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.reliability.image_fuzz",
+        "--child",
+        "--cases",
+        str(count),
+        "--seed",
+        str(seed),
+        "--memory-limit",
+        str(memory_limit),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"the fuzzing process failed ({done.returncode}): {done.stderr[-3000:]}")

@@ -42,24 +42,36 @@ class OutageReport:
 
     @property
     def ok(self) -> bool:
-        return (set(self.statuses) == {503} and not self.missing_retry_after and not self.poisoned
-                and not self.timed_out and self.max_s <= ANSWER_WITHIN_S)  # fmt: skip
+        return (
+            set(self.statuses) == {503}
+            and not self.missing_retry_after
+            and not self.poisoned
+            and not self.timed_out
+            and self.max_s <= ANSWER_WITHIN_S
+        )
 
 
 def _requests(order_id: str, customer: str) -> list[tuple[str, str, bytes | None]]:
     body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 1}
     return [
-        ("GET", "/api/health", None), ("GET", f"/api/orders/{order_id}", None),
+        ("GET", "/api/health", None),
+        ("GET", f"/api/orders/{order_id}", None),
         ("POST", "/api/orders", json.dumps(body).encode()),
         ("GET", f"/api/orders?customer_id={customer}", None),
-        ("GET", f"/api/customers/{customer}/orders", None), ("GET", "/api/reports/orders", None),
+        ("GET", f"/api/customers/{customer}/orders", None),
+        ("GET", "/api/reports/orders", None),
         ("POST", "/api/images", b'{"name": "o/a.png", "content_type": "image/png"}'),
         ("GET", "/api/images/o/a.png", None),
-    ]  # fmt: skip
+    ]
 
 
-def _client(host: DevhostProcess, plan: list[tuple[str, str, bytes | None]], until: float,
-            report: OutageReport, lock: threading.Lock) -> None:  # fmt: skip
+def _client(
+    host: DevhostProcess,
+    plan: list[tuple[str, str, bytes | None]],
+    until: float,
+    report: OutageReport,
+    lock: threading.Lock,
+) -> None:
     index = 0
     while time.monotonic() < until:
         method, path, body = plan[index % len(plan)]

@@ -35,21 +35,31 @@ def _text(content: str) -> str:
 # queue -> (the test that poisons on purpose, how to recognise its message)
 EXPLAINED: dict[str, list[tuple[str, Callable[[str], bool]]]] = {
     "order-events-poison": [
-        ("tests/e2e/test_change_feed_e2e.py::test_a_message_that_keeps_failing_ends_in_the_poison_queue",
-         lambda c: ((_json(c) or {}).get("new_image") or {}).get("customer_id") == "bad/customer"),
+        (
+            "tests/e2e/test_change_feed_e2e.py::test_a_message_that_keeps_failing_ends_in_the_poison_queue",
+            lambda c: (
+                ((_json(c) or {}).get("new_image") or {}).get("customer_id") == "bad/customer"
+            ),
+        ),
     ],
     "webjobs-blobtrigger-poison": [
-        ("tests/e2e/test_devhost_triggers.py::test_failing_blob_is_tried_poison_blob_threshold_times_then_poisoned"
-         " and ::test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshold",
-         lambda c: str((_json(c) or {}).get("BlobName", "")).startswith("fail/")),
+        (
+            "tests/e2e/test_devhost_triggers.py::test_failing_blob_is_tried_poison_blob_threshold_times_then_poisoned"
+            " and ::test_failing_event_grid_function_ends_in_the_poison_queue_after_the_threshold",
+            lambda c: str((_json(c) or {}).get("BlobName", "")).startswith("fail/"),
+        ),
     ],
     "e2e-work-poison": [
-        ("tests/e2e/test_devhost_triggers.py::test_failing_message_lands_in_the_poison_queue_after_five_dequeues",
-         lambda c: _text(c) == "fail"),
-        ("tests/e2e/test_devhost_triggers.py::test_message_that_is_not_base64_goes_straight_to_poison",
-         lambda c: c == "not base64 !!"),
+        (
+            "tests/e2e/test_devhost_triggers.py::test_failing_message_lands_in_the_poison_queue_after_five_dequeues",
+            lambda c: _text(c) == "fail",
+        ),
+        (
+            "tests/e2e/test_devhost_triggers.py::test_message_that_is_not_base64_goes_straight_to_poison",
+            lambda c: c == "not base64 !!",
+        ),
     ],
-}  # fmt: skip
+}
 
 
 def _contents(service: Any, queue: str) -> list[str]:
@@ -57,8 +67,9 @@ def _contents(service: Any, queue: str) -> list[str]:
     client = service.get_queue_client(queue)
     seen: list[str] = []
     while True:
-        batch = list(client.receive_messages(messages_per_page=32, visibility_timeout=300,
-                                             max_messages=32))  # fmt: skip
+        batch = list(
+            client.receive_messages(messages_per_page=32, visibility_timeout=300, max_messages=32)
+        )
         if not batch:
             return seen
         seen += [str(message.content) for message in batch]

@@ -12,9 +12,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
-    "azure.data.tables", "azure.storage", "azure.identity", "PIL", "azure.core.pipeline",
-    "aiohttp", "requests", "opentelemetry", "azure.monitor",
-)  # fmt: skip
+    "azure.data.tables",
+    "azure.storage",
+    "azure.identity",
+    "PIL",
+    "azure.core.pipeline",
+    "aiohttp",
+    "requests",
+    "opentelemetry",
+    "azure.monitor",
+)
 TELEMETRY = ("opentelemetry", "azure.monitor", "azure.core.tracing.ext")
 
 
@@ -24,9 +31,13 @@ def _loaded(code: str, prefixes: tuple[str, ...], **env: str) -> list[str]:
         f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, **env},
-    )  # fmt: skip
+    )
     return list(json.loads(result.stdout.splitlines()[-1]))
 
 
@@ -40,6 +51,8 @@ def test_with_telemetry_off_running_functions_loads_no_opentelemetry() -> None:
         "assert asyncio.run(call_http('openapi', 'GET')).status_code == 200; "
         "assert asyncio.run(call_http('create_order', 'POST', raw_body=b'x')).status_code == 415"
     )
-    off = {"AzureWebJobsStorage": "UseDevelopmentStorage=true",
-           "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "false"}  # fmt: skip
+    off = {
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "false",
+    }
     assert _loaded(code, TELEMETRY, **off) == []

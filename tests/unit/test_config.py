@@ -27,12 +27,14 @@ def test_identity_based_connection_uses_service_uris() -> None:
     settings = load_settings(IDENTITY)
     assert settings.storage.connection_string is None
     assert settings.storage.table_uri == "https://prodorders.table.core.windows.net"
-    explicit = load_settings({
-        "AzureWebJobsStorage__blobServiceUri": "https://b.example",
-        "AzureWebJobsStorage__queueServiceUri": "https://q.example",
-        "AzureWebJobsStorage__tableServiceUri": "https://t.example",
-        "PAGING_TOKEN_SECRET": SECRET,
-    })  # fmt: skip
+    explicit = load_settings(
+        {
+            "AzureWebJobsStorage__blobServiceUri": "https://b.example",
+            "AzureWebJobsStorage__queueServiceUri": "https://q.example",
+            "AzureWebJobsStorage__tableServiceUri": "https://t.example",
+            "PAGING_TOKEN_SECRET": SECRET,
+        }
+    )
     assert explicit.storage.blob_uri == "https://b.example"
 
 
@@ -42,22 +44,28 @@ def test_identity_settings_are_read_as_the_host_reads_them() -> None:
     assert storage.credential == "managedidentity"
     assert storage.client_id == "00000000-0000-0000-0000-000000000001"
     assert (storage.tenant_id, storage.client_secret) == (None, None)
-    local = load_settings({
-        "AzureWebJobsStorage__accountName": "acct", "PAGING_TOKEN_SECRET": SECRET,
-        "AzureWebJobsStorage__tenantId": "t", "AzureWebJobsStorage__clientId": "c",
-        "AzureWebJobsStorage__clientSecret": "hush",
-    }).storage  # fmt: skip
+    local = load_settings(
+        {
+            "AzureWebJobsStorage__accountName": "acct",
+            "PAGING_TOKEN_SECRET": SECRET,
+            "AzureWebJobsStorage__tenantId": "t",
+            "AzureWebJobsStorage__clientId": "c",
+            "AzureWebJobsStorage__clientSecret": "hush",
+        }
+    ).storage
     assert (local.credential, local.tenant_id, local.client_id) == (None, "t", "c")
     assert local.client_secret == "hush"
     assert "hush" not in repr(local)
 
 
 def test_identity_settings_do_not_apply_to_a_connection_string() -> None:
-    storage = load_settings({
-        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-        "AzureWebJobsStorage__credential": "managedidentity",
-        "AzureWebJobsStorage__clientId": "ignored",
-    }).storage  # fmt: skip
+    storage = load_settings(
+        {
+            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            "AzureWebJobsStorage__credential": "managedidentity",
+            "AzureWebJobsStorage__clientId": "ignored",
+        }
+    ).storage
     assert (storage.credential, storage.client_id) == (None, None)
 
 
@@ -72,10 +80,12 @@ def test_missing_storage_is_a_clear_error() -> None:
 
 
 def test_cors_origins_are_trimmed() -> None:
-    settings = load_settings({
-        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-        "CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, ",
-    })  # fmt: skip
+    settings = load_settings(
+        {
+            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            "CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, ",
+        }
+    )
     assert settings.cors_allowed_origins == ("https://a.example", "http://localhost:3000")
 
 

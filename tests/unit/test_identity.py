@@ -15,8 +15,11 @@ from shared.identity import (
     credential_plan,
 )
 
-URIS = ("https://a.blob.core.windows.net", "https://a.queue.core.windows.net",
-        "https://a.table.core.windows.net")  # fmt: skip
+URIS = (
+    "https://a.blob.core.windows.net",
+    "https://a.queue.core.windows.net",
+    "https://a.table.core.windows.net",
+)
 CLIENT_ID = "00000000-0000-0000-0000-000000000001"
 
 
@@ -35,9 +38,14 @@ def test_managed_identity_without_client_id_is_the_system_assigned_identity() ->
 
 
 def test_managed_identity_wins_over_service_principal_settings() -> None:
-    plan = credential_plan(endpoints(
-        credential="managedidentity", client_id=CLIENT_ID, tenant_id="t", client_secret="s",
-    ))  # fmt: skip
+    plan = credential_plan(
+        endpoints(
+            credential="managedidentity",
+            client_id=CLIENT_ID,
+            tenant_id="t",
+            client_secret="s",
+        )
+    )
     assert plan == CredentialPlan("ManagedIdentityCredential", {"client_id": CLIENT_ID})
 
 

@@ -40,7 +40,7 @@ KEY = "Zm9vYmFy"  # base64
         ("AzureWebJobsStorage__tableServiceUri", "http://t.example", "https://"),
         ("AzureWebJobsStorage__credential", "workloadidentity", "managedidentity or unset"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_value_is_named_with_its_rule_and_never_echoed(
     name: str, value: str, rule: str
 ) -> None:
@@ -73,18 +73,22 @@ def test_malformed_connection_strings_are_refused_without_echoing_them(connectio
     "env",
     [
         {"AzureWebJobsStorage": "UseDevelopmentStorage=true"},
-        {"AzureWebJobsStorage": f"DefaultEndpointsProtocol=https;AccountName=a;AccountKey={KEY};"
-                                "EndpointSuffix=core.windows.net"},
+        {
+            "AzureWebJobsStorage": f"DefaultEndpointsProtocol=https;AccountName=a;AccountKey={KEY};"
+            "EndpointSuffix=core.windows.net"
+        },
         {"AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;AccountName=a"},
-        {"AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;BlobEndpoint=https://b.example;"
-                                "QueueEndpoint=https://q.example;TableEndpoint=https://t.example"},
+        {
+            "AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;BlobEndpoint=https://b.example;"
+            "QueueEndpoint=https://q.example;TableEndpoint=https://t.example"
+        },
         {"AzureWebJobsStorage__accountName": "prodorders", "PAGING_TOKEN_SECRET": "k" * 32},
         BASE | {"CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, "},
         BASE | {"ORDER_SWEEP_SCHEDULE": "0 0 2 * * *", "ORDER_PENDING_TTL_HOURS": "8760"},
         BASE | {"THUMBNAIL_SIZE": " 64X48 ", "THUMBNAIL_FIT": "Cover"},
         BASE | {"PAGING_TOKEN_SECRET": "x" * 32},
     ],
-)  # fmt: skip
+)
 def test_good_settings_pass(env: dict[str, str]) -> None:
     assert check_settings(env) == []
 
@@ -104,19 +108,38 @@ def test_missing_storage_names_both_ways_to_connect() -> None:
 
 @pytest.mark.parametrize(
     "expression",
-    ["0 0 2 * * *", "*/5 * * * * *", "0 30 9 * JAN-MAR MON-FRI", "0 0 0 1,15 * *",
-     "0 0 12 * * Sunday", "0-10/2 0 0 * * 0"],
-)  # fmt: skip
+    [
+        "0 0 2 * * *",
+        "*/5 * * * * *",
+        "0 30 9 * JAN-MAR MON-FRI",
+        "0 0 0 1,15 * *",
+        "0 0 12 * * Sunday",
+        "0-10/2 0 0 * * 0",
+    ],
+)
 def test_valid_ncrontab_expressions(expression: str) -> None:
     assert ncrontab_problem(expression) is None
 
 
 @pytest.mark.parametrize(
     "expression",
-    ["", "* * * * *", "* * * * * * *", "60 * * * * *", "* * 24 * * *", "* * * 0 * *",
-     "* * * * 13 *", "* * * * * 7", "*/0 * * * * *", "5-1 * * * * *", "? * * * * *",
-     "a * * * * *", "* * * * FOO *", "1-2-3 * * * * *"],
-)  # fmt: skip
+    [
+        "",
+        "* * * * *",
+        "* * * * * * *",
+        "60 * * * * *",
+        "* * 24 * * *",
+        "* * * 0 * *",
+        "* * * * 13 *",
+        "* * * * * 7",
+        "*/0 * * * * *",
+        "5-1 * * * * *",
+        "? * * * * *",
+        "a * * * * *",
+        "* * * * FOO *",
+        "1-2-3 * * * * *",
+    ],
+)
 def test_invalid_ncrontab_expressions(expression: str) -> None:
     assert ncrontab_problem(expression) is not None
 

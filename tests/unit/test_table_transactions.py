@@ -26,20 +26,26 @@ def response(*parts: str) -> bytes:
 
 
 NO_CONTENT = f"HTTP/1.1 204 No Content\r\nDataServiceVersion: 3.0;\r\nETag: {ETAG}\r\n\r\n"
-CREATED = ("HTTP/1.1 201 Created\r\nContent-Type: application/json;odata=minimalmetadata\r\n"
-           f"ETag: {ETAG}\r\n\r\n" + '{"PartitionKey":"p","RowKey":"HTTP/1.1 500 x"}')  # fmt: skip
+CREATED = (
+    "HTTP/1.1 201 Created\r\nContent-Type: application/json;odata=minimalmetadata\r\n"
+    f"ETag: {ETAG}\r\n\r\n" + '{"PartitionKey":"p","RowKey":"HTTP/1.1 500 x"}'
+)
 DELETED = "HTTP/1.1 204 No Content\r\nX-Content-Type-Options: nosniff\r\n\r\n"
 
 
 def test_each_operation_gets_its_etag_in_order() -> None:
     assert _results(response(NO_CONTENT, CREATED, DELETED), 3) == [
-        {"etag": ETAG}, {"etag": ETAG}, {},
-    ]  # fmt: skip
+        {"etag": ETAG},
+        {"etag": ETAG},
+        {},
+    ]
 
 
 def test_a_refused_operation_carries_its_index_code_and_status() -> None:
-    error = ('{"odata.error":{"code":"EntityAlreadyExists","message":{"lang":"en-US",'
-             '"value":"2:The specified entity already exists.\\nRequestId:r"}}}')  # fmt: skip
+    error = (
+        '{"odata.error":{"code":"EntityAlreadyExists","message":{"lang":"en-US",'
+        '"value":"2:The specified entity already exists.\\nRequestId:r"}}}'
+    )
     refused = f"HTTP/1.1 409 Conflict\r\nContent-ID: 3\r\n\r\n{error}"
     with pytest.raises(TransactionFailed) as failed:
         _results(response(refused), 3)
@@ -52,8 +58,10 @@ def test_an_error_without_an_index_is_the_first_operations() -> None:
     with pytest.raises(TransactionFailed) as failed:
         _results(response("HTTP/1.1 503 Server Busy\r\n\r\nnot json"), 2)
     assert (failed.value.index, failed.value.status_code, failed.value.message) == (
-        0, 503, "not json",
-    )  # fmt: skip
+        0,
+        503,
+        "not json",
+    )
 
 
 @pytest.mark.parametrize("content", [response(NO_CONTENT), b"", b"<html>proxy error</html>"])
@@ -75,8 +83,9 @@ def test_parts_carry_the_condition_and_skip_the_echo() -> None:
     assert f"Content-ID: 0\r\n\r\nPOST {account}/Orders HTTP/1.1\r\n" in insert
     assert "Prefer: return-no-content\r\n" in insert
     assert insert.endswith('\r\n\r\n{"PartitionKey": "p", "RowKey": "r"}')
-    update = _part(account, "Orders", 1, ("update", {"PartitionKey": "p", "RowKey": "r"},
-                                       {"etag": ETAG}))  # fmt: skip
+    update = _part(
+        account, "Orders", 1, ("update", {"PartitionKey": "p", "RowKey": "r"}, {"etag": ETAG})
+    )
     assert f"PUT {account}/Orders(PartitionKey='p',RowKey='r') HTTP/1.1\r\n" in update
     assert f"If-Match: {ETAG}\r\n" in update
     delete = _part(account, "Orders", 2, ("delete", {"PartitionKey": "p", "RowKey": "r"}, {}))

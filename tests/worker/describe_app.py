@@ -83,9 +83,10 @@ class WorkerRequest:
 def _init_request(app_dir: Path) -> WorkerRequest:
     init = _Message(function_app_directory=str(app_dir), capabilities={}, host_version="4")
     return WorkerRequest(
-        "WorkerInitRequest", _Message(worker_init_request=init),
+        "WorkerInitRequest",
+        _Message(worker_init_request=init),
         {"protos": PROTOS, "host": "127.0.0.1"},
-    )  # fmt: skip
+    )
 
 
 def _worker_function(metadata: Any, registry: Any) -> dict[str, Any]:
@@ -140,18 +141,20 @@ def describe_with_devhost(app_dir: Path) -> dict[str, Any]:
     functions = []
     for spec in load_functions(app_dir):
         returns = spec.returns_to()
-        functions.append({
-            "name": spec.name,
-            "directory": str(spec.script_root),
-            "trigger": spec.trigger,
-            "bindings": list(spec.bindings),
-            "is_async": spec.is_async,
-            "uses_context": "context" in spec.parameters,
-            "has_return": returns is not None,
-            "inputs": sorted(str(b["name"]) for b in spec.bindings if _is_in(b)),
-            "outputs": sorted(str(b["name"]) for b in spec.outputs() if b["name"] != "$return"),
-            "source_is_event_grid": spec.source_is_event_grid,
-        })  # fmt: skip
+        functions.append(
+            {
+                "name": spec.name,
+                "directory": str(spec.script_root),
+                "trigger": spec.trigger,
+                "bindings": list(spec.bindings),
+                "is_async": spec.is_async,
+                "uses_context": "context" in spec.parameters,
+                "has_return": returns is not None,
+                "inputs": sorted(str(b["name"]) for b in spec.bindings if _is_in(b)),
+                "outputs": sorted(str(b["name"]) for b in spec.outputs() if b["name"] != "$return"),
+                "source_is_event_grid": spec.source_is_event_grid,
+            }
+        )
     return {"status": "Success", "error": None, "functions": functions}
 
 

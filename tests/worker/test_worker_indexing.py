@@ -36,8 +36,11 @@ def describe(mode: str, app_dir: Path) -> dict[str, Any]:
     """`describe_app.py` in a fresh interpreter, as a worker process starts."""
     done = subprocess.run(
         [sys.executable, str(SCRIPT), mode, str(app_dir)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     document: dict[str, Any] = json.loads(done.stdout)
     return document
@@ -105,11 +108,12 @@ def test_devhost_derives_the_metadata_the_worker_reports(
         # The typed BindingInfo the host gets agrees with the binding JSON devhost serves from.
         assert reported["binding_info"] == {
             b["name"]: {
-                "type": b["type"], "direction": b["direction"].lower(),
+                "type": b["type"],
+                "direction": b["direction"].lower(),
                 "data_type": DATA_TYPES.get(b.get("dataType")),
             }
             for b in seen["bindings"]
-        }  # fmt: skip
+        }
 
 
 HEALTHY = """

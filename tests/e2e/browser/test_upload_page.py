@@ -37,12 +37,14 @@ def chromium() -> str:
     """Debian's chromium, or a skip (a failure under CI) that says what is missing."""
     executable = shutil.which("chromium")
     missing = [
-        what for what, absent in (
+        what
+        for what, absent in (
             ("Chromium (`apt-get install chromium`)", executable is None),
             ("playwright-core (`npm ci`)", not PLAYWRIGHT.is_file()),
             ("Node.js", shutil.which("node") is None),
-        ) if absent
-    ]  # fmt: skip
+        )
+        if absent
+    ]
     if missing:
         message = f"browser test needs {', '.join(missing)}; `make test` installs them as root"
         if os.environ.get("CI"):
@@ -52,16 +54,22 @@ def chromium() -> str:
     return executable
 
 
-def use_page(
-    host: DevhostProcess, chromium: str, file: Path, screenshot: Path
-) -> dict[str, Any]:
+def use_page(host: DevhostProcess, chromium: str, file: Path, screenshot: Path) -> dict[str, Any]:
     """What the page showed after choosing `file` and pressing Upload."""
-    options = {"baseUrl": host.base_url, "file": str(file), "screenshot": str(screenshot),
-               "chromium": chromium}  # fmt: skip
+    options = {
+        "baseUrl": host.base_url,
+        "file": str(file),
+        "screenshot": str(screenshot),
+        "chromium": chromium,
+    }
     run = subprocess.run(
-        ["node", str(DRIVER), json.dumps(options)], cwd=ROOT, capture_output=True, text=True,
-        timeout=180, check=False,
-    )  # fmt: skip
+        ["node", str(DRIVER), json.dumps(options)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert run.returncode == 0, f"{run.stderr[-3000:]}\nscreenshot: {screenshot}"
     shown: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return shown

@@ -78,11 +78,14 @@ def on_upload(blob: func.InputStream, result: func.Out[str]) -> None:
 
 # The Event Grid source; the container is a setting so each test can watch its own.
 @app.blob_trigger(
-    arg_name="blob", path="%E2E_EVENTS_CONTAINER%/{name}", connection="AzureWebJobsStorage",
+    arg_name="blob",
+    path="%E2E_EVENTS_CONTAINER%/{name}",
+    connection="AzureWebJobsStorage",
     source=func.BlobSource.EVENT_GRID,
 )
-@app.blob_output(arg_name="result", path="e2e-results/events/{name}",
-                 connection="AzureWebJobsStorage")  # fmt: skip
+@app.blob_output(
+    arg_name="result", path="e2e-results/events/{name}", connection="AzureWebJobsStorage"
+)
 def on_event(blob: func.InputStream, result: func.Out[str]) -> None:
     data = blob.read()
     if blob.name and "/fail/" in blob.name:

@@ -45,8 +45,10 @@ async def test_outcomes_tell_a_redelivery_from_a_late_event(
 def test_the_consumer_span_continues_the_writer_s_trace_and_links_the_host(otel: Sdk) -> None:
     (event,) = History().events
     event = replace(event, trace=WRITER)
-    with trace.get_tracer("host").start_as_current_span("process_order_event") as host, \
-            feed_telemetry.consuming(event, message_id="m-1"):  # fmt: skip
+    with (
+        trace.get_tracer("host").start_as_current_span("process_order_event") as host,
+        feed_telemetry.consuming(event, message_id="m-1"),
+    ):
         pass
     span = next(s for s in otel.finished() if s.name == feed_telemetry.SPAN_NAME)
     assert span.kind is trace.SpanKind.CONSUMER
@@ -54,15 +56,19 @@ def test_the_consumer_span_continues_the_writer_s_trace_and_links_the_host(otel:
     assert span.parent is not None and f"{span.parent.span_id:016x}" == "b7ad6b7169203331"
     assert [link.context.span_id for link in span.links] == [host.get_span_context().span_id]
     assert dict(span.attributes or {}) == {
-        "order.id": event.order_id, "order.version": 1, "order.event_type": "INSERT",
+        "order.id": event.order_id,
+        "order.version": 1,
+        "order.event_type": "INSERT",
         "messaging.message.id": "m-1",
     }
 
 
 def test_an_event_without_context_stays_in_the_host_s_trace(otel: Sdk) -> None:
     (event,) = History().events
-    with trace.get_tracer("host").start_as_current_span("process_order_event") as host, \
-            feed_telemetry.consuming(event, message_id="m-1"):  # fmt: skip
+    with (
+        trace.get_tracer("host").start_as_current_span("process_order_event") as host,
+        feed_telemetry.consuming(event, message_id="m-1"),
+    ):
         pass
     span = next(s for s in otel.finished() if s.name == feed_telemetry.SPAN_NAME)
     assert span.parent is not None and span.parent.span_id == host.get_span_context().span_id
@@ -82,13 +88,17 @@ def test_lag_and_outcome_are_recorded_for_an_applied_event(otel: Sdk) -> None:
     assert _count(otel, "orders.feed.events", {"outcome": "applied"}) == before + 1
     lag = otel.metric("orders.feed.lag")
     assert lag is not None
-    assert any(p.max >= 2.5 and dict(p.attributes) == {"event.type": "INSERT"}
-               for p in lag.data.data_points)  # fmt: skip
+    assert any(
+        p.max >= 2.5 and dict(p.attributes) == {"event.type": "INSERT"}
+        for p in lag.data.data_points
+    )
 
 
 def test_poison_is_counted_when_malformed_or_on_the_last_attempt_only(otel: Sdk) -> None:
-    start = {r: _count(otel, "orders.feed.poison", {"reason": r})
-             for r in ("malformed", "retries_exhausted")}  # fmt: skip
+    start = {
+        r: _count(otel, "orders.feed.poison", {"reason": r})
+        for r in ("malformed", "retries_exhausted")
+    }
     feed_telemetry.poisoned(malformed=True)
     for attempt in range(1, ORDER_EVENTS_MAX_DEQUEUE + 1):
         feed_telemetry.poisoned(malformed=False, attempt=attempt)
@@ -119,8 +129,11 @@ async def test_the_sweep_and_the_relay_count_what_they_did(otel: Sdk) -> None:
     clock, publisher.failing = Clock(), True
     await create(repo, clock)
     clock.advance(hours=25)
-    series = (("orders.sweep.expired", {}), ("orders.outbox.relayed", {"outcome": "failed"}),
-              ("orders.outbox.relayed", {"outcome": "sent"}))  # fmt: skip
+    series = (
+        ("orders.sweep.expired", {}),
+        ("orders.outbox.relayed", {"outcome": "failed"}),
+        ("orders.outbox.relayed", {"outcome": "sent"}),
+    )
     before = [_count(otel, name, labels) for name, labels in series]
     await sweep(repo=repo, backlog=backlog, publisher=publisher, now=clock.now, ttl=TTL)
     publisher.failing = False

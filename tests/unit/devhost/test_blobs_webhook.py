@@ -15,8 +15,11 @@ URL = "http://127.0.0.1:10000/devstoreaccount1/uploads/a/b.jpg"
 
 
 def _event(url: str = URL, etag: str = "0x1") -> dict[str, object]:
-    return {"id": "1", "eventType": "Microsoft.Storage.BlobCreated",
-            "data": {"url": url, "eTag": etag, "blobType": "BlockBlob"}}  # fmt: skip
+    return {
+        "id": "1",
+        "eventType": "Microsoft.Storage.BlobCreated",
+        "data": {"url": url, "eTag": etag, "blobType": "BlockBlob"},
+    }
 
 
 @pytest.fixture
@@ -70,8 +73,13 @@ async def test_a_notification_array_enqueues_one_message_per_event_and_answers_2
 async def test_a_single_cloud_event_is_a_notification_too(
     webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage]
 ) -> None:
-    cloud_event = {"specversion": "1.0", "type": "Microsoft.Storage.BlobCreated",
-                   "source": "/subscriptions/0", "id": "1", "data": _event()["data"]}  # fmt: skip
+    cloud_event = {
+        "specversion": "1.0",
+        "type": "Microsoft.Storage.BlobCreated",
+        "source": "/subscriptions/0",
+        "id": "1",
+        "data": _event()["data"],
+    }
     assert (await _post(webhook, "Notification", cloud_event))[0] == 202
     assert [m.name for m in enqueued] == ["a/b.jpg"]
 
@@ -131,13 +139,20 @@ async def test_a_delivery_that_cannot_be_enqueued_answers_500_so_event_grid_retr
         raise ServiceRequestError("storage unreachable")
 
     frontend = HttpFrontend(
-        [], SimpleNamespace(loop=asyncio.get_running_loop()), None,  # type: ignore[arg-type]
-        route_prefix="api", cors_origins=(), cors_credentials=False,
-        admin=lambda *_: None, status=dict, blobs_webhook=BlobsWebhook(unreachable),
-    )  # fmt: skip
+        [],
+        SimpleNamespace(loop=asyncio.get_running_loop()),
+        None,  # type: ignore[arg-type]
+        route_prefix="api",
+        cors_origins=(),
+        cors_credentials=False,
+        admin=lambda *_: None,
+        status=dict,
+        blobs_webhook=BlobsWebhook(unreachable),
+    )
     request = make_mocked_request(
-        "POST", "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail",
+        "POST",
+        "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail",
         headers={"aeg-event-type": "Notification"},
-    )  # fmt: skip
+    )
     response = await frontend.handle(request, json.dumps([_event()]).encode())
     assert response.status == 500

@@ -73,16 +73,23 @@ class FakeClient:
 
 
 def watch_for(
-    listing: FakeListing, store: FakeStore, client: FakeClient | None = None,
-    path: str = "uploads/{name}", stopping: threading.Event | None = None,
-) -> tuple[SubscriptionWatch, FakeClient]:  # fmt: skip
+    listing: FakeListing,
+    store: FakeStore,
+    client: FakeClient | None = None,
+    path: str = "uploads/{name}",
+    stopping: threading.Event | None = None,
+) -> tuple[SubscriptionWatch, FakeClient]:
     client = client or FakeClient()
     subscription = Subscription("Host.Functions.make_thumbnail", BlobPath.parse(path), None)
     options = SourceOptions(target="http://host", host_id="app", grace=GRACE)
     watch = SubscriptionWatch(
-        subscription, options, listing=listing, store=store, client=client,  # type: ignore[arg-type]
+        subscription,
+        options,
+        listing=listing,
+        store=store,
+        client=client,  # type: ignore[arg-type]
         stopping=stopping or threading.Event(),
-    )  # fmt: skip
+    )
     return watch, client
 
 
@@ -211,10 +218,12 @@ class ScriptedClient(WebhookClient):
 
     def __init__(self, answers: list[int | OSError], max_attempts: int = 4) -> None:
         super().__init__(
-            "http://host", "Host.Functions.f", schema="eventgrid",
+            "http://host",
+            "Host.Functions.f",
+            schema="eventgrid",
             policy=RetryPolicy(max_attempts=max_attempts, first_delay=0.0),
             stopping=threading.Event(),
-        )  # fmt: skip
+        )
         self.answers, self.posts = answers, 0
 
     def _post(self, event: dict[str, object]) -> int:

@@ -29,20 +29,26 @@ EVENT_GRID_EVENT = {
     "eventTime": "2017-06-26T18:41:00.9584103Z",
     "id": "831e1650-001e-001b-66ab-eeb76e069631",
     "data": {
-        "api": "PutBlockList", "eTag": '"0x8D4BCC2E4835CD0"', "contentType": "text/plain",
-        "contentLength": 524288, "blobType": "BlockBlob",
+        "api": "PutBlockList",
+        "eTag": '"0x8D4BCC2E4835CD0"',
+        "contentType": "text/plain",
+        "contentLength": 524288,
+        "blobType": "BlockBlob",
         "url": "https://my-storage-account.blob.core.windows.net/testcontainer/new-file.txt",
         "sequencer": "00000000000004420000000000028963",
     },
     "dataVersion": "",
     "metadataVersion": "1",
-}  # fmt: skip
+}
 CLOUD_EVENT = {
-    "source": EVENT_GRID_EVENT["topic"], "subject": EVENT_GRID_EVENT["subject"],
-    "type": "Microsoft.Storage.BlobCreated", "time": "2017-06-26T18:41:00.9584103Z",
-    "id": "831e1650-001e-001b-66ab-eeb76e069631", "data": EVENT_GRID_EVENT["data"],
+    "source": EVENT_GRID_EVENT["topic"],
+    "subject": EVENT_GRID_EVENT["subject"],
+    "type": "Microsoft.Storage.BlobCreated",
+    "time": "2017-06-26T18:41:00.9584103Z",
+    "id": "831e1650-001e-001b-66ab-eeb76e069631",
+    "data": EVENT_GRID_EVENT["data"],
     "specversion": "1.0",
-}  # fmt: skip
+}
 
 
 def _bytes(document: object) -> bytes:
@@ -51,15 +57,24 @@ def _bytes(document: object) -> bytes:
 
 # --- the handshake ----------------------------------------------------------------------------
 def test_validation_code_from_an_event_grid_array() -> None:
-    body = [{"id": "1", "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
-             "data": {"validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}}]  # fmt: skip
+    body = [
+        {
+            "id": "1",
+            "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+            "data": {"validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"},
+        }
+    ]
     assert validation_code(_bytes(body)) == "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"
 
 
 def test_validation_code_from_a_cloud_event_whose_data_is_json_text() -> None:
     # The extension parses `data` again: it arrives double-encoded in the CloudEvents schema.
-    body = {"id": "1", "type": "Microsoft.EventGrid.SubscriptionValidationEvent",
-            "data": json.dumps({"validationCode": "abc"}), "specversion": "1.0"}  # fmt: skip
+    body = {
+        "id": "1",
+        "type": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "data": json.dumps({"validationCode": "abc"}),
+        "specversion": "1.0",
+    }
     assert validation_code(_bytes(body)) == "abc"
 
 
@@ -75,8 +90,9 @@ def test_validation_without_a_code_is_refused(body: bytes) -> None:
 # --- notifications ----------------------------------------------------------------------------
 def test_a_notification_is_an_array_of_events_or_one_cloud_event() -> None:
     assert notification_events(_bytes([EVENT_GRID_EVENT, EVENT_GRID_EVENT])) == [
-        EVENT_GRID_EVENT, EVENT_GRID_EVENT,
-    ]  # fmt: skip
+        EVENT_GRID_EVENT,
+        EVENT_GRID_EVENT,
+    ]
     assert notification_events(_bytes(CLOUD_EVENT)) == [CLOUD_EVENT]
 
 
@@ -117,8 +133,12 @@ def test_an_event_without_a_blob_url_is_refused(event: dict[str, object]) -> Non
 
 # --- events the local source writes -----------------------------------------------------------
 BLOB = ListedBlob(
-    "holiday/beach #1.jpg", "0x8DC0FFEE", datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC),
-    "image/jpeg", 1234, "BlockBlob",
+    "holiday/beach #1.jpg",
+    "0x8DC0FFEE",
+    datetime(2024, 5, 1, 12, 0, 5, tzinfo=UTC),
+    "image/jpeg",
+    1234,
+    "BlockBlob",
 )
 AT = {"container_url": AZURITE + "/uploads", "container": "uploads"}
 
@@ -134,9 +154,12 @@ def test_blob_created_in_the_event_grid_schema_carries_what_azure_sends() -> Non
     assert event["id"] != blob_created_event(BLOB, **AT, topic="t", schema="eventgrid")["id"]
     data = event["data"]
     assert {k: data[k] for k in ("api", "eTag", "contentType", "contentLength", "blobType")} == {
-        "api": "PutBlob", "eTag": "0x8DC0FFEE", "contentType": "image/jpeg",
-        "contentLength": 1234, "blobType": "BlockBlob",
-    }  # fmt: skip
+        "api": "PutBlob",
+        "eTag": "0x8DC0FFEE",
+        "contentType": "image/jpeg",
+        "contentLength": 1234,
+        "blobType": "BlockBlob",
+    }
     assert data["url"] == f"{AZURITE}/uploads/holiday/beach%20%231.jpg"
     # What the source writes, the webhook reads back to the same blob.
     assert blob_target(event) == BlobEventTarget(
@@ -148,8 +171,10 @@ def test_blob_created_in_the_cloud_events_schema() -> None:
     event = blob_created_event(BLOB, **AT, topic="/subscriptions/0/x", schema="cloudevents")
 
     assert (event["type"], event["source"], event["specversion"]) == (
-        "Microsoft.Storage.BlobCreated", "/subscriptions/0/x", "1.0",
-    )  # fmt: skip
+        "Microsoft.Storage.BlobCreated",
+        "/subscriptions/0/x",
+        "1.0",
+    )
     assert event["time"] == "2024-05-01T12:00:05Z"
     assert "eventType" not in event and "topic" not in event
     assert notification_events(_bytes(event)) == [event]
@@ -167,10 +192,13 @@ def test_blob_trigger_message_has_the_extensions_shape_and_round_trips() -> None
     message = BlobTriggerMessage("Host.Functions.make_thumbnail", "uploads", "a/b.jpg", '"0x1"')
 
     assert json.loads(message.to_json()) == {
-        "Type": "BlobTrigger", "FunctionId": "Host.Functions.make_thumbnail",
-        "BlobType": "BlockBlob", "ContainerName": "uploads", "BlobName": "a/b.jpg",
+        "Type": "BlobTrigger",
+        "FunctionId": "Host.Functions.make_thumbnail",
+        "BlobType": "BlockBlob",
+        "ContainerName": "uploads",
+        "BlobName": "a/b.jpg",
         "ETag": '"0x1"',
-    }  # fmt: skip
+    }
     assert BlobTriggerMessage.from_json(message.to_json().encode()) == message
     assert message.encode("none") == message.to_json()
     assert message.encode("base64") != message.to_json()

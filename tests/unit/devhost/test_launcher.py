@@ -67,9 +67,14 @@ def test_with_core_tools_the_event_source_runs_beside_func_start(
     host, source = started
     assert host.command == ["/opt/func/func", "start", "--port", "7123"]
     assert source.command == [
-        sys.executable, "-m", "devhost.eventsource", "--target", "http://localhost:7123",
-        "--script-root", str(launcher.ROOT),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "devhost.eventsource",
+        "--target",
+        "http://localhost:7123",
+        "--script-root",
+        str(launcher.ROOT),
+    ]
     assert source.kwargs["start_new_session"] is True  # stopped by us, after the host
     assert source.signals == [signal.SIGINT]
 
@@ -86,9 +91,10 @@ def test_without_core_tools_devhost_runs_the_source_itself(
 
 
 def test_browser_uploads_to_azurite_are_allowed_from_the_host_origin(
-    started: list[FakeProcess], cors: list[tuple[str, list[str]]],
+    started: list[FakeProcess],
+    cors: list[tuple[str, list[str]]],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setattr(launcher.shutil, "which", lambda name: None)
 
     launcher.main(["--port", "7123"])

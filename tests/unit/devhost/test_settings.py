@@ -20,12 +20,19 @@ def _write(folder: Path, name: str, document: object) -> None:
 
 
 def test_values_become_environment_but_existing_variables_win(tmp_path: Path) -> None:
-    _write(tmp_path, "local.settings.json", {
-        "IsEncrypted": False,
-        "Values": {"A": "from-file", "B": "from-file", "N": 3},
-        "Host": {"LocalHttpPort": 7080, "CORS": "http://a.test, http://b.test",
-                 "CORSCredentials": True},
-    })  # fmt: skip
+    _write(
+        tmp_path,
+        "local.settings.json",
+        {
+            "IsEncrypted": False,
+            "Values": {"A": "from-file", "B": "from-file", "N": 3},
+            "Host": {
+                "LocalHttpPort": 7080,
+                "CORS": "http://a.test, http://b.test",
+                "CORSCredentials": True,
+            },
+        },
+    )
     settings = load_local_settings(tmp_path)
     environ = {"A": "from-env"}
     applied = apply_values(settings, environ)
@@ -66,15 +73,25 @@ def test_malformed_file_is_reported(tmp_path: Path, content: str) -> None:
 
 
 def test_host_json_options_and_environment_overrides(tmp_path: Path) -> None:
-    _write(tmp_path, "host.json", {
-        "version": "2.0", "functionTimeout": "00:05:00",
-        "extensions": {
-            "http": {"routePrefix": "api"},
-            "queues": {"maxPollingInterval": "00:00:02", "visibilityTimeout": "00:00:05",
-                       "batchSize": 16, "maxDequeueCount": 5, "messageEncoding": "base64"},
-            "blobs": {"maxDegreeOfParallelism": 4},
+    _write(
+        tmp_path,
+        "host.json",
+        {
+            "version": "2.0",
+            "functionTimeout": "00:05:00",
+            "extensions": {
+                "http": {"routePrefix": "api"},
+                "queues": {
+                    "maxPollingInterval": "00:00:02",
+                    "visibilityTimeout": "00:00:05",
+                    "batchSize": 16,
+                    "maxDequeueCount": 5,
+                    "messageEncoding": "base64",
+                },
+                "blobs": {"maxDegreeOfParallelism": 4},
+            },
         },
-    })  # fmt: skip
+    )
     config = load_host_config(
         tmp_path, {"AzureFunctionsJobHost__extensions__http__routePrefix": "v1"}
     )
@@ -104,9 +121,16 @@ def test_the_host_blob_queue_splits_parallelism_as_the_extension_does(
     tmp_path: Path, parallelism: int, batch: int, threshold: int
 ) -> None:
     # The cases of SharedBlobQueueListenerFactoryTests in the Storage extension.
-    _write(tmp_path, "host.json", {"version": "2.0", "extensions": {
-        "blobs": {"maxDegreeOfParallelism": parallelism, "poisonBlobThreshold": 3},
-    }})  # fmt: skip
+    _write(
+        tmp_path,
+        "host.json",
+        {
+            "version": "2.0",
+            "extensions": {
+                "blobs": {"maxDegreeOfParallelism": parallelism, "poisonBlobThreshold": 3},
+            },
+        },
+    )
     config = load_host_config(tmp_path, {})
     assert config.blobs.host_queue_batch == (batch, threshold)
     assert config.blobs.poison_blob_threshold == 3
@@ -116,8 +140,9 @@ def test_the_host_blob_queue_splits_parallelism_as_the_extension_does(
     ("queues", "message"),
     [({"batchSize": 64}, "batchSize"), ({"messageEncoding": "utf8"}, "messageEncoding")],
 )
-def test_invalid_queue_options_are_rejected(tmp_path: Path, queues: dict[str, object],
-                                            message: str) -> None:  # fmt: skip
+def test_invalid_queue_options_are_rejected(
+    tmp_path: Path, queues: dict[str, object], message: str
+) -> None:
     _write(tmp_path, "host.json", {"version": "2.0", "extensions": {"queues": queues}})
     with pytest.raises(ValueError, match=message):
         load_host_config(tmp_path, {})

@@ -19,8 +19,9 @@ def test_a_proxy_in_any_case_keeps_the_environment_and_a_ca_bundle_is_passed_dir
 
 
 def test_a_bundle_transport_takes_the_timeouts_and_the_client_keeps_the_retries() -> None:
-    options = _async_options(_transport_options({"https_proxy": "http://p:3128",
-                                                 "REQUESTS_CA_BUNDLE": "/ca"}))  # fmt: skip
+    options = _async_options(
+        _transport_options({"https_proxy": "http://p:3128", "REQUESTS_CA_BUNDLE": "/ca"})
+    )
     transport = options.pop("transport")
     assert options == {"retry_total": 3, "use_env_settings": True}
     config = transport.connection_config

@@ -41,31 +41,49 @@ def test_the_switch_alone_configures_nothing() -> None:
     assert isinstance(configure(environ, route_prefix="api"), NoTelemetry)
 
 
-@pytest.mark.parametrize(("endpoint", "local"), [
-    ("http://127.0.0.1:9/", True), ("http://localhost:4319", True), ("http://[::1]:80/", True),
-    ("https://westeurope-5.in.applicationinsights.azure.com/", False), ("", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("endpoint", "local"),
+    [
+        ("http://127.0.0.1:9/", True),
+        ("http://localhost:4319", True),
+        ("http://[::1]:80/", True),
+        ("https://westeurope-5.in.applicationinsights.azure.com/", False),
+        ("", False),
+    ],
+)
 def test_a_loopback_ingestion_endpoint_is_recognised(endpoint: str, local: bool) -> None:
     connection = f"InstrumentationKey=k;IngestionEndpoint={endpoint}"
-    options = TelemetryOptions.from_environ({
-        "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "1",
-        "APPLICATIONINSIGHTS_CONNECTION_STRING": connection,
-    })  # fmt: skip
+    options = TelemetryOptions.from_environ(
+        {
+            "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "1",
+            "APPLICATIONINSIGHTS_CONNECTION_STRING": connection,
+        }
+    )
     assert options is not None and options.local_ingestion is local
 
 
 def test_local_exporters_are_read_from_the_standard_variables() -> None:
-    options = TelemetryOptions.from_environ({
-        "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true", "OTEL_TRACES_EXPORTER": "console",
-        "OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "otlp, console",
-    })  # fmt: skip
+    options = TelemetryOptions.from_environ(
+        {
+            "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+            "OTEL_TRACES_EXPORTER": "console",
+            "OTEL_LOGS_EXPORTER": "none",
+            "OTEL_METRICS_EXPORTER": "otlp, console",
+        }
+    )
     assert options is not None and options.connection_string is None
     assert (options.traces, options.logs, options.metrics) == (
-        {"console"}, frozenset(), {"otlp", "console"}
+        {"console"},
+        frozenset(),
+        {"otlp", "console"},
     )
     with pytest.raises(TelemetrySettingError, match="zipkin"):
-        TelemetryOptions.from_environ({"PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
-                                       "OTEL_TRACES_EXPORTER": "zipkin"})  # fmt: skip
+        TelemetryOptions.from_environ(
+            {
+                "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "true",
+                "OTEL_TRACES_EXPORTER": "zipkin",
+            }
+        )
 
 
 # --- sampling --------------------------------------------------------------------------------
@@ -80,11 +98,14 @@ def test_only_invocations_and_what_runs_under_them_are_kept() -> None:
     with tracer.start_as_current_span("queue poll"), tracer.start_as_current_span("GET /q"):
         pass
     invocation = {"faas.invocation_id": "i"}
-    with tracer.start_as_current_span("create_order", attributes=invocation), \
-            tracer.start_as_current_span("POST /Orders"):  # fmt: skip
+    with (
+        tracer.start_as_current_span("create_order", attributes=invocation),
+        tracer.start_as_current_span("POST /Orders"),
+    ):
         pass
     assert sorted(span.name for span in exporter.get_finished_spans()) == [
-        "POST /Orders", "create_order"
+        "POST /Orders",
+        "create_order",
     ]
 
 
@@ -99,8 +120,14 @@ def _spec(function: Any, trigger: dict[str, Any]) -> FunctionSpec:
 
 
 def _http_request() -> func.HttpRequest:
-    return func.HttpRequest("POST", "http://localhost:7071/api/orders", headers={}, params={},
-                            route_params={}, body=b"{}")  # fmt: skip
+    return func.HttpRequest(
+        "POST",
+        "http://localhost:7071/api/orders",
+        headers={},
+        params={},
+        route_params={},
+        body=b"{}",
+    )
 
 
 @pytest.fixture
@@ -114,8 +141,11 @@ def invoker() -> Any:
 
 def _seen(context: func.Context) -> dict[str, Any]:
     current = trace.get_current_span().get_span_context()
-    return {"trace_id": f"{current.trace_id:032x}", "span_id": f"{current.span_id:016x}",
-            "trace_parent": context.trace_context.trace_parent}  # fmt: skip
+    return {
+        "trace_id": f"{current.trace_id:032x}",
+        "span_id": f"{current.span_id:016x}",
+        "trace_parent": context.trace_context.trace_parent,
+    }
 
 
 def create_order(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
@@ -137,16 +167,21 @@ def test_a_sync_http_function_runs_under_its_invocation_span(invoker: Any) -> No
     (span,) = found.finished()
     context = span.get_span_context()
     assert eval(response.get_body()) == {
-        "trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}",
+        "trace_id": f"{context.trace_id:032x}",
+        "span_id": f"{context.span_id:016x}",
         "trace_parent": f"00-{context.trace_id:032x}-{context.span_id:016x}-"
-                        f"{context.trace_flags:02x}",
+        f"{context.trace_flags:02x}",
     }
     assert span.name == "create_order" and span.kind is trace.SpanKind.SERVER
     assert span.parent is None
     assert dict(span.attributes or {}) == {
-        "faas.trigger": "http", "faas.name": "create_order", "faas.invocation_id": "inv-1",
-        "http.request.method": "POST", "url.full": "http://localhost:7071/api/orders",
-        "http.route": "/api/orders", "http.response.status_code": 201,
+        "faas.trigger": "http",
+        "faas.name": "create_order",
+        "faas.invocation_id": "inv-1",
+        "http.request.method": "POST",
+        "url.full": "http://localhost:7071/api/orders",
+        "http.route": "/api/orders",
+        "http.response.status_code": 201,
     }
     assert span.status.is_ok
 
@@ -154,8 +189,9 @@ def test_a_sync_http_function_runs_under_its_invocation_span(invoker: Any) -> No
 def test_an_async_function_gets_the_context_on_the_event_loop(invoker: Any) -> None:
     runner, found = invoker
     seen.clear()
-    spec = _spec(process_order_event, {"type": "queueTrigger", "name": "msg",
-                                       "queueName": "order-events"})  # fmt: skip
+    spec = _spec(
+        process_order_event, {"type": "queueTrigger", "name": "msg", "queueName": "order-events"}
+    )
     message = func.QueueMessage(id="m-1", body=b"{}")
     runner.call(Invocation(spec, {"msg": message}))
     (span,) = found.finished()

@@ -10,9 +10,7 @@ from hypothesis import strategies as st
 
 from shared.images.names import MAX_NAME_CHARS, NAME_PATTERN, _problem
 
-_PIECES = st.sampled_from(
-    ["a", "b", ".", "/", "é", "\u200b", "\x00", "\\", "\ufffe", "9"]
-)
+_PIECES = st.sampled_from(["a", "b", ".", "/", "é", "\u200b", "\x00", "\\", "\ufffe", "9"])
 
 
 @settings(max_examples=1000, derandomize=True, deadline=None)

@@ -68,16 +68,25 @@ def store(blobs: BlobServiceClient) -> AzureImageStore:
 async def test_thumbnail_url_is_a_read_only_sas_for_one_blob(keyed: BlobServiceClient) -> None:
     signed = await store(keyed).thumbnail_url("album/a b.jpg", now=NOW, ttl=TTL)
 
-    assert signed.url.startswith("https://prodorders.blob.core.windows.net/thumbnails/album/a%20b.jpg?")
+    assert signed.url.startswith(
+        "https://prodorders.blob.core.windows.net/thumbnails/album/a%20b.jpg?"
+    )
     assert signed.expires_at == NOW + TTL
     sas = query(signed.url)
     assert (sas["sp"], sas["sr"]) == ("r", "b")
     assert (sas["st"], sas["se"]) == (stamp(NOW - CLOCK_SKEW), stamp(NOW + TTL))
     assert "skoid" not in sas, "an account key SAS, not a delegation one"
-    expected = query(generate_blob_sas(
-        "prodorders", "thumbnails", "album/a b.jpg", account_key=KEY, permission="r",
-        start=NOW - CLOCK_SKEW, expiry=NOW + TTL,
-    ))  # fmt: skip
+    expected = query(
+        generate_blob_sas(
+            "prodorders",
+            "thumbnails",
+            "album/a b.jpg",
+            account_key=KEY,
+            permission="r",
+            start=NOW - CLOCK_SKEW,
+            expiry=NOW + TTL,
+        )
+    )
     assert sas["sig"] == expected["sig"]
 
 
@@ -92,10 +101,18 @@ async def test_identity_thumbnail_url_is_signed_with_a_key_that_starts_with_it(
     assert (sas["sp"], sas["sr"]) == ("r", "b")
     assert (sas["st"], sas["se"]) == (stamp(start), stamp(NOW + TTL))
     assert (sas["skoid"], sas["skt"], sas["ske"]) == (
-        KEY_OID, stamp(start), stamp(start + DELEGATION_KEY_LIFETIME)
+        KEY_OID,
+        stamp(start),
+        stamp(start + DELEGATION_KEY_LIFETIME),
     )
-    signing = {"account_name": "prodorders", "container_name": "thumbnails", "blob_name": "a.png",
-               "permission": "r", "start": start, "expiry": NOW + TTL}  # fmt: skip
+    signing = {
+        "account_name": "prodorders",
+        "container_name": "thumbnails",
+        "blob_name": "a.png",
+        "permission": "r",
+        "start": start,
+        "expiry": NOW + TTL,
+    }
     key = delegation_key(*identity.key_requests[0])
     other = delegation_key(*identity.key_requests[0], value=b"x" * 32)
     same = query(generate_blob_sas(user_delegation_key=key, **signing))["sig"]

@@ -111,8 +111,10 @@ async def test_a_ready_status_carries_a_signed_thumbnail_url_that_expires() -> N
     assert status.thumbnail_url == "memory://thumbnails/a/b.png?sig"
     assert status.thumbnail_url_expires_at == T0 + timedelta(seconds=90)
     public = status.to_public()["thumbnail"]
-    assert (public["url"], public["url_expires_at"]) == (status.thumbnail_url,
-                                                         "2026-01-01T00:01:30Z")  # fmt: skip
+    assert (public["url"], public["url_expires_at"]) == (
+        status.thumbnail_url,
+        "2026-01-01T00:01:30Z",
+    )
     assert store.statuses["a/b.png"].thumbnail_url == "memory://thumbnails/a/b.png", "not stored"
 
 

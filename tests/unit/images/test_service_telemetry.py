@@ -41,11 +41,14 @@ def _count(otel: Sdk, **attributes: str) -> float:
     return sum(p.value for p in points if dict(p.attributes) == attributes)
 
 
-@pytest.mark.parametrize(("data", "version", "outcome", "reason"), [
-    (PNG, V1, "ready", None),
-    (b"garbage", V1, "failed", "not-an-image"),
-    (PNG, SourceVersion("0x0", T0), "skipped", None),  # superseded by 0x1
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "version", "outcome", "reason"),
+    [
+        (PNG, V1, "ready", None),
+        (b"garbage", V1, "failed", "not-an-image"),
+        (PNG, SourceVersion("0x0", T0), "skipped", None),  # superseded by 0x1
+    ],
+)
 async def test_the_outcome_is_on_the_span_and_in_the_counters(
     otel: Sdk, data: bytes, version: SourceVersion, outcome: str, reason: str | None
 ) -> None:
@@ -68,8 +71,9 @@ async def test_a_storage_error_is_an_error_outcome_and_still_raises(
     store = FakeImageStore(sources={"a/b.png": V1})
     monkeypatch.setattr(store, "source_version", unreachable)
     with pytest.raises(ConnectionError):
-        await process_upload(Upload("a/b.png", lambda: PNG, version=V1), store=store,
-                             settings=ThumbnailSettings())  # fmt: skip
+        await process_upload(
+            Upload("a/b.png", lambda: PNG, version=V1), store=store, settings=ThumbnailSettings()
+        )
     (span,) = [s for s in otel.finished() if s.name == service.SPAN_NAME]
     assert span.attributes is not None and span.attributes["thumbnail.outcome"] == "error"
     assert span.attributes["thumbnail.reason"] == "ConnectionError"

@@ -38,7 +38,10 @@ def clock() -> Clock:
 def order_body(**overrides: object) -> dict[str, object]:
     """A valid create request; override fields to make it invalid."""
     body: dict[str, object] = {
-        "customer_id": "cust-1", "product_id": "prod-1", "quantity": 2, "total_amount": 19.99,
-    }  # fmt: skip
+        "customer_id": "cust-1",
+        "product_id": "prod-1",
+        "quantity": 2,
+        "total_amount": 19.99,
+    }
     body.update(overrides)
     return body

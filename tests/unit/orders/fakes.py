@@ -55,10 +55,13 @@ class FakeOrderRepository:
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
         matching = sorted(
-            (o for o in self.orders.values()
-             if query.customer_id in (None, o.customer_id) and query.status in (None, o.status)),
+            (
+                o
+                for o in self.orders.values()
+                if query.customer_id in (None, o.customer_id) and query.status in (None, o.status)
+            ),
             key=lambda o: o.order_id,
-        )  # fmt: skip
+        )
         start = int(continuation["offset"]) if continuation else 0
         page = matching[start : start + limit]
         more = start + limit < len(matching)

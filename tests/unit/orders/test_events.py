@@ -20,8 +20,9 @@ from shared.telemetry import TraceContext
 if TYPE_CHECKING:
     from tests.otel import Sdk
 
-ORDER = Order.create("order-1", OrderDraft("cust-1", "prod-1", 2, Decimal("9.99")),
-                     now="2026-11-26T10:00:00.000Z")  # fmt: skip
+ORDER = Order.create(
+    "order-1", OrderDraft("cust-1", "prod-1", 2, Decimal("9.99")), now="2026-11-26T10:00:00.000Z"
+)
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
@@ -44,8 +45,10 @@ def test_an_event_carries_the_context_of_the_write_that_made_it(otel: Sdk) -> No
 
 
 def test_the_outbox_row_and_the_queue_message_keep_it(otel: Sdk) -> None:
-    event = replace(OrderEvent.for_change(None, ORDER, now=ORDER.created_at),
-                    trace=TraceContext(PARENT, "vendor=1"))  # fmt: skip
+    event = replace(
+        OrderEvent.for_change(None, ORDER, now=ORDER.created_at),
+        trace=TraceContext(PARENT, "vendor=1"),
+    )
     assert event_from_row(outbox_entity(event)).trace == TraceContext(PARENT, "vendor=1")
     assert parse_event(event.to_json().encode()).trace == TraceContext(PARENT, "vendor=1")
 

@@ -28,8 +28,10 @@ def _count(otel: Sdk, name: str, attributes: dict[str, str] | None = None) -> fl
 async def test_creations_updates_and_deletions_are_counted_replays_are_not(
     otel: Sdk, repo: FakeOrderRepository, keys: FakeIdempotencyStore
 ) -> None:
-    created, updated = _count(otel, "orders.created"), _count(
-        otel, "orders.updated", {"order.status": "CONFIRMED"})  # fmt: skip
+    created, updated = (
+        _count(otel, "orders.created"),
+        _count(otel, "orders.updated", {"order.status": "CONFIRMED"}),
+    )
     deleted = _count(otel, "orders.deleted")
     first = await services.create_order(order_body(), repo=repo, keys=keys, idempotency_key="k")
     replay = await services.create_order(order_body(), repo=repo, keys=keys, idempotency_key="k")
@@ -48,8 +50,12 @@ async def test_refused_writes_are_counted_by_problem_type_unavailable_storage_is
     otel: Sdk,
 ) -> None:
     labels = {"operation": "update", "problem.type": "validation-failed"}
-    before, unavailable = _count(otel, "orders.rejected", labels), _count(
-        otel, "orders.rejected", {"operation": "update", "problem.type": "storage-unavailable"})
+    before, unavailable = (
+        _count(otel, "orders.rejected", labels),
+        _count(
+            otel, "orders.rejected", {"operation": "update", "problem.type": "storage-unavailable"}
+        ),
+    )
 
     async def refuse(req: func.HttpRequest) -> func.HttpResponse:
         raise InvalidInput("no", [])
@@ -62,5 +68,9 @@ async def test_refused_writes_are_counted_by_problem_type_unavailable_storage_is
         with pytest.raises(error):
             await counts_rejections("update")(handler)(request)
     assert _count(otel, "orders.rejected", labels) == before + 1
-    assert _count(otel, "orders.rejected", {"operation": "update",
-                                            "problem.type": "storage-unavailable"}) == unavailable
+    assert (
+        _count(
+            otel, "orders.rejected", {"operation": "update", "problem.type": "storage-unavailable"}
+        )
+        == unavailable
+    )

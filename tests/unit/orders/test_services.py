@@ -90,9 +90,12 @@ async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
     order = (await create(repo, keys, clock)).order
     clock.advance(minutes=5)
     updated = await services.update_order(
-        order.order_id, {"status": "CONFIRMED", "total_amount": 5}, if_match=order.etag,
-        repo=repo, clock=clock,
-    )  # fmt: skip
+        order.order_id,
+        {"status": "CONFIRMED", "total_amount": 5},
+        if_match=order.etag,
+        repo=repo,
+        clock=clock,
+    )
     assert (updated.status, updated.version, str(updated.total_amount)) == ("CONFIRMED", 2, "5.00")
     assert updated.updated_at == "2026-11-26T12:05:00.000Z"
     assert repo.events[-1].type is EventType.MODIFY
@@ -102,9 +105,14 @@ async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
 
 @pytest.mark.parametrize(
     ("path", "target"),
-    [((), "SHIPPED"), ((), "EXPIRED"), (("CONFIRMED", "SHIPPED"), "CANCELLED"),
-     (("CANCELLED",), "PENDING"), (("CONFIRMED", "SHIPPED", "DELIVERED"), "CANCELLED")],
-)  # fmt: skip
+    [
+        ((), "SHIPPED"),
+        ((), "EXPIRED"),
+        (("CONFIRMED", "SHIPPED"), "CANCELLED"),
+        (("CANCELLED",), "PENDING"),
+        (("CONFIRMED", "SHIPPED", "DELIVERED"), "CANCELLED"),
+    ],
+)
 async def test_forbidden_transitions(repo, keys, clock, path, target) -> None:
     order = (await create(repo, keys, clock)).order
     for status in path:
@@ -142,9 +150,13 @@ async def test_delete_with_stale_etag_fails(repo, keys, clock) -> None:
 
 async def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
     return await services.list_orders(
-        customer_id=customer_id, status=None, limit=limit, continuation=continuation,
-        repo=repo, secret=SECRET,
-    )  # fmt: skip
+        customer_id=customer_id,
+        status=None,
+        limit=limit,
+        continuation=continuation,
+        repo=repo,
+        secret=SECRET,
+    )
 
 
 async def test_list_pages_through_everything(repo, keys, clock) -> None:

@@ -23,13 +23,21 @@ def test_fields_round_trip_and_omit_an_empty_state() -> None:
     assert TraceContext.from_fields(fields) == TraceContext(PARENT, "a=1")
 
 
-@pytest.mark.parametrize("value", [
-    None, 42, "", "garbage", PARENT.replace("-01", ""), PARENT.upper() + "x",
-    "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # version ff is invalid
-    "00-00000000000000000000000000000000-b7ad6b7169203331-01",  # all-zero trace id
-    "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  # all-zero parent id
-    PARENT + "-extra",  # version 00 has exactly four fields
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        42,
+        "",
+        "garbage",
+        PARENT.replace("-01", ""),
+        PARENT.upper() + "x",
+        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # version ff is invalid
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",  # all-zero trace id
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  # all-zero parent id
+        PARENT + "-extra",  # version 00 has exactly four fields
+    ],
+)
 def test_anything_else_is_dropped(value: object) -> None:
     assert TraceContext.parse(value) is None
 

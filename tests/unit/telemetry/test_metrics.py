@@ -43,8 +43,13 @@ def test_the_issue_s_list_is_covered() -> None:
     assert table["orders.feed.events"].attributes == {"outcome"}
     assert table["thumbnails.processed"].attributes == {"outcome", "reason"}
     assert table["thumbnails.duration"].unit == "s"
-    assert {"orders.created", "orders.updated", "orders.feed.poison", "orders.sweep.expired",
-            "orders.outbox.relayed"} <= table.keys()  # fmt: skip
+    assert {
+        "orders.created",
+        "orders.updated",
+        "orders.feed.poison",
+        "orders.sweep.expired",
+        "orders.outbox.relayed",
+    } <= table.keys()
 
 
 def test_unknown_or_non_string_attributes_are_refused_even_with_telemetry_off() -> None:
@@ -69,8 +74,9 @@ def test_a_histogram_records_seconds_with_bucket_advice(otel: Sdk) -> None:
     record(metrics.FEED_LAG, 0.25, attributes={"event.type": "INSERT"})
     metric = otel.metric("orders.feed.lag")
     assert metric is not None and metric.unit == "s"
-    (point,) = [p for p in metric.data.data_points
-                if dict(p.attributes) == {"event.type": "INSERT"}]  # fmt: skip
+    (point,) = [
+        p for p in metric.data.data_points if dict(p.attributes) == {"event.type": "INSERT"}
+    ]
     assert point.count >= 1 and point.max >= 0.25
     assert tuple(point.explicit_bounds) == metrics.SECONDS_BUCKETS
 

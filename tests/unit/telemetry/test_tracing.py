@@ -26,8 +26,13 @@ def test_with_telemetry_off_spans_and_context_are_no_ops() -> None:
 
 
 def test_a_span_continues_the_trace_it_is_given_and_links_another(otel: Sdk) -> None:
-    with telemetry.span("process order event", kind="consumer", parent=PRODUCER, links=[HOST],
-                        attributes={"order.id": "o-1"}) as span:  # fmt: skip
+    with telemetry.span(
+        "process order event",
+        kind="consumer",
+        parent=PRODUCER,
+        links=[HOST],
+        attributes={"order.id": "o-1"},
+    ) as span:
         span.set("orders.feed.outcome", "applied")
         inner = telemetry.current_trace_context()
     (finished,) = otel.finished()
@@ -42,8 +47,11 @@ def test_a_span_continues_the_trace_it_is_given_and_links_another(otel: Sdk) -> 
 
 def test_a_span_is_a_child_of_the_current_context_and_records_failures(otel: Sdk) -> None:
     tracer = trace.get_tracer("test")
-    with tracer.start_as_current_span("invocation") as host, pytest.raises(RuntimeError), \
-            telemetry.span("make thumbnail"):  # fmt: skip
+    with (
+        tracer.start_as_current_span("invocation") as host,
+        pytest.raises(RuntimeError),
+        telemetry.span("make thumbnail"),
+    ):
         raise RuntimeError("boom")
     child = next(s for s in otel.finished() if s.name == "make thumbnail")
     assert child.parent is not None and child.parent.span_id == host.get_span_context().span_id
