@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared import azurite
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -29,8 +31,6 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-ACCOUNT = "devstoreaccount1"
-KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 # The blob service's CORS rule for browser uploads (a PUT to the SAS URL of POST /api/images),
 # the same as infra/modules/storage.bicep sets on Azure; tests/deploy checks that they agree.
 BLOB_CORS = {
@@ -63,12 +63,8 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        base = f"http://127.0.0.1:{{}}/{ACCOUNT}"
-        return (
-            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
-            f"BlobEndpoint={base.format(self.blob_port)};"
-            f"QueueEndpoint={base.format(self.queue_port)};"
-            f"TableEndpoint={base.format(self.table_port)};"
+        return azurite.connection_string(
+            blob_port=self.blob_port, queue_port=self.queue_port, table_port=self.table_port
         )
 
     def stop(self, timeout: float = 15) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from devhost.azurite import Azurite, allow_browser_uploads, start_azurite
 from devhost.settings import load_local_settings
-from devhost.storage import DEV_CONNECTION
+from shared.azurite import DEVELOPMENT_CONNECTION
 
 __all__ = ["main"]
 
@@ -79,7 +79,7 @@ def _allow_browser_uploads(port: int) -> None:
     """The upload page (http://localhost:<port>/api/upload) PUTs straight to Azurite's blob
     service, a cross-origin request that needs a CORS rule there (docs/images.md)."""
     origins = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
-    allow_browser_uploads(DEV_CONNECTION, origins)
+    allow_browser_uploads(DEVELOPMENT_CONNECTION, origins)
     logger.info("Azurite blob CORS: browser uploads allowed from %s", ", ".join(origins))
 
 

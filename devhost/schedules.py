@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from devhost.expressions import resolve_settings
-from devhost.ncrontab import CronSchedule, parse_cron
 from devhost.timespan import parse_timespan
+from shared.ncrontab import CronSchedule, parse_cron
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -13,19 +13,11 @@ if TYPE_CHECKING:
     from azure.storage.queue import QueueServiceClient
     from azure.storage.queue.aio import QueueServiceClient as AsyncQueueServiceClient
 
+from shared.azurite import DEVELOPMENT_CONNECTION
+from shared.transport import TRANSPORT_OPTIONS, ca_bundle_transport
+
 __all__ = ["ConnectionSettingError", "StorageAccounts", "connection_string_for"]
 
-_DEV_ACCOUNT = "devstoreaccount1"
-# Azurite's well-known development key (public, documented by Microsoft; not a secret).
-_DEV_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-DEV_CONNECTION = (
-    f"DefaultEndpointsProtocol=http;AccountName={_DEV_ACCOUNT};AccountKey={_DEV_KEY};"
-    f"BlobEndpoint=http://127.0.0.1:10000/{_DEV_ACCOUNT};"
-    f"QueueEndpoint=http://127.0.0.1:10001/{_DEV_ACCOUNT};"
-    f"TableEndpoint=http://127.0.0.1:10002/{_DEV_ACCOUNT};"
-)
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 _OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 30, "retry_total": 3}
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
@@ -45,45 +37,15 @@ def _transport_options(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _async_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The asyncio client's options. A CA bundle becomes one SSL context for the session:
-    given as `connection_verify`, azure-core's aiohttp transport would load the bundle into a
-    new SSL context on every request (two thirds of devhost's CPU under load, measured)."""
+    """The asyncio client's options: a CA bundle becomes the one transport of
+    shared.transport (one SSL context per session, not one per request)."""
     bundle = options.get("connection_verify")
     if not bundle:
         return options
     kept = {k: v for k, v in options.items() if k != "connection_verify"}
-    # A transport given to a client takes its own timeouts; the retries stay the client's.
-    timeouts = {k: kept.pop(k) for k in ("connection_timeout", "read_timeout")}
-    transport = _bundle_transport(bundle, use_env_settings=kept["use_env_settings"], **timeouts)
+    timeouts = {k: kept.pop(k) for k in TRANSPORT_OPTIONS}
+    transport = ca_bundle_transport(bundle, use_env_settings=kept["use_env_settings"], **timeouts)
     return kept | {"transport": transport}
-
-
-def _bundle_transport(bundle: str, **kwargs: Any) -> Any:
-    from azure.core.pipeline.transport import AioHttpTransport
-
-    class BundleTransport(AioHttpTransport):  # type: ignore[misc]
-        """Opens its session (on the loop, as aiohttp requires) with the bundle's context."""
-
-        def __init__(self, bundle: str, **kwargs: Any) -> None:
-            super().__init__(session_owner=True, **kwargs)
-            self._bundle = bundle
-
-        async def open(self) -> None:
-            if self.session is None:
-                import ssl
-
-                import aiohttp
-
-                context = ssl.create_default_context(cafile=self._bundle)
-                self.session = aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(ssl=context),
-                    trust_env=self._use_env_settings,
-                    cookie_jar=aiohttp.DummyCookieJar(),
-                    auto_decompress=False,
-                )
-            await super().open()
-
-    return BundleTransport(bundle, **kwargs)
 
 
 class ConnectionSettingError(LookupError):
@@ -96,7 +58,7 @@ def connection_string_for(name: str | None, environ: Mapping[str, str] | None = 
     setting = name or DEFAULT_CONNECTION
     value = env.get(setting) or env.get(f"AzureWebJobs{setting}") or ""
     if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
-        return DEV_CONNECTION
+        return DEVELOPMENT_CONNECTION
     if "AccountName=" not in value and "SharedAccessSignature=" not in value:
         raise ConnectionSettingError(
             f"connection setting {setting!r} must hold a storage connection string "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.errors import AppError
 from shared.settings_rules import check_settings
 
@@ -35,17 +36,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Azurite's well-known development account (public, documented by Microsoft; not a secret).
-_DEV_ACCOUNT = "devstoreaccount1"
-_DEV_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-DEV_STORAGE_CONNECTION = (
-    f"DefaultEndpointsProtocol=http;AccountName={_DEV_ACCOUNT};AccountKey={_DEV_KEY};"
-    f"BlobEndpoint=http://127.0.0.1:10000/{_DEV_ACCOUNT};"
-    f"QueueEndpoint=http://127.0.0.1:10001/{_DEV_ACCOUNT};"
-    f"TableEndpoint=http://127.0.0.1:10002/{_DEV_ACCOUNT};"
-)
 _CONNECTION = "AzureWebJobsStorage"
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
 ORDER_EVENTS_QUEUE = "order-events"
@@ -145,7 +135,7 @@ def _read_storage(env: dict[str, str]) -> StorageEndpoints:
 def _read_endpoints(env: dict[str, str]) -> StorageEndpoints:
     value = env.get(_CONNECTION, "").strip()
     if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
-        return StorageEndpoints(DEV_STORAGE_CONNECTION)
+        return StorageEndpoints(DEVELOPMENT_CONNECTION)
     if value:
         return StorageEndpoints(value)
     account = env.get(f"{_CONNECTION}__accountName", "").strip()
@@ -206,17 +196,18 @@ def _read_flag(env: dict[str, str], name: str) -> bool:
 
 
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
-    size = env.get("THUMBNAIL_SIZE", "").strip().lower() or "200"
-    width, _, height = size.partition("x")
-    fit = env.get("THUMBNAIL_FIT", "").strip().lower()
+    """THUMBNAIL_* over ThumbnailSettings' own defaults (their one home)."""
+    default = ThumbnailSettings()
+    width, _, height = env.get("THUMBNAIL_SIZE", "").strip().lower().partition("x")
+    fit = env.get("THUMBNAIL_FIT", "").strip().lower() or default.fit
     return ThumbnailSettings(
-        width=int(width),
-        height=int(height or width),
+        width=int(width) if width else default.width,
+        height=int(height or width) if width else default.height,
         fit="cover" if fit == "cover" else "contain",
-        quality=_read_int(env, "THUMBNAIL_QUALITY", 85),
-        max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", 50 * 1024 * 1024),
-        max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", 50_000_000),
-        url_ttl_seconds=_read_int(env, "THUMBNAIL_URL_TTL_SECONDS", 15 * 60),
+        quality=_read_int(env, "THUMBNAIL_QUALITY", default.quality),
+        max_bytes=_read_int(env, "THUMBNAIL_MAX_BYTES", default.max_bytes),
+        max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", default.max_pixels),
+        url_ttl_seconds=_read_int(env, "THUMBNAIL_URL_TTL_SECONDS", default.url_ttl_seconds),
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from shared.cron import NCRONTAB_RULE, ncrontab_problem
+from shared.ncrontab import NCRONTAB_RULE, ncrontab_problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from shared.config import get_settings
 from shared.identity import async_storage_credential
 from shared.tables import storage_unavailable_on_failure
+from shared.transport import TRANSPORT_OPTIONS, ca_bundle_transport
 
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
@@ -98,23 +99,15 @@ def _credential(clients: _Clients) -> AsyncTokenCredential:
 
 
 def _with_transport(storage: StorageEndpoints, options: dict[str, Any]) -> dict[str, Any]:
-    """`options` plus the HTTP transport's. A custom CA bundle becomes one SSL context for
-    the client's session: given as `connection_verify`, azure-core would load the bundle into
-    a new SSL context on every request."""
+    """`options` plus the HTTP transport's: with a custom CA bundle, shared.transport's."""
     if not storage.ca_bundle:
         return options | {"use_env_settings": storage.use_env_settings}
-    import ssl
-
-    import aiohttp
-    from azure.core.pipeline.transport import AioHttpTransport
-
-    context = ssl.create_default_context(cafile=storage.ca_bundle)
-    session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(ssl=context), trust_env=storage.use_env_settings
+    kept = dict(options)
+    timeouts = {name: kept.pop(name) for name in TRANSPORT_OPTIONS}
+    transport = ca_bundle_transport(
+        storage.ca_bundle, use_env_settings=storage.use_env_settings, **timeouts
     )
-    # A transport given to a client ignores the client's timeouts: it takes its own.
-    transport = AioHttpTransport(session=session, session_owner=True, **options)
-    return options | {"transport": transport}
+    return kept | {"transport": transport}
 
 
 def _service(

@@ -257,7 +257,7 @@ def test_settings_check_refuses_a_key_based_connection() -> None:
 
 def test_settings_check_refuses_a_bad_schedule() -> None:
     settings = infra.deployed_settings() | {"ORDER_SWEEP_SCHEDULE": "every night"}
-    # shared.config checks the schedule itself now (shared/cron.py), before devhost's parser.
+    # shared.config checks the schedule itself now (shared/ncrontab.py), before devhost's parser.
     problems = settings_problems(settings)
     assert any("ORDER_SWEEP_SCHEDULE must be an NCRONTAB expression" in p for p in problems)
 

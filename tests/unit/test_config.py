@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.config import DEV_STORAGE_CONNECTION, SettingsError, load_settings
+from shared.azurite import DEVELOPMENT_CONNECTION
+from shared.config import SettingsError, load_settings
 
 KEYED = "AccountName=a;AccountKey=azE="
 # What `azd up` sets (infra/modules/function-app.bicep): identity settings and a generated key.
@@ -19,8 +20,8 @@ IDENTITY = {
 
 def test_development_storage_expands_to_azurite_defaults() -> None:
     settings = load_settings({"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
-    assert settings.storage.connection_string == DEV_STORAGE_CONNECTION
-    assert "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1" in DEV_STORAGE_CONNECTION
+    assert settings.storage.connection_string == DEVELOPMENT_CONNECTION
+    assert "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1" in DEVELOPMENT_CONNECTION
 
 
 def test_identity_based_connection_uses_service_uris() -> None:

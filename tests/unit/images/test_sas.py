@@ -13,7 +13,7 @@ import pytest
 from azure.storage.blob import generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient
 
-from devhost.azurite import KEY
+from shared.azurite import KEY
 from shared.images.store import (
     CLOCK_SKEW,
     DELEGATION_KEY_LIFETIME,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devhost.ncrontab import CronSyntaxError, parse_cron
 from devhost.schedules import IntervalSchedule, parse_schedule
+from shared.ncrontab import CronSyntaxError, ncrontab_problem, parse_cron
 
 
 def _at(text: str) -> datetime:
@@ -147,3 +147,45 @@ def test_timespan_schedule_runs_every_interval() -> None:
 def test_missing_setting_in_schedule_is_an_error() -> None:
     with pytest.raises(ValueError, match="NOPE"):
         parse_schedule("%NOPE%", {})
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 0 2 * * *",
+        "*/5 * * * * *",
+        "0 30 9 * JAN-MAR MON-FRI",
+        "0 0 0 1,15 * *",
+        "0 0 12 * * Sunday",
+        "0-10/2 0 0 * * 0",
+        # Five fields: the Timers extension reads them without seconds (shared/ncrontab.py).
+        "* * * * *",
+        "30 9 * * MON-FRI",
+    ],
+)
+def test_valid_ncrontab_expressions(expression: str) -> None:
+    assert ncrontab_problem(expression) is None
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "",
+        "* * * * * * *",
+        "* * * *",
+        "٣ * * * * *",  # a digit, but not ASCII
+        "60 * * * * *",
+        "* * 24 * * *",
+        "* * * 0 * *",
+        "* * * * 13 *",
+        "* * * * * 7",
+        "*/0 * * * * *",
+        "5-1 * * * * *",
+        "? * * * * *",
+        "a * * * * *",
+        "* * * * FOO *",
+        "1-2-3 * * * * *",
+    ],
+)
+def test_invalid_ncrontab_expressions(expression: str) -> None:
+    assert ncrontab_problem(expression) is not None
