@@ -53,10 +53,10 @@ async def timed(into: list[float], call: Callable[..., Any], *args: Any, **kwarg
 async def run(requests: int, connection: str) -> dict[str, list[float]]:
     from azure.data.tables import TableClient
 
-    from shared.storage import reset_clients, table
-    from tests.support import call_http, json_of
+    from shared import bootstrap
+    from tests.support import call_http, json_of, table
 
-    await reset_clients()
+    await bootstrap.reset()
     raw = await table("BenchRaw")
     sync_raw = TableClient.from_connection_string(connection, "BenchRaw", use_env_settings=False)
     body = {"customer_id": "bench", "product_id": "p-1", "quantity": 2, "total_amount": 9.99}
@@ -82,7 +82,7 @@ async def run(requests: int, connection: str) -> dict[str, list[float]]:
         await timed(samples["raw get"], raw.get_entity, "p00", row)
         await timed(samples["sync raw get"], sync_raw.get_entity, "p00", row)
     sync_raw.close()
-    await reset_clients()
+    await bootstrap.reset()
     return samples
 
 

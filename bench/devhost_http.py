@@ -83,9 +83,9 @@ class InProcess:
         return function(request, **kwargs)
 
     def close(self) -> None:
-        from shared.storage import reset_clients
+        from shared import bootstrap
 
-        asyncio.run_coroutine_threadsafe(reset_clients(), self.loop).result()
+        asyncio.run_coroutine_threadsafe(bootstrap.reset(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
 
     def create(self) -> str:

@@ -42,11 +42,12 @@ async def _bounded(calls: list[Any]) -> None:
 
 
 async def _create_stale(count: int) -> None:
-    from shared.orders import idempotency_store, order_repository, services
+    from shared import bootstrap
+    from shared.orders import services
 
     then = datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": "bench-stale", "product_id": "p", "quantity": 1, "total_amount": 1}
-    repo, keys = await order_repository(), await idempotency_store()
+    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
     await _bounded(
         [
             services.create_order(body, repo=repo, keys=keys, clock=lambda: then)
@@ -57,12 +58,12 @@ async def _create_stale(count: int) -> None:
 
 async def _add_fresh(count: int) -> None:
     """`count` fresh PENDING orders with their index rows, 50 orders per transaction."""
+    from shared import bootstrap
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order, OrderDraft, format_time
     from shared.orders.table_layout import order_entity, partition_of, pending_entity
-    from shared.storage import table
 
-    client = await table("Orders")
+    client = await bootstrap.storage_clients().table("Orders")
     now = format_time(datetime.now(UTC))
     draft = OrderDraft("bench-fresh", "p", 1, Decimal("1.00"))
     by_partition: dict[str, list[tuple[str, dict[str, object], dict[str, object]]]] = {}
@@ -82,22 +83,30 @@ async def _add_fresh(count: int) -> None:
 
 
 async def _time_sweeps(rounds: int) -> list[float]:
+    from shared import bootstrap
     from shared.changes import run_nightly_sweep
 
     times = []
     for _ in range(rounds):
         await _create_stale(STALE)
         started = time.perf_counter()
-        report = await run_nightly_sweep(past_due=False)
+        report = await run_nightly_sweep(
+            repo=await bootstrap.order_repository(),
+            backlog=await bootstrap.order_backlog(),
+            publisher=bootstrap.event_publisher(),
+            ttl=timedelta(hours=bootstrap.settings().pending_ttl_hours),
+            now=datetime.now(UTC),
+            past_due=False,
+        )
         times.append(time.perf_counter() - started)
         assert report.expired == STALE, report
     return times
 
 
 async def _scenario(fresh: int, rounds: int) -> float:
-    from shared.storage import reset_clients
+    from shared import bootstrap
 
-    await reset_clients()
+    await bootstrap.reset()
     started = time.perf_counter()
     await _add_fresh(fresh)
     if fresh:
@@ -108,7 +117,7 @@ async def _scenario(fresh: int, rounds: int) -> float:
         + ", ".join(f"{t * 1000:.0f}" for t in times)
         + " ms"
     )
-    await reset_clients()
+    await bootstrap.reset()
     return statistics.median(times)
 
 

@@ -1,19 +1,18 @@
-"""HTTP plumbing shared by every blueprint: JSON in and out, problem+json, CORS, ETags.
+"""HTTP plumbing shared by every blueprint: JSON in and out, problem+json, ETags.
 
-`http_endpoint` is the one place where the core's exceptions become HTTP answers (RFC 9457),
-so handlers stay a few lines long and never leak a traceback or an SDK message.
+`problem_for` holds the one table from the core's exceptions to HTTP answers (RFC 9457);
+`blueprints.endpoint` applies it to every HTTP function, so handlers stay a few lines long and
+never leak a traceback or an SDK message.
 """
 
 import base64
 import binascii
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import azure.functions as func
 
-from blueprints.lazy import lazy_module
-from shared.config import SettingsError, get_settings
+from shared.config import SettingsError
 from shared.errors import (
     AppError,
     Conflict,
@@ -29,17 +28,13 @@ from shared.errors import (
 from shared.etags import parse_if_match
 from shared.jsoncodec import decode_json, encode_json
 
-if TYPE_CHECKING:
-    from shared import telemetry
-else:
-    telemetry = lazy_module("shared.telemetry")
-
 __all__ = [
     "MAX_BODY_BYTES",
     "entity_etags",
-    "http_endpoint",
     "http_etag",
+    "internal_error",
     "json_response",
+    "problem_for",
     "problem_response",
     "read_json",
 ]
@@ -61,9 +56,6 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
     (StorageUnavailable, 503, "Service Unavailable"),
     (SettingsError, 503, "Service Unavailable"),
 )
-_CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-_CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
-_CORS_EXPOSED = "ETag, Location, Idempotency-Replayed, Retry-After"
 
 
 def json_response(
@@ -87,7 +79,7 @@ def problem_response(
     )
 
 
-def _problem_for(error: AppError) -> func.HttpResponse | None:
+def problem_for(error: AppError) -> func.HttpResponse | None:
     """The problem response for a known failure; None for one this table does not map."""
     for kind, status, title in _STATUS_BY_ERROR:
         if isinstance(error, kind):
@@ -137,29 +129,7 @@ def _stored_etag(opaque: str) -> str:
         return "unmatchable"
 
 
-def _cors_headers(req: func.HttpRequest) -> dict[str, str]:
-    origin = (req.headers.get("Origin") or "").rstrip("/")
-    if not origin or origin not in get_settings().cors_allowed_origins:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Vary": "Origin",
-        "Access-Control-Expose-Headers": _CORS_EXPOSED,
-    }
-
-
-def _preflight(req: func.HttpRequest) -> func.HttpResponse:
-    headers = _cors_headers(req)
-    if headers:
-        headers |= {
-            "Access-Control-Allow-Methods": _CORS_METHODS,
-            "Access-Control-Allow-Headers": _CORS_HEADERS,
-            "Access-Control-Max-Age": "600",
-        }
-    return func.HttpResponse(status_code=204, headers=headers)
-
-
-def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse:
+def internal_error(function_name: str, invocation_id: str) -> func.HttpResponse:
     """Log the bug with the invocation id; tell the client nothing about it."""
     logger.exception("unhandled error function=%s invocation_id=%s", function_name, invocation_id)
     return problem_response(
@@ -168,35 +138,3 @@ def _internal_error(function_name: str, invocation_id: str) -> func.HttpResponse
         "The server failed; the error was logged.",
         code="internal-error",
     )
-
-
-def http_endpoint(
-    handler: Callable[[func.HttpRequest], Awaitable[func.HttpResponse]],
-) -> Callable[[func.HttpRequest, func.Context], Awaitable[func.HttpResponse]]:
-    """Wrap an async handler with CORS, preflight answers and the error-to-problem mapping,
-    its log lines marked with the invocation id. The wrapper is a coroutine function too, so
-    the worker runs it on its event loop."""
-
-    async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-        with telemetry.invocation(context.invocation_id):
-            try:
-                get_settings()  # invalid settings: every function answers the same 503
-                if req.method.upper() == "OPTIONS":
-                    return _preflight(req)
-                response = await handler(req)
-            except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
-                mapped = _problem_for(error) if isinstance(error, AppError) else None
-                if mapped is None:
-                    mapped = _internal_error(handler.__name__, context.invocation_id)
-                if isinstance(error, SettingsError):
-                    return mapped  # no settings, so no CORS origins to answer with
-                response = mapped
-        for name, value in _cors_headers(req).items():
-            response.headers[name] = value
-        return response
-
-    # The v2 model names the function after the Python function, and binds parameters by the
-    # signature: keep the handler's name, but the wrapper's own (req, context) signature.
-    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-        setattr(endpoint, name, getattr(handler, name))
-    return endpoint

@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from blueprints.http import http_endpoint, json_response, read_json
+from blueprints.endpoint import Blueprint
+from blueprints.http import json_response, read_json
 from blueprints.lazy import lazy_module
-from shared.config import get_settings
+from shared import bootstrap
 
 if TYPE_CHECKING:
-    from shared import images, telemetry
+    from shared import telemetry
     from shared.images import service, status
 else:
-    images = lazy_module("shared.images")
     service = lazy_module("shared.images.service")
     status = lazy_module("shared.images.status")
     telemetry = lazy_module("shared.telemetry")
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 # Event Grid source: the only blob trigger Flex Consumption runs (docs/images.md, "Events").
@@ -45,27 +45,25 @@ async def make_thumbnail(upload: func.InputStream, context: func.Context) -> Non
     )
     with telemetry.invocation(context.invocation_id):
         await service.process_upload(
-            delivery, store=await images.image_store(), settings=get_settings().images
+            delivery, store=await bootstrap.image_store(), settings=bootstrap.settings().images
         )
 
 
-@bp.route(route="images/{*name}", methods=["GET", "OPTIONS"])
-@http_endpoint
+@bp.endpoint("images/{*name}", methods=["GET", "OPTIONS"])
 async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
     status = await service.get_status(
         req.route_params.get("name", ""),
-        store=await images.image_store(),
-        settings=get_settings().images,
+        store=await bootstrap.image_store(),
+        settings=bootstrap.settings().images,
         now=datetime.now(UTC),
     )
     return json_response(200, status.to_public())
 
 
-@bp.route(route="images", methods=["POST", "OPTIONS"])
-@http_endpoint
+@bp.endpoint("images", methods=["POST", "OPTIONS"])
 async def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
     ticket = await service.create_upload(
-        read_json(req), store=await images.image_store(), now=datetime.now(UTC)
+        read_json(req), store=await bootstrap.image_store(), now=datetime.now(UTC)
     )
     body = {
         "name": ticket.name,

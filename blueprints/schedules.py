@@ -5,11 +5,14 @@ is `0 0 2 * * *`). The outbox relay runs every minute: it is a repair path, so i
 bounds how long an event whose send failed can wait, and it is not meant to be tuned.
 """
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import azure.functions as func
 
+from blueprints.endpoint import Blueprint
 from blueprints.lazy import lazy_module
+from shared import bootstrap
 
 if TYPE_CHECKING:
     from shared import changes, telemetry
@@ -17,16 +20,27 @@ else:
     changes = lazy_module("shared.changes")
     telemetry = lazy_module("shared.telemetry")
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%ORDER_SWEEP_SCHEDULE%", use_monitor=True)
 async def nightly_sweep(timer: func.TimerRequest, context: func.Context) -> None:
     with telemetry.invocation(context.invocation_id):
-        await changes.run_nightly_sweep(past_due=timer.past_due)
+        await changes.run_nightly_sweep(
+            repo=await bootstrap.order_repository(),
+            backlog=await bootstrap.order_backlog(),
+            publisher=bootstrap.event_publisher(),
+            ttl=timedelta(hours=bootstrap.settings().pending_ttl_hours),
+            now=datetime.now(UTC),
+            past_due=timer.past_due,
+        )
 
 
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", use_monitor=False)
 async def relay_outbox(timer: func.TimerRequest, context: func.Context) -> None:
     with telemetry.invocation(context.invocation_id):
-        await changes.run_relay()
+        await changes.run_relay(
+            backlog=await bootstrap.order_backlog(),
+            publisher=bootstrap.event_publisher(),
+            now=datetime.now(UTC),
+        )

@@ -4,8 +4,10 @@ from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from blueprints.http import http_endpoint, json_response
+from blueprints.endpoint import Blueprint
+from blueprints.http import json_response
 from blueprints.lazy import lazy_module
+from shared import bootstrap
 
 if TYPE_CHECKING:
     from shared import api_docs
@@ -14,17 +16,15 @@ else:
     api_docs = lazy_module("shared.api_docs")
     storage_health = lazy_module("shared.health")
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@http_endpoint
+@bp.endpoint("health", methods=["GET"], anonymous=True)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
-    await storage_health.check_storage()
+    await storage_health.check_storage(await bootstrap.health_probe())
     return json_response(200, {"status": "ok", "storage": "ok"})
 
 
-@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@http_endpoint
+@bp.endpoint("openapi.json", methods=["GET"], anonymous=True)
 async def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(200, api_docs.openapi_document())

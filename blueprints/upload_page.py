@@ -8,18 +8,12 @@ nothing, so other functions' cold start does not pay for the page.
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from blueprints.http import http_endpoint
-from blueprints.lazy import lazy_module
+from blueprints.endpoint import Blueprint
+from shared import bootstrap
 from shared.errors import NotFound
-
-if TYPE_CHECKING:
-    from shared import images
-else:
-    images = lazy_module("shared.images")
 
 __all__ = ["WEB_FILES", "WEB_ROOT", "bp"]
 
@@ -31,11 +25,10 @@ WEB_FILES = {
     "upload.css": ("upload.css", "text/css"),
 }
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@bp.route(route="upload/{file?}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@http_endpoint
+@bp.endpoint("upload/{file?}", methods=["GET"], anonymous=True)
 async def upload_page(req: func.HttpRequest) -> func.HttpResponse:
     name = req.route_params.get("file") or ""
     if name not in WEB_FILES:
@@ -58,7 +51,7 @@ def _read(file_name: str) -> bytes:
 def _security_headers() -> dict[str, str]:
     """Scripts and styles from the app only; requests and images to the app and the blob
     endpoint that upload and thumbnail URLs point at; no referrer, so a SAS never leaks."""
-    storage = images.blob_origin()
+    storage = bootstrap.blob_origin()
     policy = (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"connect-src 'self' {storage}; img-src {storage}; "

@@ -4,7 +4,7 @@ Core Tools has no such hook, and on Azure the worker cannot refuse to start; loc
 do better than a host that runs and fails every request. An app opts in with
 
     [tool.devhost]
-    startup-check = "shared.config:get_settings"
+    startup-check = "shared.bootstrap:settings"
 
 devhost calls that function once app settings are in the environment; if it raises, devhost
 refuses to start and prints the exception's message (the app's, so it must hold no secret).

@@ -1,17 +1,14 @@
-"""One typed settings object, read once from app settings (environment variables).
+"""One typed settings object, from app settings (environment variables).
 
 App settings are environment variables on Azure, under `func start` (from local.settings.json)
-and under devhost alike, so this module is the only place that reads them.
+and under devhost alike. `load_settings` is the only reader of them; shared.bootstrap calls it
+once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import threading
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from shared.azurite import DEVELOPMENT_CONNECTION
@@ -19,7 +16,7 @@ from shared.errors import AppError
 from shared.settings_rules import check_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from shared.settings_rules import SettingProblem
 
@@ -30,11 +27,9 @@ __all__ = [
     "SettingsError",
     "StorageEndpoints",
     "ThumbnailSettings",
-    "get_settings",
-    "reload_settings",
+    "load_settings",
+    "telemetry_switch",
 ]
-
-logger = logging.getLogger(__name__)
 
 _CONNECTION = "AzureWebJobsStorage"
 # Not a setting: the queue trigger's binding and the publisher must always agree on it.
@@ -115,10 +110,6 @@ class Settings:
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
     images: ThumbnailSettings = ThumbnailSettings()
-    # PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: the worker's switch (docs/operations.md).
-    # When it is on, the worker has configured OpenTelemetry and the app records spans and
-    # metrics through its API; when off, nothing of OpenTelemetry is imported.
-    telemetry_enabled: bool = False
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
@@ -190,9 +181,12 @@ def _read_int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-def _read_flag(env: dict[str, str], name: str) -> bool:
-    """A boolean app setting, read as the Python worker reads its own switches."""
-    return env.get(name, "").strip().lower() in {"1", "true", "t", "yes", "y"}
+def telemetry_switch(env: Mapping[str, str]) -> bool:
+    """PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY, read as the Python worker reads its own
+    switches. When it is on, the worker has configured OpenTelemetry before importing the app,
+    and the app records spans and metrics through its API (docs/operations.md)."""
+    raw = env.get("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "")
+    return raw.strip().lower() in {"1", "true", "t", "yes", "y"}
 
 
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
@@ -223,31 +217,4 @@ def load_settings(env: dict[str, str]) -> Settings:
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         images=_read_thumbnails(env),
-        telemetry_enabled=_read_flag(env, "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"),
     )
-
-
-_reported: set[str] = set()
-_report_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The app's settings, read once. While they are invalid every call raises SettingsError
-    (every function fails with the same message), but the message is logged once per
-    process, not once per invocation."""
-    try:
-        return load_settings(dict(os.environ))
-    except SettingsError as error:
-        with _report_lock:
-            first = error.detail not in _reported
-            _reported.add(error.detail)
-        if first:
-            logger.error("settings_invalid detail=%s", error.detail)
-        raise
-
-
-def reload_settings() -> Settings:
-    """Forget cached settings (tests and devhost change the environment between runs)."""
-    get_settings.cache_clear()
-    return get_settings()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from shared.config import get_settings
-from shared.storage import table
+from typing import TYPE_CHECKING
+
 from shared.tables import storage_unavailable_on_failure
+
+if TYPE_CHECKING:
+    from azure.data.tables.aio import TableClient
 
 __all__ = ["check_storage"]
 
 
-async def check_storage() -> None:
-    """Raise StorageUnavailable unless the orders table answers a one-row query."""
-    client = await table(get_settings().orders_table)
+async def check_storage(probe: TableClient) -> None:
+    """Raise StorageUnavailable unless `probe` (a table the app owns) answers a one-row query."""
     with storage_unavailable_on_failure("health"):
-        probe = client.query_entities(
+        rows = probe.query_entities(
             "kind eq @kind", parameters={"kind": "none"}, results_per_page=1
         )
-        await anext(aiter(probe.by_page()), None)
+        await anext(aiter(rows.by_page()), None)

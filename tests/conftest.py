@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from devhost.azurite import Azurite, start_azurite
-from shared.storage import reset_clients
+from shared import bootstrap
 from tests.reliability.poison import unexplained_poison
 from tests.support import point_app_at
 
@@ -38,4 +38,4 @@ async def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Asyn
     closed afterwards)."""
     await point_app_at(monkeypatch, azurite.connection_string)
     yield azurite
-    await reset_clients()
+    await bootstrap.reset()

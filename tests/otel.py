@@ -2,7 +2,7 @@
 
 Global providers can be set once per process, so `sdk()` sets them on first use and every test
 reads (and clears) the same exporter. `telemetry_on` is what the worker's switch does for the
-app: PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true in the settings.
+app: PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true in the environment.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from shared.config import reload_settings
 
 if TYPE_CHECKING:
     import pytest
@@ -55,10 +53,8 @@ def sdk() -> Sdk:
 
 
 def telemetry_on(monkeypatch: pytest.MonkeyPatch) -> Sdk:
-    """Telemetry switched on for the app (settings reloaded); the SDK's exporters cleared."""
+    """Telemetry switched on for the app; the SDK's exporters cleared."""
     monkeypatch.setenv("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "true")
-    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
-    reload_settings()
     found = sdk()
     found.spans.clear()
     return found

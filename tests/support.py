@@ -9,9 +9,14 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
+
+if TYPE_CHECKING:
+    from azure.data.tables.aio import TableClient
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
 
 
 @dataclass
@@ -82,7 +87,26 @@ def json_of(response: func.HttpResponse) -> Any:
 
 async def point_app_at(monkeypatch: Any, connection_string: str) -> None:
     """Make the app's settings and cached clients use another storage account."""
-    from shared.storage import reset_clients
+    from shared import bootstrap
 
     monkeypatch.setenv("AzureWebJobsStorage", connection_string)
-    await reset_clients()
+    await bootstrap.reset()
+
+
+def blob_service() -> BlobServiceClient:
+    """The app's own blob client on this loop (shared.bootstrap), for a test's arrangements."""
+    from shared import bootstrap
+
+    return bootstrap.storage_clients().blob_service()
+
+
+def queue_service() -> QueueServiceClient:
+    from shared import bootstrap
+
+    return bootstrap.storage_clients().queue_service()
+
+
+async def table(name: str) -> TableClient:
+    from shared import bootstrap
+
+    return await bootstrap.storage_clients().table(name)

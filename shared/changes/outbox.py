@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
+from shared.orders.model import format_time
 from shared.telemetry import metrics
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from shared.changes.publisher import EventPublisher
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
@@ -27,9 +31,19 @@ if TYPE_CHECKING:
         OrderRepository,
     )
 
-__all__ = ["PublishingOrderRepository", "RelayReport", "publish_committed", "relay_unsent"]
+__all__ = [
+    "RELAY_AGE",
+    "PublishingOrderRepository",
+    "RelayReport",
+    "publish_committed",
+    "relay_unsent",
+    "run_relay",
+]
 
 logger = logging.getLogger(__name__)
+
+# Events older than this are the relay's: younger ones may still be in their request's send.
+RELAY_AGE = timedelta(minutes=1)
 
 
 async def publish_committed(
@@ -116,3 +130,13 @@ async def relay_unsent(
         if count:
             telemetry.record(metrics.OUTBOX_RELAYED, count, attributes={"outcome": outcome})
     return RelayReport(sent, failed)
+
+
+async def run_relay(*, backlog: OrderBacklog, publisher: EventPublisher, now: datetime) -> int:
+    """The relay timer's entry point: send what has waited past RELAY_AGE; the number sent."""
+    report = await relay_unsent(
+        backlog=backlog, publisher=publisher, created_before=format_time(now - RELAY_AGE)
+    )
+    if report.sent or report.failed:
+        logger.info("outbox_relay sent=%d failed=%d", report.sent, report.failed)
+    return report.sent

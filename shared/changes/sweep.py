@@ -12,27 +12,25 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
-from shared.changes.outbox import relay_unsent
+from shared.changes.outbox import RELAY_AGE, relay_unsent
 from shared.errors import AppError
 from shared.orders.model import format_time
 from shared.orders.services import expire_order
 from shared.telemetry import metrics
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from shared.changes.publisher import EventPublisher
     from shared.orders.repository import OrderBacklog, OrderRepository
 
-__all__ = ["RELAY_AGE", "SweepReport", "sweep"]
+__all__ = ["SweepReport", "run_nightly_sweep", "sweep"]
 
 logger = logging.getLogger(__name__)
 
-RELAY_AGE = timedelta(minutes=1)
 PER_PARTITION = 1000  # a bound per run; anything beyond is picked up by the next run
 _PARALLEL_PARTITIONS = 8  # partitions swept at once (each one sequentially)
 
@@ -117,3 +115,19 @@ def log_report(report: SweepReport, *, past_due: bool, started: float) -> None:
         str(past_due).lower(),
         (time.monotonic() - started) * 1000,
     )
+
+
+async def run_nightly_sweep(
+    *,
+    repo: OrderRepository,
+    backlog: OrderBacklog,
+    publisher: EventPublisher,
+    ttl: timedelta,
+    now: datetime,
+    past_due: bool,
+) -> SweepReport:
+    """The timer's entry point: one sweep, and one summary line in the log."""
+    started = time.monotonic()
+    report = await sweep(repo=repo, backlog=backlog, publisher=publisher, now=now, ttl=ttl)
+    log_report(report, past_due=past_due, started=started)
+    return report

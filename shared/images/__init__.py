@@ -1,13 +1,9 @@
-"""Thumbnails: a pure `bytes -> Thumbnail` core on Pillow, plus its use cases and storage.
+"""Thumbnails: a pure `bytes -> Thumbnail` core on Pillow (`pipeline`), its use cases
+(`service`) and their storage (`store`).
 
-Importing this package imports neither Pillow nor a storage SDK: `create_thumbnail` and
-`image_store` load them on first call, so the app's cold start does not pay for them.
+Importing this package imports neither Pillow nor a storage SDK: `service` imports the
+pipeline on the first upload, and shared.bootstrap builds the store on first use.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from shared.config import ThumbnailSettings
 from shared.images.exceptions import (
@@ -19,12 +15,6 @@ from shared.images.exceptions import (
     TooManyPixels,
 )
 from shared.images.result import CONTENT_TYPES, Thumbnail
-from shared.storage import blob_service, table
-
-if TYPE_CHECKING:
-    from shared.images.ports import ImageStore
-
-STATUS_TABLE = "ImageStatus"
 
 __all__ = [
     "CONTENT_TYPES",
@@ -36,27 +26,4 @@ __all__ = [
     "ThumbnailSettings",
     "TooLarge",
     "TooManyPixels",
-    "blob_origin",
-    "create_thumbnail",
-    "image_store",
 ]
-
-
-def create_thumbnail(data: bytes, settings: ThumbnailSettings) -> Thumbnail:
-    """See `shared.images.pipeline.create_thumbnail`."""
-    from shared.images.pipeline import create_thumbnail as run
-
-    return run(data, settings)
-
-
-async def image_store() -> ImageStore:
-    """Thumbnails and statuses on Azure Storage; the SDKs load on first use."""
-    from shared.images.store import AzureImageStore
-
-    return AzureImageStore(blob_service(), await table(STATUS_TABLE))
-
-
-def blob_origin() -> str:
-    """`scheme://host[:port]` of the blob endpoint that upload and thumbnail URLs point at."""
-    url = urlsplit(blob_service().url)
-    return f"{url.scheme}://{url.netloc}"

@@ -90,7 +90,7 @@ async def _process_upload(
         logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", upload.name)
         return None
     version = upload.version or current
-    from shared.images import create_thumbnail  # Pillow loads on the first upload only
+    from shared.images.pipeline import create_thumbnail  # Pillow loads on the first upload only
 
     try:
         if upload.length is not None and upload.length > settings.max_bytes:

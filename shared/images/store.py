@@ -46,7 +46,6 @@ __all__ = [
     "UPLOADS",
     "UPLOAD_URL_TTL",
     "AzureImageStore",
-    "reset_store_state",
 ]
 
 logger = logging.getLogger(__name__)
@@ -59,14 +58,17 @@ UPLOAD_URL_TTL = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(minutes=5)
 DELEGATION_KEY_LIFETIME = timedelta(hours=6)  # Azure allows up to 7 days
 _ATTEMPTS = 3
-_created: set[str] = set()
-_delegation: dict[str, UserDelegationKey] = {}  # per account URL, reused until near expiry
 
 
 class AzureImageStore:
+    """One per process (shared.bootstrap keeps it): it remembers the containers it made and
+    the user delegation key it signs with, so neither costs a request per call."""
+
     def __init__(self, blobs: BlobServiceClient, statuses: TableClient) -> None:
         self._blobs = blobs
         self._statuses = statuses
+        self._created: set[str] = set()
+        self._delegation: UserDelegationKey | None = None  # reused until near expiry
 
     async def source_version(self, name: str) -> SourceVersion | None:
         client = self._blobs.get_blob_client(UPLOADS, name)
@@ -157,13 +159,13 @@ class AzureImageStore:
         account_key = getattr(self._blobs.credential, "account_key", None)
         if account_key:
             return {"account_key": account_key}
-        key = _delegation.get(self._blobs.url)
+        key = self._delegation
         if key is None or not _key_covers(key, start, expires):
             with storage_unavailable_on_failure("get user delegation key"):
                 key = await self._blobs.get_user_delegation_key(
                     start, start + DELEGATION_KEY_LIFETIME
                 )
-            _delegation[self._blobs.url] = key
+            self._delegation = key
         return {"user_delegation_key": key}
 
     async def _thumbnail_version(
@@ -225,18 +227,12 @@ class AzureImageStore:
                 )
 
     async def _ensure_container(self, name: str) -> None:
-        if name in _created:
+        if name in self._created:
             return
         with storage_unavailable_on_failure("create container"):
             with contextlib.suppress(ResourceExistsError):
                 await self._blobs.create_container(name)
-            _created.add(name)
-
-
-def reset_store_state() -> None:
-    """Forget created containers and cached keys (tests point the app at a fresh Azurite)."""
-    _created.clear()
-    _delegation.clear()
+            self._created.add(name)
 
 
 def _whole_seconds(when: datetime) -> datetime:

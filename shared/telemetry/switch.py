@@ -5,19 +5,20 @@ PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY is true (devhost does the same local
 imports the app. The app never configures providers itself: it records through the
 OpenTelemetry API into whatever the worker set up, and with the switch off it imports nothing
 of OpenTelemetry at all (cold start).
+
+The switch is read from the environment as the worker reads it, not from the app's settings
+object: the worker's decision does not depend on the app's other settings, so an app whose
+settings are invalid still reports its failures, and the switch needs no cache to reset.
 """
 
 from __future__ import annotations
 
-from shared.config import SettingsError, get_settings
+import os
+
+from shared.config import telemetry_switch
 
 __all__ = ["enabled"]
 
 
 def enabled() -> bool:
-    """True when telemetry is on. Telemetry never fails a request: settings that cannot be
-    read mean off here (the code that needs them reports the error)."""
-    try:
-        return get_settings().telemetry_enabled
-    except SettingsError:
-        return False
+    return telemetry_switch(os.environ)

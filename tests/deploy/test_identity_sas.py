@@ -14,7 +14,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient, generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient as AsyncBlobServiceClient
 
-from shared.images.store import UPLOAD_URL_TTL, AzureImageStore, reset_store_state
+from shared.images.store import UPLOAD_URL_TTL, AzureImageStore
 from tests.sas import (
     NoNetworkCredential,
     azurite_delegation_key,
@@ -32,11 +32,9 @@ NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 @pytest.fixture
 async def blobs(monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset_store_state()
     client = offline_identity_client(monkeypatch)
     yield client
     await client.close()
-    reset_store_state()
 
 
 async def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> None:
@@ -105,7 +103,6 @@ async def test_azurite_accepts_the_identity_only_upload_url(
 ) -> None:
     """The whole chain but Entra ID: a token-credential client, a delegation key, the SAS the
     app returns, and a browser-style PUT that the blob service accepts; a wrong key is refused."""
-    reset_store_state()
     keyed = BlobServiceClient.from_connection_string(storage_env.connection_string)
     # The SDK takes a token credential over HTTPS only; the scheme is not signed, so the URL
     # goes back to Azurite's plain HTTP for the PUT.
@@ -129,7 +126,6 @@ async def test_azurite_accepts_the_identity_only_upload_url(
     assert stored.content_settings.content_type == "image/jpeg"
 
     forged = upload_url.replace("identity/ok.jpg", "identity/other.jpg")
-    reset_store_state()  # forget the cached key: the next one is not the one Azurite issued
 
     async def unrelated_key(start: datetime, expiry: datetime) -> Any:
         return delegation_key(start, expiry)
@@ -144,4 +140,3 @@ async def test_azurite_accepts_the_identity_only_upload_url(
         refused = Request(refused_url, data=b"x", method="PUT", headers=headers)
         assert await asyncio.to_thread(status_of, refused) == 403, refused_url
     await identity.close()
-    reset_store_state()

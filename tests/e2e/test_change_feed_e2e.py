@@ -135,11 +135,12 @@ def test_a_restart_mid_stream_still_converges_without_duplicates(
 @pytest.fixture
 async def stale_orders(storage_env: Azurite) -> tuple[str, list[str]]:
     """Orders created two days ago: the service's clock is injected in this process."""
-    from shared.orders import idempotency_store, order_repository, services
+    from shared import bootstrap
+    from shared.orders import services
 
     customer, then = f"e2e-stale-{uuid.uuid4().hex[:8]}", datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 5}
-    repo, keys = await order_repository(), await idempotency_store()
+    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
     ids = [
         (await services.create_order(body, repo=repo, keys=keys, clock=lambda: then)).order.order_id
         for _ in range(5)

@@ -17,14 +17,14 @@ import azure.functions as func
 import pytest
 
 from devhost.azurite import free_port, start_azurite
-from shared.changes import ORDER_EVENTS_QUEUE, event_publisher, order_backlog
+from shared import bootstrap
 from shared.changes.outbox import relay_unsent
+from shared.config import ORDER_EVENTS_QUEUE
 from shared.errors import StorageUnavailable
 from shared.orders.events import OrderEvent
 from shared.orders.model import format_time
 from shared.orders.table_layout import OUTBOX_ROW, partition_of
-from shared.storage import queue_service, reset_clients, table
-from tests.support import call_http, invoke, json_of, point_app_at
+from tests.support import call_http, invoke, json_of, point_app_at, queue_service, table
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -44,7 +44,7 @@ async def feed_env(own_azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> Asy
     await point_app_at(monkeypatch, own_azurite.connection_string)
     await drain()
     yield own_azurite
-    await reset_clients()
+    await bootstrap.reset()
 
 
 def customer() -> str:
@@ -129,14 +129,16 @@ async def test_a_failed_send_keeps_the_event_until_the_relay_sends_it(
     assert await outbox_rows(order_id) == [f"{OUTBOX_ROW}{order_id}:{1:010d}"]
     assert await drain() == []
     recent = await relay_unsent(
-        backlog=await order_backlog(),
-        publisher=event_publisher(),
+        backlog=await bootstrap.order_backlog(),
+        publisher=bootstrap.event_publisher(),
         created_before=format_time(datetime.now(UTC) - timedelta(minutes=1)),
     )
     assert recent.sent == 0  # younger than a minute: its request may still be sending it
     later = format_time(datetime.now(UTC) + timedelta(minutes=1))
     report = await relay_unsent(
-        backlog=await order_backlog(), publisher=event_publisher(), created_before=later
+        backlog=await bootstrap.order_backlog(),
+        publisher=bootstrap.event_publisher(),
+        created_before=later,
     )
     assert report.sent == 1
     assert [e.order_id for e in events(await drain())] == [order_id]

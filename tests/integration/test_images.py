@@ -17,30 +17,25 @@ from azure.storage.blob.aio import BlobServiceClient
 from PIL import Image
 
 from devhost.azurite import free_port
+from shared import bootstrap
 from shared.api_docs import openapi_document
-from shared.config import get_settings
+from shared.bootstrap import IMAGE_STATUS_TABLE
 from shared.errors import StorageUnavailable
-from shared.images import STATUS_TABLE, image_store
 from shared.images.status import SourceVersion, status_keys
-from shared.images.store import AzureImageStore, reset_store_state
-from shared.storage import blob_service, table
+from shared.images.store import AzureImageStore
 from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
-from tests.support import call_http, invoke, json_of, point_app_at
+from tests.support import blob_service, call_http, invoke, json_of, point_app_at, table
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from devhost.azurite import Azurite
 
 
 @pytest.fixture
-async def storage(storage_env: Azurite) -> AsyncIterator[Azurite]:
-    reset_store_state()
+async def storage(storage_env: Azurite) -> Azurite:
     if not await blob_service().get_container_client("uploads").exists():
         await blob_service().create_container("uploads")
-    yield storage_env
-    reset_store_state()
+    return storage_env
 
 
 @dataclass(frozen=True)
@@ -107,7 +102,7 @@ def fetch(url: str) -> tuple[int, str | None, bytes]:
 async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
     query = "PartitionKey eq @partition and RowKey eq @row"
-    rows = (await table(STATUS_TABLE)).query_entities(
+    rows = (await table(IMAGE_STATUS_TABLE)).query_entities(
         query, parameters={"partition": partition, "row": row}
     )
     return [entity async for entity in rows]
@@ -144,7 +139,7 @@ async def test_the_ready_status_url_fetches_the_thumbnail_until_it_expires(
     """No key, no header: the URL alone reads the thumbnail, with its media type, until
     `url_expires_at` (THUMBNAIL_URL_TTL_SECONDS, short here); then storage refuses it."""
     monkeypatch.setenv("THUMBNAIL_URL_TTL_SECONDS", "4")
-    get_settings.cache_clear()
+    await bootstrap.reset()
     name = "shared/sunset #2.jpg"
     await make_thumbnail(await upload(name, f.oriented_jpeg(6)))
 
@@ -189,7 +184,6 @@ async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_acce
     assert "skoid" in query(url) and "sig" in query(url)
     code, media_type, data = await asyncio.to_thread(fetch, url)
     assert (code, media_type, data) == (200, "image/jpeg", (await thumbnail(name))[1])
-    reset_store_state()  # forget the cached key: the next one is not the one Azurite issues
 
     async def unrelated_key(start: datetime, expiry: datetime, **_: Any) -> Any:
         return delegation_key(start, expiry)
@@ -249,7 +243,7 @@ async def test_store_refuses_older_source_version_even_when_racing(storage: Azur
     name = "race.png"
     stream = await upload(name, f.encode(f.quadrants(), "PNG"))
     await make_thumbnail(stream)
-    store = await image_store()
+    store = await bootstrap.image_store()
     current = await store.source_version(name)
     assert current is not None
     older = SourceVersion("0xOLDER", current.last_modified - timedelta(seconds=10))
@@ -267,7 +261,6 @@ async def test_transient_storage_failure_raises_then_a_retry_succeeds(
     stream = await upload(name, f.encode(f.quadrants(), "JPEG"))
     dead = storage.connection_string.replace(str(storage.blob_port), str(free_port()))
     await point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
-    reset_store_state()
 
     with pytest.raises(StorageUnavailable):
         await make_thumbnail(stream)

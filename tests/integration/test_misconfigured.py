@@ -11,8 +11,8 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 
+from shared import bootstrap
 from shared.config import SettingsError
-from shared.storage import reset_clients
 from tests.support import call_http, invoke, json_of, registered_functions
 
 if TYPE_CHECKING:
@@ -24,15 +24,12 @@ BAD = {"THUMBNAIL_FIT": "squash", "ORDER_PENDING_TTL_HOURS": "0", "PAGING_TOKEN_
 
 @pytest.fixture
 async def misconfigured(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    import shared.config
-
-    monkeypatch.setattr(shared.config, "_reported", set())  # a fresh process, for logging
     monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
     for name, value in BAD.items():
         monkeypatch.setenv(name, value)
-    await reset_clients()
+    await bootstrap.reset()
     yield
-    await reset_clients()
+    await bootstrap.reset()
 
 
 def _assert_names_the_settings(body: dict[str, object]) -> None:

@@ -171,10 +171,10 @@ async def test_bad_idempotency_key_is_400() -> None:
 
 
 async def test_cors_preflight_and_origin(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.storage import reset_clients
+    from shared import bootstrap
 
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://shop.example, http://localhost:3000")
-    await reset_clients()
+    await bootstrap.reset()
     allowed = {"Origin": "https://shop.example", "Access-Control-Request-Method": "PATCH"}
     route = {"order_id": "x"}
     preflight = await call_http("get_order", "OPTIONS", headers=allowed, route_params=route)

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from shared.orders import order_repository
+from shared import bootstrap
 from shared.orders.events import OrderEvent
 from shared.orders.model import Order, OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
 from shared.orders.table_repository import TableOrderRepository, outbox_row_key, partition_of
-from shared.storage import CLIENT_OPTIONS, table
+from shared.storage import CLIENT_OPTIONS
 from shared.table_transactions import TransactionFailed
 from tests.integration.flaky_proxy import FlakyProxy
-from tests.support import call_http, json_of, point_app_at
+from tests.support import call_http, json_of, point_app_at, table
 
 pytestmark = pytest.mark.usefixtures("storage_env")
 
@@ -62,7 +62,7 @@ async def test_order_outbox_and_index_rows_are_written_together() -> None:
 
 async def test_failed_transaction_writes_nothing() -> None:
     order = make_order(customer())
-    repo = await order_repository()
+    repo = await bootstrap.order_repository()
     event = inserted(order)
     await (await table("Orders")).create_entity(
         {
@@ -100,7 +100,7 @@ async def test_create_is_retried_after_connection_failure(proxy, repo_through) -
     proxy.fail_next("refuse")
     await repo_through.add(order, inserted(order))
     assert proxy.sabotaged == 1
-    assert await (await order_repository()).get(order.order_id) is not None
+    assert await (await bootstrap.order_repository()).get(order.order_id) is not None
 
 
 async def test_create_whose_answer_was_lost_is_not_a_conflict(proxy, repo_through) -> None:
@@ -114,7 +114,7 @@ async def test_create_whose_answer_was_lost_is_not_a_conflict(proxy, repo_throug
 
 async def test_update_whose_answer_was_lost_succeeds(proxy, repo_through) -> None:
     order = make_order(customer())
-    stored = await (await order_repository()).add(order, inserted(order))
+    stored = await (await bootstrap.order_repository()).add(order, inserted(order))
     changed = stored.apply(OrderChanges(quantity=5), now="t")
     proxy.fail_next("drop-response")  # a fresh client: its first connection is the write
     event = OrderEvent.for_change(stored, changed, now="t")
@@ -125,7 +125,7 @@ async def test_update_whose_answer_was_lost_succeeds(proxy, repo_through) -> Non
 
 async def test_filters_are_parameterised_not_injected() -> None:
     victim, attacker = customer(), customer()
-    repo = await order_repository()
+    repo = await bootstrap.order_repository()
     for owner in (victim, attacker):
         order = make_order(owner)
         await repo.add(order, inserted(order))

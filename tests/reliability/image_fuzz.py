@@ -2,7 +2,7 @@
 
 Each case is a small valid image of one format, mutated by bit flips, a truncation, an edit
 of its header (the bytes that carry dimensions and lengths), or a spliced block. The core
-(`shared.images.create_thumbnail`, bytes -> bytes) must end every case with a thumbnail
+(`shared.images.pipeline.create_thumbnail`, bytes -> bytes) must end every case with a thumbnail
 (`ready`) or an ImageRejected whose code is in the taxonomy (docs/images.md); any other
 exception escaping is a bug. The cases run in a child process whose address space is capped
 (RLIMIT_AS), so a mutation that makes Pillow allocate without bound shows as a MemoryError.
@@ -99,7 +99,8 @@ def _mutate(data: bytes, mutation: str, rng: random.Random) -> bytes:
 def _run_cases(count: int, seed: int) -> FuzzReport:
     """In this (memory-capped) process: every case through the core."""
     from shared.config import ThumbnailSettings
-    from shared.images import ImageRejected, create_thumbnail
+    from shared.images import ImageRejected
+    from shared.images.pipeline import create_thumbnail
 
     seeds, rng, settings = _seed_images(), random.Random(seed), ThumbnailSettings()
     report, started = FuzzReport(), time.monotonic()

@@ -7,16 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from shared.config import get_settings
 from tests.otel import telemetry_on
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.otel import Sdk
 
 
 @pytest.fixture
-def otel(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sdk]:
-    yield telemetry_on(monkeypatch)
-    get_settings.cache_clear()
+def otel(monkeypatch: pytest.MonkeyPatch) -> Sdk:
+    return telemetry_on(monkeypatch)

@@ -19,7 +19,6 @@ from shared.images.store import (
     DELEGATION_KEY_LIFETIME,
     UPLOAD_URL_TTL,
     AzureImageStore,
-    reset_store_state,
 )
 from tests.sas import KEY_OID, delegation_key, offline_identity_client, query
 
@@ -40,16 +39,13 @@ def stamp(when: datetime) -> str:
 
 @pytest.fixture
 async def identity(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
-    reset_store_state()
     client = offline_identity_client(monkeypatch)
     yield client
     await client.close()
-    reset_store_state()
 
 
 @pytest.fixture
 async def keyed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BlobServiceClient]:
-    reset_store_state()
     client = BlobServiceClient.from_connection_string(KEYED)
 
     async def no_container(name: str, **_: Any) -> None:
@@ -58,10 +54,10 @@ async def keyed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BlobServiceCli
     monkeypatch.setattr(client, "create_container", no_container)
     yield client
     await client.close()
-    reset_store_state()
 
 
 def store(blobs: BlobServiceClient) -> AzureImageStore:
+    """A new store: each remembers its own delegation key (shared.bootstrap keeps one)."""
     return AzureImageStore(blobs, statuses=None)  # type: ignore[arg-type]
 
 

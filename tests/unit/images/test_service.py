@@ -133,7 +133,7 @@ async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPa
     import asyncio
     import threading
 
-    import shared.images
+    from shared.images import pipeline
     from shared.images.pipeline import create_thumbnail
 
     loop_signal = threading.Event()
@@ -146,7 +146,7 @@ async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPa
         await asyncio.sleep(0)
         loop_signal.set()
 
-    monkeypatch.setattr(shared.images, "create_thumbnail", slow_pipeline)
+    monkeypatch.setattr(pipeline, "create_thumbnail", slow_pipeline)
     store = FakeImageStore(sources={"a/b.png": V1})
     status, _ = await asyncio.gather(deliver(store, PNG, V1), signal_from_the_loop())
     assert status is not None and status.state == "ready"

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import azure.functions as func
 import pytest
 
-from blueprints.orders import counts_rejections
+from blueprints.endpoint import Blueprint
+from shared import bootstrap
 from shared.errors import InvalidInput, StorageUnavailable
 from shared.orders import services
 from shared.orders.model import OrderStatus
+from tests.support import InvocationContext
 from tests.unit.orders.conftest import order_body
 
 if TYPE_CHECKING:
@@ -47,30 +49,31 @@ async def test_creations_updates_and_deletions_are_counted_replays_are_not(
 
 
 async def test_refused_writes_are_counted_by_problem_type_unavailable_storage_is_not(
-    otel: Sdk,
+    otel: Sdk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    await bootstrap.reset()
     labels = {"operation": "update", "problem.type": "validation-failed"}
-    before, unavailable = (
-        _count(otel, "orders.rejected", labels),
-        _count(
-            otel, "orders.rejected", {"operation": "update", "problem.type": "storage-unavailable"}
-        ),
-    )
+    unavailable_labels = {"operation": "update", "problem.type": "storage-unavailable"}
+    before = _count(otel, "orders.rejected", labels)
+    unavailable = _count(otel, "orders.rejected", unavailable_labels)
+    bp = Blueprint()
 
+    @bp.endpoint("refuse", methods=["PATCH"], rejections="update")
     async def refuse(req: func.HttpRequest) -> func.HttpResponse:
         raise InvalidInput("no", [])
 
+    @bp.endpoint("cannot-reach", methods=["PATCH"], rejections="update")
     async def cannot_reach(req: func.HttpRequest) -> func.HttpResponse:
         raise StorageUnavailable("down")
 
+    app = func.FunctionApp()
+    app.register_functions(bp)
     request = func.HttpRequest("PATCH", "http://localhost/api/orders/o", body=b"{}")
-    for handler, error in ((refuse, InvalidInput), (cannot_reach, StorageUnavailable)):
-        with pytest.raises(error):
-            await counts_rejections("update")(handler)(request)
+    answers = [
+        await f.get_user_function()(request, InvocationContext(f.get_function_name()))
+        for f in app.get_functions()
+    ]
+    assert sorted(a.status_code for a in answers) == [422, 503]
     assert _count(otel, "orders.rejected", labels) == before + 1
-    assert (
-        _count(
-            otel, "orders.rejected", {"operation": "update", "problem.type": "storage-unavailable"}
-        )
-        == unavailable
-    )
+    assert _count(otel, "orders.rejected", unavailable_labels) == unavailable

@@ -1,0 +1,228 @@
+"""The composition root: which adapter serves which port, and every process cache.
+
+All wiring of the app is here. Blueprints ask this module for what a function needs (a
+repository, a publisher, a store, the settings) and hand it to the core as parameters; nothing
+in the core imports this module, so the core can be tested with fakes and without it.
+
+What is built here lives for the process, as the Functions worker keeps one process (and one
+event loop) for many invocations: the settings are read once, and the storage clients, the
+event publisher and the image store are made on first use. Clients hold aiohttp sessions,
+which belong to the event loop they were opened on, so everything that holds a client is kept
+per event loop (tests run several loops; production runs one). `reset()` forgets all of it,
+for tests that point the app at another storage account.
+
+Importing this module loads no SDK: each factory imports its adapter when first called, so a
+function that never touches blobs never loads the blob SDK (cold start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from azure.data.tables.aio import TableClient
+
+    from shared.changes.publisher import EventPublisher
+    from shared.changes.read_models import CustomerOrders, DailySummary
+    from shared.images.ports import ImageStore
+    from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
+    from shared.storage import StorageClients
+
+__all__ = [
+    "IMAGE_STATUS_TABLE",
+    "blob_origin",
+    "customer_orders",
+    "daily_summary",
+    "event_publisher",
+    "health_probe",
+    "idempotency_store",
+    "image_store",
+    "order_backlog",
+    "order_repository",
+    "reset",
+    "settings",
+    "storage_clients",
+]
+
+logger = logging.getLogger(__name__)
+
+IMAGE_STATUS_TABLE = "ImageStatus"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@dataclass
+class _SettingsCache:
+    """The settings, read once. While they are invalid every read raises SettingsError (every
+    function fails with the same message), logged once per process, not per invocation."""
+
+    value: Settings | None = None
+    reported: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> Settings:
+        value = self.value
+        if value is not None:
+            return value
+        try:
+            value = load_settings(dict(os.environ))
+        except SettingsError as error:
+            with self.lock:
+                first = error.detail not in self.reported
+                self.reported.add(error.detail)
+            if first:
+                logger.error("settings_invalid detail=%s", error.detail)
+            raise
+        self.value = value
+        return value
+
+
+_settings = _SettingsCache()
+
+
+def settings() -> Settings:
+    """The app's settings (shared.config), read from the app settings once per process."""
+    return _settings.get()
+
+
+# --- what holds a storage client: one set per event loop ------------------------------------
+
+
+@dataclass(eq=False)
+class _Wiring:
+    storage: StorageClients
+    publisher: EventPublisher | None = None
+    images: ImageStore | None = None
+
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def storage_clients() -> StorageClients:
+    """The clients of the app's storage account on this loop (the health check, tests)."""
+    return _wiring().storage
+
+
+def _wiring() -> _Wiring:
+    loop = asyncio.get_running_loop()
+    wiring = _by_loop.get(loop)
+    if wiring is None:
+        from shared.storage import StorageClients
+
+        wiring = _by_loop[loop] = _Wiring(StorageClients(settings().storage))
+    return wiring
+
+
+async def _table(name: str) -> TableClient:
+    return await storage_clients().table(name)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+async def order_repository() -> OrderRepository:
+    """Orders on Table Storage; each committed change's event is sent on right away (the
+    transactional outbox, shared.changes.outbox)."""
+    from shared.changes.outbox import PublishingOrderRepository
+    from shared.orders.table_repository import TableOrderRepository
+
+    inner = TableOrderRepository(await _table(settings().orders_table))
+    return PublishingOrderRepository(
+        inner, publisher=event_publisher(), backlog=await order_backlog()
+    )
+
+
+async def idempotency_store() -> IdempotencyStore:
+    from shared.orders.table_repository import TableIdempotencyStore
+
+    return TableIdempotencyStore(await _table(settings().idempotency_table))
+
+
+async def order_backlog() -> OrderBacklog:
+    """The outbox and pending-order index rows, in the orders' own partitions."""
+    from shared.orders.table_repository import TableOrderBacklog
+
+    return TableOrderBacklog(await _table(settings().orders_table))
+
+
+# --- change feed ----------------------------------------------------------------------------
+
+
+def event_publisher() -> EventPublisher:
+    """The `order-events` queue and its `-poison` twin; one per loop, as it remembers which
+    queues it has made."""
+    wiring = _wiring()
+    if wiring.publisher is None:
+        from shared.changes.publisher import QueueEventPublisher
+
+        service = wiring.storage.queue_service()
+        wiring.publisher = QueueEventPublisher(
+            service.get_queue_client(ORDER_EVENTS_QUEUE),
+            service.get_queue_client(f"{ORDER_EVENTS_QUEUE}-poison"),
+        )
+    return wiring.publisher
+
+
+async def customer_orders() -> CustomerOrders:
+    from shared.changes.table_read_models import TableCustomerOrders
+
+    return TableCustomerOrders(await _table(settings().customer_orders_table))
+
+
+async def daily_summary() -> DailySummary:
+    from shared.changes.table_read_models import TableDailySummary
+
+    return TableDailySummary(await _table(settings().order_summary_table))
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+async def image_store() -> ImageStore:
+    """Thumbnails and statuses on Azure Storage; one per loop, as it remembers the containers
+    it made and its signing key."""
+    wiring = _wiring()
+    if wiring.images is None:
+        from shared.images.store import AzureImageStore
+
+        statuses = await wiring.storage.table(IMAGE_STATUS_TABLE)
+        if wiring.images is None:  # not made by a concurrent first use meanwhile
+            wiring.images = AzureImageStore(wiring.storage.blob_service(), statuses)
+    return wiring.images
+
+
+def blob_origin() -> str:
+    """`scheme://host[:port]` of the blob endpoint that upload and thumbnail URLs point at."""
+    url = urlsplit(_wiring().storage.blob_service().url)
+    return f"{url.scheme}://{url.netloc}"
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+async def health_probe() -> TableClient:
+    """What the health check reads: the orders table."""
+    return await _table(settings().orders_table)
+
+
+async def reset() -> None:
+    """As a new process: forget the settings (and which problems were logged) and close this
+    loop's clients, so the next use builds everything again from the app settings as they
+    are now (tests point the app at another account)."""
+    _settings.value = None
+    _settings.reported.clear()
+    wiring = _by_loop.pop(asyncio.get_running_loop(), None)
+    if wiring is not None:
+        await wiring.storage.close()
