@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # with the test tools'.
 TOOLS := $(VENV)/tools
 
-.PHONY: setup run test lint typecheck unit e2e-repeat reliability bench clean browser
+.PHONY: setup run test check lint typecheck unit e2e-repeat reliability bench clean browser
 
 # The other supported Pythons, each in its own venv under .venvs/ (found by
 # scripts/find-python.sh: pythonX.Y on PATH or pyenv). 3.13 is the deploy runtime
@@ -38,12 +38,20 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	./scripts/run.sh
 
+# The same checks run by pre-commit (.pre-commit-config.yaml calls this target).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
-	$(BIN)/mypy --strict shared
+	$(BIN)/mypy --strict shared blueprints function_app.py
+
+# The edit-test loop: lint, types, unit and integration tests (real Azurite) on the default
+# Python, a couple of minutes. `make test` (what CI runs) adds end-to-end, deploy, contract and
+# reliability tests, and the other Pythons.
+check: lint typecheck
+	$(BIN)/python -m pytest -q tests/unit tests/integration
 
 test: lint typecheck browser
 	$(BIN)/python -m pytest

@@ -75,7 +75,7 @@ async def _add_fresh(count: int) -> None:
 
     await _bounded(
         [
-            client.submit_transaction(rows[start : start + 100])  # type: ignore[arg-type]
+            client.submit_transaction(rows[start : start + 100])
             for rows in by_partition.values()
             for start in range(0, len(rows), 100)
         ]

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import PIL
 from PIL import Image, ImageDraw, ImageFilter
 
 from shared.config import ThumbnailSettings
@@ -177,7 +178,7 @@ def main() -> None:
     import pyvips
 
     print(
-        f"Pillow {Image.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}, "
+        f"Pillow {PIL.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}, "
         f"pyvips {pyvips.__version__}, Python {sys.version.split()[0]}, {args.runs} runs\n"
     )
     print(table(run(args.runs)))

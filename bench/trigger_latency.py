@@ -10,6 +10,7 @@ conditions; how fast they happen is measured here, not asserted there.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -71,9 +72,12 @@ def image_ready(host: DevhostProcess, samples: int) -> list[float]:
             body=out.getvalue(),
             headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"},
         )
-        url = f"{host.base_url}/api/images/{name}"
-        times.append(_until(lambda url=url: request("GET", url).json()["status"] != "pending"))
+        times.append(_until(functools.partial(_processed, f"{host.base_url}/api/images/{name}")))
     return times
+
+
+def _processed(status_url: str) -> bool:
+    return bool(request("GET", status_url).json()["status"] != "pending")
 
 
 def _row(label: str, times: list[float]) -> str:

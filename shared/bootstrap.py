@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, load_settings
+from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, read_settings
 
 if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
@@ -75,7 +74,7 @@ class _SettingsCache:
         if value is not None:
             return value
         try:
-            value = load_settings(dict(os.environ))
+            value = read_settings()
         except SettingsError as error:
             with self.lock:
                 first = error.detail not in self.reported

@@ -1,13 +1,14 @@
 """One typed settings object, from app settings (environment variables).
 
 App settings are environment variables on Azure, under `func start` (from local.settings.json)
-and under devhost alike. `load_settings` is the only reader of them; shared.bootstrap calls it
-once per process.
+and under devhost alike, and this module is the only reader of them: shared.bootstrap calls
+`read_settings` once per process, and the telemetry switch asks `telemetry_switch`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -16,7 +17,7 @@ from shared.errors import AppError
 from shared.settings_rules import check_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from shared.settings_rules import SettingProblem
 
@@ -28,6 +29,7 @@ __all__ = [
     "StorageEndpoints",
     "ThumbnailSettings",
     "load_settings",
+    "read_settings",
     "telemetry_switch",
 ]
 
@@ -181,11 +183,12 @@ def _read_int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-def telemetry_switch(env: Mapping[str, str]) -> bool:
-    """PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY, read as the Python worker reads its own
-    switches. When it is on, the worker has configured OpenTelemetry before importing the app,
-    and the app records spans and metrics through its API (docs/operations.md)."""
-    raw = env.get("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "")
+def telemetry_switch() -> bool:
+    """PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY, read from the environment as the Python
+    worker reads its own switches. When it is on, the worker has configured OpenTelemetry before
+    importing the app, and the app records spans and metrics through its API
+    (docs/operations.md)."""
+    raw = os.environ.get("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "")
     return raw.strip().lower() in {"1", "true", "t", "yes", "y"}
 
 
@@ -203,6 +206,11 @@ def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
         max_pixels=_read_int(env, "THUMBNAIL_MAX_PIXELS", default.max_pixels),
         url_ttl_seconds=_read_int(env, "THUMBNAIL_URL_TTL_SECONDS", default.url_ttl_seconds),
     )
+
+
+def read_settings() -> Settings:
+    """The settings in this process's environment: the app settings."""
+    return load_settings(dict(os.environ))
 
 
 def load_settings(env: dict[str, str]) -> Settings:

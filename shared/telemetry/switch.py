@@ -13,12 +13,10 @@ settings are invalid still reports its failures, and the switch needs no cache t
 
 from __future__ import annotations
 
-import os
-
 from shared.config import telemetry_switch
 
 __all__ = ["enabled"]
 
 
 def enabled() -> bool:
-    return telemetry_switch(os.environ)
+    return telemetry_switch()

@@ -16,7 +16,7 @@ def test_devhost_refuses_to_start_and_names_the_bad_settings() -> None:
     env = os.environ | {
         "AzureWebJobsStorage": "UseDevelopmentStorage=true",
         "THUMBNAIL_FIT": "squash",
-        "ORDER_SWEEP_SCHEDULE": "0 2 * * *",
+        "ORDER_SWEEP_SCHEDULE": "0 0 25 * * *",  # no 25th hour
         "PAGING_TOKEN_SECRET": SECRET,
     }
     done = subprocess.run(
