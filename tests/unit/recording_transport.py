@@ -58,6 +58,11 @@ class CannedResponse(AsyncHttpResponseImpl):
         )
         self._content = body
 
+    def _body(self) -> bytes:
+        """What the deprecated `body()` returns, which the SDK reads the parts with; the
+        aiohttp transport's response answers it the same way, from the bytes already read."""
+        return self.content
+
 
 class RecordingTransport(AsyncHttpTransport):
     """Answers every request with (status, headers, body) and keeps the request."""

@@ -36,12 +36,6 @@ from tests.unit.recording_transport import (
     table_client,
 )
 
-# The SDK decodes a refused part through azure-core's deprecated `_body()`, which calls the
-# async `read()` without awaiting it (the content is already read, so nothing is lost).
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:coroutine 'AsyncHttpResponseImpl.read' was never awaited:RuntimeWarning"
-)
-
 CREATED = (
     "HTTP/1.1 201 Created\r\nContent-Type: application/json;odata=minimalmetadata\r\n"
     f"ETag: {ETAG}\r\n\r\n" + '{"PartitionKey":"p","RowKey":"HTTP/1.1 500 x"}'
