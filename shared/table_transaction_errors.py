@@ -7,28 +7,33 @@ Followed: `aio/_base_client_async.py` `_batch_send` (what the async
 types there, `TableTransactionError` and `RequestTooLargeError`.
 
 - **413, for the whole request or inside the changeset, is `TransactionTooLarge`**, as
-  `_batch_send` checks 413 first at both levels (`RequestTooLargeError`). The app's requests
-  are at most 64 KiB and each row is checked against 1 MiB before sending, so a transaction
-  over the service's 4 MiB is this app's bug, never the caller's: it must not read as
-  anything about an order.
+  `_batch_send` checks 413 first at both levels (`RequestTooLargeError`; for a refused part
+  the SDK decodes the outer 202, this module the part, which holds the code). The app's
+  requests are at most 64 KiB and each row is checked against 1 MiB before sending, so a
+  transaction over the service's 4 MiB is the app's bug: it must not read as anything about
+  an order.
 - **Any other answer than 202 is decoded by its error code**, as `_decode_error` maps codes
   to types (`ResourceNotFoundError` for `TableNotFound`, `ResourceModifiedError`,
   `ResourceExistsError`, `ClientAuthenticationError`, else `HttpResponseError`), with the
   status kept: a 5xx left after the pipeline's retries stays a 5xx, which
   `shared.tables.storage_unavailable_on_failure` turns into StorageUnavailable.
 - **A refused part is `TransactionFailed`** (the SDK's `TableTransactionError`) with the
-  index the service puts before the message (`"1:The specified entity already exists."`).
-  Two decisions differ from the SDK's, on purpose:
+  index the service puts before the message (`"1:The specified entity already exists."`),
+  its status (a 5xx too) and code. Two decisions differ from the SDK's, on purpose:
   - *No index is None, not 0.* `TableTransactionError._extract_index` falls back to 0, so a
     failure that names no operation reads as the first operation's, which in every
-    transaction of the orders repository is the order row.
+    transaction of the orders repository is the order row. Azure and Azurite prefix "0:"
+    today; should Azure ever leave it out for operation 0 (azure-sdk-for-net issue 20533
+    said it once did), a stale order write would answer 500 instead of 412, which the smoke
+    test's refused stale update against Azure would show (docs/deploy.md).
   - *A code that names the table is decoded as for the whole request.* Azure and Azurite
     report a missing table inside the changeset, as operation 0 (`404 TableNotFound`,
-    `"0:The table specified does not exist."`: Azurite 3.37 here; Azure in the
-    azure-sdk-for-js recording `recording_should_handle_sub_request_error.js`). The SDK
-    raises that as `TableTransactionError` with index 0 and status 404, exactly what a stale
-    delete of a missing row looks like; here it is `ResourceNotFoundError`, as the SDK
-    raises a `TableNotFound` that answers the whole request.
+    `"0:The table specified does not exist."`: Azurite 3.37 here; Azure in azure-sdk-for-js,
+    `sdk/tables/data-tables/recordings/node/batch_operations_sasconnectionstring/
+    recording_should_handle_sub_request_error.js`). The SDK raises that as
+    `TableTransactionError` with index 0 and status 404, exactly what a stale delete of a
+    missing row looks like; here it is `ResourceNotFoundError`, as the SDK raises a
+    `TableNotFound` that answers the whole request.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ _TYPE_BY_CODE: dict[str, type[HttpResponseError]] = {
 }
 _TABLE_CODES = frozenset({"TableNotFound", "TableBeingDeleted"})
 _INDEX = re.compile(r"^(\d+):")
-TOO_LARGE = 413
+_TOO_LARGE = 413
 
 
 class TransactionError(HttpResponseError):
@@ -100,8 +105,9 @@ def error_of_response(response: AsyncHttpResponse) -> HttpResponseError:
     """The exception for an answer other than 202 (no part was read)."""
     code, message = _decode(response.text())
     code = code or response.headers.get("x-ms-error-code", "")
-    if response.status_code == TOO_LARGE:
-        return TransactionTooLarge(TOO_LARGE, code, _too_large(message))
+    message = message or f"{response.status_code} {response.reason}"
+    if response.status_code == _TOO_LARGE:
+        return TransactionTooLarge(_TOO_LARGE, code, _too_large(message))
     error = _TYPE_BY_CODE.get(code, HttpResponseError)(
         message=f"{message}\nErrorCode:{code}", response=response
     )
@@ -111,7 +117,7 @@ def error_of_response(response: AsyncHttpResponse) -> HttpResponseError:
 def error_of_part(status: int, body: str) -> HttpResponseError:
     """The exception for the changeset's refused part: `body` is that part's error body."""
     code, message = _decode(body)
-    if status == TOO_LARGE:
+    if status == _TOO_LARGE:
         return TransactionTooLarge(status, code, _too_large(message))
     index = _INDEX.match(message)
     if code in _TABLE_CODES:

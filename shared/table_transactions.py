@@ -88,7 +88,7 @@ Operation = Insert | Replace | Delete
 _INT32 = range(-(2**31), 2**31)
 _STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3})[^\r\n]*\r?\n((?:[^\r\n]+\r?\n)*)\r?\n", re.M)
 _ETAG = re.compile(rb"^ETag:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M | re.I)
-ACCEPTED = 202
+_ACCEPTED = 202
 
 
 async def submit_transaction(
@@ -126,7 +126,7 @@ async def submit_transaction(
     with telemetry.span("table transaction", attributes=size):
         response = await client._client.send_request(request, stream=True, **kwargs)
         await response.read()
-    if response.status_code != ACCEPTED:
+    if response.status_code != _ACCEPTED:
         raise error_of_response(response)
     return _results(response.content, len(operations))
 

@@ -182,6 +182,9 @@ class TableOrderRepository:
         return OrderPage([_from_entity(entity) for entity in entities], next_position)
 
     async def _commit(self, order: Order, operations: list[Operation]) -> Order:
+        """A missing table leaves as ResourceNotFoundError (code TableNotFound), not as a
+        refused operation: the table is made once per process, so it is a deployment fault,
+        answered as a logged 500, never as a missing order or a retry-later 503."""
         for operation in operations:
             _check(operation)
         with storage_unavailable_on_failure("write_order"):
