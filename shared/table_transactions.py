@@ -66,7 +66,7 @@ class Insert:
 @dataclass(frozen=True, slots=True)
 class Replace:
     """Update Entity, which replaces every property (the SDK's `UpdateMode.REPLACE`): refused
-    with 404 when the row is missing, 412 when `etag` is given and no longer matches."""
+    with 404 when the row is missing, 412 when `etag` no longer matches (no `etag`: any)."""
 
     entity: Mapping[str, Any]
     _: KW_ONLY
