@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devhost.azurite import running_azurite
-from shared.table_transactions import submit_transaction
+from shared.table_transactions import Insert, submit_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from azure.data.tables.aio import TableClient
 
-    Submit = Callable[[TableClient, list[Any]], Awaitable[Any]]
+    Submit = Callable[[TableClient, list[dict[str, Any]]], Awaitable[Any]]
 
 
-def order_rows() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def order_rows() -> list[dict[str, Any]]:
     """The rows the app writes for a new order (shared.orders.table_layout)."""
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order, OrderDraft
@@ -40,19 +40,15 @@ def order_rows() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     draft = OrderDraft("bench", "p-1", 2, Decimal("9.99"))
     order = Order.create(str(uuid.uuid4()), draft, now="2026-12-02T00:00:00.000Z")
     event = OrderEvent.for_change(None, order, now=order.created_at)
-    return [
-        ("create", order_entity(order, event), {}),
-        ("create", outbox_entity(event), {}),
-        ("create", pending_entity(order), {}),
-    ]
+    return [order_entity(order, event), outbox_entity(event), pending_entity(order)]
 
 
-async def sdk(client: TableClient, rows: list[Any]) -> Any:
-    return await client.submit_transaction(rows)
+async def sdk(client: TableClient, rows: list[dict[str, Any]]) -> Any:
+    return await client.submit_transaction([("create", row) for row in rows])
 
 
-async def lean(client: TableClient, rows: list[Any]) -> Any:
-    return await submit_transaction(client, rows)
+async def lean(client: TableClient, rows: list[dict[str, Any]]) -> Any:
+    return await submit_transaction(client, [Insert(row) for row in rows])
 
 
 async def cpu_per_transaction(

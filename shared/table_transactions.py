@@ -2,15 +2,20 @@
 
 Why not `TableClient.submit_transaction`: the SDK builds the `multipart/mixed` request and parses
 the response with azure-core's generic multipart support, which runs every part through the
-standard library's `email` package. That cost about 9.8 ms of CPU per 3-row transaction on
-this machine, against about 2.7 ms for this module (bench.table_transaction), and an order's
-create is one such transaction: it was the largest share of the CPU per order
-(docs/change-feed.md, "CPU per order").
+standard library's `email` package. An order's create is one such transaction, and that code
+was the largest share of the CPU per order (docs/change-feed.md, "CPU per order"; the figures
+are in docs/benchmarks.md, "Table transaction").
 
 The request is sent through the `TableClient`'s own pipeline, so authentication (shared key,
 SAS, Entra ID), retries, tracing and the transport stay the SDK's. Only the body is ours, in
-the documented format:
+the documented format, and tests/unit/test_table_transaction_wire.py holds it against the
+SDK's own request for the same operations:
 https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
+What a refused transaction raises follows the SDK too (shared.table_transaction_errors).
+
+Operations are typed because the SDK's words and the REST API's disagree: the SDK's "update"
+is a merge unless told otherwise, the REST API's Update Entity replaces the whole entity. Only
+what the app writes is offered: insert, replace, delete.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -25,34 +31,64 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
 from shared import telemetry
+from shared.table_transaction_errors import (
+    TransactionError,
+    TransactionFailed,
+    TransactionTooLarge,
+    error_of_part,
+    error_of_response,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from azure.data.tables.aio import TableClient
 
-__all__ = ["Operation", "TransactionFailed", "submit_transaction"]
+__all__ = [
+    "Delete",
+    "Insert",
+    "Operation",
+    "Replace",
+    "TransactionError",
+    "TransactionFailed",
+    "TransactionTooLarge",
+    "submit_transaction",
+]
 
-# (kind, entity, conditions): kind "create" (Insert Entity), "update" (Update Entity, which
-# replaces the whole entity) or "delete"; conditions may hold the "etag" to match (If-Match),
-# otherwise an update or delete matches any version ("*").
-Operation = tuple[str, dict[str, Any], dict[str, Any]]
 
-_METHODS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
+@dataclass(frozen=True, slots=True)
+class Insert:
+    """Insert Entity: refused with 409 when the row exists."""
+
+    entity: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Replace:
+    """Update Entity, which replaces every property (the SDK's `UpdateMode.REPLACE`): refused
+    with 404 when the row is missing, 412 when `etag` no longer matches (no `etag`: any)."""
+
+    entity: Mapping[str, Any]
+    _: KW_ONLY
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete Entity: refused with 404 when the row is missing, 412 as Replace."""
+
+    partition_key: str
+    row_key: str
+    _: KW_ONLY
+    etag: str | None = None
+
+
+Operation = Insert | Replace | Delete
+
 _INT32 = range(-(2**31), 2**31)
 _STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3})[^\r\n]*\r?\n((?:[^\r\n]+\r?\n)*)\r?\n", re.M)
 _ETAG = re.compile(rb"^ETag:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.M | re.I)
-_INDEX = re.compile(r"^(\d+):")
-
-
-class TransactionFailed(HttpResponseError):
-    """One operation of a transaction was refused, so none of them was applied."""
-
-    def __init__(self, index: int, status: int, error_code: str, message: str) -> None:
-        super().__init__(message=message)
-        self.index = index
-        self.status_code = status
-        self.error_code = error_code
+_ACCEPTED = 202
 
 
 async def submit_transaction(
@@ -60,6 +96,7 @@ async def submit_transaction(
 ) -> list[dict[str, str]]:
     """Apply `operations` to `client`'s table atomically. Returns, per operation, its new
     `etag` (empty for a delete). `kwargs` go to the pipeline (e.g. `retry_on_methods`)."""
+    _check_one_partition(operations)
     account = _account_url(client.url)
     changeset, batch = f"changeset_{uuid.uuid4()}", f"batch_{uuid.uuid4()}"
     parts = "".join(
@@ -89,9 +126,17 @@ async def submit_transaction(
     with telemetry.span("table transaction", attributes=size):
         response = await client._client.send_request(request, stream=True, **kwargs)
         await response.read()
-    if response.status_code != 202:
-        raise HttpResponseError(response=response)
+    if response.status_code != _ACCEPTED:
+        raise error_of_response(response)
     return _results(response.content, len(operations))
+
+
+def _check_one_partition(operations: Sequence[Operation]) -> None:
+    """Azure refuses a transaction over two partitions and Azurite 3.37 applies it, so the
+    mistake is caught here, as the SDK's `_verify_partition_key` catches it, not in Azure."""
+    partitions = {_keys(operation)[0] for operation in operations}
+    if len(partitions) > 1:
+        raise ValueError(f"A transaction writes one partition, not {sorted(partitions)}.")
 
 
 def _account_url(url: str) -> str:
@@ -100,18 +145,23 @@ def _account_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+def _keys(operation: Operation) -> tuple[str, str]:
+    if isinstance(operation, Delete):
+        return operation.partition_key, operation.row_key
+    return str(operation.entity["PartitionKey"]), str(operation.entity["RowKey"])
+
+
 def _part(account: str, table: str, index: int, operation: Operation) -> str:
-    kind, entity, conditions = operation
-    method = _METHODS[kind]
     headers = ["Accept: application/json;odata=minimalmetadata", "DataServiceVersion: 3.0"]
-    if kind == "create":
-        target = f"{account}/{table}"
+    if isinstance(operation, Insert):
+        method, target = "POST", f"{account}/{table}"
         headers.append("Prefer: return-no-content")
     else:
-        keys = f"PartitionKey='{_key(entity['PartitionKey'])}',RowKey='{_key(entity['RowKey'])}'"
-        target = f"{account}/{table}({keys})"
-        headers.append(f"If-Match: {conditions.get('etag', '*')}")
-    content = "" if kind == "delete" else json.dumps(_serialise(entity))
+        partition, row = _keys(operation)
+        method = "PUT" if isinstance(operation, Replace) else "DELETE"
+        target = f"{account}/{table}(PartitionKey='{_key(partition)}',RowKey='{_key(row)}')"
+        headers.append(f"If-Match: {operation.etag or '*'}")
+    content = "" if isinstance(operation, Delete) else json.dumps(_serialise(operation.entity))
     if content:
         headers.append("Content-Type: application/json")
     request = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{h}\r\n" for h in headers)
@@ -143,12 +193,13 @@ def _serialise(entity: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _results(content: bytes, expected: int) -> list[dict[str, str]]:
-    """Each operation's ETag, or TransactionFailed from the one part that says what failed."""
+    """Each operation's ETag, or the error of the first part that was refused."""
     results: list[dict[str, str]] = []
     for match in _STATUS_LINE.finditer(content):
         status = int(match.group(1))
         if not 200 <= status < 300:
-            raise _failure(status, content[match.end() :])
+            rest = content[match.end() :].split(b"\r\n--", 1)[0]
+            raise error_of_part(status, rest.decode(errors="replace"))
         etag = _ETAG.search(match.group(2))
         results.append({"etag": etag.group(1).decode()} if etag else {})
     if len(results) != expected:
@@ -156,16 +207,3 @@ def _results(content: bytes, expected: int) -> list[dict[str, str]]:
             f"The transaction's response holds {len(results)} results, not {expected}."
         )
     return results
-
-
-def _failure(status: int, rest: bytes) -> TransactionFailed:
-    """The error body is `{"odata.error": {"code", "message": {"value": "<index>:<text>"}}}`:
-    the index of the refused operation leads the message (0 when it does not)."""
-    text = rest.split(b"\r\n--", 1)[0].decode(errors="replace")
-    try:
-        error = json.loads(text)["odata.error"]
-        code, message = str(error.get("code", "")), str(error["message"]["value"])
-    except (ValueError, KeyError, TypeError):
-        code, message = "", text.strip()
-    index = _INDEX.match(message)
-    return TransactionFailed(int(index.group(1)) if index else 0, status, code, message)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.orders.events import OrderEvent
 from shared.orders.model import Order, OrderStatus, order_from_public
+from shared.table_transactions import Delete, Insert
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,8 +116,9 @@ def index_changes(old: Order | None, new: Order | None) -> list[Operation]:
     now = new is not None and new.status is OrderStatus.PENDING
     if now and not was:
         assert new is not None
-        return [("create", pending_entity(new), {})]
+        return [Insert(pending_entity(new))]
     if was and not now:
         assert old is not None
-        return [("delete", pending_entity(old), {})]
+        row = pending_entity(old)
+        return [Delete(row["PartitionKey"], row["RowKey"])]
     return []

@@ -36,11 +36,19 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
-from shared.table_transactions import Operation, TransactionFailed, submit_transaction
+from shared.table_transactions import (
+    Delete,
+    Insert,
+    Operation,
+    Replace,
+    TransactionFailed,
+    submit_transaction,
+)
 from shared.tables import (
     RETRY_WRITES,
     RETURN_NO_CONTENT,
     check_entity,
+    check_key,
     query_page,
     storage_unavailable_on_failure,
 )
@@ -71,7 +79,17 @@ def _from_entity(entity: TableEntity) -> Order:
 
 
 def _failed_on_first(exc: TransactionFailed, status: int) -> bool:
+    """The order row's own refusal: it is operation 0 of every transaction here. A failure
+    that names no operation, or names the table (not a TransactionFailed at all), is not."""
     return exc.index == 0 and exc.status_code == status
+
+
+def _check(operation: Operation) -> None:
+    if isinstance(operation, Delete):
+        check_key(operation.partition_key, "PartitionKey")
+        check_key(operation.row_key, "RowKey")
+    else:
+        check_entity(operation.entity)
 
 
 class TableOrderRepository:
@@ -93,8 +111,8 @@ class TableOrderRepository:
 
     async def add(self, order: Order, event: OrderEvent) -> Order:
         operations: list[Operation] = [
-            ("create", order_entity(order, event), {}),
-            ("create", outbox_entity(event), {}),
+            Insert(order_entity(order, event)),
+            Insert(outbox_entity(event)),
             *index_changes(None, order),
         ]
         try:
@@ -110,8 +128,8 @@ class TableOrderRepository:
 
     async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         operations: list[Operation] = [
-            ("update", order_entity(changed, event), {"etag": _etag_of(current)}),
-            ("create", outbox_entity(event), {}),
+            Replace(order_entity(changed, event), etag=_etag_of(current)),
+            Insert(outbox_entity(event)),
             *index_changes(current, changed),
         ]
         try:
@@ -131,8 +149,8 @@ class TableOrderRepository:
         order = current
         partition, row = order_keys(order.order_id)
         operations: list[Operation] = [
-            ("delete", {"PartitionKey": partition, "RowKey": row}, {"etag": _etag_of(current)}),
-            ("create", outbox_entity(event), {}),
+            Delete(partition, row, etag=_etag_of(current)),
+            Insert(outbox_entity(event)),
             *index_changes(order, None),
         ]
         try:
@@ -164,8 +182,11 @@ class TableOrderRepository:
         return OrderPage([_from_entity(entity) for entity in entities], next_position)
 
     async def _commit(self, order: Order, operations: list[Operation]) -> Order:
-        for _, entity, _ in operations:
-            check_entity(entity)
+        """A missing table leaves as ResourceNotFoundError (code TableNotFound), not as a
+        refused operation: the table is made once per process, so it is a deployment fault,
+        answered as a logged 500, never as a missing order or a retry-later 503."""
+        for operation in operations:
+            _check(operation)
         with storage_unavailable_on_failure("write_order"):
             results = await submit_transaction(self._client, operations, **RETRY_WRITES)
         return _with_etag(order, results[0].get("etag"))

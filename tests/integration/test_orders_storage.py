@@ -76,6 +76,30 @@ async def test_failed_transaction_writes_nothing() -> None:
     assert await repo.get(order.order_id) is None
 
 
+async def test_a_missing_table_is_not_a_missing_order(storage_env) -> None:
+    """Table Storage answers a transaction on a missing table as operation 0 with 404, the
+    shape of the order row's own refusal: no write may take it for "order not found"."""
+    from azure.core.exceptions import ResourceNotFoundError
+    from azure.data.tables.aio import TableServiceClient
+
+    order = make_order(customer())
+    stored = await (await order_repository()).add(order, inserted(order))
+    changed = stored.apply(OrderChanges(quantity=2), now="t")
+    async with TableServiceClient.from_connection_string(storage_env.connection_string) as service:
+        repo = TableOrderRepository(service.get_table_client(f"Gone{uuid.uuid4().hex[:12]}"))
+        writes = {
+            "add": lambda: repo.add(order, inserted(order)),
+            "replace": lambda: repo.replace(
+                stored, changed, OrderEvent.for_change(stored, changed, now="t")
+            ),
+            "remove": lambda: repo.remove(stored, OrderEvent.for_change(stored, None, now="t")),
+        }
+        for name, write in writes.items():
+            with pytest.raises(ResourceNotFoundError) as failed:
+                await write()
+            assert failed.value.error_code == "TableNotFound", name
+
+
 @pytest.fixture
 def proxy(storage_env) -> FlakyProxy:
     flaky = FlakyProxy(storage_env.table_port)

@@ -14,7 +14,13 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import AccountSasPermissions, ResourceTypes, generate_account_sas
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from shared.table_transactions import TransactionFailed, submit_transaction
+from shared.table_transactions import (
+    Delete,
+    Insert,
+    Replace,
+    TransactionFailed,
+    submit_transaction,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -58,7 +64,7 @@ async def test_inserts_read_back_with_their_types_and_etags(client: TableClient)
         "gone": None,
     }
     second = {"PartitionKey": p, "RowKey": "b", "n": 7}
-    results = await submit_transaction(client, [("create", first, {}), ("create", second, {})])
+    results = await submit_transaction(client, [Insert(first), Insert(second)])
     stored = await client.get_entity(p, "a")
     assert dict(stored) == {k: v for k, v in first.items() if v is not None}
     assert type(stored["n"]) is int and type(stored["flag"]) is bool
@@ -76,8 +82,8 @@ async def test_replace_and_delete_match_etags_and_escape_keys(client: TableClien
     results = await submit_transaction(
         client,
         [
-            ("update", {"PartitionKey": p, "RowKey": row, "n": 2}, {"etag": etag}),
-            ("delete", {"PartitionKey": p, "RowKey": "doomed"}, {}),
+            Replace({"PartitionKey": p, "RowKey": row, "n": 2}, etag=etag),
+            Delete(p, "doomed"),
         ],
     )
     replaced = await client.get_entity(p, row)
@@ -93,8 +99,8 @@ async def test_a_refused_operation_is_named_and_nothing_is_applied(client: Table
         await submit_transaction(
             client,
             [
-                ("create", {"PartitionKey": p, "RowKey": "new"}, {}),
-                ("create", {"PartitionKey": p, "RowKey": "taken"}, {}),
+                Insert({"PartitionKey": p, "RowKey": "new"}),
+                Insert({"PartitionKey": p, "RowKey": "taken"}),
             ],
         )
     assert (failed.value.index, failed.value.status_code) == (1, 409)
@@ -120,9 +126,7 @@ async def test_a_stale_or_missing_row_fails_its_condition(
     with pytest.raises(TransactionFailed) as failed:
         await submit_transaction(
             client,
-            [
-                ("update", {"PartitionKey": p, "RowKey": "r", "n": 3}, {"etag": stale}),
-            ],
+            [Replace({"PartitionKey": p, "RowKey": "r", "n": 3}, etag=stale)],
         )
     assert (failed.value.index, failed.value.status_code) == (0, status)
     assert failed.value.error_code == code
@@ -141,7 +145,7 @@ async def test_a_sas_credential_signs_the_transaction(azurite: Azurite) -> None:
     async with TableServiceClient.from_connection_string(azurite.connection_string) as service:
         await service.create_table_if_not_exists(TABLE)
     async with TableClient(endpoint, TABLE, credential=AzureSasCredential(sas)) as client:
-        await submit_transaction(client, [("create", {"PartitionKey": p, "RowKey": "s"}, {})])
+        await submit_transaction(client, [Insert({"PartitionKey": p, "RowKey": "s"})])
         assert (await client.get_entity(p, "s"))["RowKey"] == "s"
 
 
@@ -151,7 +155,18 @@ async def test_types_the_app_does_not_store_are_refused_before_sending(
 ) -> None:
     p = partition()
     with pytest.raises(TypeError):
-        await submit_transaction(
-            client, [("create", {"PartitionKey": p, "RowKey": "t", "v": value}, {})]
-        )
+        await submit_transaction(client, [Insert({"PartitionKey": p, "RowKey": "t", "v": value})])
     assert await missing(client, p, "t")
+
+
+async def test_a_missing_table_is_not_a_missing_row(azurite: Azurite) -> None:
+    """Azurite, as Azure, answers a transaction on a missing table in the changeset, as
+    operation 0 with 404: the shape of a stale delete's missing row. It is the table's."""
+    stale = "W/\"datetime'2020-01-01T00%3A00%3A00.0000000Z'\""
+    async with TableServiceClient.from_connection_string(azurite.connection_string) as service:
+        client = service.get_table_client(f"Missing{uuid.uuid4().hex[:12]}")
+        with pytest.raises(ResourceNotFoundError) as failed:
+            await submit_transaction(client, [Delete(partition(), "r", etag=stale)])
+    assert not isinstance(failed.value, TransactionFailed)
+    assert failed.value.status_code == 404
+    assert failed.value.error_code == "TableNotFound"  # type: ignore[attr-defined]
