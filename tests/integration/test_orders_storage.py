@@ -83,7 +83,7 @@ async def test_a_missing_table_is_not_a_missing_order(storage_env) -> None:
     from azure.data.tables.aio import TableServiceClient
 
     order = make_order(customer())
-    stored = await (await order_repository()).add(order, inserted(order))
+    stored = await (await bootstrap.order_repository()).add(order, inserted(order))
     changed = stored.apply(OrderChanges(quantity=2), now="t")
     async with TableServiceClient.from_connection_string(storage_env.connection_string) as service:
         repo = TableOrderRepository(service.get_table_client(f"Gone{uuid.uuid4().hex[:12]}"))
