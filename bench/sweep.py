@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from devhost.azurite import running_azurite
+from tests.support import BACK_OFFICE
 
 STALE = 100
 _CONCURRENCY = 8
@@ -50,7 +51,9 @@ async def _create_stale(count: int) -> None:
     repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
     await _bounded(
         [
-            services.create_order(body, repo=repo, keys=keys, clock=lambda: then)
+            services.create_order(
+                body, repo=repo, keys=keys, clock=lambda: then, caller=BACK_OFFICE
+            )
             for _ in range(count)
         ]
     )

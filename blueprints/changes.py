@@ -10,6 +10,7 @@ from blueprints.endpoint import Blueprint
 from blueprints.http import json_response
 from blueprints.lazy import lazy_module
 from shared import bootstrap
+from shared.auth import Caller
 from shared.config import ORDER_EVENTS_QUEUE
 
 if TYPE_CHECKING:
@@ -37,9 +38,10 @@ async def process_order_event(msg: func.QueueMessage, context: func.Context) -> 
 
 
 @bp.endpoint("customers/{customer_id}/orders", methods=["GET", "OPTIONS"])
-async def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
+async def list_customer_orders(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     items, token = await read_models.list_customer_orders(
         req.route_params["customer_id"],
+        caller=caller,
         status=req.params.get("status"),
         limit=req.params.get("limit"),
         continuation=req.params.get("continuation"),
@@ -50,7 +52,8 @@ async def list_customer_orders(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.endpoint("reports/orders", methods=["GET", "OPTIONS"])
-async def get_order_report(req: func.HttpRequest) -> func.HttpResponse:
+async def get_order_report(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     day = read_models.parse_report_date(req.params.get("date"), today=datetime.now(UTC).date())
-    report = await read_models.daily_report(day, summary=await bootstrap.daily_summary())
+    summary = await bootstrap.daily_summary()
+    report = await read_models.daily_report(day, caller=caller, summary=summary)
     return json_response(200, report)

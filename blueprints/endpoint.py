@@ -1,20 +1,25 @@
 """One way to declare an HTTP function: `Blueprint.endpoint`.
 
 It registers the route and wraps the handler in one step with what every endpoint needs: the
-invocation's log context, the settings check, CORS and preflight answers, the write's
-rejection metric, and the mapping of the core's exceptions to problem+json (RFC 9457). The
-inherited `route` refuses to be used, so a route without the error mapper cannot be written;
-a test checks every HTTP function of the app went through here.
+invocation's log context, the settings check, CORS and preflight answers, who the caller is,
+the write's rejection metric, and the mapping of the core's exceptions to problem+json (RFC
+9457). The inherited `route` refuses to be used, so a route without the error mapper cannot
+be written; a test checks every HTTP function of the app went through here.
+
+Every route decides who may call it: an `anonymous` one takes the request alone; any other
+is handed the `Caller` read from the platform's principal (shared.auth), and the core's rules
+decide what that caller may do. The caller is read here and nowhere else.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast, overload
 
 import azure.functions as func
 
 from blueprints.http import internal_error, problem_for
 from blueprints.lazy import lazy_module
 from shared import bootstrap
+from shared.auth import Caller, caller_from_headers
 from shared.config import SettingsError
 from shared.errors import AppError, StorageUnavailable
 
@@ -23,15 +28,18 @@ if TYPE_CHECKING:
 else:
     telemetry = lazy_module("shared.telemetry")
 
-__all__ = ["ENDPOINT_MARK", "Blueprint", "Handler"]
+__all__ = ["ANONYMOUS_MARK", "ENDPOINT_MARK", "AnonymousHandler", "Blueprint", "Handler"]
 
-Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+Handler = Callable[[func.HttpRequest, Caller], Awaitable[func.HttpResponse]]
+AnonymousHandler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 Endpoint = Callable[[func.HttpRequest, func.Context], Awaitable[func.HttpResponse]]
-# Set on every wrapped endpoint, so tests can tell that none escaped the wrapper.
+# Set on every wrapped endpoint, so tests can tell that none escaped the wrapper; the second
+# on those that take anonymous calls (the deploy checks compare them with infra's list).
 ENDPOINT_MARK = "__orders_endpoint__"
+ANONYMOUS_MARK = "__orders_anonymous__"
 
 _CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-_CORS_HEADERS = "Content-Type, If-Match, Idempotency-Key, x-functions-key"
+_CORS_HEADERS = "Authorization, Content-Type, If-Match, Idempotency-Key"
 _CORS_EXPOSED = "ETag, Location, Idempotency-Replayed, Retry-After"
 
 
@@ -43,6 +51,26 @@ class Blueprint(func.Blueprint):
         # covers the library's other calls) does not reach a super() call.
         super().__init__()  # type: ignore[no-untyped-call]
 
+    @overload
+    def endpoint(
+        self,
+        route: str,
+        *,
+        methods: Sequence[str],
+        anonymous: Literal[True],
+        rejections: str | None = None,
+    ) -> Callable[[AnonymousHandler], Any]: ...
+
+    @overload
+    def endpoint(
+        self,
+        route: str,
+        *,
+        methods: Sequence[str],
+        anonymous: Literal[False] = False,
+        rejections: str | None = None,
+    ) -> Callable[[Handler], Any]: ...
+
     def endpoint(
         self,
         route: str,
@@ -50,18 +78,19 @@ class Blueprint(func.Blueprint):
         methods: Sequence[str],
         anonymous: bool = False,
         rejections: str | None = None,
-    ) -> Callable[[Handler], Any]:
+    ) -> Callable[[Any], Any]:
         """Register `handler` on `route` for `methods`, wrapped (module docstring).
 
-        `anonymous` routes need no function key on Azure. `rejections` names the write
-        (create, update, delete) whose refusals count in orders.rejected."""
+        An `anonymous` handler takes the request alone and answers anyone; any other takes
+        `(request, caller)`. Function keys are no lock here: callers are identified by the
+        platform (docs/security.md). `rejections` names the write (create, update, delete)
+        whose refusals count in orders.rejected."""
 
-        def register(handler: Handler) -> Any:
-            endpoint = _wrap(handler, rejections=rejections)
-            level = func.AuthLevel.ANONYMOUS if anonymous else None
-            return super(Blueprint, self).route(route=route, methods=methods, auth_level=level)(
-                endpoint
-            )
+        def register(handler: Any) -> Any:
+            endpoint = _wrap(handler, anonymous=anonymous, rejections=rejections)
+            return super(Blueprint, self).route(
+                route=route, methods=methods, auth_level=func.AuthLevel.ANONYMOUS
+            )(endpoint)
 
         return register
 
@@ -69,17 +98,29 @@ class Blueprint(func.Blueprint):
         raise TypeError("declare HTTP functions with Blueprint.endpoint (blueprints/endpoint.py)")
 
 
-def _wrap(handler: Handler, *, rejections: str | None) -> Endpoint:
+def _wrap(
+    handler: Handler | AnonymousHandler, *, anonymous: bool, rejections: str | None
+) -> Endpoint:
     """The endpoint the worker runs. It is a coroutine function too, so the worker runs it on
     its event loop; its log lines are marked with the invocation id."""
 
     async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         with telemetry.invocation(context.invocation_id):
             try:
-                bootstrap.settings()  # invalid settings: every function answers the same 503
+                auth = bootstrap.settings().auth  # invalid settings: every function's 503
                 if req.method.upper() == "OPTIONS":
                     return _preflight(req)
-                response = await handler(req)
+                if anonymous:
+                    response = await cast("AnonymousHandler", handler)(req)
+                else:
+                    caller = caller_from_headers(
+                        req.headers,
+                        trusted=auth.platform,
+                        required=auth.required,
+                        customer_claim=auth.customer_claim,
+                    )
+                    with telemetry.caller(caller.id):
+                        response = await cast("Handler", handler)(req, caller)
             except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
                 if rejections and isinstance(error, AppError):
                     _count_rejection(rejections, error)
@@ -98,6 +139,7 @@ def _wrap(handler: Handler, *, rejections: str | None) -> Endpoint:
     for name in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(endpoint, name, getattr(handler, name))
     setattr(endpoint, ENDPOINT_MARK, True)
+    setattr(endpoint, ANONYMOUS_MARK, anonymous)
     return endpoint
 
 

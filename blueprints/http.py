@@ -16,6 +16,7 @@ from shared.config import SettingsError
 from shared.errors import (
     AppError,
     Conflict,
+    Forbidden,
     InvalidInput,
     MalformedRequest,
     NotFound,
@@ -23,6 +24,7 @@ from shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
     StorageUnavailable,
+    Unauthenticated,
     UnsupportedMediaType,
 )
 from shared.etags import parse_if_match
@@ -47,6 +49,8 @@ RETRY_AFTER_SECONDS = "5"
 _STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
     (InvalidInput, 422, "Unprocessable Content"),
     (MalformedRequest, 400, "Bad Request"),
+    (Unauthenticated, 401, "Unauthorized"),
+    (Forbidden, 403, "Forbidden"),
     (NotFound, 404, "Not Found"),
     (Conflict, 409, "Conflict"),
     (PreconditionFailed, 412, "Precondition Failed"),
@@ -71,6 +75,8 @@ def problem_response(
 ) -> func.HttpResponse:
     body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail}
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    if status == 401:  # RFC 9110: a 401 names the scheme that would get through
+        headers["WWW-Authenticate"] = "Bearer"
     return func.HttpResponse(
         encode_json(body | (extra or {})),
         status_code=status,

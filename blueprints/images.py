@@ -13,6 +13,7 @@ from blueprints.endpoint import Blueprint
 from blueprints.http import json_response, read_json
 from blueprints.lazy import lazy_module
 from shared import bootstrap
+from shared.auth import Caller
 
 if TYPE_CHECKING:
     from shared import telemetry
@@ -50,9 +51,10 @@ async def make_thumbnail(upload: func.InputStream, context: func.Context) -> Non
 
 
 @bp.endpoint("images/{*name}", methods=["GET", "OPTIONS"])
-async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
+async def get_image_status(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     status = await service.get_status(
         req.route_params.get("name", ""),
+        caller=caller,
         store=await bootstrap.image_store(),
         settings=bootstrap.settings().images,
         now=datetime.now(UTC),
@@ -61,9 +63,9 @@ async def get_image_status(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.endpoint("images", methods=["POST", "OPTIONS"])
-async def create_image_upload(req: func.HttpRequest) -> func.HttpResponse:
+async def create_image_upload(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     ticket = await service.create_upload(
-        read_json(req), store=await bootstrap.image_store(), now=datetime.now(UTC)
+        read_json(req), caller=caller, store=await bootstrap.image_store(), now=datetime.now(UTC)
     )
     body = {
         "name": ticket.name,

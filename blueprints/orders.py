@@ -8,6 +8,7 @@ from blueprints.endpoint import Blueprint
 from blueprints.http import entity_etags, http_etag, json_response, read_json
 from blueprints.lazy import lazy_module
 from shared import bootstrap
+from shared.auth import Caller
 
 if TYPE_CHECKING:
     from shared.orders import services, validation
@@ -27,9 +28,10 @@ def _order_response(status: int, order: "Order", **headers: str) -> func.HttpRes
 
 
 @bp.endpoint("orders", methods=["POST"], rejections="create")
-async def create_order(req: func.HttpRequest) -> func.HttpResponse:
+async def create_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     result = await services.create_order(
         read_json(req),
+        caller=caller,
         repo=await bootstrap.order_repository(),
         keys=await bootstrap.idempotency_store(),
         idempotency_key=validation.parse_idempotency_key(req.headers.get("Idempotency-Key")),
@@ -41,8 +43,9 @@ async def create_order(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.endpoint("orders", methods=["GET", "OPTIONS"])
-async def list_orders(req: func.HttpRequest) -> func.HttpResponse:
+async def list_orders(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     items, token = await services.list_orders(
+        caller=caller,
         customer_id=req.params.get("customer_id"),
         status=req.params.get("status"),
         limit=req.params.get("limit"),
@@ -54,17 +57,18 @@ async def list_orders(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.endpoint("orders/{order_id}", methods=["GET", "OPTIONS"])
-async def get_order(req: func.HttpRequest) -> func.HttpResponse:
+async def get_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     repo = await bootstrap.order_repository()
-    order = await services.get_order(req.route_params["order_id"], repo=repo)
+    order = await services.get_order(req.route_params["order_id"], caller=caller, repo=repo)
     return _order_response(200, order)
 
 
 @bp.endpoint("orders/{order_id}", methods=["PATCH"], rejections="update")
-async def update_order(req: func.HttpRequest) -> func.HttpResponse:
+async def update_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     order = await services.update_order(
         req.route_params["order_id"],
         read_json(req),
+        caller=caller,
         if_match=entity_etags(req.headers.get("If-Match")),
         repo=await bootstrap.order_repository(),
     )
@@ -72,9 +76,10 @@ async def update_order(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.endpoint("orders/{order_id}", methods=["DELETE"], rejections="delete")
-async def delete_order(req: func.HttpRequest) -> func.HttpResponse:
+async def delete_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
     await services.delete_order(
         req.route_params["order_id"],
+        caller=caller,
         if_match=entity_etags(req.headers.get("If-Match")),
         repo=await bootstrap.order_repository(),
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.errors import AppError
-from shared.settings_rules import check_settings
+from shared.settings_rules import check_settings, read_switch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ORDER_EVENTS_MAX_DEQUEUE",
     "ORDER_EVENTS_QUEUE",
+    "AuthSettings",
     "Settings",
     "SettingsError",
     "StorageEndpoints",
@@ -100,6 +101,19 @@ class ThumbnailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """Who may call (docs/security.md). `required`: every route but the anonymous ones needs
+    a caller (AUTH_REQUIRED, default true; false only for local development). `platform`:
+    App Service authentication is on, so the principal header comes from the platform and
+    may be trusted (WEBSITE_AUTH_ENABLED, injected by the platform or by devhost
+    `--easy-auth`). `customer_claim`: the claim that names a customer (CUSTOMER_ID_CLAIM)."""
+
+    required: bool = True
+    platform: bool = False
+    customer_claim: str = "oid"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     storage: StorageEndpoints
     cors_allowed_origins: tuple[str, ...]
@@ -112,6 +126,7 @@ class Settings:
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
     images: ThumbnailSettings = ThumbnailSettings()
+    auth: AuthSettings = field(default_factory=lambda: AuthSettings())
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
@@ -188,8 +203,7 @@ def telemetry_switch() -> bool:
     worker reads its own switches. When it is on, the worker has configured OpenTelemetry before
     importing the app, and the app records spans and metrics through its API
     (docs/operations.md)."""
-    raw = os.environ.get("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "")
-    return raw.strip().lower() in {"1", "true", "t", "yes", "y"}
+    return read_switch(os.environ.get("PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY", "")) is True
 
 
 def _read_thumbnails(env: dict[str, str]) -> ThumbnailSettings:
@@ -225,4 +239,9 @@ def load_settings(env: dict[str, str]) -> Settings:
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         images=_read_thumbnails(env),
+        auth=AuthSettings(
+            required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,
+            platform=read_switch(env.get("WEBSITE_AUTH_ENABLED", "")) is True,
+            customer_claim=env.get("CUSTOMER_ID_CLAIM", "").strip() or "oid",
+        ),
     )

@@ -13,6 +13,7 @@ __all__ = [
     "AppError",
     "Conflict",
     "FieldError",
+    "Forbidden",
     "InvalidInput",
     "MalformedRequest",
     "NotFound",
@@ -20,6 +21,7 @@ __all__ = [
     "PreconditionFailed",
     "PreconditionRequired",
     "StorageUnavailable",
+    "Unauthenticated",
     "UnsupportedMediaType",
 ]
 
@@ -56,6 +58,18 @@ class InvalidInput(AppError):
     def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(detail)
         self.errors = errors or []
+
+
+class Unauthenticated(AppError):
+    """The request names no caller, or one that cannot be read: authenticate and retry."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(AppError):
+    """The caller is known but may not do this (a role is missing)."""
+
+    code = "forbidden"
 
 
 class NotFound(AppError):

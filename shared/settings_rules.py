@@ -20,7 +20,7 @@ from shared.ncrontab import NCRONTAB_RULE, ncrontab_problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings"]
+__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings", "read_switch"]
 
 STORAGE = "AzureWebJobsStorage"
 MIN_PAGING_SECRET = 32  # characters; infra generates a longer one
@@ -32,6 +32,17 @@ _STORAGE_RULE = (
     "with AccountName or with BlobEndpoint, QueueEndpoint and TableEndpoint); or leave it "
     f"empty and set {STORAGE}__accountName for an identity-based connection"
 )
+
+
+_TRUE = frozenset({"1", "true", "t", "yes", "y"})
+_FALSE = frozenset({"0", "false", "f", "no", "n"})
+
+
+def read_switch(raw: str) -> bool | None:
+    """An on/off setting, read as the Python worker and the platform write theirs ("True",
+    "1"); None when unset or neither."""
+    value = raw.strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,12 @@ _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     "THUMBNAIL_SIZE": (_thumbnail_size, "must be N or WxH, each a whole number from 1 to 4096"),
     "THUMBNAIL_FIT": (lambda raw: raw.lower() in ("contain", "cover"), "must be contain or cover"),
+    "AUTH_REQUIRED": (lambda raw: read_switch(raw) is not None, "must be true or false"),
+    "CUSTOMER_ID_CLAIM": (
+        lambda raw: len(raw) <= 256 and not any(c.isspace() for c in raw),
+        "must be a claim type: at most 256 characters, no spaces (for example oid, or a "
+        "directory extension such as extension_<app id>_customerId)",
+    ),
     "THUMBNAIL_QUALITY": _whole_number(1, 100),
     "THUMBNAIL_MAX_BYTES": _whole_number(1, 2**40),
     "THUMBNAIL_MAX_PIXELS": _whole_number(1, 2**40),
@@ -164,6 +181,21 @@ def _storage_problems(env: Mapping[str, str]) -> list[SettingProblem]:
     return [SettingProblem(STORAGE, _STORAGE_RULE)] if missing else []
 
 
+_NO_TRUSTED_CALLER = SettingProblem(
+    "AUTH_REQUIRED",
+    "is true (the default) but App Service authentication is off (WEBSITE_AUTH_ENABLED is not "
+    "True), so no caller can be trusted: turn authentication on (infra/ does; locally, "
+    "python -m devhost --easy-auth), or set AUTH_REQUIRED=false for local development only",
+)
+
+
+def _auth_problems(env: Mapping[str, str]) -> list[SettingProblem]:
+    """Fail closed: callers must be known, and nothing the platform vouches for is there."""
+    required = read_switch(env.get("AUTH_REQUIRED", "")) is not False
+    platform = read_switch(env.get("WEBSITE_AUTH_ENABLED", "")) is True
+    return [_NO_TRUSTED_CALLER] if required and not platform else []
+
+
 def check_settings(env: Mapping[str, str]) -> list[SettingProblem]:
     """Every problem with the app settings in `env`, in a stable order; empty when all is well."""
     problems = _storage_problems(env)
@@ -171,4 +203,6 @@ def check_settings(env: Mapping[str, str]) -> list[SettingProblem]:
         raw = env.get(name, "").strip()
         if raw and not accepts(raw):
             problems.append(SettingProblem(name, rule))
+    if not any(problem.name == "AUTH_REQUIRED" for problem in problems):
+        problems += _auth_problems(env)
     return problems

@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+@pytest.fixture(autouse=True)
+def local_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run the app as a developer's machine does (AUTH_REQUIRED=false, as in
+    local.settings.json.example), acting as the local developer unless they send a principal;
+    the tests of who may call switch authentication on themselves (tests/auth.py)."""
+    monkeypatch.setenv("AUTH_REQUIRED", "false")
+
+
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     location: Path = tmp_path_factory.mktemp("azurite")

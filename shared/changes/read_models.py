@@ -18,9 +18,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from shared.auth import Action, authorize
 from shared.changes.errors import InvalidReportDate, ReadModelConflict
 from shared.changes.projections import contribution_for, customer_row_for, is_newer
-from shared.errors import FieldError
+from shared.errors import FieldError, NotFound
 from shared.orders.events import EventType
 from shared.orders.model import OrderStatus
 from shared.orders.validation import parse_limit, parse_query
@@ -29,6 +30,7 @@ from shared.paging import decode_token, encode_token
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from shared.auth import Caller
     from shared.changes.projections import Contribution, CustomerOrderRow
     from shared.orders.events import OrderEvent
     from shared.orders.repository import Continuation
@@ -212,9 +214,11 @@ def _bad_date() -> str:
     )
 
 
-async def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
+async def daily_report(day: str, *, caller: Caller, summary: DailySummary) -> dict[str, Any]:
     """Counts and amounts per status for orders created on `day` (UTC): the sum of the
-    orders' current contributions (a deleted order's tombstone adds nothing)."""
+    orders' current contributions (a deleted order's tombstone adds nothing). Back office
+    only: the report covers every customer."""
+    authorize(caller, Action.READ_REPORT)
     counts = {status.value: 0 for status in OrderStatus}
     amounts = {status.value: Decimal("0.00") for status in OrderStatus}
     async for part in summary.contributions(day):
@@ -232,15 +236,20 @@ async def daily_report(day: str, *, summary: DailySummary) -> dict[str, Any]:
 async def list_customer_orders(
     customer_id: str,
     *,
+    caller: Caller,
     status: str | None,
     limit: str | None,
     continuation: str | None,
     store: CustomerOrders,
     secret: bytes,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of a customer's orders (one partition) and a signed token for the next."""
+    """One page of a customer's orders (one partition) and a signed token for the next. A
+    customer reaches only their own view; another customer's answers as if it did not exist."""
+    grant = authorize(caller, Action.LIST_ORDERS)
     query = parse_query(customer_id=customer_id or "?", status=status)
     assert query.customer_id is not None
+    if not grant.covers(query.customer_id):
+        raise NotFound(f"No customer {query.customer_id!r} is known.")
     size = parse_limit(limit)
     scope = f"customers/{query.customer_id}/orders?status={query.status or ''}"
     position = decode_token(continuation, scope=scope, secret=secret) if continuation else None

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
+from shared.auth import Action, authorize
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.images.exceptions import ImageRejected, TooLarge
 from shared.images.names import validate_name
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from shared.auth import Caller
     from shared.config import ThumbnailSettings
     from shared.images.ports import ImageStore, UploadTicket
     from shared.images.status import SourceVersion
@@ -124,18 +126,22 @@ async def _record(store: ImageStore, status: ImageStatus) -> ImageStatus | None:
 
 
 async def get_status(
-    name: str, *, store: ImageStore, settings: ThumbnailSettings, now: datetime
+    name: str, *, caller: Caller, store: ImageStore, settings: ThumbnailSettings, now: datetime
 ) -> ImageStatus:
     """The recorded status of the current upload, a `ready` one with a thumbnail URL that
     works without other credentials until `now` plus the setting's TTL; `pending` while the
-    current version has no record yet; NotFound when nothing was ever uploaded under `name`."""
-    validate_name(name)
-    recorded, current = await asyncio.gather(store.get_status(name), store.source_version(name))
+    current version has no record yet; NotFound when nothing was ever uploaded under `name`
+    (in the caller's own folder, for a customer: another's image is never found)."""
+    folder = authorize(caller, Action.READ_IMAGE).customer_filter
+    stored = _in_folder(validate_name(name), folder)
+    recorded, current = await asyncio.gather(store.get_status(stored), store.source_version(stored))
     if recorded is not None and (current is None or _describes(recorded, current)):
-        return await _with_thumbnail_url(recorded, store, settings, now)
-    if current is None:
+        status = await _with_thumbnail_url(recorded, store, settings, now)
+    elif current is None:
         raise NotFound(f"No image named {name!r} was uploaded.")
-    return ImageStatus(name, "pending", current)
+    else:
+        status = ImageStatus(stored, "pending", current)
+    return replace(status, name=name)
 
 
 async def _with_thumbnail_url(
@@ -153,8 +159,12 @@ def _describes(status: ImageStatus, current: SourceVersion) -> bool:
     return status.source is not None and status.source.etag == current.etag
 
 
-async def create_upload(payload: object, *, store: ImageStore, now: datetime) -> UploadTicket:
-    """A write-only upload URL for `{"name": ..., "content_type": ...}`."""
+async def create_upload(
+    payload: object, *, caller: Caller, store: ImageStore, now: datetime
+) -> UploadTicket:
+    """A write-only upload URL for `{"name": ..., "content_type": ...}`: in the caller's own
+    folder for a customer, anywhere for the back office."""
+    folder = authorize(caller, Action.CREATE_UPLOAD).customer_filter
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.", [FieldError("", "not an object")])
     unknown = sorted(set(payload) - {"name", "content_type"})
@@ -168,4 +178,12 @@ async def create_upload(payload: object, *, store: ImageStore, now: datetime) ->
         raise InvalidInput(
             "The content type is not accepted.", [FieldError("content_type", f"one of {allowed}")]
         )
-    return await store.upload_ticket(name, str(content_type), now=now)
+    ticket = await store.upload_ticket(_in_folder(name, folder), str(content_type), now=now)
+    return replace(ticket, name=name)
+
+
+def _in_folder(name: str, folder: str | None) -> str:
+    """The stored name of a caller's image: a customer's images live in a folder named by
+    their customer id (one path segment, shared.ids), so the name they choose can never reach
+    another's; the back office names images in full."""
+    return name if folder is None else validate_name(f"{folder}/{name}")

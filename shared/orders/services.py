@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
-from shared.errors import PreconditionRequired
+from shared.auth import Action, Caller, authorize
+from shared.errors import Forbidden, PreconditionRequired
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.errors import (
     IdempotencyKeyInProgress,
@@ -70,9 +71,17 @@ class CreateResult:
     replayed: bool = False
 
 
-async def get_order(order_id: str, *, repo: OrderRepository) -> Order:
+async def get_order(order_id: str, *, caller: Caller, repo: OrderRepository) -> Order:
+    return await _visible(order_id, caller, Action.READ_ORDER, repo=repo)
+
+
+async def _visible(
+    order_id: str, caller: Caller, action: Action, *, repo: OrderRepository
+) -> Order:
+    """The order, if `caller` may `action` it; another customer's answers as a missing one."""
+    grant = authorize(caller, action)
     order = await repo.get(order_id) if ID_PATTERN.fullmatch(order_id) else None
-    if order is None:
+    if order is None or not grant.covers(order.customer_id):
         raise OrderNotFound(order_id)
     return order
 
@@ -88,21 +97,27 @@ async def _insert(order: Order, *, repo: OrderRepository, now: str) -> Order:
 async def create_order(
     body: object,
     *,
+    caller: Caller,
     repo: OrderRepository,
     keys: IdempotencyStore,
     idempotency_key: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     new_id: Callable[[], str] = new_order_id,
 ) -> CreateResult:
-    """Create an order; with an Idempotency-Key, at most one order per key and body."""
-    draft = parse_draft(body)
+    """Create an order; with an Idempotency-Key, at most one order per caller, key and body
+    (the key is the caller's own, as the IETF draft has it: another caller's same key makes
+    another order and never replays this one)."""
+    grant = authorize(caller, Action.CREATE_ORDER)
+    draft = parse_draft(body, customer_id=grant.customer_filter)
+    if not grant.covers(draft.customer_id):
+        raise Forbidden("You may create orders only for yourself.")
     now = clock()
     stamp = format_time(now)
     if idempotency_key is None:
         order = Order.create(new_id(), draft, now=stamp)
         return _counted(CreateResult(await _insert(order, repo=repo, now=stamp)))
     wanted = IdempotencyRecord(
-        key_hash=_sha256(idempotency_key),
+        key_hash=_sha256(f"{caller.id}\n{idempotency_key}"),
         request_hash=_sha256(encode_json(asdict(draft))),
         order_id=new_id(),
         expires_at=format_time(now + IDEMPOTENCY_WINDOW),
@@ -144,14 +159,16 @@ async def update_order(
     order_id: str,
     body: object,
     *,
+    caller: Caller,
     if_match: str | tuple[str, ...] | None,
     repo: OrderRepository,
     clock: Callable[[], datetime] = utc_now,
 ) -> Order:
+    authorize(caller, Action.CHANGE_ORDER)  # a missing role is 403 before any other check
     if if_match is None:
         raise PreconditionRequired("Send If-Match with the order's ETag to change it.")
     changes = parse_changes(body)
-    current = await _current(order_id, if_match, repo=repo)
+    current = await _current(order_id, if_match, caller, Action.CHANGE_ORDER, repo=repo)
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
@@ -193,22 +210,28 @@ async def expire_order(
 async def delete_order(
     order_id: str,
     *,
+    caller: Caller,
     if_match: str | tuple[str, ...] | None,
     repo: OrderRepository,
     clock: Callable[[], datetime] = utc_now,
 ) -> None:
-    current = await _current(order_id, if_match or ("*",), repo=repo)
+    current = await _current(order_id, if_match or ("*",), caller, Action.DELETE_ORDER, repo=repo)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
     await repo.remove(current, event)
     telemetry.record(metrics.ORDERS_DELETED)
 
 
 async def _current(
-    order_id: str, if_match: str | tuple[str, ...], *, repo: OrderRepository
+    order_id: str,
+    if_match: str | tuple[str, ...],
+    caller: Caller,
+    action: Action,
+    *,
+    repo: OrderRepository,
 ) -> Order:
-    """The order, if the ETag the client names (or one of several, as If-Match may list) is
-    its current one, or the client said "*"."""
-    current = await get_order(order_id, repo=repo)
+    """The order, if the caller may `action` it and the ETag the client names (or one of
+    several, as If-Match may list) is its current one, or the client said "*"."""
+    current = await _visible(order_id, caller, action, repo=repo)
     tags = (if_match,) if isinstance(if_match, str) else if_match
     if "*" not in tags and current.etag not in tags:
         raise StaleOrder("The order has changed since it was read; fetch it again.")
@@ -217,6 +240,7 @@ async def _current(
 
 async def list_orders(
     *,
+    caller: Caller,
     customer_id: str | None,
     status: str | None,
     limit: str | None,
@@ -224,8 +248,13 @@ async def list_orders(
     repo: OrderRepository,
     secret: bytes,
 ) -> tuple[list[Order], str | None]:
-    """One page of orders and an opaque token for the next (None at the end)."""
+    """One page of orders and an opaque token for the next (None at the end). A customer's
+    list holds their own orders only: asking for another customer's finds none."""
+    own = authorize(caller, Action.LIST_ORDERS).customer_filter
     query = parse_query(customer_id=customer_id, status=status)
+    if own is not None and query.customer_id not in (None, own):
+        return [], None
+    query = replace(query, customer_id=own or query.customer_id)
     size = parse_limit(limit)
     scope = f"orders?customer_id={query.customer_id or ''}&status={query.status or ''}"
     position = decode_token(continuation, scope=scope, secret=secret) if continuation else None

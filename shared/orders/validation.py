@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.errors import FieldError, InvalidInput, MalformedRequest
+from shared.ids import ID_PATTERN
 from shared.orders.model import OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
 
@@ -25,7 +26,6 @@ __all__ = [
     "validate_id",
 ]
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The key as the IETF draft sends it, a quoted sf-string, or bare: 1-255 printable ASCII
 # characters without '"' or '\\' (spaces only inside quotes). The OpenAPI document uses the
 # same pattern, so the contract and the server cannot disagree.
@@ -109,7 +109,11 @@ def _parse_fields(body: object, allowed: tuple[str, ...], *, required: bool) -> 
     return parsed
 
 
-def parse_draft(body: object) -> OrderDraft:
+def parse_draft(body: object, *, customer_id: str | None = None) -> OrderDraft:
+    """The create request; `customer_id`, when given, stands in for a body that names none
+    (a customer creates orders for themselves without repeating who they are)."""
+    if customer_id is not None and isinstance(body, dict) and "customer_id" not in body:
+        body = {**body, "customer_id": customer_id}
     return OrderDraft(**_parse_fields(body, _CREATE_FIELDS, required=True))
 
 

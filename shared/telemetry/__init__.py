@@ -11,11 +11,12 @@ from shared.telemetry.context import TraceContext
 from shared.telemetry.logs import current_invocation_id, invocation
 from shared.telemetry.metrics import record
 from shared.telemetry.switch import enabled
-from shared.telemetry.tracing import SpanHandle, current_trace_context, span
+from shared.telemetry.tracing import SpanHandle, caller, current_trace_context, span
 
 __all__ = [
     "SpanHandle",
     "TraceContext",
+    "caller",
     "current_invocation_id",
     "current_trace_context",
     "enabled",

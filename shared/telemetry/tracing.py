@@ -10,6 +10,7 @@ nothing.
 from __future__ import annotations
 
 import contextlib
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from shared.telemetry.context import TraceContext
@@ -21,9 +22,13 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span
 
-__all__ = ["TRACER_NAME", "SpanHandle", "current_trace_context", "span"]
+__all__ = ["ENDUSER_ID", "TRACER_NAME", "SpanHandle", "caller", "current_trace_context", "span"]
 
 TRACER_NAME = "orders-app"
+# OpenTelemetry's attribute for the authenticated user; Azure Monitor shows it as the
+# authenticated user id. Only ever a pseudonymous id (the Entra object id), never a name.
+ENDUSER_ID = "enduser.id"
+_enduser: ContextVar[str | None] = ContextVar("enduser", default=None)
 SpanKindName = Literal["internal", "consumer", "producer"]
 AttributeValue = str | bool | int | float
 
@@ -76,11 +81,12 @@ def span(
 
     tracer = trace.get_tracer(TRACER_NAME)
     related = [trace.Link(trace.get_current_span(_extract(t)).get_span_context()) for t in links]
+    enduser = _enduser.get()
     with tracer.start_as_current_span(
         name,
         context=_extract(parent) if parent else None,
         kind=trace.SpanKind[kind.upper()],
-        attributes=dict(attributes or {}),
+        attributes=dict(attributes or {}) | ({ENDUSER_ID: enduser} if enduser else {}),
         links=related,
     ) as current:
         yield _RecordingSpan(current)
@@ -96,3 +102,23 @@ def current_trace_context() -> TraceContext | None:
     carrier: dict[str, str] = {}
     TraceContextTextMapPropagator().inject(carrier)
     return TraceContext.parse(carrier.get("traceparent"), carrier.get("tracestate", ""))
+
+
+@contextlib.contextmanager
+def caller(caller_id: str) -> Iterator[None]:
+    """Mark the block as `caller_id`'s request: the invocation's span, where this process
+    records it (devhost), and every span the app starts inside carry `enduser.id`. On Azure the
+    host, another process, records the request span, so the app's own spans carry it there."""
+    if not enabled():
+        yield
+        return
+    from opentelemetry import trace
+
+    current = trace.get_current_span()
+    if current.is_recording():
+        current.set_attribute(ENDUSER_ID, caller_id)
+    token = _enduser.set(caller_id)
+    try:
+        yield
+    finally:
+        _enduser.reset(token)

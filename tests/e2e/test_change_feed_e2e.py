@@ -33,6 +33,7 @@ from tests.e2e.feed import (
     report_view,
 )
 from tests.e2e.harness import wait_for
+from tests.support import BACK_OFFICE
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -142,7 +143,11 @@ async def stale_orders(storage_env: Azurite) -> tuple[str, list[str]]:
     body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 5}
     repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
     ids = [
-        (await services.create_order(body, repo=repo, keys=keys, clock=lambda: then)).order.order_id
+        (
+            await services.create_order(
+                body, repo=repo, keys=keys, clock=lambda: then, caller=BACK_OFFICE
+            )
+        ).order.order_id
         for _ in range(5)
     ]
     return customer, ids

@@ -17,7 +17,7 @@ from shared.orders import services
 from shared.orders.model import OrderStatus
 from shared.orders.table_layout import PENDING_ROW, partition_of
 from tests.integration.test_change_feed import drain, events, feed_env, own_azurite
-from tests.support import invoke, table
+from tests.support import BACK_OFFICE, invoke, table
 
 __all__ = ["feed_env", "own_azurite"]  # fixtures shared with the change-feed tests
 
@@ -32,6 +32,7 @@ async def create_at(moment: datetime, customer_id: str) -> str:
         repo=await bootstrap.order_repository(),
         keys=await bootstrap.idempotency_store(),
         clock=lambda: moment,
+        caller=BACK_OFFICE,
     )
     return result.order.order_id
 
@@ -75,7 +76,7 @@ async def test_stale_pending_orders_expire_and_fresh_ones_stay(
     repo = await bootstrap.order_repository()
     current = await repo.get(confirmed)
     await services.update_order(
-        confirmed, {"status": "CONFIRMED"}, if_match=current.etag, repo=repo
+        confirmed, {"status": "CONFIRMED"}, if_match=current.etag, repo=repo, caller=BACK_OFFICE
     )
     await drain()
     [report] = await run_sweeps(caplog)  # a late run finds a week's worth too

@@ -53,6 +53,7 @@ def test_with_telemetry_off_running_functions_loads_no_opentelemetry() -> None:
     )
     off = {
         "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        "AUTH_REQUIRED": "false",
         "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": "false",
     }
     assert _loaded(code, TELEMETRY, **off) == []

@@ -8,7 +8,7 @@ import pytest
 from shared.config import SettingsError, load_settings
 from shared.settings_rules import check_settings
 
-BASE = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+BASE = {"AUTH_REQUIRED": "false", "AzureWebJobsStorage": "UseDevelopmentStorage=true"}
 KEY = "Zm9vYmFy"  # base64
 
 
@@ -64,24 +64,33 @@ def test_a_bad_value_is_named_with_its_rule_and_never_echoed(
 )
 def test_malformed_connection_strings_are_refused_without_echoing_them(connection: str) -> None:
     with pytest.raises(SettingsError, match="AzureWebJobsStorage must be") as raised:
-        load_settings({"AzureWebJobsStorage": connection})
+        load_settings({"AUTH_REQUIRED": "false", "AzureWebJobsStorage": connection})
     assert connection not in raised.value.detail
 
 
 @pytest.mark.parametrize(
     "env",
     [
-        {"AzureWebJobsStorage": "UseDevelopmentStorage=true"},
+        {"AUTH_REQUIRED": "false", "AzureWebJobsStorage": "UseDevelopmentStorage=true"},
         {
+            "AUTH_REQUIRED": "false",
             "AzureWebJobsStorage": f"DefaultEndpointsProtocol=https;AccountName=a;AccountKey={KEY};"
-            "EndpointSuffix=core.windows.net"
+            "EndpointSuffix=core.windows.net",
         },
-        {"AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;AccountName=a"},
         {
-            "AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;BlobEndpoint=https://b.example;"
-            "QueueEndpoint=https://q.example;TableEndpoint=https://t.example"
+            "AUTH_REQUIRED": "false",
+            "AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;AccountName=a",
         },
-        {"AzureWebJobsStorage__accountName": "prodorders", "PAGING_TOKEN_SECRET": "k" * 32},
+        {
+            "AUTH_REQUIRED": "false",
+            "AzureWebJobsStorage": "SharedAccessSignature=sv=1&sig=x;BlobEndpoint=https://b.example;"
+            "QueueEndpoint=https://q.example;TableEndpoint=https://t.example",
+        },
+        {
+            "AUTH_REQUIRED": "false",
+            "AzureWebJobsStorage__accountName": "prodorders",
+            "PAGING_TOKEN_SECRET": "k" * 32,
+        },
         BASE | {"CORS_ALLOWED_ORIGINS": " https://a.example/ ,http://localhost:3000,, "},
         BASE | {"ORDER_SWEEP_SCHEDULE": "0 0 2 * * *", "ORDER_PENDING_TTL_HOURS": "8760"},
         BASE | {"THUMBNAIL_SIZE": " 64X48 ", "THUMBNAIL_FIT": "Cover"},
@@ -99,14 +108,19 @@ def test_every_bad_setting_is_reported_at_once() -> None:
 
 
 def test_missing_storage_names_both_ways_to_connect() -> None:
-    only_blob = {"AzureWebJobsStorage__blobServiceUri": "https://b.example"}
+    only_blob = {
+        "AUTH_REQUIRED": "false",
+        "AzureWebJobsStorage__blobServiceUri": "https://b.example",
+    }
     [problem] = check_settings(only_blob | {"PAGING_TOKEN_SECRET": "k" * 32})
     assert problem.name == "AzureWebJobsStorage"
     assert "AzureWebJobsStorage__accountName" in problem.rule
 
 
 def test_an_identity_connection_needs_a_paging_secret() -> None:
-    [problem] = check_settings({"AzureWebJobsStorage__accountName": "prodorders"})
+    [problem] = check_settings(
+        {"AUTH_REQUIRED": "false", "AzureWebJobsStorage__accountName": "prodorders"}
+    )
     assert (problem.name, "must be set" in problem.rule) == ("PAGING_TOKEN_SECRET", True)
 
 
@@ -114,7 +128,13 @@ def test_secrets_never_reach_the_message() -> None:
     secret = "s3cr3t-but-too-short"
     connection = "AccountName=prod;AccountKey=this-is-not-base64!"
     with pytest.raises(SettingsError) as raised:
-        load_settings({"AzureWebJobsStorage": connection, "PAGING_TOKEN_SECRET": secret})
+        load_settings(
+            {
+                "AUTH_REQUIRED": "false",
+                "AzureWebJobsStorage": connection,
+                "PAGING_TOKEN_SECRET": secret,
+            }
+        )
     assert [p.name for p in raised.value.problems] == ["AzureWebJobsStorage", "PAGING_TOKEN_SECRET"]
     for value in (secret, "this-is-not-base64", "prod"):
         assert value not in raised.value.detail

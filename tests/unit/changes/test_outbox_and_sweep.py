@@ -15,6 +15,7 @@ from shared.orders import services
 from shared.orders.errors import StaleOrder
 from shared.orders.events import EventType, OrderEvent
 from shared.orders.model import OrderChanges, OrderStatus, format_time
+from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.orders.conftest import Clock, order_body
 from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
@@ -44,7 +45,7 @@ def repo(inner, backlog, publisher) -> PublishingOrderRepository:
 
 async def create(repo, clock) -> str:
     result = await services.create_order(
-        order_body(), repo=repo, keys=FakeIdempotencyStore(), clock=clock
+        order_body(), repo=repo, keys=FakeIdempotencyStore(), clock=clock, caller=BACK_OFFICE
     )
     return result.order.order_id
 
@@ -53,8 +54,10 @@ async def test_each_committed_change_is_sent_then_marked_sent(repo, publisher, b
     clock = Clock()
     order_id = await create(repo, clock)
     etag = (await repo.get(order_id)).etag
-    await services.update_order(order_id, {"quantity": 5}, if_match=etag, repo=repo, clock=clock)
-    await services.delete_order(order_id, if_match=None, repo=repo, clock=clock)
+    await services.update_order(
+        order_id, {"quantity": 5}, if_match=etag, repo=repo, clock=clock, caller=BACK_OFFICE
+    )
+    await services.delete_order(order_id, if_match=None, repo=repo, clock=clock, caller=BACK_OFFICE)
     assert [(e.type, e.version) for e in publisher.sent] == [
         (EventType.INSERT, 1),
         (EventType.MODIFY, 2),
@@ -99,6 +102,7 @@ async def test_sweep_expires_only_stale_pending_orders(repo, inner, backlog, pub
         if_match=(await inner.get(confirmed)).etag,
         repo=repo,
         clock=clock,
+        caller=BACK_OFFICE,
     )
     clock.advance(hours=23)
     fresh = await create(repo, clock)
@@ -160,6 +164,7 @@ async def test_expiry_gives_way_to_a_confirmation(inner) -> None:
         if_match=(await inner.get(order_id)).etag,
         repo=inner,
         clock=clock,
+        caller=BACK_OFFICE,
     )
     clock.advance(hours=30)
     cutoff = format_time(clock.now - TTL)

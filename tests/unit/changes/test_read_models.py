@@ -13,6 +13,7 @@ from shared.changes.read_models import apply_event, daily_report, list_customer_
 from shared.errors import InvalidInput
 from shared.orders.model import OrderStatus
 from shared.paging import InvalidContinuationToken
+from tests.support import BACK_OFFICE
 from tests.unit.changes.conftest import History
 from tests.unit.changes.fakes import FakeCustomerOrders, FakeDailySummary
 
@@ -24,7 +25,7 @@ async def deliver(events, customers, summary):
 
 
 async def report(summary: FakeDailySummary) -> dict[str, tuple[int, Decimal]]:
-    body = await daily_report(DAY, summary=summary)
+    body = await daily_report(DAY, summary=summary, caller=BACK_OFFICE)
     return {s: (v["count"], v["total_amount"]) for s, v in body["by_status"].items() if v["count"]}
 
 
@@ -136,11 +137,11 @@ async def test_report_counts_amounts_per_status(summary, customers) -> None:
         History(amount="4.00"),
     ]
     await deliver([e for life in lives for e in life.events], customers, summary)
-    body = await daily_report(DAY, summary=summary)
+    body = await daily_report(DAY, summary=summary, caller=BACK_OFFICE)
     assert body["count"] == 4 and body["total_amount"] == Decimal("10.75")
     assert body["by_status"]["PENDING"] == {"count": 2, "total_amount": Decimal("5.25")}
     assert body["by_status"]["EXPIRED"] == {"count": 0, "total_amount": Decimal("0.00")}
-    assert (await daily_report("2026-11-27", summary=summary))["count"] == 0
+    assert (await daily_report("2026-11-27", summary=summary, caller=BACK_OFFICE))["count"] == 0
 
 
 async def test_customer_listing_pages_filters_and_signs_tokens(customers, summary) -> None:
@@ -155,13 +156,20 @@ async def test_customer_listing_pages_filters_and_signs_tokens(customers, summar
             continuation=token,
             store=customers,
             secret=secret,
+            caller=BACK_OFFICE,
         )
         seen += [i["order_id"] for i in items]
         if token is None:
             break
     assert sorted(seen) == sorted(life.order.order_id for life in lives[:5])
     _, token = await list_customer_orders(
-        "cust-1", status=None, limit="2", continuation=None, store=customers, secret=secret
+        "cust-1",
+        status=None,
+        limit="2",
+        continuation=None,
+        store=customers,
+        secret=secret,
+        caller=BACK_OFFICE,
     )
     with pytest.raises(InvalidContinuationToken):  # a token is bound to its query
         await list_customer_orders(
@@ -171,10 +179,17 @@ async def test_customer_listing_pages_filters_and_signs_tokens(customers, summar
             continuation=token,
             store=customers,
             secret=secret,
+            caller=BACK_OFFICE,
         )
     with pytest.raises(InvalidInput):
         await list_customer_orders(
-            "bad id!", status=None, limit=None, continuation=None, store=customers, secret=secret
+            "bad id!",
+            status=None,
+            limit=None,
+            continuation=None,
+            store=customers,
+            secret=secret,
+            caller=BACK_OFFICE,
         )
 
 

@@ -10,6 +10,7 @@ from shared.config import ThumbnailSettings
 from shared.errors import InvalidInput, NotFound
 from shared.images.service import Upload, create_upload, get_status, process_upload
 from shared.images.status import ImageStatus, SourceVersion
+from tests.support import BACK_OFFICE
 from tests.unit.images import factories as f
 from tests.unit.images.fakes import FakeImageStore
 
@@ -86,7 +87,9 @@ async def test_trigger_without_properties_uses_the_current_version() -> None:
 
 
 async def status_of(store: FakeImageStore, name: str, **settings: int) -> ImageStatus:
-    return await get_status(name, store=store, settings=ThumbnailSettings(**settings), now=T0)
+    return await get_status(
+        name, store=store, settings=ThumbnailSettings(**settings), now=T0, caller=BACK_OFFICE
+    )
 
 
 async def test_status_is_pending_for_an_unprocessed_version_and_404_when_absent() -> None:
@@ -168,12 +171,15 @@ async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPa
 )
 async def test_create_upload_validates(payload: object) -> None:
     with pytest.raises(InvalidInput):
-        await create_upload(payload, store=FakeImageStore(), now=T0)
+        await create_upload(payload, store=FakeImageStore(), now=T0, caller=BACK_OFFICE)
 
 
 async def test_create_upload_accepts_nested_names() -> None:
     ticket = await create_upload(
-        {"name": "x" * 1024, "content_type": "image/webp"}, store=FakeImageStore(), now=T0
+        {"name": "x" * 1024, "content_type": "image/webp"},
+        store=FakeImageStore(),
+        now=T0,
+        caller=BACK_OFFICE,
     )
 
     assert ticket.name == "x" * 1024

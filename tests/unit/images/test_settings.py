@@ -6,7 +6,7 @@ import pytest
 
 from shared.config import SettingsError, ThumbnailSettings, load_settings
 
-BASE = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+BASE = {"AUTH_REQUIRED": "false", "AzureWebJobsStorage": "UseDevelopmentStorage=true"}
 
 
 def test_defaults() -> None:

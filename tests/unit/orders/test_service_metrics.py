@@ -10,10 +10,11 @@ import pytest
 
 from blueprints.endpoint import Blueprint
 from shared import bootstrap
+from shared.auth import Caller
 from shared.errors import InvalidInput, StorageUnavailable
 from shared.orders import services
 from shared.orders.model import OrderStatus
-from tests.support import InvocationContext
+from tests.support import BACK_OFFICE, InvocationContext
 from tests.unit.orders.conftest import order_body
 
 if TYPE_CHECKING:
@@ -35,16 +36,24 @@ async def test_creations_updates_and_deletions_are_counted_replays_are_not(
         _count(otel, "orders.updated", {"order.status": "CONFIRMED"}),
     )
     deleted = _count(otel, "orders.deleted")
-    first = await services.create_order(order_body(), repo=repo, keys=keys, idempotency_key="k")
-    replay = await services.create_order(order_body(), repo=repo, keys=keys, idempotency_key="k")
+    first = await services.create_order(
+        order_body(), repo=repo, keys=keys, idempotency_key="k", caller=BACK_OFFICE
+    )
+    replay = await services.create_order(
+        order_body(), repo=repo, keys=keys, idempotency_key="k", caller=BACK_OFFICE
+    )
     assert replay.replayed and _count(otel, "orders.created") == created + 1
 
     order = await services.update_order(
-        first.order.order_id, {"status": "CONFIRMED"}, if_match=first.order.etag, repo=repo
+        first.order.order_id,
+        {"status": "CONFIRMED"},
+        if_match=first.order.etag,
+        repo=repo,
+        caller=BACK_OFFICE,
     )
     assert order.status is OrderStatus.CONFIRMED
     assert _count(otel, "orders.updated", {"order.status": "CONFIRMED"}) == updated + 1
-    await services.delete_order(order.order_id, if_match=order.etag, repo=repo)
+    await services.delete_order(order.order_id, if_match=order.etag, repo=repo, caller=BACK_OFFICE)
     assert _count(otel, "orders.deleted") == deleted + 1
 
 
@@ -60,11 +69,11 @@ async def test_refused_writes_are_counted_by_problem_type_unavailable_storage_is
     bp = Blueprint()
 
     @bp.endpoint("refuse", methods=["PATCH"], rejections="update")
-    async def refuse(req: func.HttpRequest) -> func.HttpResponse:
+    async def refuse(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
         raise InvalidInput("no", [])
 
     @bp.endpoint("cannot-reach", methods=["PATCH"], rejections="update")
-    async def cannot_reach(req: func.HttpRequest) -> func.HttpResponse:
+    async def cannot_reach(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
         raise StorageUnavailable("down")
 
     app = func.FunctionApp()

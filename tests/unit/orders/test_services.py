@@ -13,6 +13,7 @@ from shared.orders.errors import (
 from shared.orders.events import EventType
 from shared.orders.model import OrderStatus
 from shared.paging import InvalidContinuationToken
+from tests.support import BACK_OFFICE
 from tests.unit.orders.conftest import Clock, order_body
 from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
 
@@ -21,7 +22,9 @@ SECRET = b"test-secret"
 
 async def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: object):
     body = kw.pop("body", order_body())
-    return await services.create_order(body, repo=repo, keys=keys, clock=clock, **kw)  # type: ignore[arg-type]
+    return await services.create_order(
+        body, repo=repo, keys=keys, clock=clock, **kw, caller=BACK_OFFICE
+    )  # type: ignore[arg-type]
 
 
 async def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None:
@@ -76,14 +79,20 @@ async def test_unfinished_claim_is_resumed(repo, keys, clock) -> None:
 async def test_update_requires_if_match(repo, keys, clock) -> None:
     order = (await create(repo, keys, clock)).order
     with pytest.raises(PreconditionRequired):
-        await services.update_order(order.order_id, {"quantity": 3}, if_match=None, repo=repo)
+        await services.update_order(
+            order.order_id, {"quantity": 3}, if_match=None, repo=repo, caller=BACK_OFFICE
+        )
 
 
 async def test_update_with_stale_etag_fails(repo, keys, clock) -> None:
     order = (await create(repo, keys, clock)).order
-    await services.update_order(order.order_id, {"quantity": 3}, if_match=order.etag, repo=repo)
+    await services.update_order(
+        order.order_id, {"quantity": 3}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
+    )
     with pytest.raises(StaleOrder):
-        await services.update_order(order.order_id, {"quantity": 4}, if_match=order.etag, repo=repo)
+        await services.update_order(
+            order.order_id, {"quantity": 4}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
+        )
 
 
 async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
@@ -95,6 +104,7 @@ async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
         if_match=order.etag,
         repo=repo,
         clock=clock,
+        caller=BACK_OFFICE,
     )
     assert (updated.status, updated.version, str(updated.total_amount)) == ("CONFIRMED", 2, "5.00")
     assert updated.updated_at == "2026-11-26T12:05:00.000Z"
@@ -117,35 +127,35 @@ async def test_forbidden_transitions(repo, keys, clock, path, target) -> None:
     order = (await create(repo, keys, clock)).order
     for status in path:
         order = await services.update_order(
-            order.order_id, {"status": status}, if_match=order.etag, repo=repo
+            order.order_id, {"status": status}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
         )
     with pytest.raises(InvalidTransition):
         await services.update_order(
-            order.order_id, {"status": target}, if_match=order.etag, repo=repo
+            order.order_id, {"status": target}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
         )
 
 
 async def test_get_unknown_or_malformed_id_is_not_found(repo) -> None:
     for order_id in ("missing", "../etc", "a" * 65):
         with pytest.raises(OrderNotFound):
-            await services.get_order(order_id, repo=repo)
+            await services.get_order(order_id, repo=repo, caller=BACK_OFFICE)
 
 
 async def test_delete_emits_remove_with_old_image(repo, keys, clock) -> None:
     order = (await create(repo, keys, clock)).order
-    await services.delete_order(order.order_id, if_match=None, repo=repo)
+    await services.delete_order(order.order_id, if_match=None, repo=repo, caller=BACK_OFFICE)
     assert order.order_id not in repo.orders
     event = repo.events[-1]
     assert (event.type, event.version, event.new_image) == (EventType.REMOVE, 2, None)
     assert event.old_image == order.to_public()
     with pytest.raises(OrderNotFound):
-        await services.delete_order(order.order_id, if_match=None, repo=repo)
+        await services.delete_order(order.order_id, if_match=None, repo=repo, caller=BACK_OFFICE)
 
 
 async def test_delete_with_stale_etag_fails(repo, keys, clock) -> None:
     order = (await create(repo, keys, clock)).order
     with pytest.raises(StaleOrder):
-        await services.delete_order(order.order_id, if_match="other", repo=repo)
+        await services.delete_order(order.order_id, if_match="other", repo=repo, caller=BACK_OFFICE)
 
 
 async def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
@@ -156,6 +166,7 @@ async def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
         continuation=continuation,
         repo=repo,
         secret=SECRET,
+        caller=BACK_OFFICE,
     )
 
 
