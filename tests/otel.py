@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import Histogram, InMemoryMetricReader, Sum
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pytest
-    from opentelemetry.sdk.metrics.export import Metric
+    from opentelemetry.sdk.metrics.export import HistogramDataPoint, Metric, NumberDataPoint
     from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.util.types import AnyValue
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,21 @@ def telemetry_on(monkeypatch: pytest.MonkeyPatch) -> Sdk:
     found = sdk()
     found.spans.clear()
     return found
+
+
+def counter_points(metric: Metric) -> Sequence[NumberDataPoint]:
+    """The points of a counter's metric (the SDK exports a counter as a Sum)."""
+    assert isinstance(metric.data, Sum), f"{metric.name} is not a counter"
+    return metric.data.data_points
+
+
+def histogram_points(metric: Metric) -> Sequence[HistogramDataPoint]:
+    """The points of a histogram's metric."""
+    assert isinstance(metric.data, Histogram), f"{metric.name} is not a histogram"
+    return metric.data.data_points
+
+
+def attributes_of(point: NumberDataPoint | HistogramDataPoint) -> dict[str, AnyValue]:
+    """A point's attributes (the SDK gives every point a mapping, empty when none)."""
+    assert point.attributes is not None
+    return dict(point.attributes)

@@ -71,8 +71,11 @@ def offline_identity_client(monkeypatch: pytest.MonkeyPatch) -> Any:
     """An identity-based blob client (token credential, no account key) whose only service
     calls, container creation and Get User Delegation Key, stay local; the key requests are
     recorded in `.key_requests` as (start, expiry)."""
+    # The fake has only what signing uses (no async context manager): not a full
+    # AsyncTokenCredential.
     client = BlobServiceClient(
-        "https://prodorders.blob.core.windows.net", credential=NoNetworkCredential()
+        "https://prodorders.blob.core.windows.net",
+        credential=NoNetworkCredential(),  # type: ignore[arg-type]
     )
     client.key_requests = []  # type: ignore[attr-defined]
 

@@ -33,11 +33,18 @@ class InvocationContext:
     thread_local_storage: Any = None
 
 
+def function_name(function: func.Function) -> str:
+    """The name of a registered function (the app names each one as it registers it)."""
+    name = function.get_function_name()
+    assert name is not None
+    return name
+
+
 @cache
 def registered_functions() -> dict[str, Any]:
     from function_app import app
 
-    return {f.get_function_name(): f for f in app.get_functions()}
+    return {function_name(f): f for f in app.get_functions()}
 
 
 def user_function(name: str) -> Any:

@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycep import BicepParser
 from pycep.transformer import BicepElement
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -32,9 +35,10 @@ def bicep_files() -> list[Path]:
 
 
 @cache
-def parse(relative: str) -> dict[str, Any]:
-    """One Bicep file of infra/, parsed."""
-    document: dict[str, Any] = BicepParser().parse(text=(INFRA / relative).read_text("utf-8"))
+def parse(relative: str) -> Mapping[str, Any]:
+    """One Bicep file of infra/, parsed (read-only: it is cached)."""
+    # pycep types the tree as its own TypedDicts; these helpers read it as the JSON it is.
+    document: Mapping[str, Any] = BicepParser().parse(text=(INFRA / relative).read_text("utf-8"))
     return document
 
 

@@ -70,7 +70,7 @@ async def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None
         "a.png", "image/png", now=NOW
     )
     start, expiry = blobs.key_requests[0]
-    signed = {
+    signed: dict[str, Any] = {
         "account_name": "prodorders",
         "container_name": "uploads",
         "blob_name": "a.png",
@@ -107,7 +107,8 @@ async def test_azurite_accepts_the_identity_only_upload_url(
     # The SDK takes a token credential over HTTPS only; the scheme is not signed, so the URL
     # goes back to Azurite's plain HTTP for the PUT.
     https_url = keyed.url.rstrip("/").replace("http://", "https://", 1)
-    identity = AsyncBlobServiceClient(https_url, credential=NoNetworkCredential())
+    # A fake token credential, with only what signing uses (tests/sas.py).
+    identity = AsyncBlobServiceClient(https_url, credential=NoNetworkCredential())  # type: ignore[arg-type]
 
     async def create_container(name: str, **_: Any) -> None:
         await asyncio.to_thread(keyed.create_container, name)

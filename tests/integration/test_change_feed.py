@@ -11,7 +11,7 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 import pytest
@@ -96,7 +96,7 @@ async def deliver(contents: list[str]) -> None:
         await invoke("process_order_event", message)
 
 
-async def create(owner: str, amount: float = 1.5) -> dict[str, object]:
+async def create(owner: str, amount: float = 1.5) -> dict[str, Any]:
     response = await call_http("create_order", "POST", body=body_for(owner, amount))
     assert response.status_code == 201
     return {"etag": response.headers["ETag"], **json_of(response)}
@@ -108,6 +108,7 @@ async def test_a_change_is_sent_as_base64_json_right_after_commit() -> None:
     contents = await drain()
     (event,) = events(contents)
     assert json.loads(base64.b64decode(contents[0]))["order_id"] == order["order_id"]
+    assert event.new_image is not None
     assert (event.type.value, event.version, event.new_image["order_id"]) == (
         "INSERT",
         1,

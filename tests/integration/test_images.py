@@ -174,7 +174,8 @@ async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_acce
     # The SDK sends a token credential over HTTPS only, and the scheme is not signed: sign for
     # https, then GET over Azurite's plain HTTP.
     https = blob_service().url.replace("http://", "https://", 1)
-    identity = BlobServiceClient(https, credential=NoNetworkCredential())
+    # A fake token credential, with only what signing uses (tests/sas.py).
+    identity = BlobServiceClient(https, credential=NoNetworkCredential())  # type: ignore[arg-type]
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
     now, ttl = datetime.now(UTC), timedelta(minutes=5)
 

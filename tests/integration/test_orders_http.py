@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,8 @@ from tests.support import call_http, json_of
 pytestmark = pytest.mark.usefixtures("storage_env")
 
 
-def new_order(**overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {
+def new_order(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "customer_id": f"c-{uuid.uuid4().hex[:12]}",
         "product_id": "p-1",
         "quantity": 3,
@@ -26,7 +27,7 @@ async def create(body: object | None = None, **kw):
     return await call_http("create_order", "POST", body=body or new_order(), **kw)
 
 
-def assert_problem(response, status: int) -> dict:
+def assert_problem(response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.get_body()
     assert response.mimetype == "application/problem+json"
     problem = json_of(response)

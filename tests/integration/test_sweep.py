@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from azure.functions.timer import TimerRequest
@@ -18,6 +19,9 @@ from shared.orders.model import OrderStatus
 from shared.orders.table_layout import PENDING_ROW, partition_of
 from tests.integration.test_change_feed import drain, events, feed_env, own_azurite
 from tests.support import BACK_OFFICE, invoke, table
+
+if TYPE_CHECKING:
+    from shared.orders.repository import OrderRepository
 
 __all__ = ["feed_env", "own_azurite"]  # fixtures shared with the change-feed tests
 
@@ -50,6 +54,13 @@ async def run_sweeps(caplog: pytest.LogCaptureFixture, *, runs: int = 1) -> list
     ]
 
 
+async def stored_status(repo: OrderRepository, order_id: str) -> OrderStatus:
+    """The status of an order the test created (it is stored)."""
+    order = await repo.get(order_id)
+    assert order is not None
+    return order.status
+
+
 async def pending_rows(order_id: str) -> list[str]:
     rows = (await table("Orders")).query_entities(
         "PartitionKey eq @p and order_id eq @id and kind eq 'pending'",
@@ -75,13 +86,14 @@ async def test_stale_pending_orders_expire_and_fresh_ones_stay(
     confirmed = await create_at(now - timedelta(hours=30), owner)
     repo = await bootstrap.order_repository()
     current = await repo.get(confirmed)
+    assert current is not None
     await services.update_order(
         confirmed, {"status": "CONFIRMED"}, if_match=current.etag, repo=repo, caller=BACK_OFFICE
     )
     await drain()
     [report] = await run_sweeps(caplog)  # a late run finds a week's worth too
     assert report["expired"] >= 3
-    statuses = {o: (await repo.get(o)).status for o in stale | fresh | {confirmed}}
+    statuses = {o: await stored_status(repo, o) for o in stale | fresh | {confirmed}}
     assert {o for o, s in statuses.items() if s is OrderStatus.EXPIRED} == stale
     assert all([await pending_rows(o) == [] for o in stale])
     assert all([len(await pending_rows(o)) == 1 for o in fresh])

@@ -5,15 +5,13 @@ real pipeline (signing, headers, multipart preparation) without a network."""
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from azure.core.credentials import AzureNamedKeyCredential
 from azure.core.pipeline.transport import AsyncHttpTransport
+from azure.core.rest import HttpRequest
 from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
 from azure.data.tables.aio import TableClient
-
-if TYPE_CHECKING:
-    from azure.core.rest import HttpRequest
 
 ACCOUNT = "acct"
 ENDPOINT = f"https://{ACCOUNT}.table.core.windows.net"
@@ -64,14 +62,14 @@ class CannedResponse(AsyncHttpResponseImpl):
         return self.content
 
 
-class RecordingTransport(AsyncHttpTransport):
+class RecordingTransport(AsyncHttpTransport[HttpRequest, CannedResponse]):
     """Answers every request with (status, headers, body) and keeps the request."""
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.answer = (status, headers, body)
         self.requests: list[HttpRequest] = []
 
-    async def send(self, request: HttpRequest, **kwargs: Any) -> CannedResponse:  # type: ignore[override]
+    async def send(self, request: HttpRequest, **kwargs: Any) -> CannedResponse:
         self.requests.append(request)
         return CannedResponse(request, *self.answer)
 

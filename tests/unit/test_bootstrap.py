@@ -5,14 +5,18 @@ connection)."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import pytest
 
 from shared import bootstrap
 
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
 
 @pytest.fixture(autouse=True)
-async def development_storage(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+async def development_storage(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
     monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")
     await bootstrap.reset()
     yield

@@ -22,6 +22,12 @@ class History:
         )
         self.events = [OrderEvent.for_change(None, self.order, now=self.order.created_at)]
 
+    @property
+    def current(self) -> Order:
+        """The order as it now stands: a test that asks for it has not deleted it."""
+        assert self.order is not None
+        return self.order
+
     def change(self, **fields: object) -> History:
         assert self.order is not None
         changed = self.order.apply(OrderChanges(**fields), now="2026-11-26T11:00:00.000Z")  # type: ignore[arg-type]

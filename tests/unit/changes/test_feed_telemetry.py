@@ -18,6 +18,7 @@ from shared.config import ORDER_EVENTS_MAX_DEQUEUE
 from shared.orders.model import OrderStatus
 from shared.telemetry import TraceContext
 from tests.deploy.app_model import ROOT
+from tests.otel import attributes_of, counter_points, histogram_points
 from tests.unit.changes.conftest import History
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.changes.test_outbox_and_sweep import TTL, create
@@ -89,8 +90,7 @@ def test_lag_and_outcome_are_recorded_for_an_applied_event(otel: Sdk) -> None:
     lag = otel.metric("orders.feed.lag")
     assert lag is not None
     assert any(
-        p.max >= 2.5 and dict(p.attributes) == {"event.type": "INSERT"}
-        for p in lag.data.data_points
+        p.max >= 2.5 and attributes_of(p) == {"event.type": "INSERT"} for p in histogram_points(lag)
     )
 
 
@@ -117,7 +117,7 @@ def _count(otel: Sdk, name: str, attributes: dict[str, str]) -> float:
     metric = otel.metric(name)
     if metric is None:
         return 0
-    return sum(p.value for p in metric.data.data_points if dict(p.attributes) == attributes)
+    return sum(p.value for p in counter_points(metric) if attributes_of(p) == attributes)
 
 
 async def test_the_sweep_and_the_relay_count_what_they_did(otel: Sdk) -> None:
@@ -129,7 +129,7 @@ async def test_the_sweep_and_the_relay_count_what_they_did(otel: Sdk) -> None:
     clock, publisher.failing = Clock(), True
     await create(repo, clock)
     clock.advance(hours=25)
-    series = (
+    series: tuple[tuple[str, dict[str, str]], ...] = (
         ("orders.sweep.expired", {}),
         ("orders.outbox.relayed", {"outcome": "failed"}),
         ("orders.outbox.relayed", {"outcome": "sent"}),

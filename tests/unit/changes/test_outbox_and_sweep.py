@@ -14,7 +14,7 @@ from shared.changes.sweep import sweep
 from shared.orders import services
 from shared.orders.errors import StaleOrder
 from shared.orders.events import EventType, OrderEvent
-from shared.orders.model import OrderChanges, OrderStatus, format_time
+from shared.orders.model import Order, OrderChanges, OrderStatus, format_time
 from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.orders.conftest import Clock, order_body
@@ -138,7 +138,7 @@ async def test_expiry_racing_a_patch_keeps_the_patch(inner) -> None:
     clock.advance(hours=30)
     cutoff = format_time(clock.now - TTL)
     original_replace = inner.replace
-    raced = []
+    raced: list[Order] = []
 
     async def patch_first(current, changed, event):
         if not raced:  # a client's PATCH lands between the sweep's read and its write

@@ -32,7 +32,7 @@ async def report(summary: FakeDailySummary) -> dict[str, tuple[int, Decimal]]:
 async def test_in_order_events_give_the_latest_order(customers, summary) -> None:
     life = History(amount="10.00").change(quantity=3).status(OrderStatus.CONFIRMED)
     await deliver(life.events, customers, summary)
-    assert customers.visible("cust-1") == {life.order.order_id: life.order.to_public()}
+    assert customers.visible("cust-1") == {life.current.order_id: life.current.to_public()}
     assert await report(summary) == {"CONFIRMED": (1, Decimal("10.00"))}
 
 
@@ -63,7 +63,7 @@ async def test_an_older_event_after_a_newer_one_is_ignored(customers, summary) -
     insert, modify, cancel = life.events
     await deliver([insert, cancel], customers, summary)
     assert not (await apply_event(modify, customers=customers, summary=summary)).customer_view
-    stored = await customers.get("cust-1", life.order.order_id)
+    stored = await customers.get("cust-1", life.current.order_id)
     assert stored.version == 3 and stored.order["status"] == "CANCELLED"
     assert stored.order["quantity"] == 7  # the newest image already carried the dropped change
 
@@ -73,7 +73,7 @@ async def test_dropped_then_redelivered_event_is_harmless(customers, summary) ->
     first, dropped, last = life.events
     await deliver([first, last], customers, summary)
     await deliver([dropped], customers, summary)  # redelivered by the relay later
-    assert (await customers.get("cust-1", life.order.order_id)).order["quantity"] == 3
+    assert (await customers.get("cust-1", life.current.order_id)).order["quantity"] == 3
     assert await report(summary) == {"PENDING": (1, Decimal("10.00"))}
 
 
@@ -82,14 +82,14 @@ async def test_versions_compare_as_numbers_not_text(customers, summary) -> None:
     for quantity in range(2, 12):  # versions 2..11: "9" > "11" as text
         life.change(quantity=quantity)
     await deliver([life.events[-1], life.events[8]], customers, summary)
-    assert (await customers.get("cust-1", life.order.order_id)).version == 11
+    assert (await customers.get("cust-1", life.current.order_id)).version == 11
 
 
 async def test_delete_removes_from_both_models(customers, summary) -> None:
     keep, gone = History(amount="1.00"), History(amount="2.00").status(OrderStatus.CONFIRMED)
     gone.delete()
     await deliver(keep.events + gone.events, customers, summary)
-    assert set(customers.visible("cust-1")) == {keep.order.order_id}
+    assert set(customers.visible("cust-1")) == {keep.current.order_id}
     assert await report(summary) == {"PENDING": (1, Decimal("1.00"))}
 
 
@@ -107,7 +107,7 @@ async def test_a_lost_race_rereads_and_applies(customers, summary) -> None:
     customers.before_save = lambda: apply_event(insert, customers=customers, summary=summary)
     result = await apply_event(modify, customers=customers, summary=summary)
     assert result.customer_view
-    assert (await customers.get("cust-1", life.order.order_id)).version == 2
+    assert (await customers.get("cust-1", life.current.order_id)).version == 2
 
 
 async def test_a_lost_race_against_a_newer_event_gives_way(customers, summary) -> None:
@@ -161,7 +161,7 @@ async def test_customer_listing_pages_filters_and_signs_tokens(customers, summar
         seen += [i["order_id"] for i in items]
         if token is None:
             break
-    assert sorted(seen) == sorted(life.order.order_id for life in lives[:5])
+    assert sorted(seen) == sorted(life.current.order_id for life in lives[:5])
     _, token = await list_customer_orders(
         "cust-1",
         status=None,
@@ -213,7 +213,7 @@ async def test_an_insert_that_finds_a_newer_row_falls_back_and_gives_way(
     assert not result.customer_view and not result.summary
     # the create conflicted, so each model read its row once and compared versions
     assert (customers.reads, summary.reads) == (reads[0] + 1, reads[1] + 1)
-    assert (await customers.get("cust-1", life.order.order_id)).version == 2
+    assert (await customers.get("cust-1", life.current.order_id)).version == 2
     assert await report(summary) == {"CONFIRMED": (1, Decimal("3.00"))}
 
 
@@ -249,7 +249,7 @@ async def test_a_crash_between_the_two_models_is_repaired_by_redelivery(
     with pytest.raises(ConnectionError):  # the host will deliver the message again
         await apply_event(confirm, customers=customers, summary=summary)
     monkeypatch.setattr(summary, "save", real_save)
-    assert (await customers.get("cust-1", life.order.order_id)).version == 2
+    assert (await customers.get("cust-1", life.current.order_id)).version == 2
     assert await report(summary) == {"PENDING": (1, Decimal("7.00"))}  # not yet applied
     again = await apply_event(confirm, customers=customers, summary=summary)
     assert (again.customer_view, again.summary) == (False, True)

@@ -101,7 +101,7 @@ async def test_identity_thumbnail_url_is_signed_with_a_key_that_starts_with_it(
         stamp(start),
         stamp(start + DELEGATION_KEY_LIFETIME),
     )
-    signing = {
+    signing: dict[str, Any] = {
         "account_name": "prodorders",
         "container_name": "thumbnails",
         "blob_name": "a.png",
@@ -109,8 +109,9 @@ async def test_identity_thumbnail_url_is_signed_with_a_key_that_starts_with_it(
         "start": start,
         "expiry": NOW + TTL,
     }
-    key = delegation_key(*identity.key_requests[0])
-    other = delegation_key(*identity.key_requests[0], value=b"x" * 32)
+    requested: tuple[datetime, datetime] = identity.key_requests[0]
+    key = delegation_key(*requested)
+    other = delegation_key(*requested, value=b"x" * 32)
     same = query(generate_blob_sas(user_delegation_key=key, **signing))["sig"]
     not_same = query(generate_blob_sas(user_delegation_key=other, **signing))["sig"]
     assert sas["sig"] == same != not_same

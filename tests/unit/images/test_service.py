@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +15,9 @@ from tests.support import BACK_OFFICE
 from tests.unit.images import factories as f
 from tests.unit.images.fakes import FakeImageStore
 
+if TYPE_CHECKING:
+    from shared.images.result import Thumbnail
+
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 V1 = SourceVersion("0x1", T0)
 V2 = SourceVersion("0x2", T0 + timedelta(seconds=5))
@@ -21,8 +25,10 @@ PNG = f.encode(f.quadrants(), "PNG")
 AB = SourceVersion("0xAB", T0)
 
 
-async def deliver(store: FakeImageStore, data: bytes, version: SourceVersion | None, **kw: object):  # type: ignore[no-untyped-def]
-    upload = Upload("a/b.png", lambda: data, version=version, **kw)  # type: ignore[arg-type]
+async def deliver(
+    store: FakeImageStore, data: bytes, version: SourceVersion | None
+) -> ImageStatus | None:
+    upload = Upload("a/b.png", lambda: data, version=version)
     return await process_upload(upload, store=store, settings=ThumbnailSettings())
 
 
@@ -86,7 +92,7 @@ async def test_trigger_without_properties_uses_the_current_version() -> None:
     assert status.source == V2
 
 
-async def status_of(store: FakeImageStore, name: str, **settings: int) -> ImageStatus:
+async def status_of(store: FakeImageStore, name: str, **settings: Any) -> ImageStatus:
     return await get_status(
         name, store=store, settings=ThumbnailSettings(**settings), now=T0, caller=BACK_OFFICE
     )
@@ -141,7 +147,7 @@ async def test_the_pipeline_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPa
 
     loop_signal = threading.Event()
 
-    def slow_pipeline(data: bytes, settings: ThumbnailSettings):  # type: ignore[no-untyped-def]
+    def slow_pipeline(data: bytes, settings: ThumbnailSettings) -> Thumbnail:
         assert loop_signal.wait(10), "the event loop was blocked while the pipeline ran"
         return create_thumbnail(data, settings)
 

@@ -13,6 +13,7 @@ from shared.config import ThumbnailSettings
 from shared.images import service
 from shared.images.service import Upload, process_upload
 from shared.images.status import SourceVersion
+from tests.otel import attributes_of, counter_points
 from tests.unit.images import factories as f
 from tests.unit.images.fakes import FakeImageStore
 
@@ -37,8 +38,8 @@ def _span(otel: Sdk) -> dict[str, object]:
 
 def _count(otel: Sdk, **attributes: str) -> float:
     metric = otel.metric("thumbnails.processed")
-    points = metric.data.data_points if metric else []
-    return sum(p.value for p in points if dict(p.attributes) == attributes)
+    points = counter_points(metric) if metric else []
+    return sum(p.value for p in points if attributes_of(p) == attributes)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from shared.auth import Caller
 from shared.errors import InvalidInput, StorageUnavailable
 from shared.orders import services
 from shared.orders.model import OrderStatus
-from tests.support import BACK_OFFICE, InvocationContext
+from tests.otel import attributes_of, counter_points
+from tests.support import BACK_OFFICE, InvocationContext, function_name
 from tests.unit.orders.conftest import order_body
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 
 def _count(otel: Sdk, name: str, attributes: dict[str, str] | None = None) -> float:
     metric = otel.metric(name)
-    points = metric.data.data_points if metric else []
-    return sum(p.value for p in points if dict(p.attributes) == (attributes or {}))
+    points = counter_points(metric) if metric else []
+    return sum(p.value for p in points if attributes_of(p) == (attributes or {}))
 
 
 async def test_creations_updates_and_deletions_are_counted_replays_are_not(
@@ -80,7 +81,7 @@ async def test_refused_writes_are_counted_by_problem_type_unavailable_storage_is
     app.register_functions(bp)
     request = func.HttpRequest("PATCH", "http://localhost/api/orders/o", body=b"{}")
     answers = [
-        await f.get_user_function()(request, InvocationContext(f.get_function_name()))
+        await f.get_user_function()(request, InvocationContext(function_name(f)))
         for f in app.get_functions()
     ]
     assert sorted(a.status_code for a in answers) == [422, 503]

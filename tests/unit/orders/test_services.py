@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.errors import PreconditionRequired
@@ -20,11 +22,10 @@ from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
 SECRET = b"test-secret"
 
 
-async def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: object):
+async def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: Any):
     body = kw.pop("body", order_body())
-    return await services.create_order(
-        body, repo=repo, keys=keys, clock=clock, **kw, caller=BACK_OFFICE
-    )  # type: ignore[arg-type]
+    kw.setdefault("caller", BACK_OFFICE)
+    return await services.create_order(body, repo=repo, keys=keys, clock=clock, **kw)
 
 
 async def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None:

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from shared.telemetry import metrics, record
+from tests.otel import attributes_of, counter_points, histogram_points
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import Metric
+
     from tests.otel import Sdk
 
 NAME = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
@@ -74,15 +77,13 @@ def test_a_histogram_records_seconds_with_bucket_advice(otel: Sdk) -> None:
     record(metrics.FEED_LAG, 0.25, attributes={"event.type": "INSERT"})
     metric = otel.metric("orders.feed.lag")
     assert metric is not None and metric.unit == "s"
-    (point,) = [
-        p for p in metric.data.data_points if dict(p.attributes) == {"event.type": "INSERT"}
-    ]
+    (point,) = [p for p in histogram_points(metric) if attributes_of(p) == {"event.type": "INSERT"}]
     assert point.count >= 1 and point.max >= 0.25
     assert tuple(point.explicit_bounds) == metrics.SECONDS_BUCKETS
 
 
-def _sum(metric: object, attributes: dict[str, str]) -> float:
+def _sum(metric: Metric | None, attributes: dict[str, str]) -> float:
     if metric is None:
         return 0
-    points = metric.data.data_points  # type: ignore[attr-defined]
-    return sum(p.value for p in points if dict(p.attributes) == attributes)
+    points = counter_points(metric)
+    return sum(p.value for p in points if attributes_of(p) == attributes)
