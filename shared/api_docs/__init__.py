@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.api_docs import changes, common, images, orders
+from shared.api_docs.security import SCHEME, SECURITY_SCHEMES, secure
 
 __all__ = ["openapi_document"]
 
@@ -31,10 +32,8 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api"}],
         "components": {
             "schemas": schemas,
-            "securitySchemes": {
-                "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"}
-            },
+            "securitySchemes": SECURITY_SCHEMES,
         },
-        "security": [{"functionKey": []}],
-        "paths": paths,
+        "security": [{SCHEME: []}],
+        "paths": secure(paths),
     }

@@ -132,7 +132,7 @@ PATHS: dict[str, Any] = {
             "summary": "The upload page and its files",
             "description": "`/upload` (no file) is the page: pick an image, upload it, see its "
             "thumbnail. It loads `/upload/upload.js` and `/upload/upload.css`. Static, anonymous; "
-            "its API calls send the function key typed into it.",
+            "its API calls send the access token typed into it.",
             "security": [],
             "parameters": [
                 {

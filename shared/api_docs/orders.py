@@ -48,7 +48,8 @@ SCHEMAS: dict[str, Any] = {
             "quantity": 2,
             "total_amount": 19.99,
         },
-        "required": ["customer_id", "product_id", "quantity", "total_amount"],
+        "description": "A customer may leave out customer_id: their own is taken from the token",
+        "required": ["product_id", "quantity", "total_amount"],
         "properties": {
             "customer_id": _ID,
             "product_id": _ID,

@@ -1,0 +1,245 @@
+"""Who may call what, through the app's registered functions on a real Azurite, with the
+principal the platform would hand the app: customer A against customer B on every route,
+each back-office role, and a caller the platform did not vouch for."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from shared import bootstrap
+from shared.auth import READ_ALL, READ_WRITE_ALL
+from tests.auth import headers_for, platform_on
+from tests.support import call_http, json_of
+
+if TYPE_CHECKING:
+    import azure.functions as func
+
+    from devhost.azurite import Azurite
+
+pytestmark = pytest.mark.usefixtures("easy_auth")
+
+OPS = "ops-" + uuid.uuid4().hex[:8]
+AUDITOR = "auditor-" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+async def easy_auth(storage_env: Azurite, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform_on(monkeypatch)
+    await bootstrap.reset()
+
+
+def customer() -> str:
+    return f"c-{uuid.uuid4().hex[:12]}"
+
+
+def as_(oid: str, *roles: str) -> dict[str, str]:
+    return headers_for(oid, roles=roles)
+
+
+def body(**fields: Any) -> dict[str, Any]:
+    return {"product_id": "p-1", "quantity": 1, "total_amount": 5} | fields
+
+
+async def create(oid: str, *roles: str, **fields: Any) -> func.HttpResponse:
+    return await call_http("create_order", "POST", headers=as_(oid, *roles), body=body(**fields))
+
+
+def problem(response: func.HttpResponse) -> str:
+    assert response.mimetype == "application/problem+json", response.get_body()
+    return str(json_of(response)["type"]).rsplit(":", 1)[-1]
+
+
+async def test_no_caller_is_401_with_a_bearer_challenge_on_every_route_but_the_anonymous() -> None:
+    for name, method, route in [
+        ("create_order", "POST", {}),
+        ("list_orders", "GET", {}),
+        ("get_order", "GET", {"order_id": "x"}),
+        ("update_order", "PATCH", {"order_id": "x"}),
+        ("delete_order", "DELETE", {"order_id": "x"}),
+        ("list_customer_orders", "GET", {"customer_id": "x"}),
+        ("get_order_report", "GET", {}),
+        ("create_image_upload", "POST", {}),
+        ("get_image_status", "GET", {"name": "a.jpg"}),
+    ]:
+        response = await call_http(name, method, route_params=route, body={})
+        assert response.status_code == 401, name
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+        assert problem(response) == "unauthenticated"
+    for name in ("health", "openapi", "upload_page"):
+        assert (await call_http(name, "GET")).status_code == 200, name
+
+
+async def test_a_malformed_principal_is_401_never_500() -> None:
+    for raw in ("%%%", "e30=", "x" * 20_000):
+        headers = {"X-MS-CLIENT-PRINCIPAL": raw}
+        response = await call_http("list_orders", "GET", headers=headers)
+        assert response.status_code == 401, raw[:10]
+
+
+async def test_a_customer_creates_only_for_themselves() -> None:
+    a, b = customer(), customer()
+    implied = await create(a)  # no customer_id: the principal's
+    assert implied.status_code == 201
+    assert json_of(implied)["customer_id"] == a
+    assert (await create(a, customer_id=a)).status_code == 201
+    refused = await create(a, customer_id=b)
+    assert (refused.status_code, problem(refused)) == (403, "forbidden")
+
+
+async def test_another_customers_order_is_404_on_read_change_and_delete() -> None:
+    """Answered exactly as an order that does not exist: nothing tells the two apart."""
+    a, b = customer(), customer()
+    order = json_of(await create(a))
+    route = {"order_id": order["order_id"]}
+    unknown = str(uuid.uuid4())
+    missing = json_of(
+        await call_http("get_order", "GET", route_params={"order_id": unknown}, headers=as_(b))
+    )
+    for name, method, extra in [
+        ("get_order", "GET", {}),
+        ("update_order", "PATCH", {"body": {"quantity": 2}, "headers": {"If-Match": "*"}}),
+        ("delete_order", "DELETE", {"headers": {"If-Match": "*"}}),
+    ]:
+        headers = as_(b) | extra.pop("headers", {})
+        response = await call_http(name, method, route_params=route, headers=headers, **extra)
+        assert response.status_code == 404, name
+        answered = json_of(response)
+        assert answered["detail"] == missing["detail"].replace(unknown, order["order_id"])
+        assert answered | {"detail": ""} == missing | {"detail": ""}
+    mine = await call_http("get_order", "GET", route_params=route, headers=as_(a))
+    assert mine.status_code == 200
+    audit = await call_http("get_order", "GET", route_params=route, headers=as_(AUDITOR, READ_ALL))
+    assert audit.status_code == 200
+
+
+async def test_a_customer_lists_only_their_own_orders() -> None:
+    a, b = customer(), customer()
+    mine = {json_of(await create(a))["order_id"] for _ in range(3)}
+    theirs = json_of(await create(b))["order_id"]
+    listed = json_of(await call_http("list_orders", "GET", headers=as_(a)))["items"]
+    assert {o["order_id"] for o in listed} == mine
+    asked_for_b = await call_http("list_orders", "GET", headers=as_(a), params={"customer_id": b})
+    assert json_of(asked_for_b)["items"] == []
+    everyone = await call_http(
+        "list_orders", "GET", headers=as_(OPS, READ_WRITE_ALL), params={"customer_id": b}
+    )
+    assert [o["order_id"] for o in json_of(everyone)["items"]] == [theirs]
+
+
+async def test_another_customers_view_is_404_and_the_back_office_sees_any() -> None:
+    a, b = customer(), customer()
+    own = await call_http(
+        "list_customer_orders", "GET", route_params={"customer_id": a}, headers=as_(a)
+    )
+    assert own.status_code == 200
+    other = await call_http(
+        "list_customer_orders", "GET", route_params={"customer_id": b}, headers=as_(a)
+    )
+    assert (other.status_code, problem(other)) == (404, "not-found")
+    audit = await call_http(
+        "list_customer_orders",
+        "GET",
+        route_params={"customer_id": b},
+        headers=as_(AUDITOR, READ_ALL),
+    )
+    assert audit.status_code == 200
+
+
+async def test_reports_are_for_the_back_office_only() -> None:
+    refused = await call_http("get_order_report", "GET", headers=as_(customer()))
+    assert (refused.status_code, problem(refused)) == (403, "forbidden")
+    for roles in ([READ_ALL], [READ_WRITE_ALL]):
+        report = await call_http("get_order_report", "GET", headers=as_(OPS, *roles))
+        assert report.status_code == 200
+
+
+async def test_the_read_role_reads_and_writes_nothing() -> None:
+    a = customer()
+    order = json_of(await create(a))
+    route = {"order_id": order["order_id"]}
+    auditor = as_(AUDITOR, READ_ALL)
+    assert (
+        await call_http("get_order", "GET", route_params=route, headers=auditor)
+    ).status_code == 200
+    writes = [
+        await create(AUDITOR, READ_ALL, customer_id=a),
+        await call_http(
+            "update_order",
+            "PATCH",
+            route_params=route,
+            body={"quantity": 2},
+            headers=auditor | {"If-Match": "*"},
+        ),
+        await call_http(
+            "delete_order", "DELETE", route_params=route, headers=auditor | {"If-Match": "*"}
+        ),
+        await call_http(
+            "create_image_upload",
+            "POST",
+            headers=auditor,
+            body={"name": "a.jpg", "content_type": "image/jpeg"},
+        ),
+    ]
+    assert [(w.status_code, problem(w)) for w in writes] == [(403, "forbidden")] * 4
+
+
+async def test_the_read_write_role_changes_any_customers_order() -> None:
+    order = json_of(await create(customer()))
+    route = {"order_id": order["order_id"]}
+    ops = as_(OPS, READ_WRITE_ALL) | {"If-Match": "*"}
+    changed = await call_http(
+        "update_order", "PATCH", route_params=route, body={"quantity": 4}, headers=ops
+    )
+    assert changed.status_code == 200
+    assert (
+        await call_http("delete_order", "DELETE", route_params=route, headers=ops)
+    ).status_code == 204
+
+
+async def test_an_idempotency_key_belongs_to_its_caller() -> None:
+    a, b = customer(), customer()
+    key = {"Idempotency-Key": f'"{uuid.uuid4().hex}"'}
+    first = await call_http("create_order", "POST", headers=as_(a) | key, body=body())
+    again = await call_http("create_order", "POST", headers=as_(a) | key, body=body())
+    other = await call_http("create_order", "POST", headers=as_(b) | key, body=body())
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert json_of(again)["order_id"] == json_of(first)["order_id"]
+    assert other.status_code == 201 and "Idempotency-Replayed" not in other.headers
+    assert json_of(other)["order_id"] != json_of(first)["order_id"]
+    assert json_of(other)["customer_id"] == b
+
+
+async def test_a_customers_images_live_in_their_own_folder() -> None:
+    a, b = customer(), customer()
+    ticket = await call_http(
+        "create_image_upload",
+        "POST",
+        headers=as_(a),
+        body={"name": "holiday/a.jpg", "content_type": "image/jpeg"},
+    )
+    assert ticket.status_code == 200
+    assert json_of(ticket)["name"] == "holiday/a.jpg"
+    assert f"/uploads/{a}/holiday/a.jpg?" in json_of(ticket)["upload_url"]
+    other = await call_http(
+        "get_image_status", "GET", route_params={"name": f"{a}/holiday/a.jpg"}, headers=as_(b)
+    )
+    assert other.status_code == 404
+    same_name = await call_http(
+        "get_image_status", "GET", route_params={"name": "holiday/a.jpg"}, headers=as_(b)
+    )
+    assert same_name.status_code == 404  # b's own holiday/a.jpg: never uploaded
+
+
+async def test_with_authentication_required_and_no_platform_every_function_fails_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEBSITE_AUTH_ENABLED")
+    await bootstrap.reset()
+    forged = as_(OPS, READ_WRITE_ALL)
+    for name in ("list_orders", "health"):
+        response = await call_http(name, "GET", headers=forged)
+        assert (response.status_code, problem(response)) == (503, "misconfigured"), name
+        assert "AUTH_REQUIRED" in json_of(response)["detail"]
