@@ -176,6 +176,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'PAGING_TOKEN_SECRET'
           value: pagingTokenSecret
         }
+        // Every route but the anonymous ones needs a caller, whom the app takes from Easy Auth's
+        // X-MS-CLIENT-PRINCIPAL (app-auth.bicep). A literal, not a parameter: on Azure it is
+        // never off, and the app answers 503 if Easy Auth is not on with it (docs/security.md).
+        {
+          name: 'AUTH_REQUIRED'
+          value: 'true'
+        }
       ]
     }
   }
