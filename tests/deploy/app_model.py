@@ -40,7 +40,6 @@ SDK_SERVICES = {
 HOST_JSON = ROOT / "host.json"
 # The routes of the app's HTTP functions that serve callers without a token. Its one source:
 # anonymous_routes() below reads it, and checks that each is a registered route.
-ANONYMOUS_ROUTES = frozenset({"health", "openapi.json", "upload/{file?}"})
 # Where Event Grid delivers to blob triggers whose source is EventGrid. The Functions host
 # serves it (not the app), behind the blobs_extension system key.
 BLOBS_WEBHOOK = "/runtime/webhooks/blobs"
@@ -105,10 +104,16 @@ def http_routes() -> set[str]:
 
 
 def anonymous_routes() -> set[str]:
-    """The routes of the app that serve callers without a token."""
-    unregistered = ANONYMOUS_ROUTES - http_routes()
-    assert not unregistered, f"anonymous routes the app does not register: {sorted(unregistered)}"
-    return set(ANONYMOUS_ROUTES)
+    """The routes of the app that serve callers without a token: the endpoints declared
+    `anonymous=True` (blueprints.endpoint marks them)."""
+    from blueprints.endpoint import ANONYMOUS_MARK
+    from tests.support import registered_functions
+
+    return {
+        str(function.get_trigger().route)
+        for function in registered_functions().values()
+        if getattr(function.get_user_function(), ANONYMOUS_MARK, False)
+    }
 
 
 def route_prefix() -> str:

@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
+from shared.auth import ROLES as CODE_ROLES
 from tests.deploy import app_model, infra
 from tests.deploy.infra import INFRA, ROOT, is_literal
 
-# The app roles the code checks. It must equal shared.auth.ROLES: once the code exports it,
-# this line becomes `from shared.auth import ROLES as CODE_ROLES`.
-CODE_ROLES = frozenset({"Orders.ReadWrite.All", "Orders.Read.All"})
 AUTH_MODULE = "modules/app-auth.bicep"
 REGISTRATION = INFRA / "app-registration.json"
 # Microsoft Azure CLI, a first-party client: pre-authorized so that
