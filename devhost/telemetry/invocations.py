@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import azure.functions as func
 
+from devhost.telemetry.attributes import INVOCATION_ATTRIBUTE
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator, Mapping
 
@@ -26,17 +28,7 @@ if TYPE_CHECKING:
 
     from devhost.functions import FunctionSpec
 
-__all__ = [
-    "INVOCATION_ATTRIBUTE",
-    "HostTelemetry",
-    "InvocationTrace",
-    "NoTelemetry",
-    "TracedInvocation",
-]
-
-# Every invocation span carries it (OpenTelemetry's FaaS conventions); the sampler keeps a span
-# without a parent only when it has it (devhost.telemetry.sampling).
-INVOCATION_ATTRIBUTE = "faas.invocation_id"
+__all__ = ["HostTelemetry", "InvocationTrace", "NoTelemetry", "TracedInvocation"]
 
 _TRIGGERS = {
     "httpTrigger": "http",
