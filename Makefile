@@ -44,6 +44,7 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy --strict shared
+	$(BIN)/mypy --strict devhost
 
 test: lint typecheck browser
 	$(BIN)/python -m pytest
