@@ -24,6 +24,7 @@ from devhost.azurite import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from email.message import Message
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
@@ -34,7 +35,7 @@ _INVOCATION = re.compile(r"\binvocation (function=.*)$")
 @dataclass
 class Response:
     status: int
-    headers: Mapping[str, str]
+    headers: Message[str, str]  # case-insensitive, as HTTP header names are
     body: bytes
 
     def json(self) -> Any:
