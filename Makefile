@@ -35,8 +35,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# `make run EASY_AUTH=1`: devhost --easy-auth (App Service authentication emulated; tokens from
+# `python -m devhost.auth token`, docs/security.md), even where Core Tools are installed.
 run: setup
-	./scripts/run.sh
+	./scripts/run.sh $(if $(filter 1 true yes,$(EASY_AUTH)),--easy-auth)
 
 # The same checks run by pre-commit (.pre-commit-config.yaml calls this target).
 lint: setup

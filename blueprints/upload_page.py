@@ -1,9 +1,13 @@
 """The upload page (`GET /api/upload`): pick an image, upload it straight to storage, see its
 thumbnail. Static files from `web/`, no build step; docs/images.md, "The upload page".
 
-Anonymous, because the page holds nothing: the API calls it makes carry the function key the
-user types. The files are read once per process on first request; importing this module reads
-nothing, so other functions' cold start does not pay for the page.
+Anonymous (an excluded path of App Service authentication too), because the page holds
+nothing: the API calls it makes carry the access token the user pastes, as a Bearer token read
+from the field for each upload and never stored. A token field rather than the platform's
+sign-in session, so the page works the same on Azure and under devhost --easy-auth and needs
+no redirect URI or client secret (docs/images.md, "The upload page"). The files are read once
+per process on first request; importing this module reads nothing, so other functions' cold
+start does not pay for the page.
 """
 
 from functools import cache

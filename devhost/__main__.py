@@ -54,6 +54,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_false",
         help="do not deliver Azurite uploads to EventGrid blob triggers (post events yourself)",
     )
+    parser.add_argument(
+        "--easy-auth",
+        action="store_true",
+        help="emulate App Service authentication: bearer tokens of the local test issuer "
+        "(python -m devhost.auth token), 401 without one; docs/security.md",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -70,6 +76,7 @@ async def serve(args: argparse.Namespace) -> int:
         only=tuple(args.functions or ()),
         settings_file=args.settings_file,
         event_source=args.event_source,
+        easy_auth=args.easy_auth,
     )
     try:
         host = build_host(options)

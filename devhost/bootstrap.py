@@ -1,8 +1,9 @@
 """devhost's composition root: `build_host` turns the command line's options into a `DevHost`.
 
 Its steps are the Functions host's and the Python worker's, in their order: app settings
-(local.settings.json `Values`) into the environment, host.json, OpenTelemetry set up before
-the app is imported, the app imported and indexed, the app's start-up check, then one
+(local.settings.json `Values`) into the environment, with `--easy-auth` the platform's
+authentication settings too (devhost.auth), host.json, OpenTelemetry set up before the app is
+imported, the app imported and indexed, the app's start-up check, then one
 listener per non-HTTP trigger, the HTTP front end and, for `source="EventGrid"` blob
 triggers, the host blob queue, its webhook and the local event source.
 """
@@ -15,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from devhost.adminruns import AdminRuns, host_status
+from devhost.auth import EasyAuth, check_platform_setting, emulate_platform
 from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
 from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
@@ -66,6 +68,7 @@ class HostOptions:
     only: tuple[str, ...] = ()  # `func start --functions a b`: load just these
     settings_file: Path | None = None
     event_source: bool = True
+    easy_auth: bool = False  # emulate App Service authentication (devhost.auth)
 
 
 def build_host(options: HostOptions) -> DevHost:
@@ -74,6 +77,7 @@ def build_host(options: HostOptions) -> DevHost:
     script_root = options.script_root.resolve()
     local = load_local_settings(script_root, options.settings_file)
     apply_values(local)
+    easy_auth = _easy_auth(script_root, enabled=options.easy_auth)
     config = load_host_config(script_root)
     # As the worker does: OpenTelemetry is set up before the app is imported.
     telemetry = configure_telemetry(os.environ, route_prefix=config.route_prefix)
@@ -91,7 +95,7 @@ def build_host(options: HostOptions) -> DevHost:
         functions,
         runtime,
         listeners,
-        _frontend(functions, runtime, local, admin, blob_queue),
+        _frontend(functions, runtime, local, admin, blob_queue, easy_auth),
         admin,
         options.bind,
         port,
@@ -99,6 +103,16 @@ def build_host(options: HostOptions) -> DevHost:
         blob_queue,
         _event_source(functions, runtime, options.bind, port) if options.event_source else None,
     )
+
+
+def _easy_auth(script_root: Path, *, enabled: bool) -> EasyAuth | None:
+    """The platform's gate, its settings put in the environment before the app is imported,
+    as on Azure; without it, a WEBSITE_AUTH_ENABLED that nothing would back is refused."""
+    if not enabled:
+        check_platform_setting(os.environ)
+        return None
+    emulate_platform(os.environ)
+    return EasyAuth.for_app(script_root)
 
 
 def _load_app(script_root: Path, only: tuple[str, ...]) -> list[FunctionSpec]:
@@ -141,6 +155,7 @@ def _frontend(
     local: LocalSettings,
     admin: AdminRuns,
     blob_queue: HostBlobQueue | None,
+    easy_auth: EasyAuth | None,
 ) -> Frontend:
     cors = CorsPolicy(local.cors_origins, local.cors_credentials)
     http = HttpFunctions(
@@ -152,7 +167,7 @@ def _frontend(
     )
     status = partial(host_status, runtime, functions)
     webhook = BlobsWebhook(blob_queue.enqueue) if blob_queue is not None else None
-    return Frontend(http, AdminApi(admin.start, status), ExtensionWebhooks(webhook))
+    return Frontend(http, AdminApi(admin.start, status), ExtensionWebhooks(webhook), easy_auth)
 
 
 def _event_source(

@@ -3,7 +3,8 @@
 Copies local.settings.json.example to local.settings.json when missing, starts Azurite on
 its default ports with its data in `.azurite/` (unless one is already listening there), lets
 pages served by the app PUT uploads to its blob service (CORS rules for the app's origin), then
-runs `func start` when `func` is on PATH and `python -m devhost` otherwise. Azurite emits
+runs `func start` when `func` is on PATH and `python -m devhost` otherwise (always devhost with
+`--easy-auth`: Core Tools run no App Service authentication). Azurite emits
 no Event Grid events, so beside `func start` it also runs the local event source
 (`python -m devhost.eventsource`) for the app's EventGrid blob triggers; devhost runs that
 source in-process. Ctrl-C reaches the host through the terminal; Azurite and the event source
@@ -31,6 +32,7 @@ __all__ = ["main"]
 logger = logging.getLogger("devhost.launcher")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = (10000, 10001, 10002)
+EASY_AUTH = "--easy-auth"
 
 
 def _listening(port: int) -> bool:
@@ -59,11 +61,22 @@ def _start_storage() -> Azurite | None:
     return azurite
 
 
+def _host(argv: list[str]) -> str | None:
+    """`func` when Core Tools should serve the app: installed, and no devhost-only option."""
+    func = shutil.which("func")
+    if func and EASY_AUTH in argv:
+        logger.info(
+            "%s: Core Tools run no App Service authentication, so devhost serves", EASY_AUTH
+        )
+        return None
+    return func
+
+
 def _host_command(func: str | None, argv: list[str]) -> list[str]:
     if func:
         logger.info("Azure Functions Core Tools found: func start")
         return [func, "start", *argv]
-    logger.info("Core Tools not found: running the app with devhost")
+    logger.info("Core Tools not found (or not wanted): running the app with devhost")
     return [sys.executable, "-m", "devhost", "--script-root", str(ROOT), *argv]
 
 
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     azurite = _start_storage()
     arguments = list(sys.argv[1:] if argv is None else argv)
     _allow_browser_uploads(_host_port(arguments))
-    func = shutil.which("func")
+    func = _host(arguments)
     source: subprocess.Popen[bytes] | None = None
     try:
         host = subprocess.Popen(_host_command(func, arguments))  # noqa: S603

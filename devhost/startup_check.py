@@ -13,8 +13,9 @@ refuses to start and prints the exception's message (the app's, so it must hold 
 from __future__ import annotations
 
 import importlib
-import tomllib
 from typing import TYPE_CHECKING
+
+from devhost.project import devhost_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,12 +28,7 @@ class StartupCheckFailed(RuntimeError):
 
 
 def _configured(script_root: Path) -> str | None:
-    path = script_root / "pyproject.toml"
-    if not path.is_file():
-        return None
-    with path.open("rb") as file:
-        table = tomllib.load(file).get("tool", {}).get("devhost", {})
-    target = table.get("startup-check")
+    target = devhost_table(script_root).get("startup-check")
     return str(target) if target else None
 
 

@@ -1,6 +1,8 @@
 // The upload page: ask the API for an upload URL, PUT the file straight to Blob Storage, poll
 // the status, then show the thumbnail or why the upload failed. No build step, no dependency.
 // <main data-state> is idle, working, ready or failed, for styling and for the browser test.
+// The API calls carry the access token typed into the page as `Authorization: Bearer`; it is
+// read from the field for each upload and kept nowhere else (no storage, no cookie).
 
 const API = "/api"; // host.json: extensions.http.routePrefix
 const POLL_MS = 500;
@@ -17,8 +19,12 @@ const $ = (id) => document.getElementById(id);
 
 class UploadError extends Error {}
 
-/** An UploadError from a refused request: the API answers RFC 9457 problem+json, storage XML. */
+/** An UploadError from a refused request: the API answers RFC 9457 problem+json, storage XML,
+ *  and App Service authentication an empty 401 when the token is missing or not valid. */
 async function refused(response, what) {
+  if (response.status === 401) {
+    return new UploadError(`${what}: a valid access token is needed (HTTP 401)`);
+  }
   let detail = `HTTP ${response.status}`;
   if ((response.headers.get("Content-Type") || "").includes("json")) {
     const problem = await response.json();
@@ -34,14 +40,19 @@ function blobName(file) {
   return `web/${id}/${file.name}`;
 }
 
-function apiHeaders(key, headers = {}) {
-  return key ? { ...headers, "x-functions-key": key } : headers;
+/** The token as pasted, with or without its "Bearer " prefix. */
+function accessToken() {
+  return $("token").value.trim().replace(/^bearer\s+/i, "");
 }
 
-async function requestUpload(file, key) {
+function apiHeaders(token, headers = {}) {
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+async function requestUpload(file, token) {
   const response = await fetch(`${API}/images`, {
     method: "POST",
-    headers: apiHeaders(key, { "Content-Type": "application/json" }),
+    headers: apiHeaders(token, { "Content-Type": "application/json" }),
     body: JSON.stringify({ name: blobName(file), content_type: file.type }),
   });
   if (!response.ok) throw await refused(response, "The app refused the upload");
@@ -58,12 +69,12 @@ async function putBlob(uploadUrl, file) {
   await response.arrayBuffer(); // read the (empty) answer to its end
 }
 
-async function settledStatus(name, key) {
+async function settledStatus(name, token) {
   const path = name.split("/").map(encodeURIComponent).join("/");
   const deadline = Date.now() + GIVE_UP_MS;
   while (Date.now() < deadline) {
     const response = await fetch(`${API}/images/${path}`, {
-      headers: apiHeaders(key),
+      headers: apiHeaders(token),
       cache: "no-store",
     });
     if (!response.ok) throw await refused(response, "Could not read the status");
@@ -97,13 +108,13 @@ function setState(state, message) {
   $("submit").disabled = state === "working";
 }
 
-async function upload(file, key) {
+async function upload(file, token) {
   $("result").hidden = true;
   setState("working", `Uploading ${file.name}…`);
-  const ticket = await requestUpload(file, key);
+  const ticket = await requestUpload(file, token);
   await putBlob(ticket.upload_url, file);
   setState("working", "Uploaded. Making the thumbnail…");
-  const status = await settledStatus(ticket.name, key);
+  const status = await settledStatus(ticket.name, token);
   if (status.status === "failed") {
     const reason = REASONS[status.reason] || "The image was refused.";
     throw new UploadError(`${reason} (${status.reason})`);
@@ -115,7 +126,7 @@ async function upload(file, key) {
 $("upload-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const file = $("file").files[0];
-  upload(file, $("key").value.trim()).catch((error) => {
+  upload(file, accessToken()).catch((error) => {
     const message = error instanceof UploadError ? error.message : `Something failed: ${error}`;
     setState("failed", message);
   });

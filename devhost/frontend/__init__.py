@@ -2,7 +2,8 @@
 
 `server` owns the listening socket, the body limit and the drain on shutdown; `dispatch`
 hands each request by its path to the part that serves it: HTTP functions (`functions`, with
-`cors`), the admin API (`admin`) or an extension's webhook (`extensions`). Keys are not
+`cors`), the admin API (`admin`) or an extension's webhook (`extensions`), behind App Service
+authentication's gate when devhost runs with `--easy-auth` (devhost.auth). Keys are not
 enforced, as with `func start`.
 """
 

@@ -1,16 +1,26 @@
 """Which part serves a request, by its path, as the host routes it: `/admin/...` the admin
-API, `/runtime/webhooks/...` the extensions' webhooks, anything else the HTTP functions."""
+API, `/runtime/webhooks/...` the extensions' webhooks, anything else the HTTP functions.
+
+With `--easy-auth`, the platform's gate (devhost.auth) stands in front of all but the admin
+API, as App Service authentication stands in front of the host: it refuses the request or
+hands on its headers, client-sent principal headers removed and the caller's added. The admin
+API is the host's own, locked by the master key on Azure and by nothing under Core Tools; it
+stays as Core Tools serves it (docs/security.md, "Locally").
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from devhost.auth import Refusal
 from devhost.frontend.extensions import WEBHOOKS
+from devhost.frontend.responses import response
 
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from devhost.auth import EasyAuth
     from devhost.frontend.admin import AdminApi
     from devhost.frontend.extensions import ExtensionWebhooks
     from devhost.frontend.functions import HttpFunctions
@@ -20,14 +30,24 @@ __all__ = ["Frontend"]
 
 class Frontend:
     def __init__(
-        self, functions: HttpFunctions, admin: AdminApi, webhooks: ExtensionWebhooks
+        self,
+        functions: HttpFunctions,
+        admin: AdminApi,
+        webhooks: ExtensionWebhooks,
+        easy_auth: EasyAuth | None = None,
     ) -> None:
         self.functions, self.admin, self.webhooks = functions, admin, webhooks
+        self.easy_auth = easy_auth
 
     async def handle(self, request: web.BaseRequest, body: bytes) -> web.Response:
         url = urlsplit(request.raw_path)
         if url.path.startswith("/admin/"):
             return self.admin.handle(request, url.path, body)
+        if self.easy_auth is not None:
+            admitted = self.easy_auth.admit(request.method, url.path, request.headers)
+            if isinstance(admitted, Refusal):
+                return response(admitted.status, b"", admitted.headers)
+            request = request.clone(headers=admitted)
         if url.path.lower().startswith(WEBHOOKS):
             return await self.webhooks.handle(request, url.path, url.query, body)
         return await self.functions.handle(request, url, body)

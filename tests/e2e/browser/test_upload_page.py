@@ -1,6 +1,7 @@
 """The upload page in a real browser: headless Chromium (Debian's `chromium`, driven by
-`playwright-core` from npm through upload_page.mjs) against devhost and Azurite as `make run`
-sets them up. A person chooses a file, presses Upload and sees the thumbnail or the reason.
+`playwright-core` from npm through upload_page.mjs) against devhost --easy-auth and Azurite, as
+`make run EASY_AUTH=1` sets them up and as on Azure: a customer pastes an access token (minted
+by the local test issuer), chooses a file, presses Upload and sees the thumbnail or the reason.
 
 Without Chromium or playwright-core these tests skip, saying what to install; under CI
 (`CI` set) they fail instead, so a broken install can never pass as a skip. `make test`
@@ -14,17 +15,20 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
 
+from devhost.auth import mint
 from tests.e2e.harness import ROOT
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from devhost.auth import LocalIssuer
     from tests.e2e.harness import DevhostProcess
 
 pytestmark = pytest.mark.browser
@@ -54,13 +58,26 @@ def chromium() -> str:
     return executable
 
 
-def use_page(host: DevhostProcess, chromium: str, file: Path, screenshot: Path) -> dict[str, Any]:
-    """What the page showed after choosing `file` and pressing Upload."""
+@pytest.fixture(scope="module")
+def host(easy_auth_host: DevhostProcess) -> DevhostProcess:
+    return easy_auth_host
+
+
+@pytest.fixture
+def customer() -> str:
+    return f"c-{uuid.uuid4().hex[:12]}"
+
+
+def use_page(
+    host: DevhostProcess, chromium: str, file: Path, screenshot: Path, token: str | None
+) -> dict[str, Any]:
+    """What the page showed after pasting `token`, choosing `file` and pressing Upload."""
     options = {
         "baseUrl": host.base_url,
         "file": str(file),
         "screenshot": str(screenshot),
         "chromium": chromium,
+        "token": token,
     }
     run = subprocess.run(
         ["node", str(DRIVER), json.dumps(options)],
@@ -76,7 +93,7 @@ def use_page(host: DevhostProcess, chromium: str, file: Path, screenshot: Path) 
 
 
 def test_choosing_a_jpeg_shows_its_thumbnail(
-    app_host: DevhostProcess, chromium: str, tmp_path: Path
+    host: DevhostProcess, issuer: LocalIssuer, customer: str, chromium: str, tmp_path: Path
 ) -> None:
     # As a phone stores a 640x480 photo: pixels sideways, EXIF orientation 6. Upright, its
     # thumbnail is 200x150; 150x200 would mean the orientation was lost on the way.
@@ -84,14 +101,15 @@ def test_choosing_a_jpeg_shows_its_thumbnail(
     photo.write_bytes(f.oriented_jpeg(6, (640, 480)))
     screenshot = tmp_path / "upload-page-ready.png"
 
-    shown = use_page(app_host, chromium, photo, screenshot)
+    token = mint(issuer, str(uuid.uuid4()), customer=customer)
+    shown = use_page(host, chromium, photo, screenshot, token)
 
     assert shown["state"] == "ready", shown
     assert (shown["status"], shown["error"], shown["problems"]) == ("Thumbnail ready.", None, [])
     image = shown["image"]
     assert image["complete"] and (image["naturalWidth"], image["naturalHeight"]) == (200, 150)
     assert image["alt"] == "Thumbnail of sunset.jpg"
-    assert "/thumbnails/web/" in image["src"]
+    assert f"/thumbnails/{customer}/web/" in image["src"]  # the customer's own folder
     assert shown["thumbnails"] == [{"status": 200, "contentType": "image/jpeg"}]
     assert shown["pageStatus"] == 200
     assert shown["pageHeaders"]["content-type"].startswith("text/html")
@@ -101,14 +119,32 @@ def test_choosing_a_jpeg_shows_its_thumbnail(
 
 
 def test_a_text_file_named_jpg_shows_why_it_failed(
-    app_host: DevhostProcess, chromium: str, tmp_path: Path
+    host: DevhostProcess, issuer: LocalIssuer, customer: str, chromium: str, tmp_path: Path
 ) -> None:
     notes = tmp_path / "notes.jpg"
     notes.write_text("shopping list: eggs, milk\n", encoding="utf-8")
 
-    shown = use_page(app_host, chromium, notes, tmp_path / "upload-page-failed.png")
+    token = f"Bearer {mint(issuer, str(uuid.uuid4()), customer=customer)}"  # pasted whole
+    shown = use_page(host, chromium, notes, tmp_path / "upload-page-failed.png", token)
 
     assert shown["state"] == "failed", shown
     assert shown["error"] == "The file is not an image. (not-an-image)"
     assert shown["image"] is None
     assert shown["problems"] == []
+
+
+def test_without_a_valid_token_the_page_says_so(
+    host: DevhostProcess, issuer: LocalIssuer, customer: str, chromium: str, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(f.oriented_jpeg(1, (64, 48)))
+    expired = mint(issuer, str(uuid.uuid4()), customer=customer, expires_in=-600)
+
+    for token in (None, expired):
+        shown = use_page(host, chromium, photo, tmp_path / "upload-page-401.png", token)
+
+        assert shown["state"] == "failed", shown
+        assert shown["error"] == (
+            "The app refused the upload: a valid access token is needed (HTTP 401)"
+        )
+        assert shown["image"] is None

@@ -2,7 +2,8 @@
 // file, press Upload, wait until the page shows a thumbnail or a failure. Prints one JSON
 // object with what the page showed; the pytest test (test_upload_page.py) asserts on it.
 //
-//   node upload_page.mjs '{"baseUrl": ..., "file": ..., "screenshot": ..., "chromium": ...}'
+//   node upload_page.mjs '{"baseUrl": ..., "file": ..., "screenshot": ..., "chromium": ...,
+//                          "token": ...}'   (token: typed into the page's Access token field)
 
 import { chromium } from "playwright-core";
 
@@ -39,7 +40,7 @@ try {
 
   const response = await page.goto(`${options.baseUrl}/api/upload`);
   await page.getByLabel("Image (JPEG, PNG, WebP or GIF)").setInputFiles(options.file);
-  if (options.key) await page.getByLabel("Function key").fill(options.key);
+  if (options.token) await page.getByLabel("Access token").fill(options.token);
   await page.getByRole("button", { name: "Upload" }).click();
   await page.waitForSelector("main[data-state=ready], main[data-state=failed]",
                              { timeout: SETTLE_MS });

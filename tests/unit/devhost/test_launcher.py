@@ -92,6 +92,20 @@ def test_without_core_tools_devhost_runs_the_source_itself(
     assert host.command[:3] == [sys.executable, "-m", "devhost"]
 
 
+def test_easy_auth_runs_devhost_even_with_core_tools(
+    started: list[FakeProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run EASY_AUTH=1`: Core Tools run no App Service authentication, so devhost, which
+    emulates it, serves; and it runs the event source itself."""
+    monkeypatch.setattr(shutil, "which", lambda name: "/opt/func/func")
+
+    assert launcher.main(["--easy-auth"]) == 0
+
+    [host] = started
+    assert host.command[:3] == [sys.executable, "-m", "devhost"]
+    assert host.command[-1] == "--easy-auth"
+
+
 def test_browser_uploads_to_azurite_are_allowed_from_the_host_origin(
     started: list[FakeProcess],
     cors: list[tuple[str, list[str]]],
