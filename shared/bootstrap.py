@@ -30,6 +30,7 @@ from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, read_sett
 if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
 
+    from shared.changes.cleanup import BatchedCleanup
     from shared.changes.publisher import EventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
     from shared.images.ports import ImageStore
@@ -47,6 +48,7 @@ __all__ = [
     "image_store",
     "order_backlog",
     "order_repository",
+    "outbox_cleanup",
     "reset",
     "settings",
     "storage_clients",
@@ -102,6 +104,7 @@ class _Wiring:
     storage: StorageClients
     publisher: EventPublisher | None = None
     images: ImageStore | None = None
+    cleanup: BatchedCleanup | None = None
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
@@ -138,8 +141,9 @@ async def order_repository() -> OrderRepository:
     from shared.orders.table_repository import TableOrderRepository
 
     inner = TableOrderRepository(await _table(settings().orders_table))
+    backlog = await order_backlog()
     return PublishingOrderRepository(
-        inner, publisher=event_publisher(), backlog=await order_backlog()
+        inner, publisher=event_publisher(), backlog=backlog, cleanup=await outbox_cleanup()
     )
 
 
@@ -157,6 +161,19 @@ async def order_backlog() -> OrderBacklog:
 
 
 # --- change feed ----------------------------------------------------------------------------
+
+
+async def outbox_cleanup() -> BatchedCleanup:
+    """Where senders leave sent events, whose outbox rows are deleted in batches; one per
+    loop, as it holds the rows not yet deleted and the timer that deletes them."""
+    wiring = _wiring()
+    if wiring.cleanup is None:
+        from shared.changes.cleanup import BatchedCleanup
+
+        backlog = await order_backlog()
+        if wiring.cleanup is None:  # not made by a concurrent first use meanwhile
+            wiring.cleanup = BatchedCleanup(backlog)
+    return wiring.cleanup
 
 
 def event_publisher() -> EventPublisher:
@@ -224,4 +241,6 @@ async def reset() -> None:
     _settings.reported.clear()
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
+        if wiring.cleanup is not None:
+            await wiring.cleanup.close()
         await wiring.storage.close()
