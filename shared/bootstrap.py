@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, read_settings
+from shared.config import Settings, SettingsError, read_settings
+from shared.sharding import queue_names
 
 if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
 
     from shared.changes.cleanup import BatchedCleanup
-    from shared.changes.publisher import EventPublisher
+    from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
     from shared.images.ports import ImageStore
     from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
@@ -49,6 +50,7 @@ __all__ = [
     "order_backlog",
     "order_repository",
     "outbox_cleanup",
+    "queue_publisher",
     "reset",
     "settings",
     "storage_clients",
@@ -102,7 +104,7 @@ def settings() -> Settings:
 @dataclass(eq=False)
 class _Wiring:
     storage: StorageClients
-    publisher: EventPublisher | None = None
+    publisher: ShardedEventPublisher | None = None
     images: ImageStore | None = None
     cleanup: BatchedCleanup | None = None
 
@@ -176,19 +178,28 @@ async def outbox_cleanup() -> BatchedCleanup:
     return wiring.cleanup
 
 
-def event_publisher() -> EventPublisher:
-    """The `order-events` queue and its `-poison` twin; one per loop, as it remembers which
-    queues it has made."""
+def event_publisher() -> ShardedEventPublisher:
+    """The event queues (`order-events`, or `order-events-0..N-1`) and their `-poison`
+    twins; one per loop, as it remembers which queues it has made."""
     wiring = _wiring()
     if wiring.publisher is None:
-        from shared.changes.publisher import QueueEventPublisher
+        from shared.changes.publisher import QueueEventPublisher, ShardedEventPublisher
 
         service = wiring.storage.queue_service()
-        wiring.publisher = QueueEventPublisher(
-            service.get_queue_client(ORDER_EVENTS_QUEUE),
-            service.get_queue_client(f"{ORDER_EVENTS_QUEUE}-poison"),
+        wiring.publisher = ShardedEventPublisher(
+            [
+                QueueEventPublisher(
+                    service.get_queue_client(name), service.get_queue_client(f"{name}-poison")
+                )
+                for name in queue_names(settings().event_queues)
+            ]
         )
     return wiring.publisher
+
+
+def queue_publisher(index: int) -> EventPublisher:
+    """The publisher of event queue `index`, where its consumer parks unusable messages."""
+    return event_publisher().shard(index)
 
 
 async def customer_orders() -> CustomerOrders:

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Literal
 
 from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.errors import AppError
-from shared.settings_rules import check_settings, read_switch
+from shared.settings_rules import (
+    EVENT_QUEUES_SETTING,
+    check_settings,
+    event_queues_ok,
+    read_switch,
+)
+from shared.sharding import ORDER_EVENTS_QUEUE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,14 +35,13 @@ __all__ = [
     "SettingsError",
     "StorageEndpoints",
     "ThumbnailSettings",
+    "event_queue_count",
     "load_settings",
     "read_settings",
     "telemetry_switch",
 ]
 
 _CONNECTION = "AzureWebJobsStorage"
-# Not a setting: the queue trigger's binding and the publisher must always agree on it.
-ORDER_EVENTS_QUEUE = "order-events"
 # host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
 # which the host moves a failing message to the poison queue, counted by the feed's metrics.
 ORDER_EVENTS_MAX_DEQUEUE = 5
@@ -125,6 +130,9 @@ class Settings:
     customer_orders_table: str = "OrdersByCustomer"
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
+    # How many queues carry the change feed (ORDER_EVENT_QUEUES; docs/scaling.md). The queue
+    # names follow from it (shared.sharding), so the triggers and the publisher agree.
+    event_queues: int = 1
     images: ThumbnailSettings = ThumbnailSettings()
     auth: AuthSettings = field(default_factory=lambda: AuthSettings())
 
@@ -198,6 +206,21 @@ def _read_int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def event_queue_count() -> int:
+    """ORDER_EVENT_QUEUES, read when the change feed's blueprint is imported: the worker
+    indexes the app's functions once, with the app settings in the environment, so the
+    number of queue-triggered functions is fixed then. A value the settings check refuses
+    counts as 1 here, so the app still indexes and every function reports the setting
+    (503 misconfigured) instead of the app showing no functions at all."""
+    raw = os.environ.get(EVENT_QUEUES_SETTING, "")
+    return _event_queues(raw) or 1
+
+
+def _event_queues(raw: str) -> int | None:
+    value = raw.strip()
+    return int(value) if value and event_queues_ok(value) else None
+
+
 def telemetry_switch() -> bool:
     """PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY, read from the environment as the Python
     worker reads its own switches. When it is on, the worker has configured OpenTelemetry before
@@ -238,6 +261,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
+        event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
         auth=AuthSettings(
             required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,

@@ -20,9 +20,21 @@ from shared.ncrontab import NCRONTAB_RULE, ncrontab_problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings", "read_switch"]
+__all__ = [
+    "EVENT_QUEUES_SETTING",
+    "MAX_EVENT_QUEUES",
+    "MIN_PAGING_SECRET",
+    "SettingProblem",
+    "check_settings",
+    "event_queues_ok",
+    "read_switch",
+]
 
 STORAGE = "AzureWebJobsStorage"
+EVENT_QUEUES_SETTING = "ORDER_EVENT_QUEUES"
+# Each queue is a function polling while idle and a pair of queues to provision; 64 queues
+# carry 128,000 messages/s at Azure's per-queue target (docs/capacity.md).
+MAX_EVENT_QUEUES = 64
 MIN_PAGING_SECRET = 32  # characters; infra generates a longer one
 _SERVICES = ("blob", "queue", "table")
 _ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
@@ -87,9 +99,12 @@ def _https_url(raw: str) -> bool:
     return url.scheme == "https" and bool(url.netloc) and not (url.query or url.fragment)
 
 
+event_queues_ok, _EVENT_QUEUES_RULE = _whole_number(1, MAX_EVENT_QUEUES)
+
 # Settings that are optional: checked only when set. name -> (accepts, rule)
 _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "ORDER_PENDING_TTL_HOURS": _whole_number(1, 24 * 365),
+    EVENT_QUEUES_SETTING: (event_queues_ok, _EVENT_QUEUES_RULE),
     "ORDER_SWEEP_SCHEDULE": (lambda raw: ncrontab_problem(raw) is None, NCRONTAB_RULE),
     "CORS_ALLOWED_ORIGINS": (
         _origins,
