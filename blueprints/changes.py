@@ -6,7 +6,8 @@ consumer on its own (per-function scaling). How many queues there are is the app
 ORDER_EVENT_QUEUES, read when this module is imported: the worker indexes the app once, with
 the app settings in its environment. One queue keeps the names of old: function
 `process_order_event` on queue `order-events`; N queues make `process_order_event_{i}` on
-`order-events-{i}`."""
+`order-events-{i}`. Queue i lives in order account i mod K (ORDER_STORAGE_CONNECTIONS, read
+likewise), so its trigger binds to that account's connection."""
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -18,8 +19,8 @@ from blueprints.http import json_response
 from blueprints.lazy import lazy_module
 from shared import bootstrap
 from shared.auth import Caller
-from shared.config import event_queue_count
-from shared.sharding import queue_name
+from shared.config import event_queue_count, order_storage_connections
+from shared.sharding import queue_account, queue_name
 
 if TYPE_CHECKING:
     from shared import changes, telemetry
@@ -33,6 +34,7 @@ bp = Blueprint()
 
 
 QUEUES = event_queue_count()
+CONNECTIONS = order_storage_connections()
 CONSUMER = "process_order_event"
 
 
@@ -53,7 +55,8 @@ def _register_consumer(index: int) -> None:
 
     # The function's name is the callable's (the worker's entry point names it too).
     consume.__name__ = consume.__qualname__ = CONSUMER if QUEUES == 1 else f"{CONSUMER}_{index}"
-    bp.queue_trigger(arg_name="msg", queue_name=queue, connection="AzureWebJobsStorage")(consume)
+    connection = CONNECTIONS[queue_account(index, len(CONNECTIONS))]
+    bp.queue_trigger(arg_name="msg", queue_name=queue, connection=connection)(consume)
 
 
 for _index in range(QUEUES):

@@ -22,10 +22,17 @@ not a setting to turn at run time (docs/scaling.md says what a change needs).
 from __future__ import annotations
 
 import hashlib
+import itertools
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "ORDER_EVENTS_QUEUE",
     "PARTITIONS",
+    "balanced_order_ids",
     "customer_account",
     "key_account",
     "order_bucket",
@@ -76,3 +83,20 @@ def customer_account(customer_id: str, accounts: int) -> int:
 def key_account(key_hash: str, accounts: int) -> int:
     """The account of an Idempotency-Key record (its key is already a SHA-256, in hex)."""
     return _number(key_hash, 0) % accounts
+
+
+def balanced_order_ids(accounts: int) -> Callable[[], str]:
+    """New order ids (UUIDs) whose buckets take the accounts in turn, so that the orders
+    one process creates spread evenly over the accounts from the first order on, not only
+    on average: hashing alone leaves 1,000 orders over 3 accounts up to ~10% off even about
+    one time in twenty. Each id costs `accounts` tries on average; with one account, one."""
+    turn = itertools.count()
+
+    def new_id() -> str:
+        wanted = next(turn) % accounts
+        while True:
+            candidate = str(uuid.uuid4())
+            if order_bucket(candidate, accounts)[0] == wanted:
+                return candidate
+
+    return new_id

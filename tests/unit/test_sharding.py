@@ -152,3 +152,83 @@ def test_one_queue_triggered_function_per_queue_from_the_setting_at_import() -> 
 def test_a_refused_number_of_queues_still_indexes_one_consumer() -> None:
     """The settings check reports it (503 misconfigured); the app still shows its functions."""
     assert list(_registered({"ORDER_EVENT_QUEUES": "many"})) == ["process_order_event"]
+
+
+CONNECTIONS = "AzureWebJobsStorage,OrdersStorage1,OrdersStorage2"
+KEYED = (
+    "DefaultEndpointsProtocol=https;AccountName={};AccountKey=azE=;EndpointSuffix=core.windows.net"
+)
+
+
+def test_order_accounts_are_read_as_connections() -> None:
+    settings = load_settings(
+        BASE
+        | {
+            "ORDER_STORAGE_CONNECTIONS": f" {CONNECTIONS} ",
+            "OrdersStorage1": KEYED.format("orders1"),
+            "OrdersStorage2__accountName": "orders2",
+            "OrdersStorage2__credential": "managedidentity",
+            "OrdersStorage2__clientId": "00000000-0000-0000-0000-000000000002",
+        }
+    )
+    assert settings.order_connections == tuple(CONNECTIONS.split(","))
+    first, second, third = settings.order_storage
+    assert first is settings.storage
+    assert second.connection_string == KEYED.format("orders1")
+    assert (third.table_uri, third.credential, third.client_id) == (
+        "https://orders2.table.core.windows.net",
+        "managedidentity",
+        "00000000-0000-0000-0000-000000000002",
+    )
+    assert load_settings(BASE).order_storage == (load_settings(BASE).storage,)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        (
+            {"ORDER_STORAGE_CONNECTIONS": "AzureWebJobsStorage,AzureWebJobsStorage"},
+            "ORDER_STORAGE_CONNECTIONS",
+        ),
+        ({"ORDER_STORAGE_CONNECTIONS": "Orders Storage"}, "ORDER_STORAGE_CONNECTIONS"),
+        (
+            {"ORDER_STORAGE_CONNECTIONS": ",".join(f"S{i}" for i in range(33))},
+            "ORDER_STORAGE_CONNECTIONS",
+        ),
+        ({"ORDER_STORAGE_CONNECTIONS": "AzureWebJobsStorage,Missing"}, "Missing"),
+        ({"ORDER_STORAGE_CONNECTIONS": "A", "A": "not a connection"}, "A"),
+        ({"ORDER_STORAGE_CONNECTIONS": "A", "A__accountName": "Bad_Name"}, "A__accountName"),
+        (
+            {"ORDER_STORAGE_CONNECTIONS": "A", "A__accountName": "ok1", "A__credential": "x"},
+            "A__credential",
+        ),
+    ],
+)
+def test_a_bad_order_account_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(BASE | env)
+    assert named in [problem.name for problem in raised.value.problems]
+    assert "not a connection" not in raised.value.detail
+
+
+def test_each_queue_trigger_binds_to_the_connection_of_its_account() -> None:
+    found = _registered({"ORDER_EVENT_QUEUES": "4", "ORDER_STORAGE_CONNECTIONS": CONNECTIONS})
+    assert {name: b["connection"] for name, b in found.items()} == {
+        "process_order_event_0": "AzureWebJobsStorage",
+        "process_order_event_1": "OrdersStorage1",
+        "process_order_event_2": "OrdersStorage2",
+        "process_order_event_3": "AzureWebJobsStorage",
+    }
+    unreadable = _registered({"ORDER_STORAGE_CONNECTIONS": "a,a"})
+    assert {b["connection"] for b in unreadable.values()} == {"AzureWebJobsStorage"}
+
+
+def test_balanced_ids_take_the_accounts_in_turn() -> None:
+    from shared.sharding import balanced_order_ids
+
+    new_id = balanced_order_ids(3)
+    ids = [new_id() for _ in range(30)]
+    assert [order_bucket(i, 3)[0] for i in ids] == [0, 1, 2] * 10
+    assert len(set(ids)) == 30 and all(len(i) == 36 for i in ids)
+    one = balanced_order_ids(1)
+    assert uuid.UUID(one()).version == 4
