@@ -15,11 +15,14 @@ and the consumer's work belong to the operation that caused them.
   counted) expired by one nightly_sweep fired through devhost's admin endpoint.
 
 `--baseline REV` measures the app at git revision REV (`git archive`) in the same run, each
-tree on its own Azurite and devhost, same devhost code. `--json FILE` keeps the counts for
-`bench.capacity`.
+tree on its own Azurite and devhost, same devhost code. `--queues N --accounts K` run this
+tree spread over N event queues and K accounts of the one Azurite (K at most 3 locally; the
+baseline, which cannot shard, runs with one of each); the counts are then kept per account
+too. `--json FILE` keeps the counts for `bench.capacity`.
 
     .venv/bin/python -m bench.storage_requests [--orders 200] [--stale 100]
-        [--idle-seconds 60] [--baseline dd42163] [--json .bench/storage_requests.json]
+        [--idle-seconds 60] [--baseline dd42163] [--queues 4 --accounts 3]
+        [--json bench/results/storage_requests.json]
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from typing import Any
 
 from bench.storage_proxy import CountingProxy, RequestKind
 from bench.throughput import export_revision
-from devhost.azurite import running_azurite
+from devhost.azurite import Azurite, running_azurite
+from shared.azurite import ORDER_ACCOUNTS
 from tests.e2e.harness import ROOT, DevhostProcess, request, wait_for
 
 IMAGE_FUNCTIONS = frozenset(
@@ -191,15 +195,20 @@ def _run_threads(target: Any, count: int) -> None:
         thread.join()
 
 
-def _make_stale_orders(connection: str, count: int) -> None:
+def _make_stale_orders(azurite: Azurite, served: dict[str, str], queues: int, count: int) -> None:
     """`count` PENDING orders created two days ago, through the app's own code (this tree's;
     the rows are the same in the baseline), on storage directly: not counted."""
     from shared import bootstrap
     from shared.auth import READ_WRITE_ALL, Caller
     from shared.orders import services
 
-    os.environ["AzureWebJobsStorage"] = connection  # noqa: SIM112 - the host's name
+    names = [f"OrdersStorage{k}" for k in range(1, len(served) + 1)]
+    os.environ["AzureWebJobsStorage"] = azurite.connection_string  # noqa: SIM112 - the host's name
     os.environ["AUTH_REQUIRED"] = "false"
+    os.environ["ORDER_EVENT_QUEUES"] = str(queues)
+    os.environ["ORDER_STORAGE_CONNECTIONS"] = ",".join(["AzureWebJobsStorage", *names])
+    for name, account in zip(names, served, strict=True):
+        os.environ[name] = azurite.connection_string_of(account)
     then = datetime.now(UTC) - timedelta(days=2)
     caller = Caller("bench", None, frozenset({READ_WRITE_ALL}))
 
@@ -209,7 +218,12 @@ def _make_stale_orders(connection: str, count: int) -> None:
         repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
         for _ in range(count):
             await services.create_order(
-                body, repo=repo, keys=keys, clock=lambda: then, caller=caller
+                body,
+                repo=repo,
+                keys=keys,
+                clock=lambda: then,
+                caller=caller,
+                new_id=bootstrap.new_order_id,
             )
         await bootstrap.reset()  # sends are done; the outbox rows go with the cleanup's flush
 
@@ -225,18 +239,40 @@ def _phase(proxy: CountingProxy, direct: list[str], per: int, started: float) ->
     return Phase.of(proxy.take(), per, time.monotonic() - started)
 
 
+def _sharding(queues: int, accounts: int, proxy: CountingProxy) -> dict[str, str]:
+    """The settings that spread the app over `queues` queues and `accounts` accounts, every
+    account reached through the proxy."""
+    if queues == accounts == 1:
+        return {}
+    extra = list(ORDER_ACCOUNTS.items())[: accounts - 1]
+    names = [f"OrdersStorage{k}" for k in range(1, accounts)]
+    return {
+        "ORDER_EVENT_QUEUES": str(queues),
+        "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *names]),
+        **{
+            name: proxy.connection_string(a, key)
+            for name, (a, key) in zip(names, extra, strict=True)
+        },
+    }
+
+
 def measure_tree(
-    tree: Path, label: str, args: argparse.Namespace, folder: Path
+    tree: Path, label: str, args: argparse.Namespace, folder: Path, *, sharded: bool
 ) -> dict[str, Phase]:
     """Every phase for one tree, on an Azurite and a devhost of its own."""
-    with running_azurite(folder / f"{label}-azurite") as azurite:
+    queues, accounts = (args.queues, args.accounts) if sharded else (1, 1)
+    served = dict(list(ORDER_ACCOUNTS.items())[: accounts - 1])
+    with running_azurite(folder / f"{label}-azurite", accounts=served or None) as azurite:
         proxy = CountingProxy(azurite)
-        direct = [azurite.connection_string]
+        direct = [azurite.connection_string, *map(azurite.connection_string_of, served)]
         host = DevhostProcess(
             tree,
             proxy.connection_string(),
             folder / f"{label}-devhost.log",
-            extra_env={"ORDER_SWEEP_SCHEDULE": "0 0 0 1 1 *"},  # fired by hand only
+            extra_env={  # the sweep is fired by hand only
+                "ORDER_SWEEP_SCHEDULE": "0 0 0 1 1 *",
+                **_sharding(queues, accounts, proxy),
+            },
             extra_args=["--functions", *_function_names(tree)],
             # The tree's own devhost: devhost imports parts of `shared`, and the app would
             # otherwise get those of this tree.
@@ -255,7 +291,7 @@ def measure_tree(
             started = time.monotonic()
             _patch_orders(host.port, orders, args.clients)
             phases["update"] = _phase(proxy, direct, len(orders), started)
-            _make_stale_orders(azurite.connection_string, args.stale)
+            _make_stale_orders(azurite, served, queues, args.stale)
             wait_for(lambda: settled(direct), SETTLE_WITHIN_S, interval=0.2)
             proxy.take()
             before, started = _sweeps_logged(host), time.monotonic()
@@ -316,6 +352,8 @@ def main() -> None:
     parser.add_argument("--stale", type=int, default=100)
     parser.add_argument("--idle-seconds", type=int, default=60)
     parser.add_argument("--baseline", help="git revision to measure too")
+    parser.add_argument("--queues", type=int, default=1, help="event queues (this tree)")
+    parser.add_argument("--accounts", type=int, default=1, choices=[1, 2, 3])
     parser.add_argument("--json", type=Path, help="write the counts here (bench.capacity)")
     args = parser.parse_args()
     results: dict[str, dict[str, Phase]] = {}
@@ -324,17 +362,23 @@ def main() -> None:
         if args.baseline:
             trees[args.baseline] = export_revision(args.baseline, Path(folder) / "baseline")
         for label, tree in trees.items():
-            results[label] = measure_tree(tree, label.replace(" ", "-"), args, Path(folder))
+            sharded = tree is ROOT
+            results[label] = measure_tree(
+                tree, label.replace(" ", "-"), args, Path(folder), sharded=sharded
+            )
     load = (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} CPUs; {args.orders} orders, {args.stale} stale, "
-        f"idle {args.idle_seconds} s"
+        f"idle {args.idle_seconds} s; this tree on {args.queues} queue(s), "
+        f"{args.accounts} account(s)"
     )
     report(results, load)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "measured": load,
+            "queues": args.queues,
+            "accounts": args.accounts,
             "trees": {
                 label: {name: asdict(phase) for name, phase in phases.items()}
                 for label, phases in results.items()

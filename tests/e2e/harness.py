@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from devhost.azurite import free_port
 
@@ -53,9 +53,14 @@ def request(
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return Response(resp.status, resp.headers, resp.read())
+            return Response(resp.status, _mapping(resp.headers), resp.read())
     except urllib.error.HTTPError as exc:
-        return Response(exc.code, exc.headers, exc.read())
+        return Response(exc.code, _mapping(exc.headers), exc.read())
+
+
+def _mapping(headers: object) -> Mapping[str, str]:
+    """urllib's headers: an email.message.Message, a case-insensitive mapping in practice."""
+    return cast("Mapping[str, str]", headers)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, *, interval: float = 0.1) -> Any:

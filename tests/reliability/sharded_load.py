@@ -58,6 +58,12 @@ class ShardedReport:
     poisoned: list[str]
 
     @property
+    def ok(self) -> bool:
+        clean = not (self.lost or self.duplicated_keys or self.unexpected_orders or self.misplaced)
+        complete = self.acknowledged == self.updated == self.orders and self.reports_exact
+        return clean and complete and self.spread <= 0.10 and not (self.raw_5xx or self.poisoned)
+
+    @property
     def spread(self) -> float:
         """The largest distance of an account's orders from an even share, as a fraction."""
         even = sum(self.per_account) / len(self.per_account)

@@ -31,3 +31,4 @@ def test_sharded_load_with_a_storage_restart_loses_nothing_and_stays_exact(
     assert sum(report.per_account) == ORDERS and report.misplaced == 0
     assert report.spread <= 0.10, report.per_account
     assert report.poisoned == []
+    assert report.ok  # the long form's verdict (make reliability) agrees
