@@ -132,6 +132,25 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def operations_table(phases: dict[str, Any]) -> list[str]:
+    """Requests per operation as the run counted them (everything, the cleanup included)."""
+    rows = [
+        "| operation | storage requests | of which tables | of which queues |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, unit in (("create", "per order"), ("update", "per PATCH"), ("sweep", "per expiry")):
+        phase = phases[name]
+        counts, per = phase["counts"], phase["per"]
+        tables = sum(v for k, v in counts.items() if k.startswith("table ")) / per
+        queues = sum(v for k, v in counts.items() if k.startswith("queue ")) / per
+        rows.append(
+            f"| {name} ({unit}) | {sum(counts.values()) / per:.2f} | {tables:.2f} | {queues:.2f} |"
+        )
+    idle = phases["idle"]
+    rows.append(f"| idle (per second) | {sum(idle['counts'].values()) / idle['seconds']:.2f} | | |")
+    return rows
+
+
 def measured_table(per: PerOrder, throughput: dict[str, float], rate: float) -> list[str]:
     rows = [
         "| per created order (measured) | requests |",
@@ -223,6 +242,8 @@ def generate(requests: Path, throughput: Path) -> str:
         f"and {throughput.name}._",
         "",
         "### Measured",
+        "",
+        *operations_table(data["trees"]["this tree"]),
         "",
         *measured_table(per, measured, rate),
         "",

@@ -91,8 +91,9 @@ class Phase:
         return feed / self.per
 
 
-def _function_names(tree: Path) -> list[str]:
-    """The tree's functions but the image ones, as its devhost loads them."""
+def _function_names(tree: Path, settings: dict[str, str]) -> list[str]:
+    """The tree's functions but the image ones, as its devhost loads them with `settings`
+    (the number of event queues decides the queue functions)."""
     import subprocess
     import sys
 
@@ -103,6 +104,7 @@ def _function_names(tree: Path) -> list[str]:
     listed = subprocess.run(
         [sys.executable, "-c", code, str(tree)],
         cwd=tree,
+        env={**os.environ, **settings},
         capture_output=True,
         check=True,
         text=True,
@@ -265,15 +267,16 @@ def measure_tree(
     with running_azurite(folder / f"{label}-azurite", accounts=served or None) as azurite:
         proxy = CountingProxy(azurite)
         direct = [azurite.connection_string, *map(azurite.connection_string_of, served)]
+        settings = {  # the sweep is fired by hand only
+            "ORDER_SWEEP_SCHEDULE": "0 0 0 1 1 *",
+            **_sharding(queues, accounts, proxy),
+        }
         host = DevhostProcess(
             tree,
             proxy.connection_string(),
             folder / f"{label}-devhost.log",
-            extra_env={  # the sweep is fired by hand only
-                "ORDER_SWEEP_SCHEDULE": "0 0 0 1 1 *",
-                **_sharding(queues, accounts, proxy),
-            },
-            extra_args=["--functions", *_function_names(tree)],
+            extra_env=settings,
+            extra_args=["--functions", *_function_names(tree, settings)],
             # The tree's own devhost: devhost imports parts of `shared`, and the app would
             # otherwise get those of this tree.
             devhost_root=tree,
