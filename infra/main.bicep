@@ -80,6 +80,11 @@ param developerPrincipalType string = 'User'
 @description('Name of the blob-triggered function the Event Grid subscription delivers to.')
 param thumbnailFunctionName string = 'make_thumbnail'
 
+@minLength(36)
+@maxLength(36)
+@description('Application (client) id of the Entra ID app registration that callers get tokens for. The preprovision hook (scripts/app_registration.py) creates the registration and sets AZURE_AUTH_CLIENT_ID.')
+param authClientId string
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = !empty(functionAppName) ? toLower(functionAppName) : 'func-${resourceToken}'
@@ -135,6 +140,18 @@ var storageQueues = [
   'order-events-poison' // where the host parks it after maxDequeueCount, and where the app dead-letters
   'azure-webjobs-blobtrigger-${hostId}' // the blob trigger's host queue (the Event Grid webhook enqueues here)
   'webjobs-blobtrigger-poison' // the blob trigger's poison queue
+]
+// The paths Easy Auth serves without a token (globalValidation.excludedPaths), matched exactly,
+// so each file of the upload page is listed. Every other path needs an Entra ID token.
+// tests/deploy/test_app_auth.py derives the same list from the app's anonymous routes and its
+// Event Grid blob trigger, and holds pyproject.toml's copy (devhost --easy-auth) to it.
+var anonymousPaths = [
+  '/api/health' // health: probes and the postdeploy hook's wake-up call
+  '/api/openapi.json' // the OpenAPI document
+  '/api/upload' // the upload page (GET /api/upload/{file?}) and its two files
+  '/api/upload/upload.js'
+  '/api/upload/upload.css'
+  '/runtime/webhooks/blobs' // Event Grid -> make_thumbnail; locked by the blobs_extension key in its URL
 ]
 var storageContainers = [
   uploadsContainer // make_thumbnail's trigger path uploads/{name}; POST /api/images signs PUTs to it
@@ -277,6 +294,17 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
+// Easy Auth on the app, for tokens of the app registration made by the preprovision hook.
+module appAuth 'modules/app-auth.bicep' = {
+  name: 'app-auth'
+  scope: rg
+  params: {
+    appName: functionApp.outputs.name
+    clientId: authClientId
+    excludedPaths: anonymousPaths
+  }
+}
+
 module eventGrid 'modules/event-grid.bicep' = {
   name: 'event-grid'
   scope: rg
@@ -302,3 +330,6 @@ output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output UPLOADS_CONTAINER_NAME string = uploadsContainer
 output EVENT_GRID_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainer
 output THUMBNAIL_FUNCTION_NAME string = thumbnailFunctionName
+// What scripts/smoke.py asks a token for, and the origin whose preflight it checks.
+output AZURE_AUTH_CLIENT_ID string = authClientId
+output CORS_ALLOWED_ORIGINS string = corsAllowedOrigins

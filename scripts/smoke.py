@@ -1,22 +1,30 @@
 """Smoke test of a deployed app: the paths that only a real Azure run can prove.
 
-    python scripts/smoke.py                      # after `azd up`: URL and key from azd and az
-    python scripts/smoke.py --base-url https://<host> --key <function key>
+    python scripts/smoke.py                      # after `azd up`: URL, client id from azd
+    python scripts/smoke.py --base-url https://<host> --token <access token>
 
-Each step exercises one piece of the deployment, in order:
+It needs an Entra ID access token for the app (`az account get-access-token --resource
+api://<client id>`, which it runs itself) from someone granted the Orders.ReadWrite.All app
+role (docs/deploy.md, "Granting roles"). Each step exercises one piece of the deployment:
 
 1. GET /api/health (anonymous): the app started and its identity reads Table storage.
-2. POST then GET /api/orders/{id} with a function key: writes through the identity (tables,
-   the outbox, the order-events queue).
-3. GET /api/customers/{id}/orders until the order shows: the queue trigger runs on the
+2. The anonymous pages (pyproject.toml's easy-auth-excluded-paths) answer without a token;
+   GET /api/orders without a token, with a forged X-MS-CLIENT-PRINCIPAL header or with a bad
+   token gets 401 with `WWW-Authenticate: Bearer`: Easy Auth is on, excluding exactly those.
+3. With CORS configured (CORS_ALLOWED_ORIGINS or --origin), a preflight from that origin is
+   answered by the app, not refused 401 (azure-functions-host#7316).
+4. POST then GET /api/orders/{id} with the token: writes through the identity (tables, the
+   outbox, the order-events queue), and Easy Auth accepts the v2 token (issuer, audience).
+5. GET /api/customers/{id}/orders until the order shows: the queue trigger runs on the
    identity-based connection.
-4. POST /api/images, then PUT a small JPEG to the returned URL: a user delegation SAS (there
+6. POST /api/images, then PUT a small JPEG to the returned URL: a user delegation SAS (there
    is no account key), accepted by Blob storage.
-5. GET /api/images/{name} until `ready`: BlobCreated -> Event Grid subscription (postdeploy
-   hook) -> blobs extension webhook -> make_thumbnail -> thumbnail written.
-6. DELETE the order it created (the image and its thumbnail stay, under smoke/).
+7. GET /api/images/{name} until `ready`: BlobCreated -> Event Grid subscription (postdeploy
+   hook) -> blobs extension webhook (excluded from Easy Auth) -> make_thumbnail.
+8. DELETE the order it created (the image and its thumbnail stay, under smoke/).
 
-Standard library only; it prints what it checks and exits non-zero on the first failure.
+Standard library only; it prints what it checks (never the token) and exits non-zero on the
+first failure.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
@@ -57,6 +67,17 @@ JPEG = base64.b64decode(
 )
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# The role the order steps need: they act on an order of a made-up customer.
+WRITER_ROLE = "Orders.ReadWrite.All"
+# A principal header as the platform would make it, which no client may bring along.
+FORGED_PRINCIPAL = base64.b64encode(
+    json.dumps(
+        {"auth_typ": "aad", "claims": [{"typ": "roles", "val": WRITER_ROLE}], "role_typ": "roles"}
+    ).encode()
+).decode()
+
+
 class SmokeFailure(Exception):
     """A step did not give the answer a working deployment gives."""
 
@@ -74,6 +95,10 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def header(self, name: str) -> str:
+        """A response header, matched without regard to case; "" when absent."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
 
 
 def http(
@@ -97,7 +122,8 @@ def http(
 @dataclass(frozen=True)
 class Api:
     base_url: str
-    key: str
+    token: str
+    key: str | None = None
 
     def call(
         self,
@@ -108,7 +134,9 @@ class Api:
         headers: dict[str, str] | None = None,
         expect: int = 200,
     ) -> Response:
-        sent = {"x-functions-key": self.key, **(headers or {})}
+        sent = {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        if self.key:
+            sent["x-functions-key"] = self.key
         data = None if body is None else json.dumps(body).encode()
         if data is not None:
             sent["Content-Type"] = "application/json"
@@ -144,34 +172,59 @@ def azd_value(name: str) -> str | None:
     return found.stdout.strip() or None if found.returncode == 0 else None
 
 
-def function_key() -> str:
-    """The host's default function key, read with az from the azd environment's app."""
+def access_token() -> str:
+    """A token for the app (api://<client id>) from az, as the signed-in user."""
     az = shutil.which("az")
-    group, app = azd_value("AZURE_RESOURCE_GROUP"), azd_value("AZURE_FUNCTION_APP_NAME")
-    if az is None or not group or not app:
-        raise SmokeFailure("pass --key, or run where az and the azd environment are available")
+    client_id, tenant = azd_value("AZURE_AUTH_CLIENT_ID"), azd_value("AZURE_TENANT_ID")
+    if az is None or not client_id:
+        raise SmokeFailure("pass --token, or run where az and the azd environment are available")
+    command = [az, "account", "get-access-token", "--resource", f"api://{client_id}"]
+    command += ["--tenant", tenant] if tenant else []
     found = subprocess.run(  # noqa: S603 - fixed arguments, az from PATH
-        [
-            az,
-            "functionapp",
-            "keys",
-            "list",
-            "--resource-group",
-            group,
-            "--name",
-            app,
-            "--query",
-            "functionKeys.default",
-            "--output",
-            "tsv",
-        ],
+        [*command, "--query", "accessToken", "--output", "tsv"],
         capture_output=True,
         text=True,
         check=False,
     )
     if found.returncode != 0 or not found.stdout.strip():
-        raise SmokeFailure(f"az could not list the keys of {app}: {found.stderr.strip()}")
+        detail = found.stderr.strip()
+        raise SmokeFailure(f"az could not get a token for api://{client_id}: {detail}")
     return found.stdout.strip()
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The token's claims, read without checking its signature (the platform checks it)."""
+    try:
+        payload = token.split(".")[1]
+        claims: dict[str, Any] = json.loads(
+            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        )
+    except (IndexError, ValueError) as error:
+        raise SmokeFailure("the token is not a JWT") from error
+    return claims
+
+
+def check_token(token: str) -> None:
+    claims = claims_of(token)
+    roles = list(claims.get("roles", []))
+    if claims.get("ver") != "2.0":
+        raise SmokeFailure(
+            f"the token is a v{claims.get('ver')} token: the app registration must request v2 "
+            "tokens (requestedAccessTokenVersion 2; the preprovision hook sets it)"
+        )
+    if WRITER_ROLE not in roles:
+        raise SmokeFailure(
+            f"the token's roles are {roles}, without {WRITER_ROLE}, which the order steps need: "
+            "grant it (docs/deploy.md, 'Granting roles'), then sign in again (az login)"
+        )
+    say(f"ok   token: v2.0 for {claims.get('aud')}, roles {', '.join(roles)}")
+
+
+def excluded_paths() -> list[str]:
+    """The app's paths that Easy Auth serves without a token (pyproject.toml, one list)."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        devhost = tomllib.load(file)["tool"]["devhost"]
+    return [path for path in devhost["easy-auth-excluded-paths"] if path.startswith("/api/")]
 
 
 def check_health(api: Api, timeout: float) -> None:
@@ -183,6 +236,61 @@ def check_health(api: Api, timeout: float) -> None:
 
     wait_for("GET /api/health answers 200", healthy, timeout, interval=5)
     say("ok   health: the app runs and reads Table storage with its identity")
+
+
+def check_authentication(api: Api) -> None:
+    open_paths = excluded_paths()
+    for path in open_paths:
+        answer = http("GET", api.base_url + path)
+        if answer.status != 200:
+            raise SmokeFailure(f"GET {path} without a token: HTTP {answer.status}, not 200")
+    callers = {
+        "without a token": {},
+        "with a forged principal header": {"X-MS-CLIENT-PRINCIPAL": FORGED_PRINCIPAL},
+        "with a bad token": {"Authorization": "Bearer not-a-token"},
+    }
+    for caller, headers in callers.items():
+        answer = http("GET", api.base_url + "/api/orders", headers=headers)
+        challenge = answer.header("WWW-Authenticate")
+        if answer.status != 401 or not challenge.lower().startswith("bearer"):
+            raise SmokeFailure(
+                f"GET /api/orders {caller}: HTTP {answer.status}, WWW-Authenticate "
+                f"{challenge!r}, not 401 with a Bearer challenge"
+            )
+    refused = ", ".join(callers)
+    say(f"ok   auth: {len(open_paths)} paths open; /api/orders 401 Bearer {refused}")
+
+
+def check_preflight(api: Api, origin: str | None) -> None:
+    if not origin:
+        say("skip cors: no origin configured (CORS_ALLOWED_ORIGINS, --origin)")
+        return
+    answer = http(
+        "OPTIONS",
+        api.base_url + "/api/orders",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    allowed_headers = answer.header("Access-Control-Allow-Headers")
+    seen = (
+        f"HTTP {answer.status}, Access-Control-Allow-Origin "
+        f"{answer.header('Access-Control-Allow-Origin')!r}, -Headers {allowed_headers!r}"
+    )
+    if answer.status == 401:
+        raise SmokeFailure(
+            f"CORS preflight from {origin}: {seen}: the platform refused it for want of a token "
+            "(azure-functions-host#7316), so browsers on that origin cannot call the API"
+        )
+    if (
+        answer.status >= 300
+        or answer.header("Access-Control-Allow-Origin") != origin
+        or "authorization" not in allowed_headers.lower()
+    ):
+        raise SmokeFailure(f"CORS preflight from {origin}: {seen}: a browser would refuse it")
+    say(f"ok   cors: preflight from {origin}: {seen}")
 
 
 def create_order(api: Api, customer: str) -> dict[str, Any]:
@@ -238,9 +346,12 @@ def check_thumbnail(api: Api, timeout: float) -> None:
     say(f"ok   thumbnail: Event Grid delivered {name}; thumbnail {size}")
 
 
-def run(api: Api, timeout: float) -> None:
+def run(api: Api, timeout: float, origin: str | None) -> None:
     started = time.monotonic()
+    check_token(api.token)
     check_health(api, timeout)
+    check_authentication(api)
+    check_preflight(api, origin)
     customer = f"smoke-{uuid.uuid4().hex[:12]}"
     order = create_order(api, customer)
     check_read_model(api, customer, order["id"], timeout)
@@ -255,14 +366,20 @@ def run(api: Api, timeout: float) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="the app's URL (default: azd's SERVICE_API_URI)")
-    parser.add_argument("--key", help="a function key (default: the app's, read with az)")
+    parser.add_argument("--token", help="an access token for the app (default: from az)")
+    parser.add_argument(
+        "--origin", help="an origin to send a CORS preflight from (default: CORS_ALLOWED_ORIGINS)"
+    )
+    parser.add_argument("--key", help="a function key, for an app that still checks keys")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per waiting step")
     args = parser.parse_args(argv)
     try:
         base_url = args.base_url or azd_value("SERVICE_API_URI")
         if not base_url:
             raise SmokeFailure("pass --base-url, or run inside the azd project after azd up")
-        run(Api(base_url.rstrip("/"), args.key or function_key()), args.timeout)
+        origins = (azd_value("CORS_ALLOWED_ORIGINS") or "").replace(" ", "").split(",")
+        api = Api(base_url.rstrip("/"), args.token or access_token(), args.key)
+        run(api, args.timeout, args.origin or origins[0] or None)
     except SmokeFailure as failure:
         say(f"FAIL {failure}")
         return 1

@@ -75,7 +75,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_18: HTTP/2 to the front end has no security effect here; siteConfig stays to what Microsoft's Flex Consumption templates set, since the plan refuses several siteConfig properties (docs/deploy.md).
   // checkov:skip=CKV_AZURE_67: Same as CKV_AZURE_18 (siteConfig.http20Enabled).
-  // checkov:skip=CKV_AZURE_17: Callers are browsers and scripts that authenticate with function keys; client certificates do not apply.
+  // checkov:skip=CKV_AZURE_17: Callers are browsers and scripts that bring Entra ID tokens (Easy Auth, app-auth.bicep); client certificates do not apply.
   // checkov:skip=CKV_AZURE_222: A public HTTP API by design; no virtual network in this template (docs/deploy.md).
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales out from zero by itself; a minimum instance count would be always-ready instances, billed while idle.
   // checkov:skip=CKV_AZURE_213: The App Service health check probes every instance each minute, which a scale-to-zero Flex app does not use; /api/health serves external probes (scripts/smoke.py).
@@ -178,6 +178,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'PAGING_TOKEN_SECRET'
           value: pagingTokenSecret
+        }
+        // Every route but the anonymous ones needs a caller, whom the app takes from Easy Auth's
+        // X-MS-CLIENT-PRINCIPAL (app-auth.bicep). A literal, not a parameter: on Azure it is
+        // never off, and the app answers 503 if Easy Auth is not on with it (docs/security.md).
+        {
+          name: 'AUTH_REQUIRED'
+          value: 'true'
         }
       ], orderSettings)
     }

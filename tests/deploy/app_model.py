@@ -37,6 +37,13 @@ SDK_SERVICES = {
     "azure.storage.queue": "queue",
     "azure.data.tables": "table",
 }
+HOST_JSON = ROOT / "host.json"
+# The routes of the app's HTTP functions that serve callers without a token. Its one source:
+# anonymous_routes() below reads it, and checks that each is a registered route.
+# Where Event Grid delivers to blob triggers whose source is EventGrid. The Functions host
+# serves it (not the app), behind the blobs_extension system key.
+BLOBS_WEBHOOK = "/runtime/webhooks/blobs"
+_OPTIONAL_LAST_PARAMETER = re.compile(r"/\{\w+\?\}$")
 
 
 @cache
@@ -89,6 +96,61 @@ def blob_triggers() -> dict[str, dict[str, Any]]:
         for binding in function_bindings
         if binding["type"] == "blobTrigger"
     }
+
+
+def http_routes() -> set[str]:
+    """The routes of the app's HTTP functions, as registered."""
+    return {binding["route"] for binding in all_bindings() if binding["type"] == "httpTrigger"}
+
+
+def anonymous_routes() -> set[str]:
+    """The routes of the app that serve callers without a token: the endpoints declared
+    `anonymous=True` (blueprints.endpoint marks them)."""
+    from blueprints.endpoint import ANONYMOUS_MARK
+    from tests.support import registered_functions
+
+    return {
+        str(function.get_trigger().route)
+        for function in registered_functions().values()
+        if getattr(function.get_user_function(), ANONYMOUS_MARK, False)
+    }
+
+
+def route_prefix() -> str:
+    """`/api`, or whatever host.json's extensions.http.routePrefix says."""
+    host = json.loads(HOST_JSON.read_text("utf-8"))
+    return "/" + str(host.get("extensions", {}).get("http", {}).get("routePrefix", "api"))
+
+
+def _parameter_values(route: str) -> list[str]:
+    """The values an anonymous route's optional last parameter takes: the upload page's files
+    ("" is the page itself). Easy Auth matches excluded paths exactly, so each one is listed."""
+    from blueprints.upload_page import WEB_FILES
+
+    assert route.startswith("upload/"), f"{route}: say which values its parameter takes"
+    return list(WEB_FILES)
+
+
+def anonymous_paths() -> set[str]:
+    """The URL paths of the anonymous routes, one per path a caller can use."""
+    prefix = route_prefix()
+    paths: set[str] = set()
+    for route in anonymous_routes():
+        optional = _OPTIONAL_LAST_PARAMETER.search(route)
+        if optional is None:
+            assert "{" not in route, f"{route}: a parameter cannot be excluded path by path"
+            paths.add(f"{prefix}/{route}")
+            continue
+        base = f"{prefix}/{route[: optional.start()]}"
+        paths |= {f"{base}/{value}" if value else base for value in _parameter_values(route)}
+    return paths
+
+
+def webhook_paths() -> set[str]:
+    """Host endpoints that callers without a token reach: the blobs extension webhook, when a
+    blob trigger takes its events from Event Grid."""
+    sources = {binding.get("source") for binding in blob_triggers().values()}
+    return {BLOBS_WEBHOOK} if "EventGrid" in sources else set()
 
 
 class RecordingEnv(dict[str, str]):

@@ -230,5 +230,15 @@ def deployed_value(expression: Any) -> str:
     return DEPLOYMENT_OUTPUTS[name]
 
 
+def platform_settings() -> dict[str, str]:
+    """What the platform itself puts in the app's environment: WEBSITE_AUTH_ENABLED=True
+    while App Service authentication is on (infra/modules/app-auth.bicep; the App Service
+    app settings reference, "Authentication & Authorization")."""
+    auth = parse("modules/app-auth.bicep")["resources"]["authSettings"]["config"]["properties"]
+    return {"WEBSITE_AUTH_ENABLED": "True"} if auth["platform"]["enabled"] is True else {}
+
+
 def deployed_settings() -> dict[str, str]:
-    return {name: deployed_value(value) for name, value in app_settings().items()}
+    """The app's environment on Azure: the app settings infra sets, and the platform's."""
+    settings = {name: deployed_value(value) for name, value in app_settings().items()}
+    return settings | platform_settings()

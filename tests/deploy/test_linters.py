@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
-SHELL_SCRIPTS = ("scripts/postdeploy.sh",)
+SHELL_SCRIPTS = ("scripts/postdeploy.sh", "scripts/preprovision.sh")
 MIN_REASON = 40
 
 

@@ -1,28 +1,40 @@
 """scripts/smoke.py, the check a user runs after `azd up`, is itself tested: it passes against
-the real app (devhost over Azurite, where keys are not enforced) and fails on a broken one."""
+the real app (devhost over Azurite) behind a stand-in for Easy Auth, and fails on a broken
+app, on a platform that lets anonymous calls through or refuses preflights, and on a token
+that Azure would not have issued for this app."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import stat
 import subprocess
 import sys
 import threading
+import tomllib
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
 from devhost.azurite import free_port
-from tests.e2e.harness import ROOT, DevhostProcess
+from tests.e2e.harness import ROOT, DevhostProcess, request
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from devhost.azurite import Azurite
 
 pytestmark = pytest.mark.e2e
 SMOKE = ROOT / "scripts" / "smoke.py"
 STEPS = (
+    "ok   token",
     "ok   health",
+    "ok   auth",
+    "skip cors",
     "ok   orders",
     "ok   change feed",
     "ok   upload",
@@ -30,58 +42,82 @@ STEPS = (
     "ok   cleanup",
     "smoke test passed",
 )
+CLIENT_ID = "00000000-0000-0000-0000-0000000000c1"
+TENANT_ID = "00000000-0000-0000-0000-0000000000f1"
+ORIGIN = "https://shop.example"
+# Values smoke.py would otherwise read from the azd environment.
+AZD_VALUES = ("SERVICE_API_URI", "AZURE_AUTH_CLIENT_ID", "AZURE_TENANT_ID", "CORS_ALLOWED_ORIGINS")
+with (ROOT / "pyproject.toml").open("rb") as _file:
+    EXCLUDED = frozenset(tomllib.load(_file)["tool"]["devhost"]["easy-auth-excluded-paths"])
 
 
-def smoke(base_url: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def jwt(**claims: Any) -> str:
+    """A token shaped as Entra ID issues them (unsigned: only the stand-in reads it)."""
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    payload = {"ver": "2.0", "aud": CLIENT_ID, "roles": ["Orders.ReadWrite.All"]} | claims
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(payload)}.c2lnbmF0dXJl"
+
+
+TOKEN = jwt()
+
+
+def smoke(
+    base_url: str, *options: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    given = list(options) or ["--token", TOKEN]
     return subprocess.run(
-        [
-            sys.executable,
-            str(SMOKE),
-            "--base-url",
-            base_url,
-            "--key",
-            "not-checked-locally",
-            "--timeout",
-            str(timeout),
-        ],
+        [sys.executable, str(SMOKE), "--base-url", base_url, *given, "--timeout", str(timeout)],
         capture_output=True,
         text=True,
         timeout=timeout * 6,
         check=False,
+        env={k: v for k, v in os.environ.items() if k not in AZD_VALUES} | (env or {}),
     )
 
 
-@pytest.fixture(scope="module")
-def app(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
-    host = DevhostProcess(
-        ROOT, azurite.connection_string, tmp_path_factory.mktemp("smoke") / "devhost.log"
-    )
-    host.start()
-    yield host
-    host.stop()
+# --- stand-ins -------------------------------------------------------------------------------
 
 
-def test_smoke_script_passes_against_the_running_app(app: DevhostProcess) -> None:
-    result = smoke(app.base_url)
-    assert result.returncode == 0, result.stdout + result.stderr + app.log_text()[-3000:]
-    lines = result.stdout.splitlines()
-    assert [next(line for line in lines if line.startswith(step)) for step in STEPS]
-    assert app.invocations("make_thumbnail") and app.invocations("process_order_event")
-    assert any(i.get("function") == "delete_order" for i in app.invocations())
+class EasyAuth(BaseHTTPRequestHandler):
+    """Easy Auth as the smoke test meets it (requireAuthentication, Return401): the excluded
+    paths are open, any other request needs TOKEN or gets 401 with a Bearer challenge; then
+    client-sent principal headers are dropped and `upstream` answers. Preflights reach the app
+    unless `refuse_preflights` (azure-functions-host#7316)."""
 
+    enabled: ClassVar[bool] = True
+    refuse_preflights: ClassVar[bool] = False
+    seen: ClassVar[list[tuple[str, str, str]]] = []
 
-class _BrokenApp(BaseHTTPRequestHandler):
-    """Healthy, but every order write fails as an app without its table role would."""
+    def handle_any(self) -> None:
+        path = self.path.split("?")[0]
+        bearer = self.headers.get("Authorization") or ""
+        self.seen.append((self.command, path, bearer))
+        preflight = self.command == "OPTIONS" and not self.refuse_preflights
+        if self.enabled and path not in EXCLUDED and bearer != f"Bearer {TOKEN}" and not preflight:
+            self.answer(401, {"WWW-Authenticate": 'Bearer realm="stand-in"'}, b"")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        headers = {
+            name: value
+            for name, value in self.headers.items()
+            if name.lower() not in ("host", "connection", "content-length")
+            and not name.lower().startswith("x-ms-client-principal")
+        }
+        self.answer(*self.upstream(headers, self.rfile.read(length) or None))
 
-    def do_GET(self) -> None:
-        self._answer(200 if self.path == "/api/health" else 404, b'{"status": "ok"}')
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = handle_any
 
-    def do_POST(self) -> None:
-        self._answer(503, b'{"title": "Service Unavailable"}')
+    def upstream(self, headers: dict[str, str], body: bytes | None) -> tuple[int, Any, bytes]:
+        raise NotImplementedError
 
-    def _answer(self, status: int, body: bytes) -> None:
+    def answer(self, status: int, headers: Any, body: bytes) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        for name, value in dict(headers).items():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length", "date"):
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -90,13 +126,79 @@ class _BrokenApp(BaseHTTPRequestHandler):
         pass
 
 
-def test_smoke_script_fails_on_the_first_broken_step() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenApp)
+class BrokenApp(EasyAuth):
+    """Healthy, but every order write fails as an app without its table role would."""
+
+    def upstream(self, headers: dict[str, str], body: bytes | None) -> tuple[int, Any, bytes]:
+        json_type = {"Content-Type": "application/json"}
+        if self.command == "OPTIONS":
+            allowed = {
+                "Access-Control-Allow-Origin": headers.get("Origin", ""),
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            }
+            return 204, allowed, b""
+        if self.command == "POST":
+            return 503, json_type, b'{"title": "Service Unavailable"}'
+        ok = self.path.split("?")[0] in EXCLUDED
+        return (200 if ok else 404), json_type, b'{"status": "ok"}'
+
+
+@contextmanager
+def serving(handler: type[EasyAuth], **settings: Any) -> Iterator[tuple[str, type[EasyAuth]]]:
+    """`handler`, with class attributes `settings`, on a free port: its base URL, and the
+    class whose `seen` lists the requests."""
+    configured = type(handler.__name__, (handler,), {"seen": [], **settings})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), configured)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = smoke(f"http://127.0.0.1:{server.server_port}", timeout=5)
+        yield f"http://127.0.0.1:{server.server_port}", configured
     finally:
         server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def app(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
+    host = DevhostProcess(
+        ROOT,
+        azurite.connection_string,
+        tmp_path_factory.mktemp("smoke") / "devhost.log",
+        # Behind the stand-in no principal arrives: the app acts as the local developer.
+        extra_env={"AUTH_REQUIRED": "false"},
+    )
+    host.start()
+    yield host
+    host.stop()
+
+
+# --- against the running app -----------------------------------------------------------------
+
+
+def test_smoke_script_passes_against_the_running_app(app: DevhostProcess) -> None:
+    class Devhost(EasyAuth):
+        def upstream(self, headers: dict[str, str], body: bytes | None) -> tuple[int, Any, bytes]:
+            got = request(self.command, app.base_url + self.path, body=body, headers=headers)
+            return got.status, got.headers, got.body
+
+    with serving(Devhost) as (base_url, front):
+        result = smoke(base_url)
+    assert result.returncode == 0, result.stdout + result.stderr + app.log_text()[-3000:]
+    lines = result.stdout.splitlines()
+    assert [next(line for line in lines if line.startswith(step)) for step in STEPS]
+    assert app.invocations("make_thumbnail") and app.invocations("process_order_event")
+    assert any(i.get("function") == "delete_order" for i in app.invocations())
+    api_calls = [call for call in front.seen if call[1] not in EXCLUDED]
+    authorised = [call for call in api_calls if call[2] == f"Bearer {TOKEN}"]
+    assert {method for method, _, _ in authorised} >= {"POST", "GET", "PATCH", "DELETE"}
+    assert TOKEN not in result.stdout + result.stderr
+
+
+# --- against stand-ins -----------------------------------------------------------------------
+
+
+def test_smoke_script_fails_on_the_first_broken_step() -> None:
+    with serving(BrokenApp) as (base_url, _):
+        result = smoke(base_url, timeout=5)
     assert result.returncode == 1
     assert "ok   health" in result.stdout
     assert "FAIL POST /api/orders: HTTP 503, not 201" in result.stdout
@@ -106,3 +208,83 @@ def test_smoke_script_fails_when_nothing_answers() -> None:
     result = smoke(f"http://127.0.0.1:{free_port()}", timeout=2)  # nothing listens there
     assert result.returncode == 1
     assert "FAIL GET /api/health answers 200: not within 2 s" in result.stdout
+
+
+def test_fails_when_the_platform_lets_anonymous_calls_through() -> None:
+    with serving(BrokenApp, enabled=False) as (base_url, _):
+        result = smoke(base_url, timeout=5)
+    assert result.returncode == 1
+    assert "FAIL GET /api/orders without a token: HTTP 404" in result.stdout
+    assert "not 401 with a Bearer challenge" in result.stdout
+
+
+def test_a_refused_preflight_fails_and_says_what_it_saw() -> None:
+    with serving(BrokenApp, refuse_preflights=True) as (base_url, _):
+        result = smoke(base_url, "--token", TOKEN, "--origin", ORIGIN, timeout=5)
+    assert result.returncode == 1
+    assert f"FAIL CORS preflight from {ORIGIN}: HTTP 401" in result.stdout
+    assert "azure-functions-host#7316" in result.stdout
+
+
+def test_a_preflight_the_app_answers_passes_with_the_configured_origin() -> None:
+    with serving(BrokenApp) as (base_url, _):
+        result = smoke(base_url, timeout=5, env={"CORS_ALLOWED_ORIGINS": f"{ORIGIN}, https://b"})
+    assert f"ok   cors: preflight from {ORIGIN}: HTTP 204" in result.stdout
+    assert "FAIL POST /api/orders: HTTP 503" in result.stdout  # it went on to the next step
+
+
+def test_the_token_comes_from_az_for_the_app_and_stays_out_of_the_output(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "az"
+    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ROOT}/tests/deploy/fake_az.py" "$@"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    (tmp_path / "state.json").write_text(json.dumps({"token": TOKEN}))
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "FAKE_AZ_STATE": str(tmp_path / "state.json"),
+        "FAKE_AZ_LOG": str(tmp_path / "calls.jsonl"),
+        "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
+        "AZURE_TENANT_ID": TENANT_ID,
+    }
+    with serving(BrokenApp) as (base_url, front):
+        result = smoke(base_url, "--key", "unused-key", timeout=5, env=env)
+    (call,) = [json.loads(line)["argv"] for line in (tmp_path / "calls.jsonl").open()]
+    assert call == [
+        "account",
+        "get-access-token",
+        "--resource",
+        f"api://{CLIENT_ID}",
+        "--tenant",
+        TENANT_ID,
+        "--query",
+        "accessToken",
+        "--output",
+        "tsv",
+    ]
+    assert "FAIL POST /api/orders: HTTP 503" in result.stdout
+    assert ("POST", "/api/orders", f"Bearer {TOKEN}") in front.seen
+    assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"roles": ["Orders.Read.All"]}, "without Orders.ReadWrite.All"),
+        ({"ver": "1.0"}, "the token is a v1.0 token"),
+    ],
+)
+def test_a_token_azure_would_not_accept_for_the_order_steps_stops_it_first(
+    claims: dict[str, Any], message: str
+) -> None:
+    with serving(BrokenApp) as (base_url, _):
+        result = smoke(base_url, "--token", jwt(**claims), timeout=5)
+    assert result.returncode == 1
+    assert message in result.stdout
+    assert "ok   health" not in result.stdout
+
+
+def test_an_opaque_token_is_refused() -> None:
+    result = smoke(f"http://127.0.0.1:{free_port()}", "--token", "opaque", timeout=2)
+    assert result.returncode == 1
+    assert "FAIL the token is not a JWT" in result.stdout
