@@ -132,13 +132,14 @@ async def test_two_processes_send_each_event_once() -> None:
         for _ in range(30)
     }
     process_b = BatchedCleanup(backlog)
-    report = await relay_unsent(
+    await relay_unsent(
         backlog=backlog,
         publisher=publisher,
         created_before=format_time(datetime.now(UTC) - timedelta(minutes=1)),
         cleanup=process_b,
     )
-    assert report.sent == 0 and process_a.waiting == 30
+    # Other tests' rows of this Azurite may be old enough for the relay; none of A's is.
+    assert process_a.waiting == 30
     await process_a.close()
     rows = (await table("Orders")).query_entities(
         "RowKey ge @low and RowKey lt @high", parameters={"low": OUTBOX_ROW, "high": "outbox;"}
