@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from pathlib import Path
 
-from devhost.console import configure_logging, wait_for_stop_signal
+from devhost.bootstrap import HostOptions, UnsupportedFunction, build_host
+from devhost.console import configure_logging, quiet_about_open_sessions, stop_signal
 from devhost.functions import AppLoadError
-from devhost.host import DevHost, UnsupportedFunction
 from devhost.startup_check import StartupCheckFailed
 
 logger = logging.getLogger("devhost")
@@ -57,24 +58,33 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
-    configure_logging(args.log_level)
+async def serve(args: argparse.Namespace) -> int:
+    """Build and start the host, run until SIGINT or SIGTERM, then stop it gracefully: 0, or
+    3 when invocations outlasted the drain timeout (1 if it could not start)."""
+    asyncio.get_running_loop().set_exception_handler(quiet_about_open_sessions)
+    stop = stop_signal()
+    options = HostOptions(
+        args.script_root,
+        port=args.port,
+        bind=args.host,
+        only=tuple(args.functions or ()),
+        settings_file=args.settings_file,
+        event_source=args.event_source,
+    )
     try:
-        host = DevHost(
-            args.script_root,
-            port=args.port,
-            host=args.host,
-            only=args.functions,
-            settings_file=args.settings_file,
-            event_source=args.event_source,
-        )
-        host.start()
+        host = build_host(options)
+        await host.start()
     except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)
         return 1
-    wait_for_stop_signal()
-    return 0 if host.stop(args.drain_timeout) else 3
+    await stop.wait()
+    return 0 if await host.stop(args.drain_timeout) else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    configure_logging(args.log_level)
+    return asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def host_blob_properties(properties: BlobProperties) -> dict[str, Any]:
     }
 
 
-def blob_invocation(
+async def blob_invocation(
     spec: FunctionSpec,
     runtime: Runtime,
     container: str,
@@ -108,8 +108,8 @@ def blob_invocation(
     service = runtime.storage.blob(spec.trigger.get("connection"))
     client = service.get_blob_client(container, name)
     try:
-        downloader = client.download_blob()
-        data = downloader.readall()
+        downloader = await client.download_blob()
+        data = await downloader.readall()
     except ResourceNotFoundError:
         return None
     properties = downloader.properties

@@ -12,10 +12,8 @@ goes to `webjobs-blobtrigger-poison` in the trigger's account. Concurrency split
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from functools import partial
 from typing import TYPE_CHECKING
 
 from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, MessageFormatError, blob_invocation
@@ -51,9 +49,7 @@ class HostBlobQueue:
 
     def __init__(self, runtime: Runtime, specs: list[FunctionSpec]) -> None:
         self.runtime = runtime
-        self.queue = runtime.storage.async_queue(None).get_queue_client(
-            host_queue_name(runtime.host_id)
-        )
+        self.queue = runtime.storage.queue(None).get_queue_client(host_queue_name(runtime.host_id))
         self.registrations = {
             function_id(spec): (
                 spec,
@@ -66,21 +62,19 @@ class HostBlobQueue:
             self.queue,
             PollingOptions(batch, threshold, MAX_POLLING_SECONDS),
             self._process,
-            loop=runtime.invoker.loop,
             stopping=runtime.stopping,
             name="blob-queue",
         )
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._poller.start()
 
-    def join(self, timeout: float) -> None:
-        self._poller.join(timeout)
+    async def stop(self, grace: float) -> None:
+        await self._poller.stop(grace)
 
     # --- writing (the webhook) ------------------------------------------------------------
     async def enqueue(self, message: BlobTriggerMessage) -> None:
-        """Add the message (creating the queue on first use) and wake the listener. Runs on
-        the loop, as the webhook is served there."""
+        """Add the message (creating the queue on first use) and wake the listener."""
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
         text = message.encode(self.runtime.config.queues.message_encoding)
@@ -95,7 +89,7 @@ class HostBlobQueue:
     # --- one message ----------------------------------------------------------------------
     def _poison_queue(self, spec: FunctionSpec | None) -> QueueClient:
         connection = spec.trigger.get("connection") if spec else None
-        return self.runtime.storage.async_queue(connection).get_queue_client(POISON_QUEUE)
+        return self.runtime.storage.queue(connection).get_queue_client(POISON_QUEUE)
 
     async def _process(self, message: QueueMessage) -> None:
         body = decode_body(str(message.content), self.runtime.config.queues.message_encoding)
@@ -138,19 +132,16 @@ class HostBlobQueue:
             logger.warning("blob_event_ignored function=%s blob=%s reason=path", spec.name, blob)
             return True
         attempt = int(message.dequeue_count or 1)
-        read = partial(
-            blob_invocation,
-            spec,
-            self.runtime,
-            trigger.container,
-            trigger.name,
-            attempt=attempt,
-            max_attempts=self.runtime.config.blobs.poison_blob_threshold,
-            detail=f" message_id={message.id}",
-        )
         try:
-            # The blob is read with the sync blob client, as the polling trigger reads it.
-            invocation = await asyncio.get_running_loop().run_in_executor(None, read)
+            invocation = await blob_invocation(
+                spec,
+                self.runtime,
+                trigger.container,
+                trigger.name,
+                attempt=attempt,
+                max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+                detail=f" message_id={message.id}",
+            )
         except Exception:
             logger.exception("blob_read_failed function=%s blob=%s", spec.name, blob)
             return False
@@ -191,11 +182,11 @@ class EventGridBlobListener:
             f"<- /runtime/webhooks/blobs?functionName={function_id(self.spec)}"
         )
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Nothing of its own to start: the host starts the shared queue."""
 
-    def join(self, timeout: float) -> None:
+    async def stop(self, grace: float) -> None:
         """See start()."""
 
-    def invoke_once(self, raw_input: str | None) -> None:
-        invoke_blob_once(self.spec, self.runtime, self.path, raw_input)
+    async def invoke_once(self, raw_input: str | None) -> None:
+        await invoke_blob_once(self.spec, self.runtime, self.path, raw_input)

@@ -7,24 +7,29 @@ after a restart. A blob is tried up to `extensions.blobs.poisonBlobThreshold` ti
 `visibilityTimeout` apart; then the host's poison message goes to `webjobs-blobtrigger-poison`.
 This is the default source (`LogsAndContainerScan`); `source="EventGrid"` triggers are served by
 `devhost.blobqueue` instead.
+
+The scan and the blobs it starts are tasks on the host's event loop, with the asyncio blob
+client; at most `extensions.blobs.maxDegreeOfParallelism` blobs are processed at once.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
 import contextlib
 import logging
 import re
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, blob_invocation
 from devhost.expressions import resolve_settings
 from devhost.invocation import FunctionFailed
 from devhost.runtime import HOSTS_CONTAINER, function_id
+from devhost.tasks import finish, wait_for_event
 
 if TYPE_CHECKING:
+    from azure.storage.blob.aio import BlobClient
+
     from devhost.functions import FunctionSpec
     from devhost.invocation import Invocation
     from devhost.runtime import Runtime
@@ -69,40 +74,43 @@ class BlobTriggerListener:
         self.spec, self.runtime = spec, runtime
         self.path = BlobPath.parse(resolve_settings(spec.trigger["path"], runtime.environ))
         self.connection = spec.trigger.get("connection")
-        parallelism = runtime.config.blobs.max_degree_of_parallelism
-        self._pool = concurrent.futures.ThreadPoolExecutor(parallelism, f"blob-{spec.name}")
+        self._slots = asyncio.Semaphore(runtime.config.blobs.max_degree_of_parallelism)
         self._seen: set[tuple[str, str]] = set()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"blob-{spec.name}", daemon=True)
+        self._scanning: asyncio.Task[None] | None = None
+        self._processing: set[asyncio.Task[None]] = set()
 
     def describe(self) -> str:
         return f"blobTrigger ({self.path.container}/{self.path.prefix}...)"
 
     # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread.start()
+    async def start(self) -> None:
+        self._scanning = asyncio.create_task(self._run(), name=f"blob-{self.spec.name}")
 
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    async def stop(self, grace: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if self._scanning is not None:
+            await finish([self._scanning], grace)
+        # Blobs not started yet see `stopping` and return: no receipt, the next start runs them.
+        await finish(set(self._processing), deadline - loop.time())
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         while not self.runtime.stopping.is_set():
             try:
-                self.scan()
+                await self.scan()
             except Exception:
                 logger.exception("blob_scan_failed function=%s", self.spec.name)
-            self.runtime.stopping.wait(POLL_SECONDS)
+            await wait_for_event(self.runtime.stopping, POLL_SECONDS)
 
     # --- scanning -------------------------------------------------------------------------
-    def _receipt(self, name: str, etag: str) -> Any:
+    def _receipt(self, name: str, etag: str) -> BlobClient:
         path = (
             f"blobreceipts/{self.runtime.host_id}/{function_id(self.spec)}/{etag.strip(chr(34))}/"
             f"{self.path.container}/{name}"
         )
         return self.runtime.storage.blob(self.connection).get_blob_client(HOSTS_CONTAINER, path)
 
-    def scan(self) -> None:
+    async def scan(self) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
         container = self.runtime.storage.blob(self.connection).get_container_client(
@@ -110,41 +118,47 @@ class BlobTriggerListener:
         )
         listed: set[tuple[str, str]] = set()
         try:
-            for blob in container.list_blobs(name_starts_with=self.path.prefix or None):
+            async for blob in container.list_blobs(name_starts_with=self.path.prefix or None):
                 if self.runtime.stopping.is_set():
                     return
                 listed.add((blob.name, str(blob.etag)))
-                self._consider(blob.name, str(blob.etag))
+                await self._consider(blob.name, str(blob.etag))
         except ResourceNotFoundError:
             pass  # the container does not exist yet: nothing to process
         # Forget versions no longer there (deleted or overwritten), so that what is
         # remembered stays the size of the container, not of its whole history.
-        with self._lock:
-            self._seen &= listed
+        self._seen &= listed
 
-    def _consider(self, name: str, etag: str) -> None:
+    async def _consider(self, name: str, etag: str) -> None:
         values = self.path.match(name)
         key = (name, etag)
-        with self._lock:
-            if values is None or key in self._seen:
-                return
-            self._seen.add(key)
-        if self._receipt(name, etag).exists():
+        if values is None or key in self._seen:
             return
-        self._pool.submit(self._process_guarded, name, etag, values)
+        self._seen.add(key)
+        if await self._receipt(name, etag).exists():
+            return
+        self._dispatch(name, etag, values)
 
-    def _process_guarded(self, name: str, etag: str, values: dict[str, str]) -> None:
-        try:
-            self._process(name, etag, values)
-        except Exception:
-            # A storage fault, not a function failure: forget the blob so a later scan retries.
-            logger.exception("blob_processing_error function=%s blob=%s", self.spec.name, name)
-            with self._lock:
+    def _dispatch(self, name: str, etag: str, values: dict[str, str]) -> None:
+        task = asyncio.create_task(
+            self._process_guarded(name, etag, values), name=f"blob-{self.spec.name}"
+        )
+        self._processing.add(task)
+        task.add_done_callback(self._processing.discard)
+
+    async def _process_guarded(self, name: str, etag: str, values: dict[str, str]) -> None:
+        async with self._slots:
+            try:
+                await self._process(name, etag, values)
+            except Exception:
+                # A storage fault, not a function failure: forget the blob so a later scan
+                # retries it.
+                logger.exception("blob_processing_error function=%s blob=%s", self.spec.name, name)
                 self._seen.discard((name, etag))
 
     # --- processing -----------------------------------------------------------------------
-    def _invocation(self, name: str, attempt: int) -> Invocation | None:
-        return blob_invocation(
+    async def _invocation(self, name: str, attempt: int) -> Invocation | None:
+        return await blob_invocation(
             self.spec,
             self.runtime,
             self.path.container,
@@ -153,46 +167,48 @@ class BlobTriggerListener:
             max_attempts=self.runtime.config.blobs.poison_blob_threshold,
         )
 
-    def _process(self, name: str, etag: str, values: dict[str, str]) -> None:
+    async def _process(self, name: str, etag: str, values: dict[str, str]) -> None:
+        stopping = self.runtime.stopping
         max_count = self.runtime.config.blobs.poison_blob_threshold
         binding_data = {**values, "blobTrigger": f"{self.path.container}/{name}"}
         for attempt in range(1, max_count + 1):
-            if self.runtime.stopping.is_set():
+            if stopping.is_set():
                 return  # unfinished: no receipt, so the next start processes it
-            invocation = self._invocation(name, attempt)
+            invocation = await self._invocation(name, attempt)
             if invocation is None:
                 return
             self.runtime.with_outputs(invocation, binding_data)
             try:
-                self.runtime.invoker.call(invocation)
+                await self.runtime.invoker.run(invocation)
             except FunctionFailed:
                 if attempt < max_count:
-                    self.runtime.stopping.wait(self.runtime.config.queues.visibility_timeout)
+                    await wait_for_event(stopping, self.runtime.config.queues.visibility_timeout)
                 continue
-            self._write_receipt(name, etag, invocation.invocation_id)
+            await self._write_receipt(name, etag, invocation.invocation_id)
             return
-        if not self.runtime.stopping.is_set():
-            self._poison(name, etag)
+        if not stopping.is_set():
+            await self._poison(name, etag)
 
-    def _write_receipt(self, name: str, etag: str, invocation_id: str) -> None:
+    async def _write_receipt(self, name: str, etag: str, invocation_id: str) -> None:
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
         receipt = self._receipt(name, etag)
+        metadata = {"InvocationId": invocation_id}
         try:
-            receipt.upload_blob(b"", overwrite=True, metadata={"InvocationId": invocation_id})
+            await receipt.upload_blob(b"", overwrite=True, metadata=metadata)
         except ResourceNotFoundError:
             with contextlib.suppress(ResourceExistsError):
-                self.runtime.storage.blob(self.connection).create_container(HOSTS_CONTAINER)
-            receipt.upload_blob(b"", overwrite=True, metadata={"InvocationId": invocation_id})
+                await self.runtime.storage.blob(self.connection).create_container(HOSTS_CONTAINER)
+            await receipt.upload_blob(b"", overwrite=True, metadata=metadata)
 
-    def _poison(self, name: str, etag: str) -> None:
+    async def _poison(self, name: str, etag: str) -> None:
         from azure.core.exceptions import ResourceExistsError
 
         message = BlobTriggerMessage(function_id(self.spec), self.path.container, name, etag)
         queue = self.runtime.storage.queue(self.connection).get_queue_client(POISON_QUEUE)
         with contextlib.suppress(ResourceExistsError):
-            queue.create_queue()
-        queue.send_message(message.encode(self.runtime.config.queues.message_encoding))
+            await queue.create_queue()
+        await queue.send_message(message.encode(self.runtime.config.queues.message_encoding))
         logger.warning(
             "blob_poisoned function=%s blob=%s/%s queue=%s",
             self.spec.name,
@@ -201,21 +217,21 @@ class BlobTriggerListener:
             POISON_QUEUE,
         )
         # A receipt, so a poisoned version is not retried after every restart.
-        self._write_receipt(name, etag, "poisoned")
+        await self._write_receipt(name, etag, "poisoned")
 
     # --- admin ----------------------------------------------------------------------------
-    def invoke_once(self, raw_input: str | None) -> None:
-        invoke_blob_once(self.spec, self.runtime, self.path, raw_input)
+    async def invoke_once(self, raw_input: str | None) -> None:
+        await invoke_blob_once(self.spec, self.runtime, self.path, raw_input)
 
 
-def invoke_blob_once(
+async def invoke_blob_once(
     spec: FunctionSpec, runtime: Runtime, path: BlobPath, raw_input: str | None
 ) -> None:
     """Admin call: `input` is `container/name` (or just the name) of the blob to run on."""
     target = (raw_input or "").strip("/")
     name = target.split("/", 1)[1] if target.startswith(path.container + "/") else target
     values = path.match(name) or {}
-    invocation = blob_invocation(
+    invocation = await blob_invocation(
         spec,
         runtime,
         path.container,
@@ -229,4 +245,4 @@ def invoke_blob_once(
         return
     runtime.with_outputs(invocation, {**values, "blobTrigger": f"{path.container}/{name}"})
     with contextlib.suppress(FunctionFailed):
-        runtime.invoker.call(invocation)
+        await runtime.invoker.run(invocation)

@@ -1,13 +1,18 @@
-"""What devhost's command-line entry points share: console logging and waiting for Ctrl-C."""
+"""What devhost's command-line entry points share: console logging, the stop signal, and a
+quiet exit."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import sys
-import threading
+from typing import Any
 
-__all__ = ["configure_logging", "wait_for_stop_signal"]
+__all__ = ["configure_logging", "quiet_about_open_sessions", "stop_signal"]
+
+logger = logging.getLogger("devhost")
+_OPEN_AT_EXIT = ("Unclosed client session", "Unclosed connector")
 
 
 def configure_logging(level: str) -> None:
@@ -20,10 +25,24 @@ def configure_logging(level: str) -> None:
     logging.getLogger("azure").setLevel(logging.WARNING)
 
 
-def wait_for_stop_signal() -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM."""
-    stop = threading.Event()
+def stop_signal() -> asyncio.Event:
+    """An event that SIGINT (Ctrl-C) or SIGTERM sets; call it on the running loop."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except NotImplementedError:  # Windows' event loops take no signal handlers
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    return stop
+
+
+def quiet_about_open_sessions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's exception handler. An app keeps its storage clients for the life of the
+    process (the worker gives it no shutdown hook; it is stopped, not asked): their aiohttp
+    sessions are still open when devhost exits, which is expected, not an error worth a
+    screen of ERROR lines."""
+    if str(context.get("message", "")).startswith(_OPEN_AT_EXIT):
+        logger.debug("open_at_exit %s", context["message"])
+        return
+    loop.default_exception_handler(context)

@@ -106,16 +106,17 @@ class InvocationContext(func.Context):
         return self._retry
 
 
-class OutValue(func.Out[T], Generic[T]):
-    """An output binding parameter; its value is written after the function succeeds."""
+class OutValue(func.Out[T | None], Generic[T]):
+    """An output binding parameter; its value (None until the function sets one, as the
+    worker's) is written after the function succeeds."""
 
     def __init__(self) -> None:
         self._value: T | None = None
         self.is_set = False
 
-    def set(self, val: T) -> None:
+    def set(self, val: T | None) -> None:
         self._value = val
         self.is_set = True
 
-    def get(self) -> T:
-        return self._value  # type: ignore[return-value]
+    def get(self) -> T | None:
+        return self._value

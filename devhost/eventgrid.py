@@ -110,10 +110,9 @@ def blob_target(event: dict[str, Any]) -> BlobEventTarget:
     """The blob an event names, from `data.url` (container and name), `data.eTag` and
     `data.blobType`, as the blobs extension builds its queue message."""
     data = event.get("data")
-    url = data.get("url") if isinstance(data, dict) else None
-    if not isinstance(url, str):
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
         raise WebhookPayloadError("the event has no data.url")
-    container, name = _container_and_name(url)
+    container, name = _container_and_name(data["url"])
     etag = str(data.get("eTag") or "").strip('"')
     return BlobEventTarget(container, name, f'"{etag}"', str(data.get("blobType") or "BlockBlob"))
 

@@ -1,4 +1,5 @@
-"""Output bindings the app may declare: queue messages and blobs, written after success."""
+"""Output bindings the app may declare: queue messages and blobs, written after success with
+the asyncio storage clients, on the event loop."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from devhost.context import OutValue
 from devhost.expressions import resolve_binding_data, resolve_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from devhost.functions import FunctionSpec
     from devhost.storage import StorageAccounts
@@ -59,7 +60,7 @@ class OutputWriter:
     def arguments(self, spec: FunctionSpec) -> dict[str, OutValue[Any]]:
         return {b["name"]: OutValue() for b in spec.outputs() if b["name"] != "$return"}
 
-    def write(
+    async def write(
         self,
         spec: FunctionSpec,
         outs: Mapping[str, OutValue[Any]],
@@ -76,9 +77,11 @@ class OutputWriter:
             else:
                 continue
             if value is not None:
-                self._write_one(binding, value, data)
+                await self._write_one(binding, value, data)
 
-    def _write_one(self, binding: Mapping[str, Any], value: Any, data: Mapping[str, str]) -> None:
+    async def _write_one(
+        self, binding: Mapping[str, Any], value: Any, data: Mapping[str, str]
+    ) -> None:
         connection = binding.get("connection")
         if binding["type"] == "queue":
             queue_name = resolve_binding_data(
@@ -89,25 +92,27 @@ class OutputWriter:
                 raw = _as_bytes(item)
                 encoded = base64.b64encode(raw) if self._encoding == "base64" else raw
                 text = encoded.decode()
-                _create_on_missing(partial(client.send_message, text), client.create_queue)
+                await _create_on_missing(partial(client.send_message, text), client.create_queue)
         elif binding["type"] == "blob":
             path = resolve_binding_data(resolve_settings(binding["path"], self._environ), data)
             container, _, blob_name = path.partition("/")
             service = self._storage.blob(connection)
             blob = service.get_blob_client(container, blob_name)
-            _create_on_missing(
-                lambda: blob.upload_blob(_as_bytes(value), overwrite=True),
+            await _create_on_missing(
+                partial(blob.upload_blob, _as_bytes(value), overwrite=True),
                 service.get_container_client(container).create_container,
             )
 
 
-def _create_on_missing(write: Callable[[], object], create: Callable[[], object]) -> None:
+async def _create_on_missing(
+    write: Callable[[], Awaitable[object]], create: Callable[[], Awaitable[object]]
+) -> None:
     """Output bindings create their queue or container on first use, as the host's do."""
     from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
     try:
-        write()
+        await write()
     except ResourceNotFoundError:
         with contextlib.suppress(ResourceExistsError):
-            create()
-        write()
+            await create()
+        await write()

@@ -5,22 +5,21 @@ flight drop to `new_batch_threshold`. An empty queue backs the polling off expon
 to `max_polling_interval`; `wake()` polls at once (the host's shared queue watcher does the
 same when it enqueues a message itself). Each message stays invisible while its handler runs.
 
-Polling, leases and handlers all run on the invoker's event loop with the asyncio queue
-client, so a queue-triggered async function runs where it was fetched, on one thread (why:
+Polling, leases and handlers all run on the host's event loop with the asyncio queue client,
+so a queue-triggered async function runs where it was fetched, on one thread (why:
 devhost.invocation).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from devhost.tasks import finish, wait_for_event
+
 if TYPE_CHECKING:
-    import concurrent.futures
-    import threading
     from collections.abc import Awaitable, Callable
 
     from azure.storage.queue import QueueMessage
@@ -61,14 +60,8 @@ class MessageLease:
         self._done.set()
         await self._task
 
-    async def _done_within(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._done.wait()
-        return self._done.is_set()
-
     async def _renew(self) -> None:
-        while not await self._done_within(LEASE_SECONDS / 2):
+        while not await wait_for_event(self._done, LEASE_SECONDS / 2):
             try:
                 updated = await self.queue.update_message(
                     self.message_id, self.pop_receipt, visibility_timeout=LEASE_SECONDS
@@ -79,7 +72,7 @@ class MessageLease:
 
 
 class QueuePoller:
-    """Fetches messages from one queue and runs `handle` for each as a task on `loop`."""
+    """Fetches messages from one queue and runs `handle` for each as a task."""
 
     def __init__(
         self,
@@ -87,41 +80,35 @@ class QueuePoller:
         options: PollingOptions,
         handle: Callable[[QueueMessage], Awaitable[None]],
         *,
-        loop: asyncio.AbstractEventLoop,
-        stopping: threading.Event,
+        stopping: asyncio.Event,
         name: str,
     ) -> None:
         self.queue, self.options, self._handle = queue, options, handle
-        self._loop, self._stopping, self._name = loop, stopping, name
+        self._stopping, self._name = stopping, name
         self._handlers: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()  # in flight at or below the threshold
         self._wake = asyncio.Event()
-        self._polling: concurrent.futures.Future[None] | None = None
+        self._polling: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._polling = asyncio.run_coroutine_threadsafe(self._run(), self._loop)
+        """Begin polling, as a task on the running loop."""
+        self._polling = asyncio.create_task(self._run(), name=self._name)
 
-    def join(self, timeout: float) -> None:
+    async def stop(self, grace: float) -> None:
         """Stop fetching (the host's `stopping` is set) and wait for the handlers running."""
         if self._polling is None:
             return
-        finished = asyncio.run_coroutine_threadsafe(self._finish(grace=timeout), self._loop)
-        with contextlib.suppress(TimeoutError):
-            finished.result(timeout + 1)
-
-    async def _finish(self, *, grace: float) -> None:
-        assert self._polling is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         self._wake.set()
         self._room.set()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await asyncio.wrap_future(self._polling)
-                while self._handlers:
-                    await asyncio.wait(set(self._handlers))
+        await finish([self._polling], grace)
+        while self._handlers and loop.time() < deadline:
+            await finish(set(self._handlers), deadline - loop.time())
 
     def wake(self) -> None:
-        """Poll now instead of waiting out the back-off (from any thread)."""
-        self._loop.call_soon_threadsafe(self._wake.set)
+        """Poll now instead of waiting out the back-off."""
+        self._wake.set()
 
     async def _fetch(self) -> list[QueueMessage]:
         from azure.core.exceptions import ResourceNotFoundError
@@ -136,9 +123,7 @@ class QueuePoller:
             return []  # the queue does not exist yet
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._wake.wait()
+        await wait_for_event(self._wake, seconds)
         self._wake.clear()
 
     async def _run(self) -> None:

@@ -1,5 +1,5 @@
 """Queue triggers: the host's polling loop (`devhost.queuepolling`), retries and poison queue,
-all on the invoker's event loop with the asyncio queue client.
+all on the host's event loop with the asyncio queue client.
 
 A failed message becomes visible again after `visibilityTimeout`; when its dequeue count
 reaches `maxDequeueCount` it moves to `<queue>-poison`. Bodies are base64-decoded unless
@@ -29,9 +29,17 @@ if TYPE_CHECKING:
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
-__all__ = ["QueueTriggerListener", "decode_body", "move_to_poison"]
+__all__ = ["QueueTriggerListener", "decode_body", "move_to_poison", "queue_message"]
 
 logger = logging.getLogger(__name__)
+
+
+def queue_message(message_id: str, body: bytes, **fields: Any) -> FunctionsQueueMessage:
+    """The trigger's `func.QueueMessage`, with the fields the worker fills (dequeue count,
+    times, pop receipt)."""
+    # The worker's own class (the typed func.QueueMessage takes no dequeue count or times); its
+    # unannotated __init__ is allowed by mypy's untyped_calls_exclude for azure.functions.
+    return FunctionsQueueMessage(id=message_id, body=body, **fields)
 
 
 def decode_body(content: str, encoding: str) -> bytes | None:
@@ -67,7 +75,7 @@ class QueueTriggerListener:
         self.spec, self.runtime = spec, runtime
         self.options = runtime.config.queues
         name = resolve_settings(spec.trigger["queueName"], runtime.environ).lower()
-        service = runtime.storage.async_queue(spec.trigger.get("connection"))
+        service = runtime.storage.queue(spec.trigger.get("connection"))
         self.queue = service.get_queue_client(name)
         self.poison = service.get_queue_client(f"{name}-poison")
         polling = PollingOptions(
@@ -79,7 +87,6 @@ class QueueTriggerListener:
             self.queue,
             polling,
             self._process,
-            loop=runtime.invoker.loop,
             stopping=runtime.stopping,
             name=f"queue-{spec.name}",
         )
@@ -87,20 +94,20 @@ class QueueTriggerListener:
     def describe(self) -> str:
         return f"queueTrigger ({self.queue.queue_name})"
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._poller.start()
 
-    def join(self, timeout: float) -> None:
-        self._poller.join(timeout)
+    async def stop(self, grace: float) -> None:
+        await self._poller.stop(grace)
 
     # --- one message ----------------------------------------------------------------------
     def _argument(self, message: QueueMessage, body: bytes) -> Any:
         plain = plain_argument(self.spec, body)
         if plain is not None:
             return plain
-        return FunctionsQueueMessage(  # type: ignore[no-untyped-call]
-            id=message.id,
-            body=body,
+        return queue_message(
+            message.id,
+            body,
             dequeue_count=message.dequeue_count,
             expiration_time=message.expires_on,
             insertion_time=message.inserted_on,
@@ -142,15 +149,13 @@ class QueueTriggerListener:
         )
 
     # --- admin ----------------------------------------------------------------------------
-    def invoke_once(self, raw_input: str | None) -> None:
+    async def invoke_once(self, raw_input: str | None) -> None:
         """Admin call: `input` is the message body, delivered once without a real message."""
         body = (raw_input or "").encode()
         argument = plain_argument(self.spec, body)
         if argument is None:
-            argument = FunctionsQueueMessage(  # type: ignore[no-untyped-call]
-                id=str(uuid.uuid4()), body=body, dequeue_count=1
-            )
+            argument = queue_message(str(uuid.uuid4()), body, dequeue_count=1)
         invocation = Invocation(self.spec, {self.spec.trigger["name"]: argument}, detail="admin")
         self.runtime.with_outputs(invocation, {})
         with contextlib.suppress(FunctionFailed):
-            self.runtime.invoker.call(invocation)
+            await self.runtime.invoker.run(invocation)

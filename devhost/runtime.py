@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -33,12 +33,12 @@ class Runtime:
     config: HostConfig
     host_id: str
     environ: Mapping[str, str]
-    stopping: threading.Event = field(default_factory=threading.Event)
+    # Set when the host stops: listeners take no more work. Used on the event loop only.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def with_outputs(self, invocation: Invocation, data: Mapping[str, str]) -> Invocation:
         """Give the invocation its `func.Out` arguments and write them when it succeeds.
-        Without output bindings nothing is left to run after the function (writing them
-        takes a hop to a worker thread, devhost.invocation)."""
+        Without output bindings nothing is left to run after the function."""
         if not invocation.spec.outputs():
             return invocation
         outs = self.outputs.arguments(invocation.spec)

@@ -1,17 +1,20 @@
-"""Storage clients for the bindings' `connection` settings (connection strings only)."""
+"""Storage clients for the bindings' `connection` settings (connection strings only).
+
+Every client devhost uses is made here, once per connection string: the SDKs' asyncio
+clients, on the one event loop all of devhost's own work runs on (docs/local-host.md,
+"Where devhost's own work runs").
+"""
 
 from __future__ import annotations
 
 import os
-import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from azure.storage.blob import BlobServiceClient
-    from azure.storage.queue import QueueServiceClient
-    from azure.storage.queue.aio import QueueServiceClient as AsyncQueueServiceClient
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueServiceClient
 
 from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.transport import TRANSPORT_OPTIONS, ca_bundle_transport
@@ -24,10 +27,9 @@ _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_prox
 
 
 def _transport_options(environ: Mapping[str, str]) -> dict[str, Any]:
-    """requests re-reads the whole environment for proxy settings on every call when it may
-    (`trust_env`), about 1 ms per order through devhost's queue and blob calls: let it only
-    when a proxy is configured, and hand a custom CA bundle to the transport directly (the
-    app's own clients follow the same rule, shared/config.py)."""
+    """aiohttp re-reads the environment for proxy settings on every request when it may
+    (`trust_env`): let it only when a proxy is configured, and hand a custom CA bundle to the
+    transport directly (the app's own clients follow the same rule, shared/config.py)."""
     options = dict(_OPTIONS)
     options["use_env_settings"] = any(name.lower() in _PROXY_VARIABLES for name in environ)
     bundle = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")
@@ -68,49 +70,42 @@ def connection_string_for(name: str | None, environ: Mapping[str, str] | None = 
 
 
 class StorageAccounts:
-    """One blob and one queue service client per connection string, created on first use;
-    and an asyncio queue client for the listeners that poll on the event loop."""
+    """One asyncio blob and one asyncio queue service client per connection string, made on
+    first use. Use them on one event loop only: their aiohttp sessions belong to it."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._options = _transport_options(os.environ)
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._options = _transport_options(self._environ)
         self._blob: dict[str, BlobServiceClient] = {}
         self._queue: dict[str, QueueServiceClient] = {}
-        self._async_queue: dict[str, AsyncQueueServiceClient] = {}
+
+    def connection_string(self, connection: str | None) -> str:
+        return connection_string_for(connection, self._environ)
 
     def blob(self, connection: str | None) -> BlobServiceClient:
-        from azure.storage.blob import BlobServiceClient
+        from azure.storage.blob.aio import BlobServiceClient
 
-        key = connection_string_for(connection)
-        with self._lock:
-            if key not in self._blob:
-                self._blob[key] = BlobServiceClient.from_connection_string(key, **self._options)
-            return self._blob[key]
+        key = self.connection_string(connection)
+        if key not in self._blob:
+            options = _async_options(self._options)  # a transport of its own, if any
+            self._blob[key] = BlobServiceClient.from_connection_string(key, **options)
+        return self._blob[key]
 
     def queue(self, connection: str | None) -> QueueServiceClient:
-        from azure.storage.queue import QueueServiceClient
+        from azure.storage.queue.aio import QueueServiceClient
 
-        key = connection_string_for(connection)
-        with self._lock:
-            if key not in self._queue:
-                self._queue[key] = QueueServiceClient.from_connection_string(key, **self._options)
-            return self._queue[key]
+        key = self.connection_string(connection)
+        if key not in self._queue:
+            options = _async_options(self._options)
+            self._queue[key] = QueueServiceClient.from_connection_string(key, **options)
+        return self._queue[key]
 
-    def async_queue(self, connection: str | None) -> AsyncQueueServiceClient:
-        """For use on the invoker's event loop only (its aiohttp session belongs to it)."""
-        from azure.storage.queue.aio import QueueServiceClient as AsyncQueueServiceClient
-
-        key = connection_string_for(connection)
-        with self._lock:
-            if key not in self._async_queue:
-                self._async_queue[key] = AsyncQueueServiceClient.from_connection_string(
-                    key, **_async_options(self._options)
-                )
-            return self._async_queue[key]
-
-    async def close_async(self) -> None:
-        """Close the asyncio clients' sessions (on the loop they ran on)."""
-        with self._lock:
-            clients, self._async_queue = list(self._async_queue.values()), {}
+    async def close(self) -> None:
+        """Close every client's session (on the loop they ran on)."""
+        clients: list[BlobServiceClient | QueueServiceClient] = [
+            *self._blob.values(),
+            *self._queue.values(),
+        ]
+        self._blob, self._queue = {}, {}
         for client in clients:
             await client.close()

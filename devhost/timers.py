@@ -3,15 +3,16 @@
 With `useMonitor` (default for schedules of a minute or more) the last and next run are
 kept in `azure-webjobs-hosts/timers/<host id>/<function>/status`, so a run missed while the
 app was down fires once at start-up with `past_due` set. One invocation runs at a time per
-function: scheduled and admin runs wait for each other.
+function: scheduled and admin runs wait for each other. The schedule is a task on the host's
+event loop; the status blob is read and written with the asyncio blob client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,11 @@ from azure.functions.timer import TimerRequest
 from devhost.invocation import FunctionFailed, Invocation
 from devhost.runtime import HOSTS_CONTAINER, function_id
 from devhost.schedules import parse_schedule, shortest_interval
+from devhost.tasks import finish, wait_for_event
 
 if TYPE_CHECKING:
+    from azure.storage.blob.aio import BlobClient
+
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
@@ -50,33 +54,35 @@ class TimerTriggerListener:
             else shortest_interval(self.schedule, _now()) >= timedelta(minutes=1)
         )
         self.last: datetime | None = None
-        self._run_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"timer-{spec.name}", daemon=True)
+        self._run_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
 
     def describe(self) -> str:
         return f"timerTrigger ({self.schedule.expression})"
 
-    def start(self) -> None:
-        self._thread.start()
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"timer-{self.spec.name}")
 
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
+    async def stop(self, grace: float) -> None:
+        if self._task is not None:
+            await finish([self._task], grace)
 
     # --- status ---------------------------------------------------------------------------
-    def _status_blob(self) -> Any:
+    def _status_blob(self) -> BlobClient:
         path = f"timers/{self.runtime.host_id}/{function_id(self.spec)}/status"
         return self.runtime.storage.blob(None).get_blob_client(HOSTS_CONTAINER, path)
 
-    def _load_status(self) -> dict[str, Any] | None:
+    async def _load_status(self) -> dict[str, Any] | None:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
-            document = json.loads(self._status_blob().download_blob().readall())
+            downloader = await self._status_blob().download_blob()
+            document = json.loads(await downloader.readall())
         except (ResourceNotFoundError, ValueError):
             return None
         return document if isinstance(document, dict) else None
 
-    def _save_status(self, next_run: datetime) -> None:
+    async def _save_status(self, next_run: datetime) -> None:
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
         body = json.dumps(
@@ -84,15 +90,15 @@ class TimerTriggerListener:
         ).encode()
         blob = self._status_blob()
         try:
-            blob.upload_blob(body, overwrite=True)
+            await blob.upload_blob(body, overwrite=True)
         except ResourceNotFoundError:
             with contextlib.suppress(ResourceExistsError):
-                self.runtime.storage.blob(None).create_container(HOSTS_CONTAINER)
-            blob.upload_blob(body, overwrite=True)
+                await self.runtime.storage.blob(None).create_container(HOSTS_CONTAINER)
+            await blob.upload_blob(body, overwrite=True)
 
     # --- running --------------------------------------------------------------------------
-    def fire(self, *, past_due: bool, next_run: datetime | None, detail: str = "") -> None:
-        with self._run_lock:
+    async def fire(self, *, past_due: bool, next_run: datetime | None, detail: str = "") -> None:
+        async with self._run_lock:
             request = TimerRequest(
                 past_due=past_due,
                 schedule_status={
@@ -109,11 +115,11 @@ class TimerTriggerListener:
             )
             self.runtime.with_outputs(invocation, {})
             with contextlib.suppress(FunctionFailed):  # timers are not retried
-                self.runtime.invoker.call(invocation)
+                await self.runtime.invoker.run(invocation)
             self.last = _now()
 
-    def _startup(self) -> None:
-        status = self._load_status() if self.use_monitor else None
+    async def _startup(self) -> None:
+        status = await self._load_status() if self.use_monitor else None
         if status:
             with contextlib.suppress(TypeError, ValueError):
                 self.last = datetime.fromisoformat(str(status.get("Last")))
@@ -122,31 +128,33 @@ class TimerTriggerListener:
             with contextlib.suppress(TypeError, ValueError):
                 due = datetime.fromisoformat(str(status["Next"]))
         if due is not None and due < _now():
-            self.fire(
+            await self.fire(
                 past_due=True, next_run=self.schedule.next_after(_now()), detail=" reason=missed"
             )
         elif self.run_on_startup:
-            self.fire(
+            await self.fire(
                 past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=startup"
             )
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         stopping = self.runtime.stopping
         try:
-            self._startup()
+            await self._startup()
         except Exception:
             logger.exception("timer_startup_failed function=%s", self.spec.name)
         while not stopping.is_set():
             next_run = self.schedule.next_after(_now())
             if self.use_monitor:
                 try:
-                    self._save_status(next_run)
+                    await self._save_status(next_run)
                 except Exception:
                     logger.exception("timer_status_write_failed function=%s", self.spec.name)
-            if stopping.wait(max((next_run - _now()).total_seconds(), 0)):
+            if await wait_for_event(stopping, (next_run - _now()).total_seconds()):
                 return
-            self.fire(past_due=False, next_run=self.schedule.next_after(next_run))
+            await self.fire(past_due=False, next_run=self.schedule.next_after(next_run))
 
     # --- admin ----------------------------------------------------------------------------
-    def invoke_once(self, raw_input: str | None) -> None:
-        self.fire(past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=admin")
+    async def invoke_once(self, raw_input: str | None) -> None:
+        await self.fire(
+            past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=admin"
+        )

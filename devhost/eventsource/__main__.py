@@ -8,12 +8,13 @@ local.settings.json for their connections, exactly as devhost does.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
 from pathlib import Path
 
-from devhost.console import configure_logging, wait_for_stop_signal
+from devhost.console import configure_logging, stop_signal
 from devhost.eventsource.delivery import RetryPolicy
 from devhost.eventsource.source import EventSource, SourceOptions
 from devhost.eventsource.subscriptions import subscriptions_for
@@ -21,6 +22,7 @@ from devhost.functions import AppLoadError, load_functions
 from devhost.hostconfig import load_host_config
 from devhost.runtime import derive_host_id
 from devhost.settings import apply_values, load_local_settings
+from devhost.storage import StorageAccounts
 
 logger = logging.getLogger("devhost.eventsource")
 
@@ -43,6 +45,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def build_source(args: argparse.Namespace) -> EventSource:
+    """Settings into the environment, the app's metadata, one subscription per Event Grid
+    blob trigger; nothing runs until `EventSource.start`."""
     script_root = args.script_root.resolve()
     apply_values(load_local_settings(script_root, args.settings_file))
     config = load_host_config(script_root)
@@ -59,24 +63,31 @@ def build_source(args: argparse.Namespace) -> EventSource:
         grace=args.grace,
         retry=RetryPolicy(max_attempts=args.max_attempts, first_delay=args.first_retry),
     )
-    return EventSource(subscriptions_for(functions, os.environ), options, os.environ)
+    storage = StorageAccounts(os.environ)
+    return EventSource(subscriptions_for(functions, os.environ), options, storage)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
-    configure_logging(args.log_level)
+async def serve(args: argparse.Namespace) -> int:
+    stop = stop_signal()
     try:
         source = build_source(args)
     except (AppLoadError, OSError, ValueError, LookupError) as exc:
         logger.error("event_source_start_failed error=%s", exc)
         return 1
-    if not source.watches:
+    if not source.subscriptions:
         logger.info("event_source_idle reason=no_event_grid_blob_triggers")
         return 0
-    source.start()
-    wait_for_stop_signal()
-    source.stop()
+    await source.start()
+    await stop.wait()
+    await source.stop()
+    await source.storage.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    configure_logging(args.log_level)
+    return asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

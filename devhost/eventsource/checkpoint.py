@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from azure.storage.blob import ContainerClient
+    from azure.storage.blob.aio import ContainerClient
 
     from devhost.eventsource.listing import ListedBlob
+    from devhost.storage import StorageAccounts
 
 __all__ = ["Checkpoint", "CheckpointStore"]
 
@@ -72,20 +73,24 @@ class CheckpointStore:
 
     @classmethod
     def for_subscription(
-        cls, connection_string: str, host_id: str, function_id: str, container: str
+        cls,
+        storage: StorageAccounts,
+        connection: str | None,
+        host_id: str,
+        function_id: str,
+        container: str,
     ) -> CheckpointStore:
-        from azure.storage.blob import ContainerClient
-
-        hosts = ContainerClient.from_connection_string(connection_string, CHECKPOINT_CONTAINER)
+        hosts = storage.blob(connection).get_container_client(CHECKPOINT_CONTAINER)
         return cls(hosts, f"eventgrid-local/{host_id}/{function_id}/{container}.json")
 
-    def load(self) -> Checkpoint | None:
+    async def load(self) -> Checkpoint | None:
         """The saved checkpoint; None when there is none, or it cannot be read (then the
         subscription starts afresh, as a new Event Grid subscription would)."""
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
-            return Checkpoint.from_json(self._blob.download_blob().readall())
+            downloader = await self._blob.download_blob()
+            return Checkpoint.from_json(await downloader.readall())
         except ResourceNotFoundError:
             return None
         except (ValueError, KeyError, TypeError) as exc:
@@ -94,13 +99,13 @@ class CheckpointStore:
             )
             return None
 
-    def save(self, checkpoint: Checkpoint) -> None:
+    async def save(self, checkpoint: Checkpoint) -> None:
         from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
         body = checkpoint.to_json()
         try:
-            self._blob.upload_blob(body, overwrite=True)
+            await self._blob.upload_blob(body, overwrite=True)
         except ResourceNotFoundError:
             with contextlib.suppress(ResourceExistsError):
-                self._container.create_container()
-            self._blob.upload_blob(body, overwrite=True)
+                await self._container.create_container()
+            await self._blob.upload_blob(body, overwrite=True)

@@ -6,6 +6,9 @@ CloudEvents schema), header `aeg-event-type: Notification`. Any 2xx is delivered
 timeouts and refused connections are retried with exponential back-off, then given up after
 `max_attempts` and logged. Event Grid's own schedule runs for 24 hours; locally a shorter
 bound is kinder (the defaults give up after about a minute).
+
+Posts go through the source's aiohttp session, which ignores HTTP(S)_PROXY (aiohttp reads
+the environment only with `trust_env`): the host is local.
 """
 
 from __future__ import annotations
@@ -13,21 +16,22 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import aiohttp
+
+from devhost.tasks import wait_for_event
+
 if TYPE_CHECKING:
-    import threading
+    import asyncio
 
 __all__ = ["NO_RETRY", "RetryPolicy", "WebhookClient"]
 
 logger = logging.getLogger(__name__)
 NO_RETRY = frozenset({400, 401, 403, 413})
-# The host is local: never send its traffic through an HTTP(S)_PROXY from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_STATUS_TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,39 +54,36 @@ class WebhookClient:
         *,
         schema: str,
         policy: RetryPolicy,
-        stopping: threading.Event,
+        stopping: asyncio.Event,
+        session: aiohttp.ClientSession,
     ) -> None:
         self.base = target.rstrip("/")
         self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
         self.function_id, self.schema, self.policy = function_id, schema, policy
-        self._stopping = stopping
+        self._stopping, self._session = stopping, session
+        self._timeout = aiohttp.ClientTimeout(total=policy.timeout)
 
-    def _post(self, event: dict[str, Any]) -> int:
+    async def _post(self, event: dict[str, Any]) -> int:
         body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
         content_type = (
             "application/cloudevents+json; charset=utf-8"
             if self.schema == "cloudevents"
             else "application/json"
         )
-        request = urllib.request.Request(  # noqa: S310 - http(s) URL built from --target
-            self.url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": content_type, "aeg-event-type": "Notification"},
-        )
-        try:
-            with _OPENER.open(request, timeout=self.policy.timeout) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as error:
-            return int(error.code)
+        headers = {"Content-Type": content_type, "aeg-event-type": "Notification"}
+        async with self._session.post(
+            self.url, data=body, headers=headers, timeout=self._timeout
+        ) as response:
+            await response.read()
+            return response.status
 
-    def deliver(self, event: dict[str, Any]) -> bool:
+    async def deliver(self, event: dict[str, Any]) -> bool:
         """True once the webhook accepted the event; False when it was given up (logged)."""
         subject = event.get("subject", "")
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
-                status: int | str = self._post(event)
-            except OSError as exc:  # refused, reset, timed out
+                status: int | str = await self._post(event)
+            except (OSError, aiohttp.ClientError) as exc:  # refused, reset, timed out
                 status = type(exc).__name__
             if isinstance(status, int) and 200 <= status < 300:
                 logger.debug("event_delivered function_id=%s subject=%s", self.function_id, subject)
@@ -91,7 +92,7 @@ class WebhookClient:
                 break
             if attempt == self.policy.max_attempts:
                 break
-            if self._stopping.wait(self.policy.delay(attempt)):
+            if await wait_for_event(self._stopping, self.policy.delay(attempt)):
                 break
             logger.info(
                 "event_delivery_retry function_id=%s subject=%s attempt=%d status=%s",
@@ -111,22 +112,28 @@ class WebhookClient:
             )
         return False
 
-    def wait_until_ready(self, *, log_every: float = 10.0) -> bool:
+    async def _ready(self) -> bool:
+        try:
+            async with self._session.get(
+                f"{self.base}/admin/host/status", timeout=_STATUS_TIMEOUT
+            ) as response:
+                await response.read()
+                return response.status == 200
+        except (OSError, aiohttp.ClientError):
+            return False
+
+    async def wait_until_ready(self, *, log_every: float = 10.0) -> bool:
         """Wait for the host to answer `GET /admin/host/status` (devhost and Core Tools both
         serve it), so that a host still starting does not use up the retries. False if
         stopped first."""
         waited_since = time.monotonic()
         logged = 0.0
         while not self._stopping.is_set():
-            try:
-                with _OPENER.open(f"{self.base}/admin/host/status", timeout=5) as response:
-                    if response.status == 200:
-                        return True
-            except (OSError, urllib.error.HTTPError):
-                pass
+            if await self._ready():
+                return True
             waited = time.monotonic() - waited_since
             if waited - logged >= log_every:
                 logger.info("event_source_waiting target=%s waited_s=%.0f", self.base, waited)
                 logged = waited
-            self._stopping.wait(0.5)
+            await wait_for_event(self._stopping, 0.5)
         return False

@@ -13,29 +13,35 @@ source lists every second; with many it lists less often, and its share of the C
 near `busy` however many blobs the container holds. The cost is the listing's duration, but
 never more than `LISTING_SECONDS_PER_BLOB` per blob listed: a machine busy with other work
 makes a listing slow without making it expensive, and must not delay a small container's events.
+
+Each subscription is a task on the event loop it is started on (devhost's own, in-process),
+listing and posting through one aiohttp session, its checkpoint kept with the asyncio blob
+client of `devhost.storage`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
+
 from devhost.eventgrid import blob_created_event
 from devhost.eventsource.checkpoint import Checkpoint, CheckpointStore
 from devhost.eventsource.delivery import RetryPolicy, WebhookClient
 from devhost.eventsource.listing import ContainerListing
-from devhost.storage import connection_string_for
+from devhost.tasks import finish, wait_for_event
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from datetime import datetime
 
     from devhost.eventsource.listing import ListedBlob
     from devhost.eventsource.subscriptions import Subscription
+    from devhost.storage import StorageAccounts
 
 __all__ = ["EventSource", "SourceOptions", "SubscriptionWatch"]
 
@@ -68,7 +74,7 @@ class SubscriptionWatch:
         listing: ContainerListing,
         store: CheckpointStore,
         client: WebhookClient,
-        stopping: threading.Event,
+        stopping: asyncio.Event,
     ) -> None:
         self.subscription, self.options, self.stopping = subscription, options, stopping
         self.listing, self.store, self.client = listing, store, client
@@ -86,13 +92,21 @@ class SubscriptionWatch:
         cls,
         subscription: Subscription,
         options: SourceOptions,
-        environ: Mapping[str, str],
-        stopping: threading.Event,
+        *,
+        storage: StorageAccounts,
+        session: aiohttp.ClientSession,
+        stopping: asyncio.Event,
     ) -> SubscriptionWatch:
-        connection = connection_string_for(subscription.connection, environ)
-        listing = ContainerListing(connection, subscription.container, subscription.path.prefix)
+        container = storage.blob(subscription.connection).get_container_client(
+            subscription.container
+        )
+        listing = ContainerListing(container, session, subscription.path.prefix)
         store = CheckpointStore.for_subscription(
-            connection, options.host_id, subscription.function_id, subscription.container
+            storage,
+            subscription.connection,
+            options.host_id,
+            subscription.function_id,
+            subscription.container,
         )
         client = WebhookClient(
             options.target,
@@ -100,6 +114,7 @@ class SubscriptionWatch:
             schema=options.schema,
             policy=options.retry,
             stopping=stopping,
+            session=session,
         )
         return cls(
             subscription, options, listing=listing, store=store, client=client, stopping=stopping
@@ -114,11 +129,11 @@ class SubscriptionWatch:
             schema=self.options.schema,
         )
 
-    def _start_checkpoint(self, cutoff: datetime) -> Checkpoint:
-        checkpoint = self.store.load()
+    async def _start_checkpoint(self, cutoff: datetime) -> Checkpoint:
+        checkpoint = await self.store.load()
         if checkpoint is None:
             checkpoint = Checkpoint(cutoff)
-            self.store.save(checkpoint)
+            await self.store.save(checkpoint)
             logger.info(
                 "event_source_new_checkpoint function_id=%s container=%s from=%s",
                 self.subscription.function_id,
@@ -127,15 +142,15 @@ class SubscriptionWatch:
             )
         return checkpoint
 
-    def scan_once(self) -> int:
+    async def scan_once(self) -> int:
         """List, deliver what is new, save; the number of events handed over (or dropped)."""
         started = time.perf_counter()
-        blobs, now = self.listing.list()
+        blobs, now = await self.listing.list()
         self.last_scan_seconds = time.perf_counter() - started
         self.last_scan_blobs = len(blobs)
         cutoff = now - timedelta(seconds=self.options.grace)
         if self.checkpoint is None:
-            self.checkpoint = self._start_checkpoint(cutoff)
+            self.checkpoint = await self._start_checkpoint(cutoff)
         checkpoint = self.checkpoint
         fresh = sorted(
             (b for b in blobs if checkpoint.is_new(b) and self.subscription.path.match(b.name)),
@@ -143,7 +158,7 @@ class SubscriptionWatch:
         )
         handled = 0
         for blob in fresh:
-            delivered = not self.stopping.is_set() and self.client.deliver(self._event(blob))
+            delivered = not self.stopping.is_set() and await self.client.deliver(self._event(blob))
             if not delivered and self.stopping.is_set():
                 break  # interrupted, not given up: the next start delivers it
             checkpoint.record(blob)  # delivered, or given up after the retries (logged)
@@ -151,7 +166,7 @@ class SubscriptionWatch:
         if not self.stopping.is_set():
             checkpoint.advance(cutoff)
         if handled:
-            self.store.save(checkpoint)
+            await self.store.save(checkpoint)
         self._note_pace(len(blobs))
         logger.debug(
             "event_source_scan container=%s blobs=%d listing_s=%.4f delivered=%d next_s=%.2f",
@@ -180,56 +195,67 @@ class SubscriptionWatch:
             )
             self._logged_delay = delay
 
-    def run(self) -> None:
-        if not self.client.wait_until_ready():
+    async def run(self) -> None:
+        if not await self.client.wait_until_ready():
             return
         while not self.stopping.is_set():
             try:
-                self.scan_once()
+                await self.scan_once()
             except Exception:
                 logger.exception(
                     "event_source_scan_failed function_id=%s container=%s",
                     self.subscription.function_id,
                     self.subscription.container,
                 )
-            self.stopping.wait(self.next_delay())
-        self.listing.close()
+            await wait_for_event(self.stopping, self.next_delay())
 
 
 class EventSource:
-    """One watch thread per subscription, all posting to one host."""
+    """One watch task per subscription, all posting to one host through one session."""
 
     def __init__(
         self,
         subscriptions: list[Subscription],
         options: SourceOptions,
-        environ: Mapping[str, str],
+        storage: StorageAccounts,
     ) -> None:
-        self.stopping = threading.Event()
-        self.options = options
-        self.watches = [
-            SubscriptionWatch.connect(subscription, options, environ, self.stopping)
-            for subscription in subscriptions
-        ]
-        self._threads: list[threading.Thread] = []
+        self.subscriptions, self.options, self.storage = subscriptions, options, storage
+        for subscription in subscriptions:  # a connection setting that is wrong fails here
+            storage.blob(subscription.connection)
+        self.stopping = asyncio.Event()
+        self.watches: list[SubscriptionWatch] = []
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> None:
-        for watch in self.watches:
-            thread = threading.Thread(
-                target=watch.run, name=f"events-{watch.subscription.container}", daemon=True
+    async def start(self) -> None:
+        """Start watching, on the running loop (the session is made there, as aiohttp needs)."""
+        self._session = aiohttp.ClientSession()
+        for subscription in self.subscriptions:
+            watch = SubscriptionWatch.connect(
+                subscription,
+                self.options,
+                storage=self.storage,
+                session=self._session,
+                stopping=self.stopping,
             )
-            thread.start()
-            self._threads.append(thread)
+            self.watches.append(watch)
+            task = asyncio.create_task(watch.run(), name=f"events-{subscription.container}")
+            self._tasks.append(task)
             logger.info(
                 "event_source_watching container=%s prefix=%s function_id=%s target=%s",
-                watch.subscription.container,
-                watch.subscription.path.prefix or "-",
-                watch.subscription.function_id,
+                subscription.container,
+                subscription.path.prefix or "-",
+                subscription.function_id,
                 self.options.target,
             )
 
-    def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop scanning and delivering (an event being retried is left for the next start),
+        waiting up to `grace` s for a listing or delivery in flight."""
         self.stopping.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        if not await finish(self._tasks, grace):
+            for task in self._tasks:  # undelivered events stay after the checkpoint
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()

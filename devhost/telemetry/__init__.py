@@ -11,7 +11,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from devhost.telemetry.invocations import HostTelemetry, InvocationTrace, NoTelemetry
+from devhost.telemetry.invocations import (
+    HostTelemetry,
+    InvocationTrace,
+    NoTelemetry,
+    TracedInvocation,
+)
 from devhost.telemetry.options import TelemetryOptions, TelemetrySettingError
 
 if TYPE_CHECKING:
@@ -21,14 +26,17 @@ __all__ = [
     "HostTelemetry",
     "InvocationTrace",
     "NoTelemetry",
+    "Telemetry",
     "TelemetrySettingError",
+    "TracedInvocation",
     "configure",
 ]
 
 logger = logging.getLogger(__name__)
+Telemetry = HostTelemetry | NoTelemetry
 
 
-def configure(environ: Mapping[str, str], *, route_prefix: str) -> HostTelemetry | NoTelemetry:
+def configure(environ: Mapping[str, str], *, route_prefix: str) -> Telemetry:
     options = TelemetryOptions.from_environ(environ)
     if options is None:
         return NoTelemetry()

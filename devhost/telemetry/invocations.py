@@ -15,22 +15,20 @@ The span follows OpenTelemetry's FaaS conventions: named after the function, kin
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import azure.functions as func
 
+from devhost.telemetry.attributes import INVOCATION_ATTRIBUTE
+
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator, Mapping
 
     from opentelemetry.trace import Span, Tracer
 
-    from devhost.invocation import Invocation
+    from devhost.functions import FunctionSpec
 
-__all__ = ["INVOCATION_ATTRIBUTE", "HostTelemetry", "InvocationTrace", "NoTelemetry"]
-
-# Every invocation span carries it (OpenTelemetry's FaaS conventions); the sampler keeps a span
-# without a parent only when it has it (devhost.telemetry.sampling).
-INVOCATION_ATTRIBUTE = "faas.invocation_id"
+__all__ = ["HostTelemetry", "InvocationTrace", "NoTelemetry", "TracedInvocation"]
 
 _TRIGGERS = {
     "httpTrigger": "http",
@@ -40,7 +38,21 @@ _TRIGGERS = {
 }
 
 
-def _trigger_attributes(invocation: Invocation, route_prefix: str) -> dict[str, Any]:
+class TracedInvocation(Protocol):
+    """What telemetry reads of an invocation (`devhost.invocation.Invocation` is one). A
+    protocol, so that telemetry does not import the invoker that imports it."""
+
+    @property
+    def spec(self) -> FunctionSpec: ...
+
+    @property
+    def invocation_id(self) -> str: ...
+
+    @property
+    def arguments(self) -> Mapping[str, Any]: ...
+
+
+def _trigger_attributes(invocation: TracedInvocation, route_prefix: str) -> dict[str, Any]:
     spec = invocation.spec
     argument = invocation.arguments.get(spec.trigger["name"])
     if isinstance(argument, func.HttpRequest):
@@ -123,7 +135,7 @@ class NoTelemetry:
     """Telemetry off: the function runs as it is, with devhost's usual trace context."""
 
     @contextlib.contextmanager
-    def invocation(self, invocation: Invocation) -> Iterator[InvocationTrace]:
+    def invocation(self, invocation: TracedInvocation) -> Iterator[InvocationTrace]:
         yield InvocationTrace(None, None, "")
 
     def shutdown(self) -> None:
@@ -138,7 +150,7 @@ class HostTelemetry:
         self._tracer: Tracer = trace.get_tracer("devhost")
 
     @contextlib.contextmanager
-    def invocation(self, invocation: Invocation) -> Iterator[InvocationTrace]:
+    def invocation(self, invocation: TracedInvocation) -> Iterator[InvocationTrace]:
         """The invocation span, current on this thread for the block (so the host-side log
         line about the invocation joins the trace too)."""
         from opentelemetry.context import Context

@@ -8,8 +8,9 @@ Azure Monitor exporters, a log handler on that logger (the root logger by defaul
 azure-core's OpenTelemetry tracing, which makes every storage call a dependency.
 
 devhost differs in three ways, each because it is one process where Azure has two:
-- the HTTP client instrumentations are off: devhost's own HTTP (the event source's posts) is
-  not the app's, and the app's storage calls are traced by azure-core, which suppresses them;
+- the HTTP client instrumentations (requests, urllib, urllib3) are off: the app's storage
+  calls are traced by azure-core, which suppresses them; they were turned off for the event
+  source's urllib posts, which are now aiohttp's (not instrumented by the distro);
 - spans that belong to no invocation are dropped (`InvocationsOnly`): devhost's queue polling,
   blob scans and leases are the host's work, which on Azure never reaches the worker's
   telemetry;

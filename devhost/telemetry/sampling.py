@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from opentelemetry import trace
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
-from devhost.telemetry.invocations import INVOCATION_ATTRIBUTE
+from devhost.telemetry.attributes import INVOCATION_ATTRIBUTE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -48,8 +48,10 @@ SCHEMAS: dict[str, Any] = {
             "quantity": 2,
             "total_amount": 19.99,
         },
-        "description": "A customer may leave out customer_id: their own is taken from the token",
-        "required": ["product_id", "quantity", "total_amount"],
+        "description": "customer_id names whose order it is. A customer (a caller with "
+        "neither app role) may leave it out, and their own is taken from the token; naming "
+        "another customer is 403",
+        "required": ["customer_id", "product_id", "quantity", "total_amount"],
         "properties": {
             "customer_id": _ID,
             "product_id": _ID,

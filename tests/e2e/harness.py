@@ -18,12 +18,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from devhost.azurite import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from email.message import Message
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
@@ -34,7 +35,7 @@ _INVOCATION = re.compile(r"\binvocation (function=.*)$")
 @dataclass
 class Response:
     status: int
-    headers: Mapping[str, str]
+    headers: Message[str, str]  # case-insensitive, as HTTP header names are
     body: bytes
 
     def json(self) -> Any:
@@ -53,14 +54,9 @@ def request(
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return Response(resp.status, _mapping(resp.headers), resp.read())
+            return Response(resp.status, resp.headers, resp.read())
     except urllib.error.HTTPError as exc:
-        return Response(exc.code, _mapping(exc.headers), exc.read())
-
-
-def _mapping(headers: object) -> Mapping[str, str]:
-    """urllib's headers: an email.message.Message, a case-insensitive mapping in practice."""
-    return cast("Mapping[str, str]", headers)
+        return Response(exc.code, exc.headers, exc.read())
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, *, interval: float = 0.1) -> Any:

@@ -114,7 +114,7 @@ def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
         )
         return next(matching, None)
 
-    return wait_for(found, WITHIN_S)  # type: ignore[no-any-return]
+    return wait_for(found, WITHIN_S)
 
 
 def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(

@@ -4,7 +4,7 @@ unchanged blob is not handed out twice."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import uuid
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -19,22 +19,24 @@ if TYPE_CHECKING:
     from devhost.azurite import Azurite
 
 
-def _listener(container: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
+def _listener(
+    container: str, storage: StorageAccounts, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[str]]:
     spec = SimpleNamespace(name="scan", trigger={"path": f"{container}/{{name}}"})
     runtime = SimpleNamespace(
-        storage=StorageAccounts(),
+        storage=storage,
         config=HostConfig(),
         environ={},
         host_id="scan-test",
-        stopping=threading.Event(),
+        stopping=asyncio.Event(),
     )
     listener = BlobTriggerListener(spec, runtime)  # type: ignore[arg-type]
     handed_out: list[str] = []
-    monkeypatch.setattr(listener._pool, "submit", lambda _, name, *rest: handed_out.append(name))
+    monkeypatch.setattr(listener, "_dispatch", lambda name, *rest: handed_out.append(name))
     return listener, handed_out
 
 
-def test_scans_forget_versions_that_are_gone(
+async def test_scans_forget_versions_that_are_gone(
     azurite: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from azure.storage.blob import BlobServiceClient
@@ -45,19 +47,22 @@ def test_scans_forget_versions_that_are_gone(
     blobs = service.create_container(container)
     for name in ("a.txt", "b.txt", "c.txt"):
         blobs.upload_blob(name, b"1")
-    listener, handed_out = _listener(container, monkeypatch)
+    storage = StorageAccounts()
+    listener, handed_out = _listener(container, storage, monkeypatch)
+    try:
+        await listener.scan()
+        assert sorted(handed_out) == ["a.txt", "b.txt", "c.txt"]
+        await listener.scan()  # nothing changed: nothing new
+        assert len(handed_out) == 3
 
-    listener.scan()
-    assert sorted(handed_out) == ["a.txt", "b.txt", "c.txt"]
-    listener.scan()  # nothing changed: nothing new
-    assert len(handed_out) == 3
+        blobs.delete_blob("a.txt")
+        blobs.upload_blob("b.txt", b"2", overwrite=True)  # a new version (ETag)
+        await listener.scan()
+        assert sorted(handed_out[3:]) == ["b.txt"]
+        assert sorted(name for name, _ in listener._seen) == ["b.txt", "c.txt"]
 
-    blobs.delete_blob("a.txt")
-    blobs.upload_blob("b.txt", b"2", overwrite=True)  # a new version (ETag)
-    listener.scan()
-    assert sorted(handed_out[3:]) == ["b.txt"]
-    assert sorted(name for name, _ in listener._seen) == ["b.txt", "c.txt"]
-
-    service.delete_container(container)
-    listener.scan()
-    assert listener._seen == set()
+        service.delete_container(container)
+        await listener.scan()
+        assert listener._seen == set()
+    finally:
+        await storage.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -66,7 +66,7 @@ async def test_ending_during_a_renewal_keeps_the_renewed_receipt(
     renewing = asyncio.Event()
     update = queue.update_message
 
-    async def slow_update(*args: object, **kwargs: object) -> object:
+    async def slow_update(*args: Any, **kwargs: Any) -> object:
         renewed = await update(*args, **kwargs)  # the server has the new receipt now...
         renewing.set()
         await asyncio.sleep(0.3)  # ...and the response is still on its way

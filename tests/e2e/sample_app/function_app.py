@@ -90,7 +90,8 @@ def on_event(blob: func.InputStream, result: func.Out[str]) -> None:
     data = blob.read()
     if blob.name and "/fail/" in blob.name:
         raise ValueError("asked to fail")
-    etag = (blob.blob_properties or {}).get("ETag")
+    # blob_properties: the worker's InputStream has it, the typed one of azure-functions not.
+    etag = (getattr(blob, "blob_properties", None) or {}).get("ETag")
     result.set(json.dumps({"name": blob.name, "size": len(data), "etag": etag}))
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from shared.auth import LOCAL_DEVELOPER, READ_ALL, READ_WRITE_ALL, caller_from_headers
+from shared.auth import LOCAL_DEVELOPER, READ_ALL, READ_WRITE_ALL, Caller, caller_from_headers
 from shared.auth.principal import MAX_PRINCIPAL_BYTES, PRINCIPAL_HEADER, parse_principal
 from shared.errors import Unauthenticated
 from tests.auth import principal
@@ -16,7 +16,7 @@ from tests.auth import principal
 OID = "6f1c2d3e-0000-4000-8000-000000000001"
 
 
-def read(raw: str, *, claim: str = "oid"):  # type: ignore[no-untyped-def]
+def read(raw: str, *, claim: str = "oid") -> Caller:
     return parse_principal(raw, customer_claim=claim)
 
 

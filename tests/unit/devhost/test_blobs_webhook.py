@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -128,26 +127,18 @@ async def test_only_post_is_served(webhook: BlobsWebhook) -> None:
 
 async def test_a_delivery_that_cannot_be_enqueued_answers_500_so_event_grid_retries() -> None:
     """Served on the event loop: the enqueue's storage failure reaches the HTTP answer."""
-    from types import SimpleNamespace
-
     from aiohttp.test_utils import make_mocked_request
     from azure.core.exceptions import ServiceRequestError
 
-    from devhost.httpserver import HttpFrontend
+    from devhost.frontend import AdminApi, CorsPolicy, ExtensionWebhooks, Frontend, HttpFunctions
 
     async def unreachable(message: BlobTriggerMessage) -> None:
         raise ServiceRequestError("storage unreachable")
 
-    frontend = HttpFrontend(
-        [],
-        SimpleNamespace(loop=asyncio.get_running_loop()),
-        None,  # type: ignore[arg-type]
-        route_prefix="api",
-        cors_origins=(),
-        cors_credentials=False,
-        admin=lambda *_: None,
-        status=dict,
-        blobs_webhook=BlobsWebhook(unreachable),
+    frontend = Frontend(
+        HttpFunctions([], None, None, route_prefix="api", cors=CorsPolicy()),  # type: ignore[arg-type]
+        AdminApi(lambda *_: None, dict),
+        ExtensionWebhooks(BlobsWebhook(unreachable)),
     )
     request = make_mocked_request(
         "POST",

@@ -3,7 +3,9 @@ really started: Popen is recorded)."""
 
 from __future__ import annotations
 
+import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,17 +52,17 @@ def started(
         processes.append(FakeProcess(command, **kwargs))
         return processes[-1]
 
-    monkeypatch.setattr(launcher.subprocess, "Popen", popen)
+    monkeypatch.setattr(subprocess, "Popen", popen)
     monkeypatch.setattr(launcher, "_start_storage", lambda: None)
     monkeypatch.setattr(launcher, "_ensure_settings", lambda: None)
-    monkeypatch.setattr(launcher.signal, "signal", lambda *args: None)  # leave pytest's alone
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's alone
     return processes
 
 
 def test_with_core_tools_the_event_source_runs_beside_func_start(
     started: list[FakeProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(launcher.shutil, "which", lambda name: "/opt/func/func")
+    monkeypatch.setattr(shutil, "which", lambda name: "/opt/func/func")
 
     assert launcher.main(["--port", "7123"]) == 0
 
@@ -82,7 +84,7 @@ def test_with_core_tools_the_event_source_runs_beside_func_start(
 def test_without_core_tools_devhost_runs_the_source_itself(
     started: list[FakeProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(launcher.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
 
     assert launcher.main([]) == 0
 
@@ -95,7 +97,7 @@ def test_browser_uploads_to_azurite_are_allowed_from_the_host_origin(
     cors: list[tuple[str, list[str]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(launcher.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
 
     launcher.main(["--port", "7123"])
 

@@ -1,0 +1,167 @@
+"""devhost's composition root: `build_host` turns the command line's options into a `DevHost`.
+
+Its steps are the Functions host's and the Python worker's, in their order: app settings
+(local.settings.json `Values`) into the environment, host.json, OpenTelemetry set up before
+the app is imported, the app imported and indexed, the app's start-up check, then one
+listener per non-HTTP trigger, the HTTP front end and, for `source="EventGrid"` blob
+triggers, the host blob queue, its webhook and the local event source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from devhost.adminruns import AdminRuns, host_status
+from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
+from devhost.blobs import BlobTriggerListener
+from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
+from devhost.frontend import AdminApi, CorsPolicy, ExtensionWebhooks, Frontend, HttpFunctions
+from devhost.functions import SUPPORTED_TRIGGERS, load_functions
+from devhost.host import DevHost
+from devhost.hostconfig import load_host_config
+from devhost.invocation import Invoker
+from devhost.outputs import OutputWriter
+from devhost.queues import QueueTriggerListener
+from devhost.runtime import Runtime, derive_host_id
+from devhost.settings import apply_values, load_local_settings
+from devhost.startup_check import run_startup_check
+from devhost.storage import StorageAccounts
+from devhost.telemetry import configure as configure_telemetry
+from devhost.timers import TimerTriggerListener
+from devhost.webhooks import BlobsWebhook
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from devhost.functions import FunctionSpec
+    from devhost.hostconfig import HostConfig
+    from devhost.listener import Listener, ListenerFactory
+    from devhost.settings import LocalSettings
+    from devhost.telemetry import Telemetry
+
+__all__ = ["DEFAULT_PORT", "HostOptions", "UnsupportedFunction", "build_host"]
+
+DEFAULT_PORT = 7071
+_LISTENERS: dict[str, ListenerFactory] = {
+    "blobTrigger": BlobTriggerListener,
+    "queueTrigger": QueueTriggerListener,
+    "timerTrigger": TimerTriggerListener,
+}
+
+
+class UnsupportedFunction(RuntimeError):
+    """The app has a function whose trigger devhost cannot run."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostOptions:
+    """`python -m devhost`'s options."""
+
+    script_root: Path
+    port: int | None = None  # else Host.LocalHttpPort, else 7071
+    bind: str = "127.0.0.1"
+    only: tuple[str, ...] = ()  # `func start --functions a b`: load just these
+    settings_file: Path | None = None
+    event_source: bool = True
+
+
+def build_host(options: HostOptions) -> DevHost:
+    """Read the settings into the environment, set up telemetry, import the app and make every
+    part of the host; nothing runs until `DevHost.start`."""
+    script_root = options.script_root.resolve()
+    local = load_local_settings(script_root, options.settings_file)
+    apply_values(local)
+    config = load_host_config(script_root)
+    # As the worker does: OpenTelemetry is set up before the app is imported.
+    telemetry = configure_telemetry(os.environ, route_prefix=config.route_prefix)
+    functions = _load_app(script_root, options.only)
+    runtime = _runtime(script_root, config, telemetry)
+    listeners = {
+        spec.name: _listener(spec, runtime) for spec in functions if spec.trigger_type in _LISTENERS
+    }
+    # The host's blob trigger queue serves every blob trigger, fed by the webhook.
+    blob_specs = [spec for spec in functions if spec.trigger_type == "blobTrigger"]
+    blob_queue = HostBlobQueue(runtime, blob_specs) if blob_specs else None
+    admin = AdminRuns(functions, listeners)
+    port = options.port or local.local_http_port or DEFAULT_PORT
+    return DevHost(
+        functions,
+        runtime,
+        listeners,
+        _frontend(functions, runtime, local, admin, blob_queue),
+        admin,
+        options.bind,
+        port,
+        config.route_prefix,
+        blob_queue,
+        _event_source(functions, runtime, options.bind, port) if options.event_source else None,
+    )
+
+
+def _load_app(script_root: Path, only: tuple[str, ...]) -> list[FunctionSpec]:
+    functions = load_functions(script_root)
+    run_startup_check(script_root)  # after the app's import, as the worker's indexing
+    if only:
+        wanted = {name.lower() for name in only}
+        functions = [spec for spec in functions if spec.name.lower() in wanted]
+    for spec in functions:
+        if spec.trigger_type not in SUPPORTED_TRIGGERS:
+            raise UnsupportedFunction(
+                f"{spec.name}: {spec.trigger_type} is not supported by devhost "
+                "(see docs/local-host.md)"
+            )
+        OutputWriter.check(spec)
+    return functions
+
+
+def _runtime(script_root: Path, config: HostConfig, telemetry: Telemetry) -> Runtime:
+    storage = StorageAccounts(os.environ)
+    return Runtime(
+        Invoker(timeout=config.function_timeout, telemetry=telemetry),
+        OutputWriter(storage, os.environ, encoding=config.queues.message_encoding),
+        storage,
+        config,
+        derive_host_id(script_root, config.host_id),
+        os.environ,
+    )
+
+
+def _listener(spec: FunctionSpec, runtime: Runtime) -> Listener:
+    if spec.trigger_type == "blobTrigger" and spec.source_is_event_grid:
+        return EventGridBlobListener(spec, runtime)
+    return _LISTENERS[spec.trigger_type](spec, runtime)
+
+
+def _frontend(
+    functions: list[FunctionSpec],
+    runtime: Runtime,
+    local: LocalSettings,
+    admin: AdminRuns,
+    blob_queue: HostBlobQueue | None,
+) -> Frontend:
+    cors = CorsPolicy(local.cors_origins, local.cors_credentials)
+    http = HttpFunctions(
+        functions,
+        runtime.invoker,
+        runtime.outputs,
+        route_prefix=runtime.config.route_prefix,
+        cors=cors,
+    )
+    status = partial(host_status, runtime, functions)
+    webhook = BlobsWebhook(blob_queue.enqueue) if blob_queue is not None else None
+    return Frontend(http, AdminApi(admin.start, status), ExtensionWebhooks(webhook))
+
+
+def _event_source(
+    functions: list[FunctionSpec], runtime: Runtime, bind: str, port: int
+) -> EventSource | None:
+    """Posts to this host over HTTP, exactly as the standalone source posts to func start."""
+    subscriptions = subscriptions_for(functions, runtime.environ)
+    if not subscriptions:
+        return None
+    address = "127.0.0.1" if bind in ("0.0.0.0", "", "::") else bind
+    options = SourceOptions(target=f"http://{address}:{port}", host_id=runtime.host_id)
+    return EventSource(subscriptions, options, runtime.storage)

@@ -1,0 +1,42 @@
+"""Extension webhooks by name, as the host routes `/runtime/webhooks/{name}`: here only the
+blobs extension's (`devhost.webhooks`), when the app has a blob trigger."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from devhost.frontend.responses import response
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from devhost.webhooks import BlobsWebhook
+
+__all__ = ["WEBHOOKS", "ExtensionWebhooks"]
+
+logger = logging.getLogger(__name__)
+WEBHOOKS = "/runtime/webhooks/"
+
+
+class ExtensionWebhooks:
+    def __init__(self, blobs: BlobsWebhook | None) -> None:
+        self._blobs = blobs
+
+    async def handle(
+        self, request: web.BaseRequest, path: str, query: str, body: bytes
+    ) -> web.Response:
+        name = path[len(WEBHOOKS) :].strip("/").lower()
+        if name != "blobs" or self._blobs is None:
+            return response(404)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        try:
+            status, reply_headers, payload = await self._blobs.handle(
+                request.method, dict(parse_qsl(query)), headers, body
+            )
+        except Exception:
+            # Storage unreachable, say: a 500 makes Event Grid deliver again later.
+            logger.exception("blobs_webhook_failed")
+            status, reply_headers, payload = 500, [], b""
+        return response(status, payload, reply_headers)
