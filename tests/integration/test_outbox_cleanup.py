@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from shared import bootstrap
+from shared import bootstrap, table_transactions
 from shared.changes.cleanup import BatchedCleanup
 from shared.changes.outbox import PublishingOrderRepository, relay_unsent
 from shared.orders import services, table_repository
@@ -21,6 +21,9 @@ from shared.orders.table_repository import TableOrderRepository
 from tests.integration.test_change_feed import drain, events, feed_env, own_azurite
 from tests.support import BACK_OFFICE, table
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = ["feed_env", "own_azurite"]
 
 pytestmark = pytest.mark.usefixtures("feed_env")
@@ -30,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("feed_env")
 def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of rows of each entity-group transaction the orders module submits."""
     sizes: list[int] = []
-    submit = table_repository.submit_transaction
+    submit = table_transactions.submit_transaction
 
     async def counted(client: Any, operations: Any, **kwargs: Any) -> Any:
         sizes.append(len(operations))
@@ -56,10 +59,14 @@ async def committed_events(count: int, *, partition: str | None = None) -> list[
             keys=await bootstrap.idempotency_store(),
             clock=lambda: datetime.now(UTC),
             caller=BACK_OFFICE,
-            new_id=lambda order_id=order_id: order_id,
+            new_id=_fixed(order_id),
         )
         found.append(OrderEvent.for_change(None, result.order, now=result.order.created_at))
     return found
+
+
+def _fixed(order_id: str) -> Callable[[], str]:
+    return lambda: order_id
 
 
 async def outbox_of(order_events: list[OrderEvent]) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +18,11 @@ from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.orders.conftest import Clock, order_body
 from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shared.orders.events import OrderEvent
 
 
 class Ticks:
@@ -34,7 +40,7 @@ class FlakyBacklog(FakeBacklog):
         super().__init__(repo)
         self.failures = 0
 
-    async def clear_sent(self, events):  # type: ignore[no-untyped-def]
+    async def clear_sent(self, events: Sequence[OrderEvent]) -> int:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("storage down")
