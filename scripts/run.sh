@@ -10,4 +10,25 @@ if [ ! -x .venv/bin/python ]; then
   echo "run 'make setup' first (creates .venv and installs Azurite)" >&2
   exit 1
 fi
+# The app runs spread as the tests of issue 24 run it (docs/scaling.md): orders, read models
+# and event queues over three storage accounts served by the one Azurite (AZURITE_ACCOUNTS
+# names the development account and two more), and three event queues. Variables already set
+# win; `ORDER_STORAGE_CONNECTIONS=AzureWebJobsStorage ORDER_EVENT_QUEUES=1 make run` is the
+# one-account, one-queue path. An Azurite already listening on the default ports must serve
+# the same accounts.
+eval "$(.venv/bin/python - <<'PY'
+from shared.azurite import ORDER_ACCOUNTS, accounts_variable, connection_string
+
+names = ["OrdersStorage1", "OrdersStorage2"]
+exports = {
+    "AZURITE_ACCOUNTS": accounts_variable(ORDER_ACCOUNTS),
+    "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *names]),
+    "ORDER_EVENT_QUEUES": "3",
+}
+for name, (account, key) in zip(names, ORDER_ACCOUNTS.items()):
+    exports[name] = connection_string(account=account, key=key)
+for name, value in exports.items():
+    print(f'export {name}="${{{name}-{value}}}"')  # base64 keys and URLs: no quote or $
+PY
+)"
 exec .venv/bin/python -m devhost.launcher "$@"

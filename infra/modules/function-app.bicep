@@ -45,6 +45,9 @@ param corsAllowedOrigins string
 @secure()
 param pagingTokenSecret string
 
+@description('ORDER_EVENT_QUEUES, ORDER_STORAGE_CONNECTIONS and each extra order account\'s connection (main.bicep).')
+param orderSettings array = []
+
 var httpConcurrency = httpPerInstanceConcurrency > 0 ? {
   triggers: {
     http: {
@@ -114,7 +117,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      appSettings: concat([
         // Host storage and every storage client of the app, through the managed identity
         // (shared/config.py reads these as the host does).
         {
@@ -183,7 +186,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AUTH_REQUIRED'
           value: 'true'
         }
-      ]
+      ], orderSettings)
     }
   }
 }
