@@ -26,19 +26,31 @@ param functionAppName string = ''
 @description('Python version of the Flex Consumption runtime (functionAppConfig.runtime).')
 param pythonVersion string = '3.13'
 
+// 40: past about 28 HTTP instances one storage account is the limit, not compute (one instance
+// serves about 140 orders/s at the concurrency below, an account about 3,800 orders/s at 5.2
+// requests per order), plus the consumer's, the blob trigger's and the timers' instances;
+// docs/deploy.md, "Scale settings", derives it. Raise it with the order accounts (capacity.md).
 @minValue(1)
 @maxValue(1000)
-@description('Most instances the app may scale out to (a cost ceiling).')
+@description('Most instances the app may scale out to: about what saturates one storage account (docs/deploy.md, "Scale settings").')
 param maximumInstanceCount int = 40
 
 @allowed([512, 2048, 4096])
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int = 2048
 
+// Measured (bench.http_concurrency, docs/benchmarks.md): the app's HTTP functions are all
+// async, so one instance serves 16 requests at once at 1.6x the orders/s of 1 (the platform's
+// default for Python), p95 under 200 ms, memory flat; 32 adds little and doubles the p95.
+@minValue(1)
+@maxValue(1000)
+@description('Concurrent HTTP requests per instance (functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency).')
+param httpPerInstanceConcurrency int = 16
+
 @minValue(0)
 @maxValue(1000)
-@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
-param httpPerInstanceConcurrency int = 0
+@description('Always-ready instances of the http function group (billed while idle: docs/deploy.md, "Scale settings"); 0 scales to zero.')
+param alwaysReadyHttpInstances int = 0
 
 @description('Spread the plan across availability zones (only where Flex Consumption offers it).')
 param zoneRedundant bool = false
@@ -279,6 +291,7 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     zoneRedundant: zoneRedundant
     orderSweepSchedule: orderSweepSchedule
     corsAllowedOrigins: corsAllowedOrigins

@@ -30,8 +30,13 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
-param httpPerInstanceConcurrency int = 0
+@minValue(1)
+@description('Concurrent HTTP requests per instance.')
+param httpPerInstanceConcurrency int
+
+@minValue(0)
+@description('Always-ready instances of the http function group; 0 scales to zero.')
+param alwaysReadyHttpInstances int = 0
 
 @description('Spread instances across availability zones (only in regions that offer it for Flex Consumption).')
 param zoneRedundant bool = false
@@ -48,12 +53,15 @@ param pagingTokenSecret string
 @description('ORDER_EVENT_QUEUES, ORDER_STORAGE_CONNECTIONS and each extra order account\'s connection (main.bicep).')
 param orderSettings array = []
 
-var httpConcurrency = httpPerInstanceConcurrency > 0 ? {
-  triggers: {
-    http: {
-      perInstanceConcurrency: httpPerInstanceConcurrency
+// Every HTTP function scales together in the `http` group (per-function scaling); its
+// always-ready instances are Flex Consumption's answer to cold starts.
+var alwaysReady = alwaysReadyHttpInstances > 0 ? {
+  alwaysReady: [
+    {
+      name: 'http'
+      instanceCount: alwaysReadyHttpInstances
     }
-  }
+  ]
 } : {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -111,7 +119,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: union({
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
-      }, httpConcurrency)
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
+      }, alwaysReady)
     }
     siteConfig: {
       minTlsVersion: '1.2'

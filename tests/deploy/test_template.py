@@ -93,6 +93,7 @@ def test_the_app_runs_on_flex_consumption_configured_by_function_app_config() ->
     assert scale == {
         "maximumInstanceCount": "maximumInstanceCount",
         "instanceMemoryMB": "instanceMemoryMB",
+        "triggers": {"http": {"perInstanceConcurrency": "httpPerInstanceConcurrency"}},
     }
     assert not any(is_literal(value) for value in scale.values()), "scale comes from parameters"
     assert site["identity"] == {
