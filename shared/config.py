@@ -87,7 +87,7 @@ class StorageEndpoints:
     tenant_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     # The HTTP transport re-reads proxy variables from the whole environment on every request
-    # (requests' trust_env): about 0.4 ms a storage call, measured. It does so only when a
+    # (requests' trust_env; its cost per call: docs/storage-design.md). It does so only when a
     # proxy is configured; a custom CA bundle is handed to the transport directly.
     use_env_settings: bool = True
     ca_bundle: str | None = None

@@ -3,7 +3,7 @@
 One home, used by the app's storage clients and by devhost's: two copies had drifted.
 
 Given as `connection_verify`, azure-core's aiohttp transport loads the bundle into a new SSL
-context on every request (two thirds of devhost's CPU under load, measured once). This
+context on every request (its cost: docs/local-host.md, "Where devhost's own work runs"). This
 transport builds one SSL context for its session instead, and opens the session inside
 `open()`, on the event loop that uses it, as aiohttp requires.
 """

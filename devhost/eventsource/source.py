@@ -47,8 +47,8 @@ __all__ = ["EventSource", "SourceOptions", "SubscriptionWatch"]
 
 logger = logging.getLogger(__name__)
 _LOCAL_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-# What a List Blobs costs Azurite 3.37 per blob returned, measured at 10,000 blobs (about
-# 0.1-0.2 ms on the 2-core machine of docs/benchmarks.md); the pace rule's ceiling per blob.
+# An upper bound of what a List Blobs costs Azurite per blob returned (docs/local-host.md,
+# "With 10,000 blobs in uploads"): the pace rule's ceiling per blob.
 LISTING_SECONDS_PER_BLOB = 0.0002
 
 

@@ -24,7 +24,7 @@ __all__ = ["RECYCLED_BLOCKS", "REDUCING_GAP", "create_thumbnail"]
 REDUCING_GAP = 2.0
 # Keep up to this many freed 16 MB image blocks for reuse instead of returning them to the OS
 # (Pillow's default is 0). Decoding a large PNG or WebP otherwise pays first-touch page faults
-# on every upload; measured here that is 30-40% of the WebP time. Costs at most 96 MB resident.
+# on every upload (a large share of a WebP's time: docs/images.md). Costs at most 96 MB resident.
 # https://pillow.readthedocs.io/en/stable/reference/block_allocator.html
 RECYCLED_BLOCKS = 6
 _imaging.set_blocks_max(max(RECYCLED_BLOCKS, _imaging.get_blocks_max()))
