@@ -54,15 +54,7 @@ async def publish_committed(
 ) -> bool:
     """Send a committed event and hand its outbox row to the cleanup; never raises (the relay
     repairs)."""
-    try:
-        await publisher.publish(event)
-    except Exception as exc:  # noqa: BLE001 - any failure leaves the row for the relay
-        logger.warning(
-            "order_event_send_deferred order_id=%s version=%s error=%s",
-            event.order_id,
-            event.version,
-            type(exc).__name__,
-        )
+    if not await _send(event, publisher, failure="order_event_send_deferred"):
         return False
     try:
         await cleanup.sent(event)
@@ -142,7 +134,11 @@ async def relay_unsent(
     sent = failed = 0
     for partition in backlog.partitions():
         unsent = await backlog.unsent_events(partition, created_before=created_before, limit=limit)
-        done = [event for event in unsent if await _send(event, publisher)]
+        done = [
+            event
+            for event in unsent
+            if await _send(event, publisher, failure="order_event_relay_failed")
+        ]
         sent, failed = sent + len(done), failed + len(unsent) - len(done)
         if done:
             await _clear(backlog, done)
@@ -152,12 +148,14 @@ async def relay_unsent(
     return RelayReport(sent, failed)
 
 
-async def _send(event: OrderEvent, publisher: EventPublisher) -> bool:
+async def _send(event: OrderEvent, publisher: EventPublisher, *, failure: str) -> bool:
+    """True once sent; a failure is logged as `failure` and leaves the row for the relay."""
     try:
         await publisher.publish(event)
-    except Exception as exc:  # noqa: BLE001 - left in the outbox for the next relay
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the row in the outbox
         logger.warning(
-            "order_event_relay_failed order_id=%s version=%s error=%s",
+            "%s order_id=%s version=%s error=%s",
+            failure,
             event.order_id,
             event.version,
             type(exc).__name__,

@@ -6,16 +6,14 @@ this machine); it is held to the same values statically."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.deploy.hooks import StandIns
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_SH = ROOT / "scripts" / "postdeploy.sh"
@@ -55,35 +53,12 @@ class HookRun:
 @pytest.fixture
 def hook(tmp_path: Path) -> Any:
     """Run the sh hook with a fresh scenario for the stand-in az."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "az"
-    script = Path(__file__).with_name("fake_az.py")
-    fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    state, log = tmp_path / "state.json", tmp_path / "calls.jsonl"
+    stand_ins = StandIns(tmp_path)
 
     def run(*, env: dict[str, str] | None = None, **scenario: Any) -> HookRun:
-        state.write_text(
-            json.dumps({"key": KEY, "key_after": 1, "states": ["Succeeded"]} | scenario)
-        )
-        log.write_text("")
-        result = subprocess.run(
-            ["sh", str(HOOK_SH)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={
-                "PATH": f"{bin_dir}:{os.environ['PATH']}",
-                "TMPDIR": str(tmp_path),
-                "FAKE_AZ_STATE": str(state),
-                "FAKE_AZ_LOG": str(log),
-                **(env or ENV),
-            },
-        )
-        calls = [json.loads(line) for line in log.read_text().splitlines()]
-        return HookRun(result.returncode, result.stdout + result.stderr, calls)
+        base = {"key": KEY, "key_after": 1, "states": ["Succeeded"]}
+        result = stand_ins.run(HOOK_SH, base | scenario, env or ENV)
+        return HookRun(result.code, result.output, result.calls)
 
     return run
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.deploy.hooks import StandIns
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK_SH = ROOT / "scripts" / "preprovision.sh"
@@ -44,36 +44,12 @@ class HookRun:
 @pytest.fixture
 def hook(tmp_path: Path) -> Any:
     """Run the sh hook with a fresh scenario for the stand-in az and azd."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = Path(__file__).with_name("fake_az.py")
-    for name, target in (("az", script), ("azd", script), ("python3", None)):
-        command = f'"{sys.executable}" "{target}"' if target else f'"{sys.executable}"'
-        (bin_dir / name).write_text(f'#!/bin/sh\nexec {command} "$@"\n')
-        (bin_dir / name).chmod(0o755)
-    state, log = tmp_path / "state.json", tmp_path / "calls.jsonl"
+    stand_ins = StandIns(tmp_path)
 
     def run(*, env: dict[str, str] | None = None, **scenario: Any) -> HookRun:
-        state.write_text(json.dumps({"new_app": [CLIENT_ID, OBJECT_ID]} | scenario))
-        log.write_text("")
-        result = subprocess.run(
-            ["sh", str(HOOK_SH)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={
-                "PATH": f"{bin_dir}:/usr/bin:/bin",
-                "TMPDIR": str(tmp_path),
-                "FAKE_AZ_STATE": str(state),
-                "FAKE_AZ_LOG": str(log),
-                **(ENV if env is None else env),
-            },
-        )
-        calls = [json.loads(line) for line in log.read_text().splitlines()]
-        return HookRun(
-            result.returncode, result.stdout + result.stderr, calls, json.loads(state.read_text())
-        )
+        base = {"new_app": [CLIENT_ID, OBJECT_ID]}
+        result = stand_ins.run(HOOK_SH, base | scenario, ENV if env is None else env)
+        return HookRun(result.code, result.output, result.calls, result.state)
 
     return run
 
