@@ -28,12 +28,19 @@ if TYPE_CHECKING:
 __all__ = ["http_trigger"]
 
 
-def _joined(pairs: Iterable[tuple[str, str]], *, lower: bool = False) -> dict[str, str]:
+def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     joined: dict[str, str] = {}
     for key, value in pairs:
-        name = key.lower() if lower else key
-        joined[name] = f"{joined[name]},{value}" if name in joined else value
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
     return joined
+
+
+def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Kestrel's header dictionary: names without regard to case, the first spelling kept."""
+    spelling: dict[str, str] = {}
+    for key, _ in pairs:
+        spelling.setdefault(key.lower(), key)
+    return _joined((spelling[key.lower()], value) for key, value in pairs)
 
 
 def _body_properties(body: bytes) -> dict[str, Typed]:
@@ -66,11 +73,12 @@ def http_trigger(
     route_params: Mapping[str, str],
     body: bytes,
 ) -> TriggerInput:
-    headers, query = list(headers), list(query)
+    by_name = _headers(headers)
+    query = list(query)
     request = HttpRequestData(
         method=method,
         url=url,
-        headers=_joined(headers, lower=True),
+        headers={name.lower(): value for name, value in by_name.items()},
         query={k: v for k, v in _joined(query).items() if v},
         params=dict(route_params),
         body=Typed.bytes_(body) if body else None,
@@ -81,5 +89,5 @@ def http_trigger(
     metadata.update({k: Typed.string(v) for k, v in route_params.items()})
     document: dict[str, Any] = dict(last_values)
     metadata.setdefault("Query", Typed.json(document))
-    metadata.setdefault("Headers", Typed.json(_joined(headers)))
+    metadata.setdefault("Headers", Typed.json(by_name))
     return TriggerInput(Typed("http", request), metadata)

@@ -102,10 +102,12 @@ def print_rpc_log(protos: Any, log: Any) -> None:
 
 
 def attach(protos: Any, library: Any) -> Callable[[], None]:
-    """Route the process's non-host records through RpcLogs; returns the undo."""
+    """Route the process's non-host records to the console through RpcLogs; returns the undo.
+    Only the console's stream handlers are filtered: an exporter's handler (Azure Monitor's,
+    set up in the worker's place) keeps receiving the app's records, as on Azure."""
     root = logging.getLogger()
     host_only = _HostOnly()
-    consoles = list(root.handlers)
+    consoles = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
     for handler in consoles:
         handler.addFilter(host_only)
     channel = RpcLogHandler(protos, library, lambda log: print_rpc_log(protos, log))

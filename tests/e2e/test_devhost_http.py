@@ -148,3 +148,24 @@ def test_body_declared_over_the_host_limit_is_413_unread(sample_host: DevhostPro
     )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert all(line.get("path") != "/api/echo/4130/x" for line in sample_host.invocations("echo"))
+
+
+def test_a_header_that_is_not_utf8_is_refused_before_any_function(
+    sample_host: DevhostProcess,
+) -> None:
+    """Kestrel decodes header values as UTF-8 and answers 400 when it cannot; the protocol's
+    strings could not carry such a value to the worker either."""
+    before = len(sample_host.invocations("echo"))
+    reply = _raw_exchange(
+        sample_host.port,
+        b"GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nIf-Match: \x84\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert len(sample_host.invocations("echo")) == before
+    ok = _raw_exchange(
+        sample_host.port,
+        "GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nX-Probe: \u00e9\r\n"
+        "Connection: close\r\n\r\n".encode(),
+    )
+    assert ok.startswith(b"HTTP/1.1 200") and b'"header": "\\u00e9"' in ok, ok[-300:]
