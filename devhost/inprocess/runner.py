@@ -34,7 +34,13 @@ class InProcessRunner:
         self._plans: dict[str, FunctionPlan] = {}
 
     async def start(self, functions: list[FunctionSpec]) -> None:
-        self._plans = {spec.name: FunctionPlan.of(spec) for spec in functions}
+        """Read every signature now: an annotation that does not resolve stops devhost at
+        start-up, as the worker's indexing refuses the app on Azure."""
+        for spec in functions:
+            try:
+                self._plans[spec.name] = FunctionPlan.of(spec)
+            except Exception as exc:
+                raise ValueError(f"{spec.name}: cannot read its signature: {exc!r}") from exc
 
     def run(
         self, invocation: RunnableInvocation, trace: InvocationTrace
