@@ -16,8 +16,11 @@ OTHER_PYTHONS ?= 3.12 3.13
 SUITE_3.12 := tests/unit tests/integration tests/test_func_start_project.py \
 	tests/e2e/test_orders_e2e.py tests/e2e/test_devhost_http.py
 SUITE_3.13 := tests
+# 3.13 then runs the end-to-end and contract suites again with `devhost --invoker worker`: every
+# function through Microsoft's worker library (docs/local-host.md, "The worker invoker").
+WORKER_3.13 := tests/e2e tests/contract
 
-.PHONY: test-versions test-3.12 test-3.13
+.PHONY: test-versions test-3.12 test-3.13 test-worker
 
 setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
@@ -71,6 +74,11 @@ test-versions: $(OTHER_PYTHONS:%=test-%)
 
 test-3.12 test-3.13: test-%: .venvs/%/.installed node_modules/.installed
 	.venvs/$*/bin/python -m pytest $(SUITE_$*)
+	$(if $(WORKER_$*),DEVHOST_INVOKER=worker .venvs/$*/bin/python -m pytest $(WORKER_$*))
+
+# Just the worker invoker's pass (the second half of test-3.13).
+test-worker: .venvs/3.13/.installed node_modules/.installed
+	DEVHOST_INVOKER=worker .venvs/3.13/bin/python -m pytest $(WORKER_3.13)
 
 .venvs/%/.installed: requirements.txt requirements-dev.txt
 	test -x .venvs/$*/bin/python || { py=$$(scripts/find-python.sh $*) && "$$py" -m venv .venvs/$*; }

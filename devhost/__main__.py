@@ -8,10 +8,11 @@ import logging
 import sys
 from pathlib import Path
 
-from devhost.bootstrap import HostOptions, UnsupportedFunction, build_host
+from devhost.bootstrap import INVOKERS, HostOptions, UnsupportedFunction, build_host
 from devhost.console import configure_logging, quiet_about_open_sessions, stop_signal
 from devhost.functions import AppLoadError
 from devhost.startup_check import StartupCheckFailed
+from devhost.worker import WorkerError
 
 logger = logging.getLogger("devhost")
 
@@ -60,6 +61,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="emulate App Service authentication: bearer tokens of the local test issuer "
         "(python -m devhost.auth token), 401 without one; docs/security.md",
     )
+    parser.add_argument(
+        "--invoker",
+        choices=INVOKERS,
+        default="inprocess",
+        help="run functions in devhost's process (default) or in Microsoft's worker library "
+        "(azure-functions-runtime, Python 3.13+)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -77,11 +85,20 @@ async def serve(args: argparse.Namespace) -> int:
         settings_file=args.settings_file,
         event_source=args.event_source,
         easy_auth=args.easy_auth,
+        invoker=args.invoker,
+    )
+    failures = (
+        AppLoadError,
+        UnsupportedFunction,
+        StartupCheckFailed,
+        WorkerError,
+        OSError,
+        ValueError,
     )
     try:
         host = build_host(options)
         await host.start()
-    except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
+    except failures as exc:
         logger.error("devhost_start_failed error=%s", exc)
         return 1
     await stop.wait()

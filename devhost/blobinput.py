@@ -6,26 +6,18 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import azure.functions as func
+from typing import TYPE_CHECKING
 
 from devhost.invocation import Invocation
-from devhost.runtime import plain_argument
+from devhost.triggerdata import blob_trigger
 
 if TYPE_CHECKING:
-    from azure.storage.blob import BlobProperties
+    from collections.abc import Mapping
 
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
-__all__ = [
-    "POISON_QUEUE",
-    "BlobTriggerMessage",
-    "MessageFormatError",
-    "blob_invocation",
-    "host_blob_properties",
-]
+__all__ = ["POISON_QUEUE", "BlobTriggerMessage", "MessageFormatError", "blob_invocation"]
 
 POISON_QUEUE = "webjobs-blobtrigger-poison"
 
@@ -78,19 +70,6 @@ class BlobTriggerMessage:
             raise MessageFormatError(f"not a blob trigger message: {exc}") from exc
 
 
-def host_blob_properties(properties: BlobProperties) -> dict[str, Any]:
-    """The trigger's blob properties in the shape the host sends them (the .NET SDK's
-    BlobProperties names), so `InputStream.blob_properties` reads the same as on Azure."""
-    settings = properties.content_settings
-    return {
-        "ETag": properties.etag,
-        "LastModified": properties.last_modified.isoformat() if properties.last_modified else None,
-        "Length": properties.size,
-        "ContentType": settings.content_type if settings else None,
-        "BlobType": str(properties.blob_type),
-    }
-
-
 async def blob_invocation(
     spec: FunctionSpec,
     runtime: Runtime,
@@ -98,11 +77,12 @@ async def blob_invocation(
     name: str,
     *,
     attempt: int,
-    max_attempts: int,
+    path_values: Mapping[str, str],
     detail: str = "",
 ) -> Invocation | None:
     """Read `container/name` through the trigger's connection and build the invocation; None
-    when the blob no longer exists."""
+    when the blob no longer exists. `attempt` is for the log line only: the host sends no retry
+    context outside a retry policy."""
     from azure.core.exceptions import ResourceNotFoundError
 
     service = runtime.storage.blob(spec.trigger.get("connection"))
@@ -112,22 +92,13 @@ async def blob_invocation(
         data = await downloader.readall()
     except ResourceNotFoundError:
         return None
-    properties = downloader.properties
-    full_name = f"{container}/{name}"
-    argument = plain_argument(spec, data)
-    if argument is None:
-        argument = func.blob.InputStream(
-            data=data,
-            name=full_name,
-            uri=client.url,
-            length=len(data),
-            blob_properties=host_blob_properties(properties),
-            metadata=dict(properties.metadata or {}),
-        )
-    return Invocation(
-        spec,
-        {spec.trigger["name"]: argument},
-        detail=f"blob={full_name} attempt={attempt}{detail}",
-        retry_count=attempt - 1,
-        max_retry_count=max_attempts,
+    trigger = blob_trigger(
+        container,
+        name,
+        url=client.url,
+        content=data,
+        properties=downloader.properties,
+        path_values=path_values,
+        data_type=spec.trigger.get("dataType"),
     )
+    return Invocation(spec, trigger, detail=f"blob={container}/{name} attempt={attempt}{detail}")

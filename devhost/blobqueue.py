@@ -139,7 +139,7 @@ class HostBlobQueue:
                 trigger.container,
                 trigger.name,
                 attempt=attempt,
-                max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+                path_values=values,
                 detail=f" message_id={message.id}",
             )
         except Exception:

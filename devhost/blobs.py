@@ -157,14 +157,11 @@ class BlobTriggerListener:
                 self._seen.discard((name, etag))
 
     # --- processing -----------------------------------------------------------------------
-    async def _invocation(self, name: str, attempt: int) -> Invocation | None:
+    async def _invocation(
+        self, name: str, attempt: int, values: dict[str, str]
+    ) -> Invocation | None:
         return await blob_invocation(
-            self.spec,
-            self.runtime,
-            self.path.container,
-            name,
-            attempt=attempt,
-            max_attempts=self.runtime.config.blobs.poison_blob_threshold,
+            self.spec, self.runtime, self.path.container, name, attempt=attempt, path_values=values
         )
 
     async def _process(self, name: str, etag: str, values: dict[str, str]) -> None:
@@ -174,7 +171,7 @@ class BlobTriggerListener:
         for attempt in range(1, max_count + 1):
             if stopping.is_set():
                 return  # unfinished: no receipt, so the next start processes it
-            invocation = await self._invocation(name, attempt)
+            invocation = await self._invocation(name, attempt, values)
             if invocation is None:
                 return
             self.runtime.with_outputs(invocation, binding_data)
@@ -237,7 +234,7 @@ async def invoke_blob_once(
         path.container,
         name,
         attempt=1,
-        max_attempts=runtime.config.blobs.poison_blob_threshold,
+        path_values=values,
         detail=" reason=admin",
     )
     if invocation is None:

@@ -24,6 +24,7 @@ from devhost.frontend import AdminApi, CorsPolicy, ExtensionWebhooks, Frontend, 
 from devhost.functions import SUPPORTED_TRIGGERS, load_functions
 from devhost.host import DevHost
 from devhost.hostconfig import load_host_config
+from devhost.inprocess import InProcessRunner
 from devhost.invocation import Invoker
 from devhost.outputs import OutputWriter
 from devhost.queues import QueueTriggerListener
@@ -31,6 +32,7 @@ from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
 from devhost.startup_check import run_startup_check
 from devhost.storage import StorageAccounts
+from devhost.telemetry import HostTelemetry
 from devhost.telemetry import configure as configure_telemetry
 from devhost.timers import TimerTriggerListener
 from devhost.webhooks import BlobsWebhook
@@ -38,15 +40,18 @@ from devhost.webhooks import BlobsWebhook
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from devhost.execution import FunctionRunner
     from devhost.functions import FunctionSpec
     from devhost.hostconfig import HostConfig
     from devhost.listener import Listener, ListenerFactory
     from devhost.settings import LocalSettings
     from devhost.telemetry import Telemetry
 
-__all__ = ["DEFAULT_PORT", "HostOptions", "UnsupportedFunction", "build_host"]
+__all__ = ["DEFAULT_PORT", "INVOKERS", "HostOptions", "UnsupportedFunction", "build_host"]
 
 DEFAULT_PORT = 7071
+# Where functions run: devhost's own process, or Microsoft's worker library (3.13+).
+INVOKERS = ("inprocess", "worker")
 _LISTENERS: dict[str, ListenerFactory] = {
     "blobTrigger": BlobTriggerListener,
     "queueTrigger": QueueTriggerListener,
@@ -69,6 +74,7 @@ class HostOptions:
     settings_file: Path | None = None
     event_source: bool = True
     easy_auth: bool = False  # emulate App Service authentication (devhost.auth)
+    invoker: str = "inprocess"
 
 
 def build_host(options: HostOptions) -> DevHost:
@@ -81,8 +87,11 @@ def build_host(options: HostOptions) -> DevHost:
     config = load_host_config(script_root)
     # As the worker does: OpenTelemetry is set up before the app is imported.
     telemetry = configure_telemetry(os.environ, route_prefix=config.route_prefix)
+    runner = _runner(options, script_root, telemetry)  # before the import: fail fast
     functions = _load_app(script_root, options.only)
-    runtime = _runtime(script_root, config, telemetry)
+    runtime = _runtime(
+        script_root, config, Invoker(runner, timeout=config.function_timeout, telemetry=telemetry)
+    )
     listeners = {
         spec.name: _listener(spec, runtime) for spec in functions if spec.trigger_type in _LISTENERS
     }
@@ -131,10 +140,23 @@ def _load_app(script_root: Path, only: tuple[str, ...]) -> list[FunctionSpec]:
     return functions
 
 
-def _runtime(script_root: Path, config: HostConfig, telemetry: Telemetry) -> Runtime:
+def _runner(options: HostOptions, script_root: Path, telemetry: Telemetry) -> FunctionRunner:
+    if options.invoker == "worker":
+        from devhost.worker import WorkerRunner
+
+        return WorkerRunner(
+            script_root,
+            host=options.bind,
+            telemetry_configured=isinstance(telemetry, HostTelemetry),
+            subset=bool(options.only),
+        )
+    return InProcessRunner()
+
+
+def _runtime(script_root: Path, config: HostConfig, invoker: Invoker) -> Runtime:
     storage = StorageAccounts(os.environ)
     return Runtime(
-        Invoker(timeout=config.function_timeout, telemetry=telemetry),
+        invoker,
         OutputWriter(storage, os.environ, encoding=config.queues.message_encoding),
         storage,
         config,

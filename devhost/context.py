@@ -8,9 +8,16 @@ from typing import Any, Generic, TypeVar
 import azure.functions as func
 from azure.functions._abc import RetryContext, TraceContext
 
-__all__ = ["InvocationContext", "OutValue"]
+__all__ = ["InvocationContext", "OutValue", "invocation_trace_parent"]
 
 T = TypeVar("T")
+
+
+def invocation_trace_parent(invocation_id: str) -> str:
+    """Without telemetry: a W3C traceparent built from the invocation id, so logs can still be
+    correlated (the host always sends its Activity's id; devhost has no Activity then)."""
+    trace_id = invocation_id.replace("-", "")
+    return f"00-{trace_id}-{trace_id[:16]}-01"
 
 
 class _TraceContext(TraceContext):
@@ -19,10 +26,7 @@ class _TraceContext(TraceContext):
 
     @classmethod
     def for_invocation(cls, invocation_id: str) -> _TraceContext:
-        """Without telemetry: a W3C traceparent built from the invocation id, so logs can
-        still be correlated."""
-        trace_id = invocation_id.replace("-", "")
-        return cls(f"00-{trace_id}-{trace_id[:16]}-01")
+        return cls(invocation_trace_parent(invocation_id))
 
     @property
     def trace_state(self) -> str:

@@ -52,9 +52,6 @@ class FunctionSpec:
     def parameters(self) -> tuple[str, ...]:
         return tuple(inspect.signature(self.callable).parameters)
 
-    def annotation(self, parameter: str) -> Any:
-        return inspect.signature(self.callable).parameters[parameter].annotation
-
     def outputs(self) -> tuple[dict[str, Any], ...]:
         return tuple(
             b

@@ -46,7 +46,9 @@ class DevHost:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> int:
-        """Listen, start every listener, print the functions; the port listened on."""
+        """Start the invoker (the worker: init, metadata, load), listen, start every listener,
+        print the functions; the port listened on."""
+        await self.runtime.invoker.start(self.functions)
         self.port = await self.server.start(self.bind, self.port)
         if self.blob_queue is not None:
             await self.blob_queue.start()

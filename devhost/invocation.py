@@ -1,18 +1,19 @@
-"""Run a function once: sync functions on a thread pool, async ones on the event loop (as the
-Python worker does), bounded by host.json `functionTimeout`, with one structured log line,
-and with telemetry on, inside the invocation's span (devhost.telemetry).
+"""Run a function once, as the host asks its worker to: the runner (devhost.execution) runs it
+in devhost's process or in Microsoft's worker library; this module keeps the host's part, the
+same for both: host.json `functionTimeout`, one structured log line, the failure as the worker
+reported it, the output bindings written after success and, with telemetry on, the invocation's
+span.
 
 Everything that starts invocations (the HTTP server, queue polling, blob scans, timers, the
-admin API) runs on that same loop and awaits `run`, so an invocation of an async function
-never changes thread: with the caller on one thread and the function on another, each
-hand-off waited on the other thread to get the GIL back (up to the 5 ms switch interval),
-which capped throughput with a core still idle (docs/benchmarks.md).
+admin API) runs on the event loop and awaits `run`, and both runners start an async function on
+that same loop, so it never changes thread: with the caller on one thread and the function on
+another, each hand-off waited on the other thread to get the GIL back (up to the 5 ms switch
+interval), which capped throughput with a core still idle (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextvars
 import logging
 import time
@@ -20,15 +21,17 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devhost.context import InvocationContext
+from devhost.execution import FunctionError
 from devhost.tasks import wait_for_event
 from devhost.telemetry import NoTelemetry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
+    from devhost.execution import FunctionRunner
     from devhost.functions import FunctionSpec
     from devhost.telemetry import InvocationTrace, Telemetry
+    from devhost.typeddata import InvocationResult, TriggerInput
 
 __all__ = ["FunctionFailed", "Invocation", "Invoker"]
 
@@ -42,44 +45,24 @@ class FunctionFailed(RuntimeError):
 
 @dataclass
 class Invocation:
-    """One call: the arguments by binding name and what the log line should say."""
+    """One call: the trigger as the host sends it and what the log line should say.
+
+    The retry context is the host's: it sends one only under a retry policy (`@app.retry`,
+    which devhost does not run), so queue and blob retries leave it at 0 as on Azure."""
 
     spec: FunctionSpec
-    arguments: dict[str, Any]
+    trigger: TriggerInput
     detail: str = ""
     invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     retry_count: int = 0
     max_retry_count: int = 0
-    describe: Callable[[Any], str] | None = None
+    describe: Callable[[InvocationResult], str] | None = None
     # Runs after the function returned (output bindings); its failure fails the invocation.
-    complete: Callable[[Any], Coroutine[Any, Any, None]] | None = None
-
-    def context(self, trace: InvocationTrace | None = None) -> InvocationContext:
-        return InvocationContext(
-            self.invocation_id,
-            self.spec.name,
-            str(self.spec.script_root),
-            retry_count=self.retry_count,
-            max_retry_count=self.max_retry_count,
-            trace_parent=trace.trace_parent if trace else None,
-            trace_state=trace.trace_state if trace else "",
-        )
+    complete: Callable[[InvocationResult], Coroutine[Any, Any, None]] | None = None
 
 
 class _TimedOut(Exception):
     """The function outlasted host.json `functionTimeout`."""
-
-
-class _ReturnedValue(TypeError):
-    """A function without a `$return` binding returned something other than None."""
-
-
-def _check_return(spec: FunctionSpec, result: Any) -> None:
-    # The Python worker rejects this too: the value would silently go nowhere.
-    if result is not None and spec.returns_to() is None:
-        raise _ReturnedValue(
-            f"function {spec.name} without a $return binding returned a non-None value"
-        )
 
 
 class Invoker:
@@ -87,58 +70,48 @@ class Invoker:
 
     def __init__(
         self,
+        runner: FunctionRunner,
         *,
         timeout: float | None,
-        max_workers: int = 64,
         telemetry: Telemetry | None = None,
     ) -> None:
+        self.runner = runner
         self._timeout = timeout
         self.telemetry: Telemetry = telemetry or NoTelemetry()
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, "devhost-worker")
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def _start(self, invocation: Invocation, trace: InvocationTrace) -> asyncio.Future[Any]:
-        """Start the function where the worker would, under the invocation's trace context:
-        an async one as its own task with a fresh context (nothing of the caller's leaks in),
-        a sync one on the thread pool."""
-        loop = asyncio.get_running_loop()
-        spec = invocation.spec
-        kwargs = dict(invocation.arguments)
-        if "context" in spec.parameters:
-            kwargs["context"] = invocation.context(trace)
-        if spec.is_async:
-            coroutine = trace.run_async(spec.callable(**kwargs))
-            return loop.create_task(coroutine, context=contextvars.Context())
-        return loop.run_in_executor(self._pool, trace.run_sync, spec.callable, kwargs)
+    async def start(self, functions: list[FunctionSpec]) -> None:
+        """Get the runner ready (the worker: init, metadata, one load per function)."""
+        await self.runner.start(functions)
 
-    async def run(self, invocation: Invocation) -> Any:
+    async def run(self, invocation: Invocation) -> InvocationResult:
         """Run the function; raises FunctionFailed (logged) when it does not succeed."""
         with self.telemetry.invocation(invocation) as trace:
             return await self._run(invocation, trace)
 
-    async def _complete(self, invocation: Invocation, result: Any) -> None:
+    async def _complete(self, invocation: Invocation, result: InvocationResult) -> None:
         """Output bindings, in a fresh context: writing them is the host's work, which on
         Azure never reaches the worker's telemetry (so not a child of the invocation span)."""
         if invocation.complete is not None:
             await asyncio.create_task(invocation.complete(result), context=contextvars.Context())
 
-    async def _outcome(self, invocation: Invocation, trace: InvocationTrace) -> Any:
-        running = self._start(invocation, trace)
+    async def _outcome(self, invocation: Invocation, trace: InvocationTrace) -> InvocationResult:
+        running = self.runner.run(invocation, trace)
         if self._timeout is None:
             result = await running
         else:
             # Not cancelled on timeout: the host does not stop a function either.
             done, _ = await asyncio.wait({running}, timeout=self._timeout)
             if not done:
+                running.add_done_callback(_quiet)
                 raise _TimedOut
             result = running.result()
-        _check_return(invocation.spec, result)
         await self._complete(invocation, result)
         return result
 
-    async def _run(self, invocation: Invocation, trace: InvocationTrace) -> Any:
+    async def _run(self, invocation: Invocation, trace: InvocationTrace) -> InvocationResult:
         self._in_flight += 1
         self._idle.clear()
         started = time.perf_counter()
@@ -149,19 +122,24 @@ class Invoker:
             if invocation.describe is not None:
                 detail = f"{detail} {invocation.describe(result)}".strip()
             return result
-        except _ReturnedValue as exc:
-            outcome = "failed"
-            self._log_error(invocation, str(exc))
-            raise FunctionFailed(str(exc)) from exc
         except _TimedOut as exc:
             outcome = "timeout"
             raise FunctionFailed(f"{invocation.spec.name} exceeded functionTimeout") from exc
         except asyncio.CancelledError:
             outcome = "cancelled"  # the host stopped without waiting for it
             raise
-        except Exception as exc:
+        except FunctionError as exc:
+            outcome, error = "failed", exc.cause or exc
+            self._log_error(invocation, exc)
+            raise FunctionFailed(f"{invocation.spec.name} failed: {exc.message}") from exc
+        except Exception as exc:  # writing an output binding, say: the host's own failure
             outcome, error = "failed", exc
-            self._log_error(invocation, type(exc).__name__, exc)
+            error_logger.exception(
+                "function_error function=%s invocation_id=%s error=%s",
+                invocation.spec.name,
+                invocation.invocation_id,
+                type(exc).__name__,
+            )
             raise FunctionFailed(f"{invocation.spec.name} raised {type(exc).__name__}") from exc
         finally:
             trace.finish(outcome, result, error)
@@ -171,13 +149,14 @@ class Invoker:
                 self._idle.set()
 
     @staticmethod
-    def _log_error(invocation: Invocation, error: str, exc: BaseException | None = None) -> None:
+    def _log_error(invocation: Invocation, exc: FunctionError) -> None:
+        """The failure as the host logs what the worker reported: message, then its stack."""
         error_logger.error(
-            "function_error function=%s invocation_id=%s error=%s",
+            "function_error function=%s invocation_id=%s error=%s\n%s",
             invocation.spec.name,
             invocation.invocation_id,
-            error,
-            exc_info=exc,
+            exc.message,
+            exc.stack_trace.rstrip(),
         )
 
     def _log(self, invocation: Invocation, outcome: str, detail: str, seconds: float) -> None:
@@ -197,4 +176,11 @@ class Invoker:
         return await wait_for_event(self._idle, grace)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.runner.close()
+
+
+def _quiet(future: asyncio.Future[Any]) -> None:
+    """A timed-out invocation ends later, unobserved: fetch its outcome so asyncio does not
+    report 'exception never retrieved' (the failure was already logged as a timeout)."""
+    if not future.cancelled():
+        future.exception()

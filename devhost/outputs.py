@@ -1,5 +1,7 @@
 """Output bindings the app may declare: queue messages and blobs, written after success with
-the asyncio storage clients, on the event loop."""
+the asyncio storage clients, on the event loop, from the values the worker answered with
+(devhost.typeddata), as the host writes them: text as UTF-8, a JSON array as one message per
+item (the host's collector binding adds each element of a JArray), any other JSON as its text."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from devhost.context import OutValue
 from devhost.expressions import resolve_binding_data, resolve_settings
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from devhost.functions import FunctionSpec
     from devhost.storage import StorageAccounts
+    from devhost.typeddata import InvocationResult, Typed
 
 __all__ = ["SUPPORTED_OUTPUTS", "OutputWriter", "UnsupportedBinding"]
 
@@ -29,16 +31,23 @@ class UnsupportedBinding(ValueError):
     """The function declares a binding type devhost does not implement."""
 
 
-def _as_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    return json.dumps(value).encode()
+def _messages(value: Typed) -> list[bytes]:
+    """The queue messages one output value makes."""
+    if value.kind != "json":
+        return [value.as_bytes()]
+    document = json.loads(value.value)
+    items = document if isinstance(document, list) else [document]
+    return [_json_text(item).encode() for item in items]
+
+
+def _json_text(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    return json.dumps(item, separators=(",", ":"), ensure_ascii=False)
 
 
 class OutputWriter:
-    """Creates the `func.Out` arguments and writes what the function set into them."""
+    """Writes what the function set into its output bindings (and its `$return`)."""
 
     def __init__(
         self, storage: StorageAccounts, environ: Mapping[str, str], *, encoding: str
@@ -57,30 +66,16 @@ class OutputWriter:
                     f"{spec.name}: binding type {binding.get('type')!r} is not supported by devhost"
                 )
 
-    def arguments(self, spec: FunctionSpec) -> dict[str, OutValue[Any]]:
-        return {b["name"]: OutValue() for b in spec.outputs() if b["name"] != "$return"}
-
     async def write(
-        self,
-        spec: FunctionSpec,
-        outs: Mapping[str, OutValue[Any]],
-        result: Any,
-        *,
-        data: Mapping[str, str],
+        self, spec: FunctionSpec, result: InvocationResult, *, data: Mapping[str, str]
     ) -> None:
         for binding in spec.outputs():
-            name = binding["name"]
-            if name == "$return":
-                value = result
-            elif outs[name].is_set:
-                value = outs[name].get()
-            else:
-                continue
+            value = result.value_for(str(binding["name"]))
             if value is not None:
                 await self._write_one(binding, value, data)
 
     async def _write_one(
-        self, binding: Mapping[str, Any], value: Any, data: Mapping[str, str]
+        self, binding: Mapping[str, Any], value: Typed, data: Mapping[str, str]
     ) -> None:
         connection = binding.get("connection")
         if binding["type"] == "queue":
@@ -88,8 +83,7 @@ class OutputWriter:
                 resolve_settings(binding["queueName"], self._environ), data
             )
             client = self._storage.queue(connection).get_queue_client(queue_name.lower())
-            for item in value if isinstance(value, list) else [value]:
-                raw = _as_bytes(item)
+            for raw in _messages(value):
                 encoded = base64.b64encode(raw) if self._encoding == "base64" else raw
                 text = encoded.decode()
                 await _create_on_missing(partial(client.send_message, text), client.create_queue)
@@ -99,7 +93,7 @@ class OutputWriter:
             service = self._storage.blob(connection)
             blob = service.get_blob_client(container, blob_name)
             await _create_on_missing(
-                partial(blob.upload_blob, _as_bytes(value), overwrite=True),
+                partial(blob.upload_blob, value.as_bytes(), overwrite=True),
                 service.get_container_client(container).create_container,
             )
 

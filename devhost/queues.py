@@ -13,14 +13,12 @@ import binascii
 import contextlib
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
-
-from azure.functions.queue import QueueMessage as FunctionsQueueMessage
+from typing import TYPE_CHECKING
 
 from devhost.expressions import resolve_settings
 from devhost.invocation import FunctionFailed, Invocation
 from devhost.queuepolling import MessageLease, PollingOptions, QueuePoller
-from devhost.runtime import plain_argument
+from devhost.triggerdata import from_message, queue_trigger
 
 if TYPE_CHECKING:
     from azure.storage.queue import QueueMessage
@@ -29,17 +27,9 @@ if TYPE_CHECKING:
     from devhost.functions import FunctionSpec
     from devhost.runtime import Runtime
 
-__all__ = ["QueueTriggerListener", "decode_body", "move_to_poison", "queue_message"]
+__all__ = ["QueueTriggerListener", "decode_body", "move_to_poison"]
 
 logger = logging.getLogger(__name__)
-
-
-def queue_message(message_id: str, body: bytes, **fields: Any) -> FunctionsQueueMessage:
-    """The trigger's `func.QueueMessage`, with the fields the worker fills (dequeue count,
-    times, pop receipt)."""
-    # The worker's own class (the typed func.QueueMessage takes no dequeue count or times); its
-    # unannotated __init__ is allowed by mypy's untyped_calls_exclude for azure.functions.
-    return FunctionsQueueMessage(id=message_id, body=body, **fields)
 
 
 def decode_body(content: str, encoding: str) -> bytes | None:
@@ -101,20 +91,6 @@ class QueueTriggerListener:
         await self._poller.stop(grace)
 
     # --- one message ----------------------------------------------------------------------
-    def _argument(self, message: QueueMessage, body: bytes) -> Any:
-        plain = plain_argument(self.spec, body)
-        if plain is not None:
-            return plain
-        return queue_message(
-            message.id,
-            body,
-            dequeue_count=message.dequeue_count,
-            expiration_time=message.expires_on,
-            insertion_time=message.inserted_on,
-            time_next_visible=message.next_visible_on,
-            pop_receipt=message.pop_receipt,
-        )
-
     async def _process(self, message: QueueMessage) -> None:
         body = decode_body(str(message.content), self.options.message_encoding)
         if body is None:
@@ -126,10 +102,8 @@ class QueueTriggerListener:
         count = int(message.dequeue_count or 1)
         invocation = Invocation(
             self.spec,
-            {self.spec.trigger["name"]: self._argument(message, body)},
+            from_message(message, body, data_type=self.spec.trigger.get("dataType")),
             detail=f"queue={self.queue.queue_name} message_id={message.id} dequeue_count={count}",
-            retry_count=count - 1,
-            max_retry_count=self.options.max_dequeue_count,
         )
         self.runtime.with_outputs(invocation, {"id": str(message.id)})
         async with MessageLease(self.queue, message) as lease:
@@ -151,11 +125,13 @@ class QueueTriggerListener:
     # --- admin ----------------------------------------------------------------------------
     async def invoke_once(self, raw_input: str | None) -> None:
         """Admin call: `input` is the message body, delivered once without a real message."""
-        body = (raw_input or "").encode()
-        argument = plain_argument(self.spec, body)
-        if argument is None:
-            argument = queue_message(str(uuid.uuid4()), body, dequeue_count=1)
-        invocation = Invocation(self.spec, {self.spec.trigger["name"]: argument}, detail="admin")
+        trigger = queue_trigger(
+            str(uuid.uuid4()),
+            (raw_input or "").encode(),
+            dequeue_count=1,
+            data_type=self.spec.trigger.get("dataType"),
+        )
+        invocation = Invocation(self.spec, trigger, detail="admin")
         self.runtime.with_outputs(invocation, {})
         with contextlib.suppress(FunctionFailed):
             await self.runtime.invoker.run(invocation)

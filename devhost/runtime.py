@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from devhost.outputs import OutputWriter
     from devhost.storage import StorageAccounts
 
-__all__ = ["HOSTS_CONTAINER", "Runtime", "derive_host_id", "function_id", "plain_argument"]
+__all__ = ["HOSTS_CONTAINER", "Runtime", "derive_host_id", "function_id"]
 
 # The container where the Functions host keeps blob receipts, timer status and locks.
 HOSTS_CONTAINER = "azure-webjobs-hosts"
@@ -37,13 +37,10 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def with_outputs(self, invocation: Invocation, data: Mapping[str, str]) -> Invocation:
-        """Give the invocation its `func.Out` arguments and write them when it succeeds.
-        Without output bindings nothing is left to run after the function."""
-        if not invocation.spec.outputs():
-            return invocation
-        outs = self.outputs.arguments(invocation.spec)
-        invocation.arguments.update(outs)
-        invocation.complete = partial(self.outputs.write, invocation.spec, outs, data=data)
+        """Write the invocation's output bindings when it succeeds (`data`: the trigger's
+        values for `{name}` in their paths). Without any, nothing runs after the function."""
+        if invocation.spec.outputs():
+            invocation.complete = partial(self.outputs.write, invocation.spec, data=data)
         return invocation
 
 
@@ -61,13 +58,3 @@ def derive_host_id(script_root: Path, configured: str | None) -> str:
 def function_id(spec: FunctionSpec) -> str:
     """The host's full function name, used in receipt and timer status paths."""
     return f"Host.Functions.{spec.name}"
-
-
-def plain_argument(spec: FunctionSpec, raw: bytes) -> Any | None:
-    """`bytes` or `str` when the trigger parameter is annotated so, else None."""
-    annotation = spec.annotation(spec.trigger["name"])
-    if annotation in (bytes, "bytes"):
-        return raw
-    if annotation in (str, "str"):
-        return raw.decode()
-    return None

@@ -5,6 +5,10 @@ kept in `azure-webjobs-hosts/timers/<host id>/<function>/status`, so a run misse
 app was down fires once at start-up with `past_due` set. One invocation runs at a time per
 function: scheduled and admin runs wait for each other. The schedule is a task on the host's
 event loop; the status blob is read and written with the asyncio blob client.
+
+The function gets the Timers extension's status as its `TimerListener` holds it when the run
+starts (devhost.triggerdata.timer): the previous run as `Last`, the occurrence being run as
+`Next`; none at all without `useMonitor`.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from azure.functions.timer import TimerRequest
-
 from devhost.invocation import FunctionFailed, Invocation
 from devhost.runtime import HOSTS_CONTAINER, function_id
-from devhost.schedules import parse_schedule, shortest_interval
+from devhost.schedules import IntervalSchedule, parse_schedule, shortest_interval
 from devhost.tasks import finish, wait_for_event
+from devhost.triggerdata import ScheduleStatus, timer_trigger
+from devhost.triggerdata.timer import NEVER
 
 if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobClient
@@ -42,6 +46,13 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _parse(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 class TimerTriggerListener:
     def __init__(self, spec: FunctionSpec, runtime: Runtime) -> None:
         self.spec, self.runtime = spec, runtime
@@ -54,6 +65,8 @@ class TimerTriggerListener:
             else shortest_interval(self.schedule, _now()) >= timedelta(minutes=1)
         )
         self.last: datetime | None = None
+        # The listener's ScheduleStatus: what the next run is handed (with useMonitor).
+        self.status = ScheduleStatus(NEVER, self.schedule.next_after(_now()), NEVER)
         self._run_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -97,44 +110,33 @@ class TimerTriggerListener:
             await blob.upload_blob(body, overwrite=True)
 
     # --- running --------------------------------------------------------------------------
-    async def fire(self, *, past_due: bool, next_run: datetime | None, detail: str = "") -> None:
+    async def fire(self, *, past_due: bool, detail: str = "") -> None:
         async with self._run_lock:
-            request = TimerRequest(
+            trigger = timer_trigger(
                 past_due=past_due,
-                schedule_status={
-                    "Last": _iso(self.last),
-                    "Next": _iso(next_run),
-                    "LastUpdated": _iso(_now()),
-                },
-                schedule={"AdjustForDST": True},
+                status=self.status if self.use_monitor else None,
+                adjust_for_dst=not isinstance(self.schedule, IntervalSchedule),
             )
             invocation = Invocation(
-                self.spec,
-                {self.spec.trigger["name"]: request},
-                detail=f"past_due={str(past_due).lower()}{detail}",
+                self.spec, trigger, detail=f"past_due={str(past_due).lower()}{detail}"
             )
             self.runtime.with_outputs(invocation, {})
             with contextlib.suppress(FunctionFailed):  # timers are not retried
                 await self.runtime.invoker.run(invocation)
             self.last = _now()
+            self.status = ScheduleStatus(self.last, self.schedule.next_after(self.last), self.last)
 
     async def _startup(self) -> None:
         status = await self._load_status() if self.use_monitor else None
         if status:
-            with contextlib.suppress(TypeError, ValueError):
-                self.last = datetime.fromisoformat(str(status.get("Last")))
-        due = None
-        if status and status.get("Next"):
-            with contextlib.suppress(TypeError, ValueError):
-                due = datetime.fromisoformat(str(status["Next"]))
+            self.last = _parse(status.get("Last"))
+        due = _parse(status.get("Next")) if status else None
         if due is not None and due < _now():
-            await self.fire(
-                past_due=True, next_run=self.schedule.next_after(_now()), detail=" reason=missed"
-            )
+            updated = _parse(status.get("LastUpdated")) if status else None
+            self.status = ScheduleStatus(self.last or NEVER, due, updated or NEVER)
+            await self.fire(past_due=True, detail=" reason=missed")
         elif self.run_on_startup:
-            await self.fire(
-                past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=startup"
-            )
+            await self.fire(past_due=False, detail=" reason=startup")
 
     async def _run(self) -> None:
         stopping = self.runtime.stopping
@@ -144,6 +146,7 @@ class TimerTriggerListener:
             logger.exception("timer_startup_failed function=%s", self.spec.name)
         while not stopping.is_set():
             next_run = self.schedule.next_after(_now())
+            self.status = ScheduleStatus(self.last or NEVER, next_run, _now())
             if self.use_monitor:
                 try:
                     await self._save_status(next_run)
@@ -151,10 +154,8 @@ class TimerTriggerListener:
                     logger.exception("timer_status_write_failed function=%s", self.spec.name)
             if await wait_for_event(stopping, (next_run - _now()).total_seconds()):
                 return
-            await self.fire(past_due=False, next_run=self.schedule.next_after(next_run))
+            await self.fire(past_due=False)
 
     # --- admin ----------------------------------------------------------------------------
     async def invoke_once(self, raw_input: str | None) -> None:
-        await self.fire(
-            past_due=False, next_run=self.schedule.next_after(_now()), detail=" reason=admin"
-        )
+        await self.fire(past_due=False, detail=" reason=admin")

@@ -1,17 +1,19 @@
-"""HTTP-triggered functions: `/<routePrefix>/<route>` resolved with the host's route table,
-the request handed to the function as a `func.HttpRequest`, its `func.HttpResponse` (or `str`,
-`bytes`, None) answered, CORS added when configured; 404 for anything no function lists."""
+"""HTTP-triggered functions: `/<routePrefix>/<route>` resolved with the host's route table, the
+request handed to the function as the host hands it to the worker (devhost.triggerdata.http),
+its answer written back as the host writes it (devhost.frontend.results), CORS added when
+configured; 404 for anything no function lists.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-import azure.functions as func
-
 from devhost.frontend.responses import response
+from devhost.frontend.results import http_result
 from devhost.invocation import FunctionFailed, Invocation
 from devhost.routes import RouteTable
+from devhost.triggerdata import http_trigger
 
 if TYPE_CHECKING:
     from urllib.parse import SplitResult
@@ -23,15 +25,15 @@ if TYPE_CHECKING:
     from devhost.functions import FunctionSpec
     from devhost.invocation import Invoker
     from devhost.outputs import OutputWriter
+    from devhost.typeddata import InvocationResult
 
 __all__ = ["HttpFunctions"]
 
 
-def _join(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    joined: dict[str, str] = {}
-    for key, value in pairs:
-        joined[key] = f"{joined[key]},{value}" if key in joined else value
-    return joined
+def _http_output(spec: FunctionSpec) -> str:
+    """The name of the function's HTTP output binding (`$return` in the v2 model)."""
+    found = (b for b in spec.bindings if b.get("type") == "http" and b is not spec.trigger)
+    return next((str(b["name"]) for b in found), "$return")
 
 
 class HttpFunctions:
@@ -76,48 +78,27 @@ class HttpFunctions:
         body: bytes,
     ) -> tuple[int, Headers, bytes]:
         host = request.headers.get("Host") or "localhost"
-        http_request = func.HttpRequest(
+        query = parse_qsl(url.query, keep_blank_values=True)
+        trigger = http_trigger(
             request.method,
             f"http://{host}{request.raw_path}",
-            headers=_join(list(request.headers.items())),
-            params=_join(parse_qsl(url.query, keep_blank_values=True)),
-            route_params=route_params,
-            body=body,
+            request.headers.items(),
+            query,
+            route_params,
+            body,
         )
-        outs = self.outputs.arguments(spec)
+        answer = _http_output(spec)
         invocation = Invocation(
             spec,
-            {spec.trigger["name"]: http_request, **outs},
+            trigger,
             detail=f"method={request.method} path={url.path}",
-            describe=lambda result: f"status={_status_of(result)}",
+            describe=lambda result: f"status={http_result(result.value_for(answer))[0]}",
         )
-        if outs:
-            data = {**route_params, **http_request.params}
-            invocation.complete = lambda _: self.outputs.write(spec, outs, None, data=data)
+        if spec.outputs():
+            data = {**route_params, **dict(query)}
+            invocation.complete = lambda result: self.outputs.write(spec, result, data=data)
         try:
-            result = await self.invoker.run(invocation)
+            result: InvocationResult = await self.invoker.run(invocation)
         except FunctionFailed:
             return 500, [], b""
-        return _to_response(result)
-
-
-def _status_of(result: Any) -> int:
-    if isinstance(result, func.HttpResponse):
-        return int(result.status_code)
-    return 200 if result is not None else 204
-
-
-def _to_response(result: Any) -> tuple[int, Headers, bytes]:
-    if isinstance(result, func.HttpResponse):
-        headers = [(str(k), str(v)) for k, v in result.headers.items()]
-        if not any(k.lower() == "content-type" for k, _ in headers):
-            mimetype = result.mimetype
-            if mimetype.startswith("text/"):
-                mimetype = f"{mimetype}; charset={result.charset}"
-            headers.append(("Content-Type", mimetype))
-        return int(result.status_code), headers, result.get_body() or b""
-    if isinstance(result, str):
-        return 200, [("Content-Type", "text/plain; charset=utf-8")], result.encode()
-    if isinstance(result, bytes):
-        return 200, [("Content-Type", "application/octet-stream")], result
-    return 204, [], b""
+        return http_result(result.value_for(answer))

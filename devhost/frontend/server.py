@@ -3,7 +3,9 @@ no routing of its own (every method reaches the handler, and devhost's route tab
 as the host does), on the host's event loop, the one async functions run on: a request to
 one is a single task on a single thread (why: devhost.invocation).
 
-Bodies are read whole, up to the host's limit (413 past it). On stop, the socket closes,
+Bodies are read whole, up to the host's limit (413 past it). A header that is not UTF-8 is a
+400 before any routing: Kestrel decodes header values as UTF-8 and refuses a request it cannot
+decode, where aiohttp hands the bytes on as surrogate escapes. On stop, the socket closes,
 requests in flight may finish within the grace period, and any request arriving on a kept-alive
 connection meanwhile is answered 503.
 """
@@ -11,6 +13,7 @@ connection meanwhile is answered 503.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING, TypeAlias
 
 from aiohttp import web
@@ -27,8 +30,16 @@ MAX_BODY_BYTES = 100 * 1024 * 1024  # the Functions host's request size limit
 # Kestrel's default limit for the request line and for all headers together.
 MAX_HEADER_BYTES = 32 * 1024
 
+# The surrogates aiohttp decodes bytes that are not UTF-8 into.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
 # What answers a request, given its whole body.
 Handler: TypeAlias = "Callable[[web.BaseRequest, bytes], Awaitable[web.Response]]"
+
+
+def _undecodable(request: web.BaseRequest) -> bool:
+    """A header name or value that was not UTF-8 (aiohttp's surrogateescape)."""
+    return any(_ESCAPED.search(f"{name}:{value}") for name, value in request.headers.items())
 
 
 async def _read_body(request: web.BaseRequest) -> bytes | None:
@@ -79,6 +90,10 @@ class HttpServer:
     async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
         if self._stopping.is_set():
             refused = response(503, b"", [("Retry-After", "1")])
+            refused.force_close()
+            return refused
+        if _undecodable(request):
+            refused = response(400)
             refused.force_close()
             return refused
         self._in_flight += 1

@@ -17,16 +17,15 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, Protocol
 
-import azure.functions as func
-
 from devhost.telemetry.attributes import INVOCATION_ATTRIBUTE
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator, Mapping
+    from collections.abc import Awaitable, Callable, Iterator
 
     from opentelemetry.trace import Span, Tracer
 
     from devhost.functions import FunctionSpec
+    from devhost.typeddata import InvocationResult, TriggerInput
 
 __all__ = ["HostTelemetry", "InvocationTrace", "NoTelemetry", "TracedInvocation"]
 
@@ -49,28 +48,30 @@ class TracedInvocation(Protocol):
     def invocation_id(self) -> str: ...
 
     @property
-    def arguments(self) -> Mapping[str, Any]: ...
+    def trigger(self) -> TriggerInput: ...
 
 
 def _trigger_attributes(invocation: TracedInvocation, route_prefix: str) -> dict[str, Any]:
-    spec = invocation.spec
-    argument = invocation.arguments.get(spec.trigger["name"])
-    if isinstance(argument, func.HttpRequest):
+    """From the trigger as the host sends it to the worker (devhost.typeddata)."""
+    spec, trigger = invocation.spec, invocation.trigger
+    if trigger.data.kind == "http":
         route = "/".join(
             part for part in (route_prefix, spec.trigger.get("route") or spec.name) if part
         )
         return {
-            "http.request.method": argument.method,
-            "url.full": argument.url,
+            "http.request.method": trigger.data.value.method,
+            "url.full": trigger.data.value.url,
             "http.route": f"/{route}",
         }
-    if isinstance(argument, func.QueueMessage):
+    if spec.trigger_type == "queueTrigger":
+        message_id = trigger.metadata.get("Id")
         return {
-            "messaging.message.id": str(argument.id),
+            "messaging.message.id": str(message_id.value if message_id else ""),
             "messaging.destination.name": str(spec.trigger.get("queueName", "")),
         }
-    if isinstance(argument, func.InputStream):
-        return {"faas.document.name": str(argument.name or "")}
+    if spec.trigger_type == "blobTrigger":
+        name = trigger.metadata.get("BlobTrigger")
+        return {"faas.document.name": str(name.value if name else "")}
     if spec.trigger_type == "timerTrigger":
         return {"faas.cron": str(spec.trigger.get("schedule", ""))}
     return {}
@@ -115,7 +116,12 @@ class InvocationTrace:
         finally:
             context.detach(token)
 
-    def finish(self, outcome: str, result: Any = None, error: BaseException | None = None) -> None:
+    def finish(
+        self,
+        outcome: str,
+        result: InvocationResult | None = None,
+        error: BaseException | None = None,
+    ) -> None:
         """Record how the invocation ended: `succeeded`, `failed` (with the function's error,
         as the host reports it) or `timeout`."""
         if self._span is None:
@@ -124,10 +130,10 @@ class InvocationTrace:
 
         if error is not None:
             self._span.record_exception(error)
-        status = getattr(result, "status_code", None)
+        status = result.http_status if result is not None else None
         if status is not None:
-            self._span.set_attribute("http.response.status_code", int(status))
-        if outcome != "succeeded" or (status is not None and int(status) >= 500):
+            self._span.set_attribute("http.response.status_code", status)
+        if outcome != "succeeded" or (status is not None and status >= 500):
             self._span.set_status(StatusCode.ERROR, outcome)
 
 

@@ -71,8 +71,9 @@ PATHS: dict[str, Any] = {
                 {
                     "name": "date",
                     "in": "query",
-                    "description": "YYYY-MM-DD; today (UTC) when absent",
+                    "description": "YYYY-MM-DD; today (UTC) when absent or empty (the Functions host drops an empty value)",
                     "schema": {"type": "string", "format": "date"},
+                    "allowEmptyValue": True,
                     "example": "2026-11-26",
                 }
             ],

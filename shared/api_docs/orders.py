@@ -161,7 +161,14 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "list_orders",
             "parameters": [
-                {"name": "customer_id", "in": "query", "schema": _ID, "example": "c-1"},
+                {
+                    "name": "customer_id",
+                    "in": "query",
+                    "description": "An empty value is no value: the Functions host drops it",
+                    "schema": _ID,
+                    "allowEmptyValue": True,
+                    "example": "c-1",
+                },
                 {"name": "status", "in": "query", "schema": STATUS},
                 {
                     "name": "limit",

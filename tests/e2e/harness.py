@@ -2,6 +2,9 @@
 
 Reusable by any e2e test: start it on a free port against an Azurite connection string,
 restart it, stop it with SIGINT, parse its one-line-per-invocation log, call it over HTTP.
+
+`DEVHOST_INVOKER=worker` runs every devhost the suite starts with `--invoker worker` (Microsoft's
+worker library, Python 3.13+): `make test` runs the e2e and contract suites once per invoker.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
 SAMPLE_EVENTS = "e2e-events"  # the container sample_app's Event Grid function watches
 _INVOCATION = re.compile(r"\binvocation (function=.*)$")
+
+
+def invoker_arguments() -> list[str]:
+    """The suite's invoker, from DEVHOST_INVOKER (default: devhost's own, in-process)."""
+    invoker = os.environ.get("DEVHOST_INVOKER", "")
+    return ["--invoker", invoker] if invoker else []
 
 
 @dataclass
@@ -100,6 +109,7 @@ class DevhostProcess:
             str(self.port),
             "--script-root",
             str(self.script_root),
+            *invoker_arguments(),
             *self.extra_args,
         ]
         example = self.script_root / "local.settings.json.example"

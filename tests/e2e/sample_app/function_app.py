@@ -91,8 +91,17 @@ def on_event(blob: func.InputStream, result: func.Out[str]) -> None:
     if blob.name and "/fail/" in blob.name:
         raise ValueError("asked to fail")
     # blob_properties: the worker's InputStream has it, the typed one of azure-functions not.
-    etag = (getattr(blob, "blob_properties", None) or {}).get("ETag")
-    result.set(json.dumps({"name": blob.name, "size": len(data), "etag": etag}))
+    properties = getattr(blob, "blob_properties", None) or {}
+    result.set(
+        json.dumps(
+            {
+                "name": blob.name,
+                "size": len(data),
+                "etag": properties.get("ETag"),
+                "length": properties.get("ContentLength"),
+            }
+        )
+    )
 
 
 @app.queue_trigger(arg_name="msg", queue_name="e2e-work", connection="AzureWebJobsStorage")

@@ -16,10 +16,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from devhost.functions import FunctionSpec
+from devhost.inprocess import InProcessRunner
 from devhost.invocation import FunctionFailed, Invocation, Invoker
 from devhost.telemetry import HostTelemetry, NoTelemetry, TelemetrySettingError, configure
 from devhost.telemetry.options import TelemetryOptions
 from devhost.telemetry.sampling import InvocationsOnly
+from devhost.triggerdata import http_trigger, queue_trigger
 from tests.otel import sdk
 
 SINK = "InstrumentationKey=k;IngestionEndpoint=http://127.0.0.1:9/"
@@ -119,22 +121,19 @@ def _spec(function: Any, trigger: dict[str, Any]) -> FunctionSpec:
     return FunctionSpec(function.__name__, trigger, bindings, function, Path("."))
 
 
-def _http_request() -> func.HttpRequest:
-    return func.HttpRequest(
-        "POST",
-        "http://localhost:7071/api/orders",
-        headers={},
-        params={},
-        route_params={},
-        body=b"{}",
-    )
+def _http_request() -> Any:
+    return http_trigger("POST", "http://localhost:7071/api/orders", [], [], {}, b"{}")
+
+
+def _body(result: Any) -> bytes:
+    return bytes(result.return_value.value.body.value)
 
 
 @pytest.fixture
 async def invoker() -> Any:
     found = sdk()
     found.spans.clear()
-    invoker = Invoker(timeout=10, telemetry=HostTelemetry("api"))
+    invoker = Invoker(InProcessRunner(), timeout=10, telemetry=HostTelemetry("api"))
     yield invoker, found
     invoker.close()
 
@@ -163,10 +162,10 @@ seen: list[dict[str, Any]] = []
 async def test_a_sync_http_function_runs_under_its_invocation_span(invoker: Any) -> None:
     runner, found = invoker
     spec = _spec(create_order, {"type": "httpTrigger", "name": "req", "route": "orders"})
-    response = await runner.run(Invocation(spec, {"req": _http_request()}, invocation_id="inv-1"))
+    response = await runner.run(Invocation(spec, _http_request(), invocation_id="inv-1"))
     (span,) = found.finished()
     context = span.get_span_context()
-    assert eval(response.get_body()) == {
+    assert eval(_body(response)) == {
         "trace_id": f"{context.trace_id:032x}",
         "span_id": f"{context.span_id:016x}",
         "trace_parent": f"00-{context.trace_id:032x}-{context.span_id:016x}-"
@@ -192,8 +191,7 @@ async def test_an_async_function_gets_the_context_on_the_event_loop(invoker: Any
     spec = _spec(
         process_order_event, {"type": "queueTrigger", "name": "msg", "queueName": "order-events"}
     )
-    message = func.QueueMessage(id="m-1", body=b"{}")
-    await runner.run(Invocation(spec, {"msg": message}))
+    await runner.run(Invocation(spec, queue_trigger("m-1", b"{}", dequeue_count=1)))
     (span,) = found.finished()
     ids = f"{span.context.trace_id:032x}", f"{span.context.span_id:016x}"
     parent = f"00-{ids[0]}-{ids[1]}-{span.context.trace_flags:02x}"
@@ -210,18 +208,18 @@ async def test_a_failed_invocation_is_an_error_with_the_exception(invoker: Any) 
     runner, found = invoker
     spec = _spec(failing, {"type": "httpTrigger", "name": "req"})
     with pytest.raises(FunctionFailed):
-        await runner.run(Invocation(spec, {"req": _http_request()}))
+        await runner.run(Invocation(spec, _http_request()))
     (span,) = found.finished()
     assert span.status.status_code is trace.StatusCode.ERROR
     assert [event.attributes["exception.type"] for event in span.events] == ["ValueError"]
 
 
 async def test_without_telemetry_the_context_keeps_the_invocation_derived_traceparent() -> None:
-    runner = Invoker(timeout=10)
+    runner = Invoker(InProcessRunner(), timeout=10)
     spec = _spec(create_order, {"type": "httpTrigger", "name": "req"})
     try:
-        invocation = Invocation(spec, {"req": _http_request()}, invocation_id="a" * 32)
+        invocation = Invocation(spec, _http_request(), invocation_id="a" * 32)
         response = await runner.run(invocation)
     finally:
         runner.close()
-    assert eval(response.get_body())["trace_parent"] == f"00-{'a' * 32}-{'a' * 16}-01"
+    assert eval(_body(response))["trace_parent"] == f"00-{'a' * 32}-{'a' * 16}-01"
