@@ -1,0 +1,140 @@
+"""The commands of `python -m tools`, each the steps its make target used to run, in the same
+order. Every command does its own set-up first, as the Makefile's targets did through theirs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+from tools import install
+from tools.browser import ensure_chromium
+from tools.paths import OTHER_VENVS, ROOT, VENV, venv_python, venv_script
+from tools.plan import CHECK_SUITE, passes_for
+from tools.steps import echo, run_step
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "bench",
+    "check",
+    "clean",
+    "e2e_repeat",
+    "lint",
+    "reliability",
+    "run",
+    "test",
+    "test_version",
+    "typecheck",
+    "unit",
+]
+
+
+def _python() -> str:
+    return str(venv_python(VENV))
+
+
+def _pytest(*args: str, python: str | None = None, env: dict[str, str] | None = None) -> None:
+    run_step([python or _python(), "-m", "pytest", *args], env=env, cwd=ROOT)
+
+
+def lint() -> None:
+    """ruff, ruff format, the import contracts (what pre-commit runs)."""
+    install.setup()
+    run_step([_python(), "-m", "ruff", "check", "."], cwd=ROOT)
+    run_step([_python(), "-m", "ruff", "format", "--check", "."], cwd=ROOT)
+    run_step([venv_script(VENV, "lint-imports")], cwd=ROOT)
+
+
+def typecheck() -> None:
+    """mypy --strict on the product code (pyproject.toml), mypy on the tests."""
+    install.setup()
+    run_step([_python(), "-m", "mypy"], cwd=ROOT)
+    run_step([_python(), "-m", "mypy", "tests"], cwd=ROOT)
+
+
+def check() -> None:
+    """The edit-test loop: lint, types, unit and integration tests on the default Python."""
+    lint()
+    typecheck()
+    _pytest(*CHECK_SUITE)
+
+
+def test(other_pythons: Sequence[str]) -> None:
+    """What CI runs: lint, types, the browser prerequisites, every test, then the other
+    Pythons' legs."""
+    lint()
+    typecheck()
+    ensure_chromium()
+    _pytest()
+    for version in other_pythons:
+        test_version(version)
+
+
+def test_version(version: str) -> None:
+    """One other Python's leg, in .venvs/X.Y."""
+    python = str(install.ensure_other_venv(version))
+    install.ensure_node_modules()
+    for one in passes_for(version):
+        _pytest(*one.args, python=python, env=one.env or None)
+
+
+def unit() -> None:
+    install.setup()
+    _pytest("tests/unit")
+
+
+def run(host_args: Sequence[str]) -> int:
+    """Set up, then devhost.launcher: Azurite, and `func start` or devhost (docs/local-host.md).
+    Ctrl-C reaches the launcher and the host through the console; this process only waits."""
+    install.setup()
+    command = [_python(), "-m", "devhost.launcher", *host_args]
+    echo(" ".join(command))
+    host = subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - argv built here, no shell
+    while True:
+        try:
+            return host.wait()
+        except KeyboardInterrupt:  # the launcher got it too, and stops in its own time
+            continue
+
+
+def e2e_repeat(runs: int) -> int:
+    """The flakiness check: the e2e suite `runs` times, each a fresh pytest run (own Azurite and
+    devhost), as CI would run it; the number of failed runs (0: all passed)."""
+    install.setup()
+    failed = 0
+    for number in range(1, runs + 1):
+        log = ROOT / f".e2e-run-{number}.log"
+        command = [_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"]
+        with log.open("wb") as out:
+            done = subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        if done.returncode == 0:
+            last = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+            echo(f"run {number}/{runs}: passed ({''.join(last)})")
+            log.unlink()
+        else:
+            echo(f"run {number}/{runs}: FAILED, see {log.name}")
+            failed += 1
+    echo(f"{failed} of {runs} e2e runs failed")
+    return failed
+
+
+def reliability() -> None:
+    """The reliability suite's long form (docs/reliability.md)."""
+    install.setup()
+    run_step([_python(), "-m", "tests.reliability"], cwd=ROOT)
+
+
+def bench() -> None:
+    install.setup()
+    run_step([_python(), "-m", "bench"], cwd=ROOT)
+
+
+def clean() -> None:
+    """Remove what set-up and the tools made; the next command starts from scratch."""
+    made = [VENV, OTHER_VENVS, ROOT / "node_modules", ROOT / ".azurite"]
+    made += [ROOT / name for name in (".pytest_cache", ".mypy_cache", ".ruff_cache")]
+    for path in made:
+        echo(f"remove {path.relative_to(ROOT)}")
+        shutil.rmtree(path, ignore_errors=True)
