@@ -1,4 +1,5 @@
-"""`python -m devhost [--port N] [--script-root DIR]`: run the app like `func start`."""
+"""`python -m devhost [--port N] [--script-root DIR] [--debugpy PORT]`: run the app like
+`func start`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from devhost import debugger
 from devhost.bootstrap import HostOptions, UnsupportedFunction, build_host
 from devhost.console import configure_logging, quiet_about_open_sessions, stop_signal
 from devhost.functions import AppLoadError
@@ -61,6 +63,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "(python -m devhost.auth token), 401 without one; docs/security.md",
     )
     parser.add_argument("--log-level", default="INFO")
+    debugger.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -91,6 +94,8 @@ async def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     configure_logging(args.log_level)
+    if args.debugpy is not None:  # before the app is imported, so no breakpoint is missed
+        debugger.listen(args.debugpy, wait=args.debugpy_wait)
     return asyncio.run(serve(args))
 
 
