@@ -13,6 +13,7 @@ from devhost import debugger
 from devhost.bootstrap import HostOptions, UnsupportedFunction, build_host
 from devhost.console import configure_logging, quiet_about_open_sessions, stop_signal
 from devhost.functions import AppLoadError
+from devhost.pageuploads import allow_page_uploads
 from devhost.startup_check import StartupCheckFailed
 
 logger = logging.getLogger("devhost")
@@ -83,6 +84,7 @@ async def serve(args: argparse.Namespace) -> int:
     )
     try:
         host = build_host(options)
+        await allow_page_uploads(host.runtime.storage, host.port)  # before it serves a page
         await host.start()
     except (AppLoadError, UnsupportedFunction, StartupCheckFailed, OSError, ValueError) as exc:
         logger.error("devhost_start_failed error=%s", exc)
