@@ -21,7 +21,9 @@ instances; CPU per order is then the sum of both.
 
     .venv/bin/python -m bench.throughput [--orders 600] [--clients 12] [--repeat 2]
                                          [--baseline 750582f] [--baseline-devhost]
-                                         [--flex-groups]
+                                         [--flex-groups] [--json FILE]
+
+`--json FILE` keeps each run's figures for `bench.capacity` (CPU and orders/s of one process).
 """
 
 from __future__ import annotations
@@ -287,6 +289,7 @@ def main() -> None:
         action="store_true",
         help="run the baseline on its own devhost code too",
     )
+    parser.add_argument("--json", type=Path, help="write each run's figures here")
     parser.add_argument(
         "--flex-groups",
         action="store_true",
@@ -328,6 +331,20 @@ def main() -> None:
     if args.flex_groups:
         load += "; HTTP functions and the rest in two devhost processes, CPU summed"
     report(runs, load)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = [
+            {
+                "label": run.label,
+                "cpu_ms_per_order": run.cpu_ms,
+                "floor_ms": run.floor,
+                "orders_per_s_created": run.create_rate,
+                "orders_per_s_until_drained": run.end_to_end_rate,
+                "p95_ms": summary_ms(run.latencies)["p95"],
+            }
+            for run in runs
+        ]
+        args.json.write_text(json.dumps({"measured": load, "runs": figures}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

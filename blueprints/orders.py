@@ -35,6 +35,7 @@ async def create_order(req: func.HttpRequest, caller: Caller) -> func.HttpRespon
         repo=await bootstrap.order_repository(),
         keys=await bootstrap.idempotency_store(),
         idempotency_key=validation.parse_idempotency_key(req.headers.get("Idempotency-Key")),
+        new_id=bootstrap.new_order_id,
     )
     headers = {"Location": f"/api/orders/{result.order.order_id}"}
     if result.replayed:

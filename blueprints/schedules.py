@@ -33,6 +33,7 @@ async def nightly_sweep(timer: func.TimerRequest, context: func.Context) -> None
             ttl=timedelta(hours=bootstrap.settings().pending_ttl_hours),
             now=datetime.now(UTC),
             past_due=timer.past_due,
+            cleanup=await bootstrap.outbox_cleanup(),
         )
 
 
@@ -43,4 +44,5 @@ async def relay_outbox(timer: func.TimerRequest, context: func.Context) -> None:
             backlog=await bootstrap.order_backlog(),
             publisher=bootstrap.event_publisher(),
             now=datetime.now(UTC),
+            cleanup=await bootstrap.outbox_cleanup(),
         )

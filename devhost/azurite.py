@@ -12,12 +12,13 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devhost import processes
 from shared import azurite
+from shared.azurite import accounts_variable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,11 +63,23 @@ class Azurite:
     queue_port: int
     table_port: int
     location: Path
+    # Accounts besides the development one (name -> key), served through AZURITE_ACCOUNTS.
+    accounts: dict[str, str] = field(default_factory=dict)
 
     @property
     def connection_string(self) -> str:
         return azurite.connection_string(
             blob_port=self.blob_port, queue_port=self.queue_port, table_port=self.table_port
+        )
+
+    def connection_string_of(self, account: str) -> str:
+        """The connection string of one of `accounts`."""
+        return azurite.connection_string(
+            blob_port=self.blob_port,
+            queue_port=self.queue_port,
+            table_port=self.table_port,
+            account=account,
+            key=self.accounts[account],
         )
 
     def stop(self, timeout: float = 15) -> None:
@@ -102,8 +115,10 @@ def start_azurite(
     *,
     ports: tuple[int, int, int] | None = None,
     log_file: Path | None = None,
+    accounts: dict[str, str] | None = None,
 ) -> Azurite:
-    """Start Azurite with its data under `location`, on free ports unless `ports` are given."""
+    """Start Azurite with its data under `location`, on free ports unless `ports` are given;
+    with `accounts` (name -> key) it serves those accounts beside the development one."""
     blob, queue, table = ports or (free_port(), free_port(), free_port())
     location.mkdir(parents=True, exist_ok=True)
     command = [
@@ -128,14 +143,17 @@ def start_azurite(
         "--loose",
     ]
     output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    env = os.environ.copy()
+    if accounts:
+        env["AZURITE_ACCOUNTS"] = accounts_variable(accounts)
     process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
         command,
         stdout=output,
         stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
+        env=env,
         **processes.own_group(),
     )
-    azurite = Azurite(process, blob, queue, table, location)
+    azurite = Azurite(process, blob, queue, table, location, dict(accounts or {}))
     try:
         _wait_until_listening((blob, queue, table), process)
     except BaseException:
@@ -162,9 +180,13 @@ def allow_browser_uploads(connection_string: str, origins: list[str]) -> None:
 
 @contextlib.contextmanager
 def running_azurite(
-    location: Path, *, ports: tuple[int, int, int] | None = None, log_file: Path | None = None
+    location: Path,
+    *,
+    ports: tuple[int, int, int] | None = None,
+    log_file: Path | None = None,
+    accounts: dict[str, str] | None = None,
 ) -> Iterator[Azurite]:
-    azurite = start_azurite(location, ports=ports, log_file=log_file)
+    azurite = start_azurite(location, ports=ports, log_file=log_file, accounts=accounts)
     try:
         yield azurite
     finally:

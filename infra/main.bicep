@@ -26,22 +26,46 @@ param functionAppName string = ''
 @description('Python version of the Flex Consumption runtime (functionAppConfig.runtime).')
 param pythonVersion string = '3.13'
 
+// 40: past about 28 HTTP instances one storage account is the limit, not compute (one instance
+// serves about 140 orders/s at the concurrency below, an account about 3,800 orders/s at 5.2
+// requests per order), plus the consumer's, the blob trigger's and the timers' instances;
+// docs/deploy.md, "Scale settings", derives it. Raise it with the order accounts (capacity.md).
 @minValue(1)
 @maxValue(1000)
-@description('Most instances the app may scale out to (a cost ceiling).')
+@description('Most instances the app may scale out to: about what saturates one storage account (docs/deploy.md, "Scale settings").')
 param maximumInstanceCount int = 40
 
 @allowed([512, 2048, 4096])
 @description('Memory of each instance, in MB.')
 param instanceMemoryMB int = 2048
 
+// Measured (bench.http_concurrency, docs/benchmarks.md): the app's HTTP functions are all
+// async, so one instance serves 16 requests at once at 1.6x the orders/s of 1 (the platform's
+// default for Python), p95 under 200 ms, memory flat; 32 adds little and doubles the p95.
+@minValue(1)
+@maxValue(1000)
+@description('Concurrent HTTP requests per instance (functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency).')
+param httpPerInstanceConcurrency int = 16
+
 @minValue(0)
 @maxValue(1000)
-@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
-param httpPerInstanceConcurrency int = 0
+@description('Always-ready instances of the http function group (billed while idle: docs/deploy.md, "Scale settings"); 0 scales to zero.')
+param alwaysReadyHttpInstances int = 0
 
 @description('Spread the plan across availability zones (only where Flex Consumption offers it).')
 param zoneRedundant bool = false
+
+// Scale past one queue and one storage account (docs/scaling.md, docs/capacity.md). Changing
+// either moves orders or events to other places: choose them before the first order.
+@minValue(1)
+@maxValue(64)
+@description('Queues the change feed is spread over (ORDER_EVENT_QUEUES); each has a function of its own. 1 keeps the queue order-events.')
+param orderEventQueues int = 1
+
+@minValue(1)
+@maxValue(32)
+@description('Storage accounts for orders, read models and event queues (ORDER_STORAGE_CONNECTIONS). 1 keeps everything in the host\'s account.')
+param orderStorageAccounts int = 1
 
 @description('NCRONTAB schedule of nightly_sweep (six fields, UTC).')
 param orderSweepSchedule string = '0 0 2 * * *'
@@ -87,6 +111,31 @@ var deadLetterContainer = 'eventgrid-deadletter'
 var appOrigin = 'https://${appName}.azurewebsites.net'
 var extraBlobCorsOrigins = empty(blobCorsAllowedOrigins) ? [] : split(replace(blobCorsAllowedOrigins, ' ', ''), ',')
 var blobCorsOrigins = union([appOrigin], extraBlobCorsOrigins)
+// The order accounts' connections: the host's own first, then OrdersStorage<k>, each set
+// below from its account, identity-based like AzureWebJobsStorage (shared/config.py reads
+// them as the host does; queue i's trigger binds to the connection of account i mod K).
+var extraOrderConnections = [for k in range(1, orderStorageAccounts - 1): 'OrdersStorage${k}']
+var orderConnectionSuffixes = ['blobServiceUri', 'queueServiceUri', 'tableServiceUri', 'credential', 'clientId']
+var extraOrderConnectionSettings = [for j in range(0, (orderStorageAccounts - 1) * 5): {
+  name: 'OrdersStorage${j / 5 + 1}__${orderConnectionSuffixes[j % 5]}'
+  value: [
+    orderAccounts[j / 5].outputs.blobEndpoint
+    orderAccounts[j / 5].outputs.queueEndpoint
+    orderAccounts[j / 5].outputs.tableEndpoint
+    'managedidentity'
+    identity.outputs.clientId
+  ][j % 5]
+}]
+var orderSettings = concat([
+  {
+    name: 'ORDER_EVENT_QUEUES'
+    value: string(orderEventQueues)
+  }
+  {
+    name: 'ORDER_STORAGE_CONNECTIONS'
+    value: join(concat(['AzureWebJobsStorage'], extraOrderConnections), ',')
+  }
+], extraOrderConnectionSettings)
 
 // Every table, queue and container the app and the Functions host use, pre-created so that
 // nothing depends on create-on-first-use. tests/deploy/test_consistency.py derives the same
@@ -195,6 +244,34 @@ module developerStorageRoles 'modules/storage-roles.bicep' = if (!empty(develope
   }
 }
 
+// With several event queues, those of the host's account (queue i where i mod K is 0).
+module primaryEventQueues 'modules/event-queues.bicep' = {
+  name: 'event-queues'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    accountIndex: 0
+    accounts: orderStorageAccounts
+    queues: orderEventQueues
+  }
+}
+
+// Order accounts 1..K-1, each made and locked down like the host's, with the same roles.
+module orderAccounts 'modules/order-account.bicep' = [for k in range(1, orderStorageAccounts - 1): {
+  name: 'order-account-${k}'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}o${k}'
+    location: location
+    tags: tags
+    accountIndex: k
+    accounts: orderStorageAccounts
+    queues: orderEventQueues
+    tableNames: storageTables
+    principalId: identity.outputs.principalId
+  }
+}]
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -214,15 +291,19 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     zoneRedundant: zoneRedundant
     orderSweepSchedule: orderSweepSchedule
     corsAllowedOrigins: corsAllowedOrigins
     pagingTokenSecret: pagingTokenSecret
+    orderSettings: orderSettings
   }
   // The host starts as soon as the app exists: its identity must already hold the data roles.
   dependsOn: [
     appStorageRoles
     appMonitoringRole
+    primaryEventQueues
+    orderAccounts
   ]
 }
 

@@ -13,8 +13,10 @@ __all__ = [
     "BLOB_PORT",
     "DEVELOPMENT_CONNECTION",
     "KEY",
+    "ORDER_ACCOUNTS",
     "QUEUE_PORT",
     "TABLE_PORT",
+    "accounts_variable",
     "connection_string",
 ]
 
@@ -24,17 +26,35 @@ KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr
 BLOB_PORT, QUEUE_PORT, TABLE_PORT = 10000, 10001, 10002
 
 
+# Two more accounts for the order data when one Azurite stands for three storage accounts
+# (ORDER_STORAGE_CONNECTIONS, docs/scaling.md). Local only: Azurite serves them once
+# AZURITE_ACCOUNTS names them (then it serves only the accounts named, so the development
+# account is named too). The keys are made up for the emulator; they guard nothing.
+ORDER_ACCOUNTS = {
+    "devorders1": "ZGV2b3JkZXJzMS1sb2NhbC1lbXVsYXRvci1rZXktbm90LWEtc2VjcmV0LTAwMDAwMA==",
+    "devorders2": "ZGV2b3JkZXJzMi1sb2NhbC1lbXVsYXRvci1rZXktbm90LWEtc2VjcmV0LTAwMDAwMA==",
+}
+
+
+def accounts_variable(accounts: dict[str, str]) -> str:
+    """AZURITE_ACCOUNTS for the development account and `accounts` (name -> key)."""
+    return ";".join(f"{name}:{key}" for name, key in {ACCOUNT: KEY, **accounts}.items())
+
+
 def connection_string(
     *,
     blob_port: int = BLOB_PORT,
     queue_port: int = QUEUE_PORT,
     table_port: int = TABLE_PORT,
     host: str = "127.0.0.1",
+    account: str = ACCOUNT,
+    key: str = KEY,
 ) -> str:
-    """The connection string of the development account on an Azurite at `host`."""
-    base = f"http://{host}:{{}}/{ACCOUNT}"
+    """The connection string of an account (the development one unless named) on an
+    Azurite at `host`."""
+    base = f"http://{host}:{{}}/{account}"
     return (
-        f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+        f"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};"
         f"BlobEndpoint={base.format(blob_port)};"
         f"QueueEndpoint={base.format(queue_port)};"
         f"TableEndpoint={base.format(table_port)};"

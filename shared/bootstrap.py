@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from shared.config import ORDER_EVENTS_QUEUE, Settings, SettingsError, read_settings
+from shared.config import Settings, SettingsError, read_settings
+from shared.sharding import queue_account, queue_names
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from azure.data.tables.aio import TableClient
 
-    from shared.changes.publisher import EventPublisher
+    from shared.changes.cleanup import BatchedCleanup
+    from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
     from shared.images.ports import ImageStore
     from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
@@ -45,8 +49,12 @@ __all__ = [
     "health_probe",
     "idempotency_store",
     "image_store",
+    "new_order_id",
     "order_backlog",
     "order_repository",
+    "order_storage_clients",
+    "outbox_cleanup",
+    "queue_publisher",
     "reset",
     "settings",
     "storage_clients",
@@ -100,8 +108,12 @@ def settings() -> Settings:
 @dataclass(eq=False)
 class _Wiring:
     storage: StorageClients
-    publisher: EventPublisher | None = None
+    # The order accounts (ORDER_STORAGE_CONNECTIONS); `storage` itself where one of them is
+    # AzureWebJobsStorage, as by default.
+    accounts: tuple[StorageClients, ...]
+    publisher: ShardedEventPublisher | None = None
     images: ImageStore | None = None
+    cleanup: BatchedCleanup | None = None
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
@@ -114,13 +126,24 @@ def storage_clients() -> StorageClients:
     return _wiring().storage
 
 
+def order_storage_clients() -> tuple[StorageClients, ...]:
+    """The clients of each order account on this loop, in ORDER_STORAGE_CONNECTIONS order."""
+    return _wiring().accounts
+
+
 def _wiring() -> _Wiring:
     loop = asyncio.get_running_loop()
     wiring = _by_loop.get(loop)
     if wiring is None:
         from shared.storage import StorageClients
 
-        wiring = _by_loop[loop] = _Wiring(StorageClients(settings().storage))
+        current = settings()
+        storage = StorageClients(current.storage)
+        accounts = tuple(
+            storage if endpoints is current.storage else StorageClients(endpoints)
+            for endpoints in current.order_storage or (current.storage,)
+        )
+        wiring = _by_loop[loop] = _Wiring(storage, accounts)
     return wiring
 
 
@@ -128,62 +151,129 @@ async def _table(name: str) -> TableClient:
     return await storage_clients().table(name)
 
 
+async def _order_tables(name: str) -> list[TableClient]:
+    """Table `name` in each order account."""
+    return [await account.table(name) for account in order_storage_clients()]
+
+
 # --- orders ---------------------------------------------------------------------------------
+
+
+def new_order_id() -> str:
+    """A new order's id: with several order accounts, ids take the accounts in turn
+    (shared.sharding.balanced_order_ids); with one, a plain UUID as before."""
+    return _order_ids.get()()
+
+
+class _OrderIds:
+    """The process's id maker, for the number of accounts in the settings."""
+
+    def __init__(self) -> None:
+        self._made: tuple[int, Callable[[], str]] | None = None
+
+    def get(self) -> Callable[[], str]:
+        accounts = len(settings().order_connections)
+        if self._made is None or self._made[0] != accounts:
+            from shared.sharding import balanced_order_ids
+
+            self._made = (accounts, balanced_order_ids(accounts))
+        return self._made[1]
+
+
+_order_ids = _OrderIds()
+
+# With one account each factory returns the single-account adapter itself; with several, the
+# adapter of each account behind the router that picks an order's (shared.sharding).
 
 
 async def order_repository() -> OrderRepository:
     """Orders on Table Storage; each committed change's event is sent on right away (the
     transactional outbox, shared.changes.outbox)."""
     from shared.changes.outbox import PublishingOrderRepository
+    from shared.orders.sharded import ShardedOrderRepository
     from shared.orders.table_repository import TableOrderRepository
 
-    inner = TableOrderRepository(await _table(settings().orders_table))
+    inners = [TableOrderRepository(t) for t in await _order_tables(settings().orders_table)]
+    inner = inners[0] if len(inners) == 1 else ShardedOrderRepository(inners)
+    backlog = await order_backlog()
     return PublishingOrderRepository(
-        inner, publisher=event_publisher(), backlog=await order_backlog()
+        inner, publisher=event_publisher(), backlog=backlog, cleanup=await outbox_cleanup()
     )
 
 
 async def idempotency_store() -> IdempotencyStore:
+    from shared.orders.sharded import ShardedIdempotencyStore
     from shared.orders.table_repository import TableIdempotencyStore
 
-    return TableIdempotencyStore(await _table(settings().idempotency_table))
+    stores = [TableIdempotencyStore(t) for t in await _order_tables(settings().idempotency_table)]
+    return stores[0] if len(stores) == 1 else ShardedIdempotencyStore(stores)
 
 
 async def order_backlog() -> OrderBacklog:
-    """The outbox and pending-order index rows, in the orders' own partitions."""
+    """The outbox and pending-order index rows, in the orders' own partitions (of every
+    account: the relay and the sweep walk them all)."""
+    from shared.orders.sharded import ShardedOrderBacklog
     from shared.orders.table_repository import TableOrderBacklog
 
-    return TableOrderBacklog(await _table(settings().orders_table))
+    backlogs = [TableOrderBacklog(t) for t in await _order_tables(settings().orders_table)]
+    return backlogs[0] if len(backlogs) == 1 else ShardedOrderBacklog(backlogs)
 
 
 # --- change feed ----------------------------------------------------------------------------
 
 
-def event_publisher() -> EventPublisher:
-    """The `order-events` queue and its `-poison` twin; one per loop, as it remembers which
-    queues it has made."""
+async def outbox_cleanup() -> BatchedCleanup:
+    """Where senders leave sent events, whose outbox rows are deleted in batches; one per
+    loop, as it holds the rows not yet deleted and the timer that deletes them."""
+    wiring = _wiring()
+    if wiring.cleanup is None:
+        from shared.changes.cleanup import BatchedCleanup
+
+        backlog = await order_backlog()
+        if wiring.cleanup is None:  # not made by a concurrent first use meanwhile
+            wiring.cleanup = BatchedCleanup(backlog)
+    return wiring.cleanup
+
+
+def event_publisher() -> ShardedEventPublisher:
+    """The event queues (`order-events`, or `order-events-0..N-1`, queue i in order account
+    i mod K) and their `-poison` twins; one per loop, as it remembers which queues it made."""
     wiring = _wiring()
     if wiring.publisher is None:
-        from shared.changes.publisher import QueueEventPublisher
+        from shared.changes.publisher import QueueEventPublisher, ShardedEventPublisher
 
-        service = wiring.storage.queue_service()
-        wiring.publisher = QueueEventPublisher(
-            service.get_queue_client(ORDER_EVENTS_QUEUE),
-            service.get_queue_client(f"{ORDER_EVENTS_QUEUE}-poison"),
-        )
+        count = settings().event_queues
+        shards = []
+        for index, name in enumerate(queue_names(count)):
+            account = wiring.accounts[queue_account(index, len(wiring.accounts))]
+            service = account.queue_service()
+            poison = service.get_queue_client(f"{name}-poison")
+            shards.append(QueueEventPublisher(service.get_queue_client(name), poison))
+        wiring.publisher = ShardedEventPublisher(shards)
     return wiring.publisher
 
 
+def queue_publisher(index: int) -> EventPublisher:
+    """The publisher of event queue `index`, where its consumer parks unusable messages."""
+    return event_publisher().shard(index)
+
+
 async def customer_orders() -> CustomerOrders:
+    from shared.changes.sharded_read_models import ShardedCustomerOrders
     from shared.changes.table_read_models import TableCustomerOrders
 
-    return TableCustomerOrders(await _table(settings().customer_orders_table))
+    name = settings().customer_orders_table
+    stores = [TableCustomerOrders(t) for t in await _order_tables(name)]
+    return stores[0] if len(stores) == 1 else ShardedCustomerOrders(stores)
 
 
 async def daily_summary() -> DailySummary:
+    from shared.changes.sharded_read_models import ShardedDailySummary
     from shared.changes.table_read_models import TableDailySummary
 
-    return TableDailySummary(await _table(settings().order_summary_table))
+    name = settings().order_summary_table
+    stores = [TableDailySummary(t) for t in await _order_tables(name)]
+    return stores[0] if len(stores) == 1 else ShardedDailySummary(stores)
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -224,4 +314,7 @@ async def reset() -> None:
     _settings.reported.clear()
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
-        await wiring.storage.close()
+        if wiring.cleanup is not None:
+            await wiring.cleanup.close()
+        for clients in {id(c): c for c in (wiring.storage, *wiring.accounts)}.values():
+            await clients.close()

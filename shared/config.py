@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Literal
 
 from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.errors import AppError
-from shared.settings_rules import check_settings, read_switch
+from shared.settings_rules import (
+    EVENT_QUEUES_SETTING,
+    ORDER_CONNECTIONS_SETTING,
+    check_settings,
+    event_queues_ok,
+    order_connection_names,
+    read_switch,
+)
+from shared.sharding import ORDER_EVENTS_QUEUE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,14 +37,14 @@ __all__ = [
     "SettingsError",
     "StorageEndpoints",
     "ThumbnailSettings",
+    "event_queue_count",
     "load_settings",
+    "order_storage_connections",
     "read_settings",
     "telemetry_switch",
 ]
 
 _CONNECTION = "AzureWebJobsStorage"
-# Not a setting: the queue trigger's binding and the publisher must always agree on it.
-ORDER_EVENTS_QUEUE = "order-events"
 # host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
 # which the host moves a failing message to the poison queue, counted by the feed's metrics.
 ORDER_EVENTS_MAX_DEQUEUE = 5
@@ -125,6 +133,14 @@ class Settings:
     customer_orders_table: str = "OrdersByCustomer"
     order_summary_table: str = "OrderSummary"
     pending_ttl_hours: int = 24
+    # How many queues carry the change feed (ORDER_EVENT_QUEUES; docs/scaling.md). The queue
+    # names follow from it (shared.sharding), so the triggers and the publisher agree.
+    event_queues: int = 1
+    # The storage accounts of orders, read models and event queues (ORDER_STORAGE_CONNECTIONS,
+    # docs/scaling.md): each connection's name (queue triggers bind to it) and endpoints.
+    # Empty: the one account of AzureWebJobsStorage, `storage`.
+    order_connections: tuple[str, ...] = (_CONNECTION,)
+    order_storage: tuple[StorageEndpoints, ...] = ()
     images: ThumbnailSettings = ThumbnailSettings()
     auth: AuthSettings = field(default_factory=lambda: AuthSettings())
 
@@ -132,42 +148,48 @@ class Settings:
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 
 
-def _read_storage(env: dict[str, str]) -> StorageEndpoints:
+def _read_storage(env: dict[str, str], connection: str = _CONNECTION) -> StorageEndpoints:
     return replace(
-        _read_endpoints(env),
+        _read_endpoints(env, connection),
         use_env_settings=any(name.lower() in _PROXY_VARIABLES for name in env),
         ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
     )
 
 
-def _read_endpoints(env: dict[str, str]) -> StorageEndpoints:
-    value = env.get(_CONNECTION, "").strip()
+def _read_endpoints(env: dict[str, str], connection: str) -> StorageEndpoints:
+    """One connection, read as the Functions host reads its connections: the setting holds a
+    connection string, or `<name>__accountName` / `<name>__<service>ServiceUri` name the
+    account of an identity-based one."""
+    value = env.get(connection, "").strip()
     if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
         return StorageEndpoints(DEVELOPMENT_CONNECTION)
     if value:
         return StorageEndpoints(value)
-    account = env.get(f"{_CONNECTION}__accountName", "").strip()
+    account = env.get(f"{connection}__accountName", "").strip()
     uris = {
-        service: env.get(f"{_CONNECTION}__{service}ServiceUri", "").strip()
+        service: env.get(f"{connection}__{service}ServiceUri", "").strip()
         or (f"https://{account}.{service}.core.windows.net" if account else "")
         for service in ("blob", "queue", "table")
     }
     if not all(uris.values()):
         raise SettingsError(
-            f"Set {_CONNECTION} to a connection string, or {_CONNECTION}__accountName "
+            f"Set {connection} to a connection string, or {connection}__accountName "
             "for an identity-based connection."
         )
-    return _with_identity(StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"]), env)
+    endpoints = StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"])
+    return _with_identity(endpoints, env, connection)
 
 
-def _with_identity(endpoints: StorageEndpoints, env: dict[str, str]) -> StorageEndpoints:
+def _with_identity(
+    endpoints: StorageEndpoints, env: dict[str, str], connection: str
+) -> StorageEndpoints:
     """Add the connection's identity settings. Only `managedidentity` is a valid `__credential`
     (the host's one documented value; shared.settings_rules refuses any other, which would
     silently pick another identity)."""
-    credential = env.get(f"{_CONNECTION}__credential", "").strip().lower()  # checked: rules
+    credential = env.get(f"{connection}__credential", "").strip().lower()  # checked: rules
 
     def setting(name: str) -> str | None:
-        return env.get(f"{_CONNECTION}__{name}", "").strip() or None
+        return env.get(f"{connection}__{name}", "").strip() or None
 
     return replace(
         endpoints,
@@ -196,6 +218,37 @@ def _read_int(env: dict[str, str], name: str, default: int) -> int:
     """A whole number that shared.settings_rules has already checked."""
     raw = env.get(name, "").strip()
     return int(raw) if raw else default
+
+
+def order_storage_connections() -> tuple[str, ...]:
+    """The connection names ORDER_STORAGE_CONNECTIONS lists, read when the change feed's
+    blueprint is imported (each event queue's trigger binds to the connection of its
+    account). A list the settings check refuses counts as AzureWebJobsStorage alone here."""
+    raw = os.environ.get(ORDER_CONNECTIONS_SETTING, "")
+    return order_connection_names(raw) or (_CONNECTION,)
+
+
+def _read_order_storage(
+    env: dict[str, str], storage: StorageEndpoints
+) -> tuple[tuple[str, ...], tuple[StorageEndpoints, ...]]:
+    names = order_connection_names(env.get(ORDER_CONNECTIONS_SETTING, "")) or (_CONNECTION,)
+    accounts = tuple(storage if name == _CONNECTION else _read_storage(env, name) for name in names)
+    return names, accounts
+
+
+def event_queue_count() -> int:
+    """ORDER_EVENT_QUEUES, read when the change feed's blueprint is imported: the worker
+    indexes the app's functions once, with the app settings in the environment, so the
+    number of queue-triggered functions is fixed then. A value the settings check refuses
+    counts as 1 here, so the app still indexes and every function reports the setting
+    (503 misconfigured) instead of the app showing no functions at all."""
+    raw = os.environ.get(EVENT_QUEUES_SETTING, "")
+    return _event_queues(raw) or 1
+
+
+def _event_queues(raw: str) -> int | None:
+    value = raw.strip()
+    return int(value) if value and event_queues_ok(value) else None
 
 
 def telemetry_switch() -> bool:
@@ -233,11 +286,15 @@ def load_settings(env: dict[str, str]) -> Settings:
     if problems:
         raise SettingsError.from_problems(problems)
     storage = _read_storage(env)
+    order_connections, order_storage = _read_order_storage(env, storage)
     return Settings(
         storage=storage,
+        order_connections=order_connections,
+        order_storage=order_storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
         paging_secret=_read_paging_secret(env, storage),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
+        event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
         auth=AuthSettings(
             required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,

@@ -20,9 +20,33 @@ from shared.ncrontab import NCRONTAB_RULE, ncrontab_problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["MIN_PAGING_SECRET", "SettingProblem", "check_settings", "read_switch"]
+__all__ = [
+    "EVENT_QUEUES_SETTING",
+    "MAX_EVENT_QUEUES",
+    "MAX_ORDER_ACCOUNTS",
+    "MIN_PAGING_SECRET",
+    "ORDER_CONNECTIONS_SETTING",
+    "SettingProblem",
+    "check_settings",
+    "event_queues_ok",
+    "order_connection_names",
+    "read_switch",
+]
 
 STORAGE = "AzureWebJobsStorage"
+EVENT_QUEUES_SETTING = "ORDER_EVENT_QUEUES"
+# Each queue is a function polling while idle and a pair of queues to provision; 64 queues
+# carry 128,000 messages/s at Azure's per-queue target (docs/capacity.md).
+MAX_EVENT_QUEUES = 64
+ORDER_CONNECTIONS_SETTING = "ORDER_STORAGE_CONNECTIONS"
+MAX_ORDER_ACCOUNTS = 32
+_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_CONNECTIONS_RULE = (
+    "must be a comma-separated list of 1 to 32 connection setting names, each listed once "
+    f"(for example {STORAGE},OrdersStorage1,OrdersStorage2), each of them a connection set "
+    f"as {STORAGE} is: a connection string, or <name>__accountName or <name>__blobServiceUri, "
+    "__queueServiceUri and __tableServiceUri for an identity-based connection"
+)
 MIN_PAGING_SECRET = 32  # characters; infra generates a longer one
 _SERVICES = ("blob", "queue", "table")
 _ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
@@ -87,9 +111,26 @@ def _https_url(raw: str) -> bool:
     return url.scheme == "https" and bool(url.netloc) and not (url.query or url.fragment)
 
 
+event_queues_ok, _EVENT_QUEUES_RULE = _whole_number(1, MAX_EVENT_QUEUES)
+
+# The identity settings of a connection (AzureWebJobsStorage, and each order account's).
+_CONNECTION_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "__credential": (
+        lambda raw: raw.lower() == "managedidentity",
+        "must be managedidentity or unset (the host's one documented value; another would "
+        "silently pick another identity)",
+    ),
+    "__accountName": (
+        lambda raw: _ACCOUNT_NAME.fullmatch(raw) is not None,
+        "must be a storage account name: 3-24 lowercase letters and digits",
+    ),
+    **{f"__{service}ServiceUri": (_https_url, "must be an https:// URL") for service in _SERVICES},
+}
+
 # Settings that are optional: checked only when set. name -> (accepts, rule)
 _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "ORDER_PENDING_TTL_HOURS": _whole_number(1, 24 * 365),
+    EVENT_QUEUES_SETTING: (event_queues_ok, _EVENT_QUEUES_RULE),
     "ORDER_SWEEP_SCHEDULE": (lambda raw: ncrontab_problem(raw) is None, NCRONTAB_RULE),
     "CORS_ALLOWED_ORIGINS": (
         _origins,
@@ -115,19 +156,7 @@ _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "THUMBNAIL_MAX_PIXELS": _whole_number(1, 2**40),
     # At most an hour: the storage account's SAS expiration policy (infra/) logs longer ones.
     "THUMBNAIL_URL_TTL_SECONDS": _whole_number(1, 60 * 60),
-    f"{STORAGE}__credential": (
-        lambda raw: raw.lower() == "managedidentity",
-        "must be managedidentity or unset (the host's one documented value; another would "
-        "silently pick another identity)",
-    ),
-    f"{STORAGE}__accountName": (
-        lambda raw: _ACCOUNT_NAME.fullmatch(raw) is not None,
-        "must be a storage account name: 3-24 lowercase letters and digits",
-    ),
-    **{
-        f"{STORAGE}__{service}ServiceUri": (_https_url, "must be an https:// URL")
-        for service in _SERVICES
-    },
+    **{f"{STORAGE}{suffix}": rule for suffix, rule in _CONNECTION_RULES.items()},
 }
 
 
@@ -164,21 +193,49 @@ _PAGING_SECRET_NEEDED = SettingProblem(
 )
 
 
-def _storage_problems(env: Mapping[str, str]) -> list[SettingProblem]:
-    connection = env.get(STORAGE, "").strip()
+def _storage_problems(env: Mapping[str, str], name: str = STORAGE) -> list[SettingProblem]:
+    connection = env.get(name, "").strip()
+    rule = _STORAGE_RULE.replace(STORAGE, name)
     if connection:
-        return [] if _connection_string_ok(connection) else [SettingProblem(STORAGE, _STORAGE_RULE)]
-    if not env.get("PAGING_TOKEN_SECRET", "").strip():
+        return [] if _connection_string_ok(connection) else [SettingProblem(name, rule)]
+    if name == STORAGE and not env.get("PAGING_TOKEN_SECRET", "").strip():
         # Deriving the key from an identity connection's public URIs would let anyone forge.
         return [_PAGING_SECRET_NEEDED]
-    if env.get(f"{STORAGE}__accountName", "").strip():
+    if env.get(f"{name}__accountName", "").strip():
         return []
     missing = [
-        f"{STORAGE}__{service}ServiceUri"
+        f"{name}__{service}ServiceUri"
         for service in _SERVICES
-        if not env.get(f"{STORAGE}__{service}ServiceUri", "").strip()
+        if not env.get(f"{name}__{service}ServiceUri", "").strip()
     ]
-    return [SettingProblem(STORAGE, _STORAGE_RULE)] if missing else []
+    return [SettingProblem(name, rule)] if missing else []
+
+
+def order_connection_names(raw: str) -> tuple[str, ...] | None:
+    """The connection names ORDER_STORAGE_CONNECTIONS lists, or None if the list breaks its
+    rule. Unset means the one account of AzureWebJobsStorage."""
+    if not raw.strip():
+        return (STORAGE,)
+    names = tuple(name.strip() for name in raw.split(","))
+    fine = all(_SETTING_NAME.fullmatch(name) for name in names) and len(set(names)) == len(names)
+    return names if fine and len(names) <= MAX_ORDER_ACCOUNTS else None
+
+
+def _order_account_problems(env: Mapping[str, str]) -> list[SettingProblem]:
+    """Each listed connection must be a connection, under the same rules as the host's own."""
+    names = order_connection_names(env.get(ORDER_CONNECTIONS_SETTING, ""))
+    if names is None:
+        return [SettingProblem(ORDER_CONNECTIONS_SETTING, _CONNECTIONS_RULE)]
+    problems: list[SettingProblem] = []
+    for name in names:
+        if name == STORAGE:
+            continue  # checked with the host's own settings
+        problems += _storage_problems(env, name)
+        for suffix, (accepts, rule) in _CONNECTION_RULES.items():
+            raw = env.get(f"{name}{suffix}", "").strip()
+            if raw and not accepts(raw):
+                problems.append(SettingProblem(f"{name}{suffix}", rule))
+    return problems
 
 
 _NO_TRUSTED_CALLER = SettingProblem(
@@ -199,6 +256,7 @@ def _auth_problems(env: Mapping[str, str]) -> list[SettingProblem]:
 def check_settings(env: Mapping[str, str]) -> list[SettingProblem]:
     """Every problem with the app settings in `env`, in a stable order; empty when all is well."""
     problems = _storage_problems(env)
+    problems += _order_account_problems(env)
     for name, (accepts, rule) in _RULES.items():
         raw = env.get(name, "").strip()
         if raw and not accepts(raw):

@@ -3,10 +3,12 @@ order. Every command does its own set-up first, as the Makefile's targets did th
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
+from shared import azurite
 from tools import install
 from tools.browser import ensure_chromium
 from tools.paths import OTHER_VENVS, ROOT, VENV, venv_python, venv_script
@@ -14,7 +16,7 @@ from tools.plan import CHECK_SUITE, passes_for
 from tools.steps import echo, run_step
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "bench",
@@ -85,13 +87,32 @@ def unit() -> None:
     _pytest("tests/unit")
 
 
+def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`run`'s app settings: the app spread as the tests of issue 24 run it (docs/scaling.md),
+    orders, read models and event queues over three storage accounts of the one Azurite
+    (AZURITE_ACCOUNTS names the two besides the development account) and three event queues.
+    A variable already set wins: `ORDER_STORAGE_CONNECTIONS=AzureWebJobsStorage
+    ORDER_EVENT_QUEUES=1` is the one-account, one-queue path. An Azurite already listening on
+    the default ports must serve the same accounts."""
+    names = ["OrdersStorage1", "OrdersStorage2"]
+    defaults = {
+        "AZURITE_ACCOUNTS": azurite.accounts_variable(azurite.ORDER_ACCOUNTS),
+        "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *names]),
+        "ORDER_EVENT_QUEUES": "3",
+    }
+    for name, (account, key) in zip(names, azurite.ORDER_ACCOUNTS.items(), strict=True):
+        defaults[name] = azurite.connection_string(account=account, key=key)
+    return {name: value for name, value in defaults.items() if name not in environ}
+
+
 def run(host_args: Sequence[str]) -> int:
     """Set up, then devhost.launcher: Azurite, and `func start` or devhost (docs/local-host.md).
     Ctrl-C reaches the launcher and the host through the console; this process only waits."""
     install.setup()
     command = [_python(), "-m", "devhost.launcher", *host_args]
     echo(" ".join(command))
-    host = subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - argv built here, no shell
+    env = os.environ | run_environment(os.environ)
+    host = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - argv built here, no shell
     while True:
         try:
             return host.wait()

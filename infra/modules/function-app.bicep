@@ -30,8 +30,13 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-@description('Concurrent HTTP requests per instance; 0 keeps the platform default.')
-param httpPerInstanceConcurrency int = 0
+@minValue(1)
+@description('Concurrent HTTP requests per instance.')
+param httpPerInstanceConcurrency int
+
+@minValue(0)
+@description('Always-ready instances of the http function group; 0 scales to zero.')
+param alwaysReadyHttpInstances int = 0
 
 @description('Spread instances across availability zones (only in regions that offer it for Flex Consumption).')
 param zoneRedundant bool = false
@@ -45,12 +50,18 @@ param corsAllowedOrigins string
 @secure()
 param pagingTokenSecret string
 
-var httpConcurrency = httpPerInstanceConcurrency > 0 ? {
-  triggers: {
-    http: {
-      perInstanceConcurrency: httpPerInstanceConcurrency
+@description('ORDER_EVENT_QUEUES, ORDER_STORAGE_CONNECTIONS and each extra order account\'s connection (main.bicep).')
+param orderSettings array = []
+
+// Every HTTP function scales together in the `http` group (per-function scaling); its
+// always-ready instances are Flex Consumption's answer to cold starts.
+var alwaysReady = alwaysReadyHttpInstances > 0 ? {
+  alwaysReady: [
+    {
+      name: 'http'
+      instanceCount: alwaysReadyHttpInstances
     }
-  }
+  ]
 } : {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -108,13 +119,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: union({
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
-      }, httpConcurrency)
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
+      }, alwaysReady)
     }
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      appSettings: concat([
         // Host storage and every storage client of the app, through the managed identity
         // (shared/config.py reads these as the host does).
         {
@@ -183,7 +199,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AUTH_REQUIRED'
           value: 'true'
         }
-      ]
+      ], orderSettings)
     }
   }
 }

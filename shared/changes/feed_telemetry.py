@@ -27,9 +27,17 @@ __all__ = ["SPAN_NAME", "applied", "consuming", "poisoned"]
 SPAN_NAME = "process order event"
 
 
-def consuming(event: OrderEvent, *, message_id: str) -> AbstractContextManager[SpanHandle]:
+def _queue(queue: str | None) -> dict[str, str]:
+    """The queue a message came from, when the caller knows it (the consumer always does)."""
+    return {"queue": queue} if queue else {}
+
+
+def consuming(
+    event: OrderEvent, *, message_id: str, queue: str | None = None
+) -> AbstractContextManager[SpanHandle]:
     """The span of one event's processing, current inside the block."""
     host = telemetry.current_trace_context() if event.trace else None
+    where = {"messaging.destination.name": queue} if queue else {}
     return telemetry.span(
         SPAN_NAME,
         kind="consumer",
@@ -40,11 +48,19 @@ def consuming(event: OrderEvent, *, message_id: str) -> AbstractContextManager[S
             "order.version": event.version,
             "order.event_type": event.type.value,
             "messaging.message.id": message_id,
+            **where,
         },
     )
 
 
-def applied(event: OrderEvent, result: ApplyResult, span: SpanHandle, *, now: datetime) -> None:
+def applied(
+    event: OrderEvent,
+    result: ApplyResult,
+    span: SpanHandle,
+    *,
+    now: datetime,
+    queue: str | None = None,
+) -> None:
     """Record the outcome and, for an event that changed a read model, its lag."""
     span.set("orders.feed.outcome", result.outcome)
     telemetry.record(metrics.FEED_EVENTS, attributes={"outcome": result.outcome})
@@ -52,13 +68,15 @@ def applied(event: OrderEvent, result: ApplyResult, span: SpanHandle, *, now: da
         return
     lag = max(0.0, (now - datetime.fromisoformat(event.occurred_at)).total_seconds())
     span.set("orders.feed.lag_s", round(lag, 3))
-    telemetry.record(metrics.FEED_LAG, lag, attributes={"event.type": event.type.value})
+    attributes = {"event.type": event.type.value, **_queue(queue)}
+    telemetry.record(metrics.FEED_LAG, lag, attributes=attributes)
 
 
-def poisoned(*, malformed: bool, attempt: int = 0) -> None:
-    """Count a message that ends in the poison queue: parked by the app as malformed, or on
+def poisoned(*, malformed: bool, attempt: int = 0, queue: str | None = None) -> None:
+    """Count a message that ends in a poison queue: parked by the app as malformed, or on
     its last failed attempt (the host moves it after maxDequeueCount)."""
     if malformed:
-        telemetry.record(metrics.FEED_POISON, attributes={"reason": "malformed"})
+        telemetry.record(metrics.FEED_POISON, attributes={"reason": "malformed", **_queue(queue)})
     elif attempt >= ORDER_EVENTS_MAX_DEQUEUE:
-        telemetry.record(metrics.FEED_POISON, attributes={"reason": "retries_exhausted"})
+        reason = {"reason": "retries_exhausted", **_queue(queue)}
+        telemetry.record(metrics.FEED_POISON, attributes=reason)

@@ -1,7 +1,8 @@
 """The transactional outbox, from the sending side.
 
 A change and its event are committed together (see shared.orders.table_layout). Right after
-the commit the event is sent and its outbox row dropped; if either step fails the request
+the commit the event is sent, and its outbox row is handed to the cleanup
+(shared.changes.cleanup), which deletes sent rows in batches; if the send fails the request
 still succeeds, and `relay_unsent` sends the event later. Sending twice is harmless: every
 consumer compares versions.
 """
@@ -14,12 +15,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
+from shared.changes.cleanup import ImmediateCleanup
 from shared.orders.model import format_time
 from shared.telemetry import metrics
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from shared.changes.cleanup import SentEvents
     from shared.changes.publisher import EventPublisher
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
@@ -47,9 +50,10 @@ RELAY_AGE = timedelta(minutes=1)
 
 
 async def publish_committed(
-    event: OrderEvent, *, publisher: EventPublisher, backlog: OrderBacklog
+    event: OrderEvent, *, publisher: EventPublisher, cleanup: SentEvents
 ) -> bool:
-    """Send a committed event and drop its outbox row; never raises (the relay repairs)."""
+    """Send a committed event and hand its outbox row to the cleanup; never raises (the relay
+    repairs)."""
     try:
         await publisher.publish(event)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the row for the relay
@@ -61,7 +65,7 @@ async def publish_committed(
         )
         return False
     try:
-        await backlog.mark_sent(event)
+        await cleanup.sent(event)
     except Exception as exc:  # noqa: BLE001 - a leftover row only means one duplicate send
         logger.warning(
             "outbox_row_kept order_id=%s version=%s error=%s",
@@ -73,15 +77,22 @@ async def publish_committed(
 
 
 class PublishingOrderRepository:
-    """An OrderRepository that publishes each change's event once the change is committed."""
+    """An OrderRepository that publishes each change's event once the change is committed.
+    Without a `cleanup`, each sent event's row is deleted at once (one request each)."""
 
     def __init__(
-        self, inner: OrderRepository, *, publisher: EventPublisher, backlog: OrderBacklog
+        self,
+        inner: OrderRepository,
+        *,
+        publisher: EventPublisher,
+        backlog: OrderBacklog,
+        cleanup: SentEvents | None = None,
     ) -> None:
-        self._inner, self._publisher, self._backlog = inner, publisher, backlog
+        self._inner, self._publisher = inner, publisher
+        self._cleanup = cleanup or ImmediateCleanup(backlog)
 
     async def _publish(self, event: OrderEvent) -> None:
-        await publish_committed(event, publisher=self._publisher, backlog=self._backlog)
+        await publish_committed(event, publisher=self._publisher, cleanup=self._cleanup)
 
     async def get(self, order_id: str) -> Order | None:
         return await self._inner.get(order_id)
@@ -113,29 +124,68 @@ class RelayReport:
 
 
 async def relay_unsent(
-    *, backlog: OrderBacklog, publisher: EventPublisher, created_before: str, limit: int = 1000
+    *,
+    backlog: OrderBacklog,
+    publisher: EventPublisher,
+    created_before: str,
+    limit: int = 1000,
+    cleanup: SentEvents | None = None,
 ) -> RelayReport:
-    """Send outbox events older than the cutoff, partition by partition (a bounded walk).
+    """Send outbox events older than the cutoff, partition by partition (a bounded walk), and
+    delete each partition's sent rows together.
 
-    The cutoff keeps the relay away from events whose request is still sending them."""
+    The cutoff keeps the relay away from events whose request is still sending them, and
+    from rows that another process sent and will delete in its next cleanup batch. Rows this
+    process sent are deleted first (`cleanup`), so the relay does not send them again."""
+    if cleanup is not None:
+        await cleanup.flush()
     sent = failed = 0
     for partition in backlog.partitions():
         unsent = await backlog.unsent_events(partition, created_before=created_before, limit=limit)
-        for event in unsent:
-            if await publish_committed(event, publisher=publisher, backlog=backlog):
-                sent += 1
-            else:
-                failed += 1
+        done = [event for event in unsent if await _send(event, publisher)]
+        sent, failed = sent + len(done), failed + len(unsent) - len(done)
+        if done:
+            await _clear(backlog, done)
     for outcome, count in (("sent", sent), ("failed", failed)):
         if count:
             telemetry.record(metrics.OUTBOX_RELAYED, count, attributes={"outcome": outcome})
     return RelayReport(sent, failed)
 
 
-async def run_relay(*, backlog: OrderBacklog, publisher: EventPublisher, now: datetime) -> int:
+async def _send(event: OrderEvent, publisher: EventPublisher) -> bool:
+    try:
+        await publisher.publish(event)
+    except Exception as exc:  # noqa: BLE001 - left in the outbox for the next relay
+        logger.warning(
+            "order_event_relay_failed order_id=%s version=%s error=%s",
+            event.order_id,
+            event.version,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
+async def _clear(backlog: OrderBacklog, events: list[OrderEvent]) -> None:
+    try:
+        await backlog.clear_sent(events)
+    except Exception as exc:  # noqa: BLE001 - rows left behind are only sent once more
+        logger.warning("outbox_rows_kept rows=%d error=%s", len(events), type(exc).__name__)
+
+
+async def run_relay(
+    *,
+    backlog: OrderBacklog,
+    publisher: EventPublisher,
+    now: datetime,
+    cleanup: SentEvents | None = None,
+) -> int:
     """The relay timer's entry point: send what has waited past RELAY_AGE; the number sent."""
     report = await relay_unsent(
-        backlog=backlog, publisher=publisher, created_before=format_time(now - RELAY_AGE)
+        backlog=backlog,
+        publisher=publisher,
+        created_before=format_time(now - RELAY_AGE),
+        cleanup=cleanup,
     )
     if report.sent or report.failed:
         logger.info("outbox_relay sent=%d failed=%d", report.sent, report.failed)

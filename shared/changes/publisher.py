@@ -1,4 +1,8 @@
-"""Sending order events to the `order-events` queue, and parking messages that cannot be used.
+"""Sending order events to their event queue, and parking messages that cannot be used.
+
+With several event queues (ORDER_EVENT_QUEUES) every event of one order goes to the same
+queue (shared.sharding.queue_index); a message is parked in the poison queue of the queue it
+came from.
 
 Messages are base64 text, as host.json's `messageEncoding` tells the Functions host to expect;
 `encode_message` and `decode_message` are the one place that knows it.
@@ -14,14 +18,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.changes.errors import BadEventMessage
 from shared.orders.events import OrderEvent
+from shared.sharding import queue_index
 from shared.tables import storage_unavailable_on_failure
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from azure.storage.queue.aio import QueueClient
 
 __all__ = [
     "EventPublisher",
     "QueueEventPublisher",
+    "ShardedEventPublisher",
     "decode_message",
     "encode_message",
     "parse_event",
@@ -96,6 +104,24 @@ class QueueEventPublisher:
         logger.error(
             "order_event_dead_lettered queue=%s reason=%s", self._poison.queue_name, reason
         )
+
+
+class ShardedEventPublisher:
+    """Each event to the queue of its order, so one order's events always share a queue."""
+
+    def __init__(self, shards: Sequence[QueueEventPublisher]) -> None:
+        self._shards = tuple(shards)
+
+    def shard(self, index: int) -> QueueEventPublisher:
+        """The publisher of queue `index`: the consumer of that queue parks messages there."""
+        return self._shards[index]
+
+    async def publish(self, event: OrderEvent) -> None:
+        await self._shards[queue_index(event.order_id, len(self._shards))].publish(event)
+
+    async def dead_letter(self, body: bytes, *, reason: str) -> None:
+        """A message of no known queue (the consumer passes its own queue's publisher)."""
+        await self._shards[0].dead_letter(body, reason=reason)
 
 
 async def ensure_queue(queue: QueueClient) -> QueueClient:

@@ -24,6 +24,7 @@ from shared.telemetry import metrics
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
+    from shared.changes.cleanup import SentEvents
     from shared.changes.publisher import EventPublisher
     from shared.orders.repository import OrderBacklog, OrderRepository
 
@@ -75,8 +76,10 @@ async def sweep(
     publisher: EventPublisher,
     now: datetime,
     ttl: timedelta,
+    cleanup: SentEvents | None = None,
 ) -> SweepReport:
-    """One sweep; `repo` must publish what it writes (PublishingOrderRepository)."""
+    """One sweep; `repo` must publish what it writes (PublishingOrderRepository), and
+    `cleanup` is where it reports what it sent (its rows are flushed before the relay pass)."""
     cutoff = format_time(now - ttl)
     bound = asyncio.Semaphore(_PARALLEL_PARTITIONS)
 
@@ -92,6 +95,7 @@ async def sweep(
         publisher=publisher,
         created_before=format_time(now - RELAY_AGE),
         limit=PER_PARTITION,
+        cleanup=cleanup,
     )
     expired, skipped = sum(p.expired for p in parts), sum(p.skipped for p in parts)
     failed = sum(p.failed for p in parts)
@@ -125,9 +129,12 @@ async def run_nightly_sweep(
     ttl: timedelta,
     now: datetime,
     past_due: bool,
+    cleanup: SentEvents | None = None,
 ) -> SweepReport:
     """The timer's entry point: one sweep, and one summary line in the log."""
     started = time.monotonic()
-    report = await sweep(repo=repo, backlog=backlog, publisher=publisher, now=now, ttl=ttl)
+    report = await sweep(
+        repo=repo, backlog=backlog, publisher=publisher, now=now, ttl=ttl, cleanup=cleanup
+    )
     log_report(report, past_due=past_due, started=started)
     return report

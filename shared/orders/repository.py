@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order, OrderStatus
 
@@ -66,13 +68,18 @@ class OrderBacklog(Protocol):
     def partitions(self) -> tuple[str, ...]:
         """Every partition an order can live in."""
 
+    def partition_of(self, order_id: str) -> str:
+        """The partition of `order_id` (one of `partitions()`)."""
+
     async def unsent_events(
         self, partition: str, *, created_before: str, limit: int
     ) -> list[OrderEvent]:
         """Up to `limit` events of `partition` still in the outbox and older than the cutoff."""
 
-    async def mark_sent(self, event: OrderEvent) -> None:
-        """Drop the event's outbox row (no error if it is already gone)."""
+    async def clear_sent(self, events: Sequence[OrderEvent]) -> int:
+        """Drop the outbox rows of events that were sent, in as few requests as the store
+        allows (one per partition and 100 rows); rows already gone are no error. Returns the
+        number of rows dropped."""
 
     async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         """Ids of up to `limit` PENDING orders of `partition` created before the cutoff."""

@@ -54,6 +54,8 @@ from shared.tables import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from azure.data.tables import TableEntity
     from azure.data.tables.aio import TableClient
 
@@ -72,6 +74,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# An entity-group transaction holds at most 100 operations (Performing entity group
+# transactions, docs/change-feed.md).
+TRANSACTION_ROWS = 100
+_DELETE_ATTEMPTS = 5
 
 
 def _from_entity(entity: TableEntity) -> Order:
@@ -292,11 +299,55 @@ class TableOrderBacklog:
         rows = await self._range(partition, low, high, limit, created_before=created_before)
         return [event_from_row(row) for row in rows]
 
-    async def mark_sent(self, event: OrderEvent) -> None:
-        """Forget a sent event; a row already gone (another sender won) is fine."""
-        row = outbox_row_key(event.order_id, event.version)
-        with storage_unavailable_on_failure("delete_outbox_row"):
-            await self._client.delete_entity(partition_of(event.order_id), row)
+    def partition_of(self, order_id: str) -> str:
+        return partition_of(order_id)
+
+    async def clear_sent(self, events: Sequence[OrderEvent]) -> int:
+        """Delete sent events' outbox rows: one entity-group transaction per partition and
+        TRANSACTION_ROWS rows. A row already gone (the relay, or a second sender, deleted it)
+        is skipped, not an error."""
+        by_partition: dict[str, list[str]] = {}
+        for event in events:
+            rows = by_partition.setdefault(partition_of(event.order_id), [])
+            rows.append(outbox_row_key(event.order_id, event.version))
+        deleted = 0
+        with storage_unavailable_on_failure("delete_outbox_rows"):
+            for partition, rows in by_partition.items():
+                for start in range(0, len(rows), TRANSACTION_ROWS):
+                    chunk = rows[start : start + TRANSACTION_ROWS]
+                    deleted += await self._delete_rows(partition, chunk)
+        return deleted
+
+    async def _delete_rows(self, partition: str, rows: list[str]) -> int:
+        """One transaction deletes `rows`. A transaction fails whole when one row is missing
+        (404), so after a 404 one query finds which rows are left and only those are deleted:
+        two more requests, however many rows were gone."""
+        for _ in range(_DELETE_ATTEMPTS):
+            if not rows:
+                return 0
+            deletes = [Delete(partition, row) for row in rows]
+            try:
+                await submit_transaction(self._client, deletes, **RETRY_WRITES)
+            except TransactionFailed as exc:
+                if exc.status_code != 404:
+                    raise
+                rows = await self._existing(partition, rows)
+                continue
+            return len(rows)
+        # Only other deleters make rows vanish; whatever they left, the relay finds later.
+        logger.warning("outbox_rows_left partition=%s rows=%d", partition, len(rows))
+        return 0
+
+    async def _existing(self, partition: str, rows: list[str]) -> list[str]:
+        names = {f"r{index}": row for index, row in enumerate(rows)}
+        wanted = " or ".join(f"RowKey eq @{name}" for name in names)
+        found = self._client.query_entities(
+            f"PartitionKey eq @p and ( {wanted} )",  # the SDK substitutes space-separated @names
+            parameters={"p": partition, **names},
+            select=["RowKey"],
+        )
+        present = {str(entity["RowKey"]) async for entity in found}
+        return [row for row in rows if row in present]
 
     async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         low, _ = prefix_range(PENDING_ROW)

@@ -95,8 +95,9 @@ FEED_LAG = Instrument(
     "orders.feed.lag",
     "histogram",
     "s",
-    "Time from an order change to its event applied to the read models, by event type.",
-    frozenset({"event.type"}),
+    "Time from an order change to its event applied to the read models, by event type and "
+    "queue (a queue that falls behind shows on its own).",
+    frozenset({"event.type", "queue"}),
 )
 FEED_EVENTS = Instrument(
     "orders.feed.events",
@@ -110,9 +111,10 @@ FEED_POISON = Instrument(
     "orders.feed.poison",
     "counter",
     "{message}",
-    "Messages that end in the poison queue, by reason: malformed (parked by the app) or "
-    "retries_exhausted (its last attempt failed; the host moves it).",
-    frozenset({"reason"}),
+    "Messages that end in a poison queue, by reason: malformed (parked by the app) or "
+    "retries_exhausted (its last attempt failed; the host moves it), and by the queue they "
+    "came from (its poison queue is `<queue>-poison`).",
+    frozenset({"reason", "queue"}),
 )
 THUMBNAILS = Instrument(
     "thumbnails.processed",

@@ -132,9 +132,33 @@ def function_app() -> dict[str, Any]:
 
 
 def app_settings() -> dict[str, Any]:
-    """Name -> value expression of every app setting the infra sets."""
-    settings = function_app()["properties"]["siteConfig"]["appSettings"]
-    return {setting["name"]: setting["value"] for setting in settings}
+    """Name -> value expression of every app setting the infra sets: function-app.bicep's
+    list, then main.bicep's `orderSettings` as the default deployment (one queue, one
+    account) gets them (tests/deploy/test_order_accounts.py checks the expressions)."""
+    listed = listed_app_settings(function_app()["properties"]["siteConfig"])
+    return {setting["name"]: setting["value"] for setting in listed} | default_order_settings()
+
+
+def listed_app_settings(site_config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The settings function-app.bicep lists itself: `appSettings` is that list concatenated
+    with the `orderSettings` parameter (a plain list in a test's altered copy)."""
+    settings = site_config.get("appSettings", [])
+    if isinstance(settings, list):
+        return settings
+    concat = settings["function"]
+    assert concat["type"] == "concat", "appSettings is the list concatenated with orderSettings"
+    listed, extra = concat["parameters"]["arg_1"], concat["parameters"]["arg_2"]
+    assert extra == "orderSettings", extra
+    return list(listed)
+
+
+def default_order_settings() -> dict[str, str]:
+    """`orderSettings` of main.bicep with its parameters' defaults."""
+    parameters = parse(MAIN)["parameters"]
+    queues = parameters["orderEventQueues"]["default"]
+    accounts = parameters["orderStorageAccounts"]["default"]
+    assert accounts == 1, "the default deployment is the one-account path"
+    return {"ORDER_EVENT_QUEUES": str(queues), "ORDER_STORAGE_CONNECTIONS": "AzureWebJobsStorage"}
 
 
 def storage_roles_of(module: str) -> set[str]:

@@ -78,8 +78,8 @@ def test_functions_doctor_catches_a_setting_flex_consumption_refuses(tmp_path: P
     app = project / "infra" / "modules" / "function-app.bicep"
     app.write_text(
         app.read_text("utf-8").replace(
-            "      appSettings: [\n",
-            "      appSettings: [\n        {\n          name: 'FUNCTIONS_WORKER_RUNTIME'\n"
+            "      appSettings: concat([\n",
+            "      appSettings: concat([\n        {\n          name: 'FUNCTIONS_WORKER_RUNTIME'\n"
             "          value: 'python'\n        }\n",
         ),
         "utf-8",

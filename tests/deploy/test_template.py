@@ -56,7 +56,7 @@ FLEX_REFUSED_SITE_CONFIG = frozenset(
 
 def refused_on_flex(site: dict[str, Any]) -> list[str]:
     site_config = site["properties"]["siteConfig"]
-    names = {setting["name"] for setting in site_config.get("appSettings", [])}
+    names = {setting["name"] for setting in infra.listed_app_settings(site_config)}
     return sorted((names & FLEX_REFUSED_SETTINGS) | (site_config.keys() & FLEX_REFUSED_SITE_CONFIG))
 
 
@@ -93,6 +93,7 @@ def test_the_app_runs_on_flex_consumption_configured_by_function_app_config() ->
     assert scale == {
         "maximumInstanceCount": "maximumInstanceCount",
         "instanceMemoryMB": "instanceMemoryMB",
+        "triggers": {"http": {"perInstanceConcurrency": "httpPerInstanceConcurrency"}},
     }
     assert not any(is_literal(value) for value in scale.values()), "scale comes from parameters"
     assert site["identity"] == {
@@ -130,7 +131,8 @@ def test_the_flex_check_catches_a_refused_setting(added: dict[str, Any]) -> None
     site = infra.function_app()
     site_config = dict(site["properties"]["siteConfig"])
     for key, value in added.items():
-        site_config[key] = site_config.get(key, []) + value if key == "appSettings" else value
+        listed = infra.listed_app_settings(site_config)
+        site_config[key] = listed + value if key == "appSettings" else value
     broken = {**site, "properties": {**site["properties"], "siteConfig": site_config}}
     assert refused_on_flex(broken) != []
 

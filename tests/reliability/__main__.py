@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.reliability.faults import FAULTS, LoadReport, run_load_with_fault
 from tests.reliability.image_fuzz import FuzzReport, run_image_fuzz
 from tests.reliability.outage import OutageReport, run_storage_outage
+from tests.reliability.sharded_load import ShardedReport, run_sharded_load
 
 
 def _load_rows(reports: list[LoadReport]) -> list[str]:
@@ -47,6 +48,19 @@ def _outage_rows(o: OutageReport) -> list[str]:
     ]
 
 
+def _sharded_rows(r: ShardedReport) -> list[str]:
+    return [
+        "| orders (created, updated) | acknowledged | updated | lost | keys with 2 orders | "
+        "reports exact | orders per account | raw 5xx | retries | p50 / p99 create s | "
+        "restart lasted s | converged after s | poison |",
+        "|---:|---:|---:|---:|---:|---|---|---|---:|---|---:|---:|---:|",
+        f"| {r.orders} | {r.acknowledged} | {r.updated} | {r.lost} | {r.duplicated_keys} | "
+        f"{r.reports_exact} | {r.per_account} ({r.spread:.1%} off even) | {r.raw_5xx or 0} | "
+        f"{r.retries} | {r.p50_s:.2f} / {r.p99_s:.2f} | {r.fault_s:.1f} | "
+        f"{r.convergence_s:.1f} | {len(r.poisoned)} |",
+    ]
+
+
 def _fuzz_rows(f: FuzzReport) -> list[str]:
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(f.outcomes.items()))
     return [
@@ -63,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--outage-seconds", type=float, default=60.0)
     parser.add_argument("--fuzz-cases", type=int, default=20_000)
-    parser.add_argument("--only", choices=["load", "outage", "fuzz"], nargs="*")
+    parser.add_argument("--only", choices=["load", "sharded", "outage", "fuzz"], nargs="*")
     args = parser.parse_args(argv)
-    only = set(args.only or ["load", "outage", "fuzz"])
+    only = set(args.only or ["load", "sharded", "outage", "fuzz"])
     ok, out = True, [f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"]
     with tempfile.TemporaryDirectory() as folder:
         if "load" in only:
@@ -75,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
                 reports.append(run_load_with_fault(fault, args.orders, Path(folder) / fault))
             ok &= all(report.ok for report in reports)
             out += ["", *_load_rows(reports)]
+        if "sharded" in only:  # 4 event queues, 3 storage accounts, Azurite restarted
+            (Path(folder) / "sharded").mkdir()
+            sharded = run_sharded_load(args.orders, Path(folder) / "sharded")
+            ok &= sharded.ok
+            out += ["", *_sharded_rows(sharded)]
         if "outage" in only:
             (Path(folder) / "outage").mkdir()
             outage = run_storage_outage(args.outage_seconds, Path(folder) / "outage")

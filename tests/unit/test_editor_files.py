@@ -15,6 +15,7 @@ from devhost.debugger import DEBUG_PORT
 from devhost.launcher import DEFAULT_PORTS as AZURITE_PORTS
 from shared import azurite
 from tests import jsonc
+from tools.commands import run_environment
 from tools.paths import VENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,6 +127,8 @@ def test_the_azurite_task_runs_it_as_make_run_does() -> None:
     assert {"--skipApiVersionCheck", "--disableTelemetry"} <= set(args)
     assert args[args.index("--location") + 1] == ".azurite"  # make run's data folder
     assert task["isBackground"] is True
+    # The accounts make run serves, so the task's Azurite and make run's are interchangeable.
+    assert task["options"]["env"]["AZURITE_ACCOUNTS"] == run_environment({})["AZURITE_ACCOUNTS"]
     background = task["problemMatcher"]["background"]
     assert "successfully listening" in background["endsPattern"]
     # Default ports: what UseDevelopmentStorage=true and make run use.

@@ -11,7 +11,7 @@ from shared.changes.read_models import CustomerOrderPage
 from shared.orders.model import OrderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
     from shared.changes.projections import Contribution, CustomerOrderRow
     from shared.orders.events import OrderEvent
@@ -118,9 +118,13 @@ class FakeBacklog:
         self.repo = repo
         self.sent: set[tuple[str, int]] = set()
         self.queries = 0
+        self.clears = 0  # requests that deleted rows
 
     def partitions(self) -> tuple[str, ...]:
         return ("p00",)
+
+    def partition_of(self, order_id: str) -> str:
+        return "p00"
 
     async def unsent_events(
         self, partition: str, *, created_before: str, limit: int
@@ -132,8 +136,11 @@ class FakeBacklog:
             if (e.order_id, e.version) not in self.sent and e.occurred_at < created_before
         ][:limit]
 
-    async def mark_sent(self, event: OrderEvent) -> None:
-        self.sent.add((event.order_id, event.version))
+    async def clear_sent(self, events: Sequence[OrderEvent]) -> int:
+        self.clears += 1
+        fresh = {(e.order_id, e.version) for e in events} - self.sent
+        self.sent |= fresh
+        return len(fresh)
 
     async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         self.queries += 1

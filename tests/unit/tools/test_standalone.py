@@ -1,6 +1,6 @@
 """`python -m tools` runs before any virtual environment exists, with whatever Python makes it:
-it must import with the standard library alone (and devhost.processes, which holds to the
-same rule)."""
+it must import with the standard library alone (and devhost.processes and shared.azurite,
+which hold to the same rule)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ PROBE = """
 import sys
 sys.path.insert(0, sys.argv[1])
 import tools.__main__  # every module of the package, through the command line's imports
-mine = ("tools", "devhost")
+mine = ("tools", "devhost", "shared")
 loaded = sorted(
     name for name, module in sys.modules.items()
     if name.partition(".")[0] not in sys.stdlib_module_names

@@ -1,0 +1,237 @@
+"""Three storage accounts and four event queues on one Azurite (AZURITE_ACCOUNTS): each order's
+rows in the account of its bucket and nowhere else, new orders taking the accounts in turn,
+listings paging across accounts, each queue in its account, the read models in the account of
+their customer or order, the report summing every account exactly, the sweep and the relay
+reaching every account, and Idempotency-Key records sharded too. In-process, through the
+app's registered HTTP functions and the consumer's core entry point (the registered queue
+functions were indexed for one queue; tests/e2e and tests/reliability run the N=4, K=3 app
+through devhost)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import azure.functions as func
+import pytest
+from azure.functions.timer import TimerRequest
+
+from devhost.azurite import start_azurite
+from shared import bootstrap
+from shared.azurite import ORDER_ACCOUNTS
+from shared.changes import process_event_message
+from shared.orders import services
+from shared.orders.events import OrderEvent
+from shared.sharding import customer_account, order_bucket, queue_account, queue_names
+from tests.support import BACK_OFFICE, call_http, invoke, json_of, point_app_at
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from devhost.azurite import Azurite
+
+QUEUES, ACCOUNTS = 4, 3
+CONNECTIONS = ("AzureWebJobsStorage", "OrdersStorage1", "OrdersStorage2")
+
+
+@pytest.fixture(scope="module")
+def three_accounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    instance = start_azurite(tmp_path_factory.mktemp("accounts"), accounts=ORDER_ACCOUNTS)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+async def sharded(
+    three_accounts: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Azurite]:
+    monkeypatch.setenv("ORDER_EVENT_QUEUES", str(QUEUES))
+    monkeypatch.setenv("ORDER_STORAGE_CONNECTIONS", ",".join(CONNECTIONS))
+    for name, account in zip(CONNECTIONS[1:], ORDER_ACCOUNTS, strict=True):
+        monkeypatch.setenv(name, three_accounts.connection_string_of(account))
+    await point_app_at(monkeypatch, three_accounts.connection_string)
+    await drain_all()
+    yield three_accounts
+    await bootstrap.reset()
+
+
+def _queue(index: int) -> Any:
+    account = bootstrap.order_storage_clients()[queue_account(index, ACCOUNTS)]
+    return account.queue_service().get_queue_client(queue_names(QUEUES)[index])
+
+
+async def drain_all() -> list[tuple[int, str]]:
+    """Every message of every event queue, removed: (queue index, content)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    found: list[tuple[int, str]] = []
+    for index in range(QUEUES):
+        client = _queue(index)
+        try:
+            while batch := [m async for m in client.receive_messages(max_messages=32)]:
+                for message in batch:
+                    found.append((index, str(message.content)))
+                    await client.delete_message(message)
+        except ResourceNotFoundError:
+            pass
+    return found
+
+
+async def deliver(found: list[tuple[int, str]]) -> None:
+    """What the function of queue i does with each message."""
+    for index, content in found:
+        await process_event_message(
+            base64.b64decode(content),
+            message_id=str(uuid.uuid4()),
+            customers=await bootstrap.customer_orders(),
+            summary=await bootstrap.daily_summary(),
+            publisher=bootstrap.queue_publisher(index),
+            queue=queue_names(QUEUES)[index],
+        )
+
+
+async def rows_by_account(table: str, partition_filter: str = "") -> list[list[dict[str, Any]]]:
+    found = []
+    for account in bootstrap.order_storage_clients():
+        client = await account.table(table)
+        query = partition_filter or "PartitionKey ne ''"
+        found.append([dict(row) async for row in client.query_entities(query)])
+    return found
+
+
+async def create(customer: str, amount: str = "2.50", **headers: str) -> dict[str, Any]:
+    body = {
+        "customer_id": customer,
+        "product_id": "p",
+        "quantity": 1,
+        "total_amount": float(amount),
+    }
+    response = await call_http("create_order", "POST", body=body, headers=headers)
+    assert response.status_code == 201, response.get_body()
+    return dict(json_of(response))
+
+
+@pytest.mark.usefixtures("sharded")
+async def test_orders_live_in_the_account_of_their_bucket_and_take_the_accounts_in_turn() -> None:
+    customer = f"c-{uuid.uuid4().hex[:8]}"
+    made = [await create(customer) for _ in range(60)]
+    ids = {order["order_id"] for order in made}
+    per_account = await rows_by_account("Orders")
+    for index, rows in enumerate(per_account):
+        mine = {r["order_id"] for r in rows if r["RowKey"].startswith("order:")} & ids
+        assert mine == {i for i in ids if order_bucket(i, ACCOUNTS)[0] == index}
+        assert len(mine) == 20  # exactly even: the ids take the accounts in turn
+        for row in rows:  # each row in its order's partition
+            order_id = row.get("order_id") or row["RowKey"].split(":")[1]
+            if order_id in ids:
+                assert row["PartitionKey"] == f"p{order_bucket(order_id, ACCOUNTS)[1]:02d}"
+    listed: list[str] = []
+    token: str | None = None
+    while True:
+        params = {
+            "customer_id": customer,
+            "limit": "7",
+            **({"continuation": token} if token else {}),
+        }
+        page = json_of(await call_http("list_orders", "GET", params=params))
+        listed += [order["order_id"] for order in page["items"]]
+        token = page["continuation"]
+        if not token:
+            break
+    assert sorted(listed) == sorted(ids)  # every account, each order once
+    for order in made[:5]:
+        response = await call_http("get_order", "GET", route_params={"order_id": order["order_id"]})
+        assert response.status_code == 200
+
+
+@pytest.mark.usefixtures("sharded")
+async def test_queues_read_models_and_report_are_sharded_and_the_report_is_exact() -> None:
+    customers = [f"c-{uuid.uuid4().hex[:8]}" for _ in range(9)]
+    day = datetime.now(UTC).date().isoformat()
+    before = json_of(await call_http("get_order_report", "GET", params={"date": day}))
+    made = [await create(c, f"{n}.25") for n, c in enumerate(customers * 4)]
+    found = await drain_all()
+    for index, content in found:
+        event = OrderEvent.from_json(base64.b64decode(content))
+        assert index == order_bucket_queue(event.order_id)
+    assert {index for index, _ in found} == set(range(QUEUES))
+    await deliver(found + found[:10])  # ten redelivered: absorbed
+    for customer in customers:
+        stored = await rows_by_account("OrdersByCustomer", f"PartitionKey eq '{customer}'")
+        assert [len(rows) for rows in stored].count(4) == 1
+        assert len(stored[customer_account(customer, ACCOUNTS)]) == 4
+    summaries = await rows_by_account("OrderSummary", f"PartitionKey eq '{day}'")
+    for order in made:
+        home = order_bucket(order["order_id"], ACCOUNTS)[0]
+        assert [
+            any(r["RowKey"] == f"order:{order['order_id']}" for r in rows) for rows in summaries
+        ] == [i == home for i in range(ACCOUNTS)]
+    report = json_of(await call_http("get_order_report", "GET", params={"date": day}))
+    assert report["count"] - before["count"] == len(made)
+    added = Decimal(str(report["total_amount"])) - Decimal(str(before["total_amount"]))
+    assert added == sum(Decimal(order["total_amount"]) for order in made)
+
+
+def order_bucket_queue(order_id: str) -> int:
+    from shared.sharding import queue_index
+
+    return queue_index(order_id, QUEUES)
+
+
+async def test_the_sweep_and_the_relay_reach_every_account(
+    sharded: Azurite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from shared.changes import publisher
+
+    then = datetime.now(UTC) - timedelta(days=2)
+    body = {"customer_id": "c-stale", "product_id": "p", "quantity": 1, "total_amount": 3}
+    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    with monkeypatch.context() as patch:  # sends fail: the events wait in every outbox
+        patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
+        stale = [
+            (
+                await services.create_order(
+                    body,
+                    repo=repo,
+                    keys=keys,
+                    clock=lambda: then,
+                    caller=BACK_OFFICE,
+                    new_id=bootstrap.new_order_id,
+                )
+            ).order.order_id
+            for _ in range(9)
+        ]
+    assert Counter(order_bucket(o, ACCOUNTS)[0] for o in stale) == {0: 3, 1: 3, 2: 3}
+    with caplog.at_level("INFO", logger="shared.changes.sweep"):
+        await invoke("nightly_sweep", TimerRequest())
+    line = next(r.getMessage() for r in caplog.records if "nightly_sweep stale=" in r.getMessage())
+    figures = dict(pair.split("=") for pair in line.split()[1:7])
+    assert (figures["expired"], figures["relayed"]) == ("9", "9")
+    for order_id in stale:
+        order = await repo.get(order_id)
+        assert order is not None and order.status.value == "EXPIRED"
+    sent = Counter(OrderEvent.from_json(base64.b64decode(c)).order_id for _, c in await drain_all())
+    assert all(sent[o] == 2 for o in stale)  # INSERT relayed, EXPIRED sent: once each
+
+
+@pytest.mark.usefixtures("sharded")
+async def test_an_idempotency_key_makes_one_order_across_accounts() -> None:
+    customer = f"c-{uuid.uuid4().hex[:8]}"
+    keys = [uuid.uuid4().hex for _ in range(12)]
+    first = await asyncio.gather(*(create(customer, **{"Idempotency-Key": k}) for k in keys))
+    again = [await create(customer, **{"Idempotency-Key": k}) for k in keys]
+    assert [o["order_id"] for o in first] == [o["order_id"] for o in again]
+    records = await rows_by_account("IdempotencyKeys")
+    assert sum(1 for rows in records if rows) >= 2  # the records spread over the accounts
+
+
+async def _refuse(self: object, event: object) -> None:
+    raise ConnectionError("queue unreachable")
+
+
+__all__ = ["func"]
