@@ -44,7 +44,7 @@ def _configurations() -> dict[str, dict[str, Any]]:
 def test_the_jsonc_reader_drops_comments_and_trailing_commas_but_not_string_content() -> None:
     text = '{"a": "http://x//y", /* b */ "c": [1, 2, ], // d\n "e": "/* f */", }'
     assert jsonc.loads(text) == {"a": "http://x//y", "c": [1, 2], "e": "/* f */"}
-    with pytest.raises(ValueError, match="Expecting"):
+    with pytest.raises(ValueError):  # a doubled comma is not a trailing one: still invalid
         jsonc.loads('{"a": 1,, }')
 
 
