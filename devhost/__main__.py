@@ -1,4 +1,5 @@
-"""`python -m devhost [--port N] [--script-root DIR]`: run the app like `func start`."""
+"""`python -m devhost [--port N] [--script-root DIR] [--debugpy PORT]`: run the app like
+`func start`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 import sys
 from pathlib import Path
 
+from devhost import debugger
 from devhost.bootstrap import INVOKERS, HostOptions, UnsupportedFunction, build_host
 from devhost.console import configure_logging, quiet_about_open_sessions, stop_signal
 from devhost.functions import AppLoadError
+from devhost.pageuploads import allow_page_uploads
 from devhost.startup_check import StartupCheckFailed
 from devhost.worker import WorkerError
 
@@ -69,6 +72,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "(azure-functions-runtime, Python 3.13+)",
     )
     parser.add_argument("--log-level", default="INFO")
+    debugger.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -97,6 +101,7 @@ async def serve(args: argparse.Namespace) -> int:
     )
     try:
         host = build_host(options)
+        await allow_page_uploads(host.runtime.storage, host.port)  # before it serves a page
         await host.start()
     except failures as exc:
         logger.error("devhost_start_failed error=%s", exc)
@@ -108,6 +113,8 @@ async def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     configure_logging(args.log_level)
+    if args.debugpy is not None:  # before the app is imported, so no breakpoint is missed
+        debugger.listen(args.debugpy, wait=args.debugpy_wait)
     return asyncio.run(serve(args))
 
 

@@ -1,13 +1,14 @@
 """Start and stop Azurite, the Azure Storage emulator, for the run command and the tests.
 
-Azurite loses recent writes when killed, so it is always stopped with SIGINT.
+Azurite loses recent writes when killed, so it is always asked to stop (SIGINT; Ctrl-Break on
+Windows, devhost/processes.py), and killed only when it does not within the timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
+import shutil
 import socket
 import subprocess
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devhost import processes
 from shared import azurite
 from shared.azurite import accounts_variable
 
@@ -81,21 +83,17 @@ class Azurite:
         )
 
     def stop(self, timeout: float = 15) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process, timeout)
 
 
-def _binary() -> str:
-    local = ROOT / "node_modules" / ".bin" / "azurite"
-    if not local.exists():
+def _binary() -> list[str]:
+    """Node running Azurite through devhost/azurite.cjs, which gives Windows' Ctrl-Break
+    Azurite's graceful shutdown; the same command on every platform."""
+    installed = ROOT / "node_modules" / "azurite" / "package.json"
+    node = shutil.which("node")
+    if not installed.exists() or node is None:
         raise RuntimeError("Azurite is not installed: run `npm ci` (make setup does).")
-    return str(local)
+    return [node, str(Path(__file__).with_name("azurite.cjs"))]
 
 
 def _wait_until_listening(ports: tuple[int, ...], process: subprocess.Popen[bytes]) -> None:
@@ -124,7 +122,7 @@ def start_azurite(
     blob, queue, table = ports or (free_port(), free_port(), free_port())
     location.mkdir(parents=True, exist_ok=True)
     command = [
-        _binary(),
+        *_binary(),
         "--silent",
         "--location",
         str(location),
@@ -153,7 +151,7 @@ def start_azurite(
         stdout=output,
         stderr=subprocess.STDOUT,
         env=env,
-        start_new_session=True,
+        **processes.own_group(),
     )
     azurite = Azurite(process, blob, queue, table, location, dict(accounts or {}))
     try:

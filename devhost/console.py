@@ -26,15 +26,22 @@ def configure_logging(level: str) -> None:
 
 
 def stop_signal() -> asyncio.Event:
-    """An event that SIGINT (Ctrl-C) or SIGTERM sets; call it on the running loop."""
+    """An event that SIGINT (Ctrl-C) or SIGTERM sets, and on Windows SIGBREAK (the Ctrl-Break
+    that devhost/processes.py sends to stop a child); call it on the running loop."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, *_windows_break()):
         try:
             loop.add_signal_handler(signum, stop.set)
         except NotImplementedError:  # Windows' event loops take no signal handlers
             signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
     return stop
+
+
+def _windows_break() -> tuple[signal.Signals, ...]:
+    """SIGBREAK exists only in Windows' Python."""
+    found = getattr(signal, "SIGBREAK", None)
+    return (found,) if isinstance(found, signal.Signals) else ()
 
 
 def quiet_about_open_sessions(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ runs `func start` when `func` is on PATH and `python -m devhost` otherwise (alwa
 no Event Grid events, so beside `func start` it also runs the local event source
 (`python -m devhost.eventsource`) for the app's EventGrid blob triggers; devhost runs that
 source in-process. Ctrl-C reaches the host through the terminal; Azurite and the event source
-run in their own sessions and are stopped with SIGINT after the host has finished, so
-in-flight work can still reach storage.
+run in their own sessions (process groups on Windows) and are asked to stop after the host has
+finished (devhost/processes.py), so in-flight work can still reach storage.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devhost import processes
 from devhost.azurite import Azurite, allow_browser_uploads, start_azurite
 from devhost.settings import load_local_settings
 from shared.azurite import DEVELOPMENT_CONNECTION
@@ -108,16 +109,11 @@ def _start_event_source(argv: list[str]) -> subprocess.Popen[bytes]:
         "--script-root",
         str(ROOT),
     ]
-    return subprocess.Popen(command, start_new_session=True)  # noqa: S603
+    return subprocess.Popen(command, **processes.own_group())  # noqa: S603
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    processes.stop(process, 15)
 
 
 def main(argv: list[str] | None = None) -> int:

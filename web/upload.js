@@ -17,20 +17,50 @@ const REASONS = {
 
 const $ = (id) => document.getElementById(id);
 
-class UploadError extends Error {}
+/** A failure the page explains; `step` is which of the three failed ("upload-url", "put",
+ *  "status"), kept on <main data-step> for styling and the browser test. */
+class UploadError extends Error {
+  constructor(message, step) {
+    super(message);
+    this.step = step;
+  }
+}
+
+/** fetch, where getting no answer at all becomes an UploadError saying which step failed and
+ *  what to do. The browser reports a refused CORS preflight, a closed port and a dropped
+ *  connection alike, as a bare "TypeError: Failed to fetch"; the step tells them apart. */
+async function send(step, url, options) {
+  try {
+    return await fetch(url, options);
+  } catch (error) {
+    throw new UploadError(NO_ANSWER[step](new URL(url, location.href), error), step);
+  }
+}
+
+const NO_ANSWER = {
+  "upload-url": (url, error) =>
+    `The app did not answer the request for an upload URL (${error}). Is it still running?`,
+  "put": (url, error) =>
+    `Storage did not accept the upload from this page: the PUT to ${url.origin} got no ` +
+    `answer the page may read (${error}). Its blob service needs a CORS rule for ` +
+    `${location.origin}: python -m devhost and make run set one on a local Azurite; ` +
+    `elsewhere see docs/images.md, "Browser uploads and CORS".`,
+  "status": (url, error) =>
+    `The app did not answer while the page checked the thumbnail's status (${error}).`,
+};
 
 /** An UploadError from a refused request: the API answers RFC 9457 problem+json, storage XML,
  *  and App Service authentication an empty 401 when the token is missing or not valid. */
-async function refused(response, what) {
+async function refused(response, what, step) {
   if (response.status === 401) {
-    return new UploadError(`${what}: a valid access token is needed (HTTP 401)`);
+    return new UploadError(`${what}: a valid access token is needed (HTTP 401)`, step);
   }
   let detail = `HTTP ${response.status}`;
   if ((response.headers.get("Content-Type") || "").includes("json")) {
     const problem = await response.json();
     detail = problem.detail || problem.title || detail;
   }
-  return new UploadError(`${what}: ${detail}`);
+  return new UploadError(`${what}: ${detail}`, step);
 }
 
 /** A fresh blob name per upload, so that two people's "photo.jpg" never meet. */
@@ -50,22 +80,22 @@ function apiHeaders(token, headers = {}) {
 }
 
 async function requestUpload(file, token) {
-  const response = await fetch(`${API}/images`, {
+  const response = await send("upload-url", `${API}/images`, {
     method: "POST",
     headers: apiHeaders(token, { "Content-Type": "application/json" }),
     body: JSON.stringify({ name: blobName(file), content_type: file.type }),
   });
-  if (!response.ok) throw await refused(response, "The app refused the upload");
+  if (!response.ok) throw await refused(response, "The app refused the upload", "upload-url");
   return response.json();
 }
 
 async function putBlob(uploadUrl, file) {
-  const response = await fetch(uploadUrl, {
+  const response = await send("put", uploadUrl, {
     method: "PUT",
     headers: { "x-ms-blob-type": "BlockBlob", "Content-Type": file.type },
     body: file,
   });
-  if (!response.ok) throw await refused(response, "Storage refused the file");
+  if (!response.ok) throw await refused(response, "Storage refused the file", "put");
   await response.arrayBuffer(); // read the (empty) answer to its end
 }
 
@@ -73,16 +103,17 @@ async function settledStatus(name, token) {
   const path = name.split("/").map(encodeURIComponent).join("/");
   const deadline = Date.now() + GIVE_UP_MS;
   while (Date.now() < deadline) {
-    const response = await fetch(`${API}/images/${path}`, {
+    const response = await send("status", `${API}/images/${path}`, {
       headers: apiHeaders(token),
       cache: "no-store",
     });
-    if (!response.ok) throw await refused(response, "Could not read the status");
+    if (!response.ok) throw await refused(response, "Could not read the status", "status");
     const status = await response.json();
     if (status.status !== "pending") return status;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  throw new UploadError("No thumbnail after a minute; the app may be busy, try again later.");
+  throw new UploadError(
+    "No thumbnail after a minute; the app may be busy, try again later.", "status");
 }
 
 function showThumbnail(thumbnail, file) {
@@ -100,8 +131,11 @@ function showThumbnail(thumbnail, file) {
   });
 }
 
-function setState(state, message) {
-  document.querySelector("main").dataset.state = state;
+function setState(state, message, step) {
+  const main = document.querySelector("main");
+  main.dataset.state = state;
+  if (step) main.dataset.step = step;
+  else delete main.dataset.step;
   $("status").textContent = state === "failed" ? "" : message;
   $("error").textContent = state === "failed" ? message : "";
   $("error").hidden = state !== "failed";
@@ -128,7 +162,7 @@ $("upload-form").addEventListener("submit", (event) => {
   const file = $("file").files[0];
   upload(file, accessToken()).catch((error) => {
     const message = error instanceof UploadError ? error.message : `Something failed: ${error}`;
-    setState("failed", message);
+    setState("failed", message, error.step);
   });
 });
 document.querySelector("main").dataset.state = "idle";

@@ -1,5 +1,6 @@
-"""The checks before a commit are the checks of CI: pre-commit runs the Makefile's own lint and
-typecheck targets, and `make test` (CI's command) runs them too."""
+"""One implementation of the project's commands: every make target only calls `python -m tools`
+with its own name (so `make test` and `python -m tools test` cannot drift), CI's .ci/run calls
+`make test`, and pre-commit runs the same lint and typecheck targets."""
 
 from __future__ import annotations
 
@@ -8,23 +9,48 @@ from pathlib import Path
 
 import yaml
 
+from tools.__main__ import _parser
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _targets() -> dict[str, str]:
+def _recipes() -> dict[str, list[str]]:
+    """Each target of the Makefile and its recipe lines."""
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    return {m.group(1): m.group(2) for m in re.finditer(r"^([\w.-]+):([^\n=]*)$", text, re.M)}
+    recipes: dict[str, list[str]] = {}
+    for rule in re.finditer(r"^([\w.\- ]+):([^\n=]*)\n((?:\t[^\n]*\n)*)", text, re.M):
+        for target in rule.group(1).split():
+            if target.startswith("."):  # .PHONY and its continuation line
+                continue
+            recipes[target] = [line.strip() for line in rule.group(3).splitlines()]
+    return recipes
 
 
-def test_pre_commit_runs_the_makefile_checks() -> None:
+def test_every_make_target_calls_tools_by_its_own_name() -> None:
+    recipes = _recipes()
+    assert {"run", "test", "check", "lint", "typecheck", "setup"} <= set(recipes)
+    for target, lines in recipes.items():
+        assert len(lines) == 1, (target, lines)
+        command = lines[0].split()
+        assert command[0] == "$(TOOLS)", (target, lines)
+        assert command[1] in (target, "$@"), (target, lines)
+        assert _parser().parse_known_args([target])[0].command == target
+
+
+def test_make_passes_its_variables_on() -> None:
+    recipes = _recipes()
+    assert recipes["test"] == ['$(TOOLS) $@ --other-pythons "$(OTHER_PYTHONS)"']
+    assert "--easy-auth" in recipes["run"][0] and "$(EASY_AUTH)" in recipes["run"][0]
+    assert "--runs $(E2E_RUNS)" in recipes["e2e-repeat"][0]
+
+
+def test_ci_runs_make_test_and_pre_commit_the_lint_and_type_targets() -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
     assert entries == ["make --no-print-directory lint", "make --no-print-directory typecheck"]
-    assert {"lint", "typecheck"} <= set(_targets())
-
-
-def test_ci_and_the_fast_loop_both_run_lint_and_types() -> None:
-    targets = _targets()
-    assert {"lint", "typecheck"} <= set(targets["test"].split())
-    assert {"lint", "typecheck"} <= set(targets["check"].split())
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_scripts_run_sh_is_the_run_command() -> None:
+    script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert script.rstrip().splitlines()[-1] == 'exec "${PYTHON:-python3}" -m tools run "$@"'

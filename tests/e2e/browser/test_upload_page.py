@@ -19,17 +19,20 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from azure.storage.blob import BlobServiceClient
 from PIL import Image
 
 from devhost.auth import mint
-from tests.e2e.harness import ROOT
+from devhost.azurite import running_azurite
+from tests.e2e.harness import ROOT, DevhostProcess
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from devhost.auth import LocalIssuer
-    from tests.e2e.harness import DevhostProcess
+    from devhost.azurite import Azurite
 
 pytestmark = pytest.mark.browser
 DRIVER = ROOT / "tests" / "e2e" / "browser" / "upload_page.mjs"
@@ -129,6 +132,7 @@ def test_a_text_file_named_jpg_shows_why_it_failed(
 
     assert shown["state"] == "failed", shown
     assert shown["error"] == "The file is not an image. (not-an-image)"
+    assert shown["step"] is None  # every step worked: the app refused the image
     assert shown["image"] is None
     assert shown["problems"] == []
 
@@ -147,4 +151,73 @@ def test_without_a_valid_token_the_page_says_so(
         assert shown["error"] == (
             "The app refused the upload: a valid access token is needed (HTTP 401)"
         )
+        assert shown["step"] == "upload-url"
         assert shown["image"] is None
+
+
+@pytest.fixture
+def own_storage(tmp_path: Path) -> Iterator[Azurite]:
+    """An Azurite of its own with no CORS rule, as a user's own emulator starts (the VS Code
+    Azurite extension's, say): the session's has the rule the e2e fixtures set."""
+    with running_azurite(tmp_path / "azurite", log_file=tmp_path / "azurite.log") as storage:
+        yield storage
+
+
+@pytest.fixture
+def devhost_alone(own_storage: Azurite, tmp_path: Path) -> Iterator[DevhostProcess]:
+    """`python -m devhost` against that Azurite, started without make run's launcher (which
+    sets the rule itself) and without the e2e fixtures' rule."""
+    host = DevhostProcess(ROOT, own_storage.connection_string, tmp_path / "devhost.log")
+    host.start()
+    yield host
+    host.stop()
+
+
+def _admitted_origins(connection_string: str) -> set[str]:
+    with BlobServiceClient.from_connection_string(connection_string) as service:
+        rules = service.get_service_properties()["cors"] or []
+    return {
+        origin
+        for rule in rules
+        if "PUT" in rule.allowed_methods.split(",")
+        for origin in rule.allowed_origins.split(",")
+    }
+
+
+def test_devhost_alone_lets_its_page_upload_to_a_local_azurite(
+    devhost_alone: DevhostProcess, own_storage: Azurite, chromium: str, tmp_path: Path
+) -> None:
+    assert _admitted_origins(own_storage.connection_string) == {
+        f"http://localhost:{devhost_alone.port}",
+        f"http://127.0.0.1:{devhost_alone.port}",
+    }
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(f.oriented_jpeg(1, (64, 48)))
+
+    shown = use_page(devhost_alone, chromium, photo, tmp_path / "alone.png", token=None)
+
+    assert shown["state"] == "ready", shown
+    assert shown["problems"] == []
+
+
+def test_without_the_cors_rule_the_page_names_the_put_and_the_fix(
+    devhost_alone: DevhostProcess, own_storage: Azurite, chromium: str, tmp_path: Path
+) -> None:
+    with BlobServiceClient.from_connection_string(own_storage.connection_string) as service:
+        service.set_service_properties(cors=[])  # as an emulator nothing has set up
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(f.oriented_jpeg(1, (64, 48)))
+
+    shown = use_page(devhost_alone, chromium, photo, tmp_path / "no-cors.png", token=None)
+
+    assert shown["state"] == "failed", shown
+    assert shown["step"] == "put"
+    assert shown["error"] == (
+        "Storage did not accept the upload from this page: the PUT to "
+        f"http://127.0.0.1:{own_storage.blob_port} got no answer the page may read "
+        "(TypeError: Failed to fetch). Its blob service needs a CORS rule for "
+        f"{devhost_alone.base_url}: python -m devhost and make run set one on a local "
+        'Azurite; elsewhere see docs/images.md, "Browser uploads and CORS".'
+    )
+    # The browser's own reason, which the page cannot read: the preflight was refused.
+    assert any("CORS" in problem for problem in shown["problems"]), shown["problems"]

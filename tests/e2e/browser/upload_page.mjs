@@ -48,6 +48,7 @@ try {
     const image = document.getElementById("thumbnail");
     return {
       state: document.querySelector("main").dataset.state,
+      step: document.querySelector("main").dataset.step ?? null,
       status: document.getElementById("status").textContent,
       error: document.getElementById("error").hidden ? null
         : document.getElementById("error").textContent,
