@@ -17,15 +17,15 @@ import azure.functions as func
 from blueprints.endpoint import Blueprint
 from blueprints.http import json_response
 from blueprints.lazy import lazy_module
-from shared import bootstrap
-from shared.auth import Caller
 from shared.config import event_queue_count, order_storage_connections
 from shared.sharding import queue_account, queue_name
 
 if TYPE_CHECKING:
-    from shared import changes, telemetry
+    from shared import bootstrap, changes, telemetry
+    from shared.auth import Caller
     from shared.changes import read_models
 else:
+    bootstrap = lazy_module("shared.bootstrap")
     changes = lazy_module("shared.changes")
     read_models = lazy_module("shared.changes.read_models")
     telemetry = lazy_module("shared.telemetry")
@@ -64,7 +64,7 @@ for _index in range(QUEUES):
 
 
 @bp.endpoint("customers/{customer_id}/orders", methods=["GET", "OPTIONS"])
-async def list_customer_orders(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def list_customer_orders(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     items, token = await read_models.list_customer_orders(
         req.route_params["customer_id"],
         caller=caller,
@@ -78,7 +78,7 @@ async def list_customer_orders(req: func.HttpRequest, caller: Caller) -> func.Ht
 
 
 @bp.endpoint("reports/orders", methods=["GET", "OPTIONS"])
-async def get_order_report(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def get_order_report(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     day = read_models.parse_report_date(req.params.get("date"), today=datetime.now(UTC).date())
     summary = await bootstrap.daily_summary()
     report = await read_models.daily_report(day, caller=caller, summary=summary)

@@ -18,19 +18,20 @@ import azure.functions as func
 
 from blueprints.http import internal_error, problem_for
 from blueprints.lazy import lazy_module
-from shared import bootstrap
-from shared.auth import Caller, caller_from_headers
 from shared.config import SettingsError
 from shared.errors import AppError, StorageUnavailable
 
 if TYPE_CHECKING:
-    from shared import telemetry
+    from shared import auth, bootstrap, telemetry
+    from shared.auth import Caller
 else:
+    auth = lazy_module("shared.auth")
+    bootstrap = lazy_module("shared.bootstrap")
     telemetry = lazy_module("shared.telemetry")
 
 __all__ = ["ANONYMOUS_MARK", "ENDPOINT_MARK", "AnonymousHandler", "Blueprint", "Handler"]
 
-Handler = Callable[[func.HttpRequest, Caller], Awaitable[func.HttpResponse]]
+Handler = Callable[[func.HttpRequest, "Caller"], Awaitable[func.HttpResponse]]
 AnonymousHandler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 Endpoint = Callable[[func.HttpRequest, func.Context], Awaitable[func.HttpResponse]]
 # Set on every wrapped endpoint, so tests can tell that none escaped the wrapper; the second
@@ -107,17 +108,17 @@ def _wrap(
     async def endpoint(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
         with telemetry.invocation(context.invocation_id):
             try:
-                auth = bootstrap.settings().auth  # invalid settings: every function's 503
+                auth_settings = bootstrap.settings().auth  # invalid settings: every function's 503
                 if req.method.upper() == "OPTIONS":
                     return _preflight(req)
                 if anonymous:
                     response = await cast("AnonymousHandler", handler)(req)
                 else:
-                    caller = caller_from_headers(
+                    caller = auth.caller_from_headers(
                         req.headers,
-                        trusted=auth.platform,
-                        required=auth.required,
-                        customer_claim=auth.customer_claim,
+                        trusted=auth_settings.platform,
+                        required=auth_settings.required,
+                        customer_claim=auth_settings.customer_claim,
                     )
                     with telemetry.caller(caller.id):
                         response = await cast("Handler", handler)(req, caller)

@@ -12,13 +12,13 @@ import azure.functions as func
 from blueprints.endpoint import Blueprint
 from blueprints.http import json_response, read_json
 from blueprints.lazy import lazy_module
-from shared import bootstrap
-from shared.auth import Caller
 
 if TYPE_CHECKING:
-    from shared import telemetry
+    from shared import bootstrap, telemetry
+    from shared.auth import Caller
     from shared.images import service, status
 else:
+    bootstrap = lazy_module("shared.bootstrap")
     service = lazy_module("shared.images.service")
     status = lazy_module("shared.images.status")
     telemetry = lazy_module("shared.telemetry")
@@ -51,7 +51,7 @@ async def make_thumbnail(upload: func.InputStream, context: func.Context) -> Non
 
 
 @bp.endpoint("images/{*name}", methods=["GET", "OPTIONS"])
-async def get_image_status(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def get_image_status(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     status = await service.get_status(
         req.route_params.get("name", ""),
         caller=caller,
@@ -63,7 +63,7 @@ async def get_image_status(req: func.HttpRequest, caller: Caller) -> func.HttpRe
 
 
 @bp.endpoint("images", methods=["POST", "OPTIONS"])
-async def create_image_upload(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def create_image_upload(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     ticket = await service.create_upload(
         read_json(req), caller=caller, store=await bootstrap.image_store(), now=datetime.now(UTC)
     )

@@ -7,13 +7,14 @@ import azure.functions as func
 from blueprints.endpoint import Blueprint
 from blueprints.http import entity_etags, http_etag, json_response, read_json
 from blueprints.lazy import lazy_module
-from shared import bootstrap
-from shared.auth import Caller
 
 if TYPE_CHECKING:
+    from shared import bootstrap
+    from shared.auth import Caller
     from shared.orders import services, validation
     from shared.orders.model import Order
 else:
+    bootstrap = lazy_module("shared.bootstrap")
     services = lazy_module("shared.orders.services")
     validation = lazy_module("shared.orders.validation")
 
@@ -28,7 +29,7 @@ def _order_response(status: int, order: "Order", **headers: str) -> func.HttpRes
 
 
 @bp.endpoint("orders", methods=["POST"], rejections="create")
-async def create_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def create_order(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     result = await services.create_order(
         read_json(req),
         caller=caller,
@@ -44,7 +45,7 @@ async def create_order(req: func.HttpRequest, caller: Caller) -> func.HttpRespon
 
 
 @bp.endpoint("orders", methods=["GET", "OPTIONS"])
-async def list_orders(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def list_orders(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     items, token = await services.list_orders(
         caller=caller,
         customer_id=req.params.get("customer_id"),
@@ -58,14 +59,14 @@ async def list_orders(req: func.HttpRequest, caller: Caller) -> func.HttpRespons
 
 
 @bp.endpoint("orders/{order_id}", methods=["GET", "OPTIONS"])
-async def get_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def get_order(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     repo = await bootstrap.order_repository()
     order = await services.get_order(req.route_params["order_id"], caller=caller, repo=repo)
     return _order_response(200, order)
 
 
 @bp.endpoint("orders/{order_id}", methods=["PATCH"], rejections="update")
-async def update_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def update_order(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     order = await services.update_order(
         req.route_params["order_id"],
         read_json(req),
@@ -77,7 +78,7 @@ async def update_order(req: func.HttpRequest, caller: Caller) -> func.HttpRespon
 
 
 @bp.endpoint("orders/{order_id}", methods=["DELETE"], rejections="delete")
-async def delete_order(req: func.HttpRequest, caller: Caller) -> func.HttpResponse:
+async def delete_order(req: func.HttpRequest, caller: "Caller") -> func.HttpResponse:
     await services.delete_order(
         req.route_params["order_id"],
         caller=caller,

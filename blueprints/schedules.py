@@ -12,11 +12,11 @@ import azure.functions as func
 
 from blueprints.endpoint import Blueprint
 from blueprints.lazy import lazy_module
-from shared import bootstrap
 
 if TYPE_CHECKING:
-    from shared import changes, telemetry
+    from shared import bootstrap, changes, telemetry
 else:
+    bootstrap = lazy_module("shared.bootstrap")
     changes = lazy_module("shared.changes")
     telemetry = lazy_module("shared.telemetry")
 

@@ -7,12 +7,12 @@ import azure.functions as func
 from blueprints.endpoint import Blueprint
 from blueprints.http import json_response
 from blueprints.lazy import lazy_module
-from shared import bootstrap
 
 if TYPE_CHECKING:
-    from shared import api_docs
+    from shared import api_docs, bootstrap
     from shared import health as storage_health
 else:
+    bootstrap = lazy_module("shared.bootstrap")
     api_docs = lazy_module("shared.api_docs")
     storage_health = lazy_module("shared.health")
 

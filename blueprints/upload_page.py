@@ -12,12 +12,18 @@ start does not pay for the page.
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import azure.functions as func
 
 from blueprints.endpoint import Blueprint
-from shared import bootstrap
+from blueprints.lazy import lazy_module
 from shared.errors import NotFound
+
+if TYPE_CHECKING:
+    from shared import bootstrap
+else:
+    bootstrap = lazy_module("shared.bootstrap")
 
 __all__ = ["WEB_FILES", "WEB_ROOT", "bp"]
 

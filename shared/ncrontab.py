@@ -18,12 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["NCRONTAB_RULE", "CronSchedule", "CronSyntaxError", "ncrontab_problem", "parse_cron"]
+__all__ = ["CronSchedule", "CronSyntaxError", "ncrontab_problem", "parse_cron"]
 
-NCRONTAB_RULE = (
-    "must be an NCRONTAB expression of 6 fields, second minute hour day month day-of-week "
-    "(for example 0 0 2 * * * for 2 AM UTC every day), or of 5 fields without the second"
-)
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 # (name, low, high, names) per field: second, minute, hour, day, month, day of week.

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from shared.ncrontab import NCRONTAB_RULE, ncrontab_problem
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -106,6 +104,14 @@ def _origins(raw: str) -> bool:
     return all(_is_origin(item.strip()) for item in raw.split(",") if item.strip())
 
 
+def _ncrontab(raw: str) -> bool:
+    # The one parser (devhost's timers use it too), imported on the first check rather than
+    # with the app: its schedule class is a cost every cold start would pay for nothing.
+    from shared.ncrontab import ncrontab_problem
+
+    return ncrontab_problem(raw) is None
+
+
 def _https_url(raw: str) -> bool:
     url = urlsplit(raw)
     return url.scheme == "https" and bool(url.netloc) and not (url.query or url.fragment)
@@ -131,7 +137,11 @@ _CONNECTION_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
 _RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "ORDER_PENDING_TTL_HOURS": _whole_number(1, 24 * 365),
     EVENT_QUEUES_SETTING: (event_queues_ok, _EVENT_QUEUES_RULE),
-    "ORDER_SWEEP_SCHEDULE": (lambda raw: ncrontab_problem(raw) is None, NCRONTAB_RULE),
+    "ORDER_SWEEP_SCHEDULE": (
+        _ncrontab,
+        "must be an NCRONTAB expression of 6 fields, second minute hour day month day-of-week "
+        "(for example 0 0 2 * * * for 2 AM UTC every day), or of 5 fields without the second",
+    ),
     "CORS_ALLOWED_ORIGINS": (
         _origins,
         "must be a comma-separated list of origins, each scheme://host[:port] with scheme "

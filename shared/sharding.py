@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -90,6 +89,8 @@ def balanced_order_ids(accounts: int) -> Callable[[], str]:
     one process creates spread evenly over the accounts from the first order on, not only
     on average: hashing alone leaves 1,000 orders over 3 accounts up to ~10% off even about
     one time in twenty. Each id costs `accounts` tries on average; with one account, one."""
+    import uuid  # here, not at the top: uuid loads `platform`, a cost every cold start paid
+
     turn = itertools.count()
 
     def new_id() -> str:
