@@ -90,8 +90,17 @@ class _SettingsCache:
             if first:
                 logger.error("settings_invalid detail=%s", error.detail)
             raise
+        _install_pseudonyms(value)
         self.value = value
         return value
+
+
+def _install_pseudonyms(current: Settings) -> None:
+    """The key of the pseudonyms in logs and spans comes with the settings (shared.telemetry
+    .pseudonyms), and so does whether a customer id is an oid that may be recorded as it is."""
+    from shared.telemetry import pseudonyms
+
+    pseudonyms.install(pseudonyms.Pseudonyms.for_settings(current))
 
 
 _settings = _SettingsCache()
@@ -312,6 +321,9 @@ async def reset() -> None:
     are now (tests point the app at another account)."""
     _settings.value = None
     _settings.reported.clear()
+    from shared.telemetry import pseudonyms
+
+    pseudonyms.install(None)
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
         if wiring.cleanup is not None:

@@ -125,7 +125,10 @@ class AuthSettings:
 class Settings:
     storage: StorageEndpoints
     cors_allowed_origins: tuple[str, ...]
-    paging_secret: bytes
+    paging_secret: bytes = field(repr=False)
+    # Keys the pseudonyms of file names and customer ids in logs and spans
+    # (shared.telemetry.pseudonyms; docs/operations.md, "What is recorded about people").
+    pseudonym_key: bytes = field(repr=False, default=b"")
     orders_table: str = "Orders"
     idempotency_table: str = "IdempotencyKeys"
     # Change feed and sweep (docs/change-feed.md). The sweep's schedule is not here: the
@@ -204,14 +207,16 @@ def _read_origins(raw: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
 
 
-def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes:
-    """The key that signs continuation tokens. Without PAGING_TOKEN_SECRET a connection string
-    (its account key is a secret every such deployment has) seeds it, so tokens survive
-    restarts and scale-out. An identity-based connection holds no secret at all: deriving the
-    key from its public URIs would let anyone forge tokens, so the setting is then required."""
+def _derived_key(env: dict[str, str], storage: StorageEndpoints, purpose: bytes) -> bytes:
+    """A key for one purpose, derived from the app's one secret. PAGING_TOKEN_SECRET (azd
+    generates it), else a connection string (its account key is a secret every such
+    deployment has), seeds it, so it is the same on every instance and after restarts. An
+    identity-based connection holds no secret at all: deriving from its public URIs would let
+    anyone compute the key, so the setting is then required (shared.settings_rules). Each
+    purpose hashes under its own label: one key reveals nothing of another."""
     seed = env.get("PAGING_TOKEN_SECRET", "").strip() or storage.connection_string
     assert seed, "shared.settings_rules requires PAGING_TOKEN_SECRET without a connection string"
-    return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
+    return hashlib.sha256(purpose + b":" + seed.encode()).digest()
 
 
 def _read_int(env: dict[str, str], name: str, default: int) -> int:
@@ -292,7 +297,8 @@ def load_settings(env: dict[str, str]) -> Settings:
         order_connections=order_connections,
         order_storage=order_storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
-        paging_secret=_read_paging_secret(env, storage),
+        paging_secret=_derived_key(env, storage, b"paging-token"),
+        pseudonym_key=_derived_key(env, storage, b"telemetry-pseudonym"),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
