@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from azure.data.tables.aio import TableClient
 
+    from shared.auth.tokens import TokenVerifier
     from shared.changes.cleanup import BatchedCleanup
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
@@ -54,10 +55,12 @@ __all__ = [
     "order_repository",
     "order_storage_clients",
     "outbox_cleanup",
+    "prefetch_signing_keys",
     "queue_publisher",
     "reset",
     "settings",
     "storage_clients",
+    "token_verifier",
 ]
 
 logger = logging.getLogger(__name__)
@@ -109,6 +112,35 @@ _settings = _SettingsCache()
 def settings() -> Settings:
     """The app's settings (shared.config), read from the app settings once per process."""
     return _settings.get()
+
+
+# --- callers' tokens ------------------------------------------------------------------------
+
+
+_verifier: list[TokenVerifier] = []  # made on first use; one per process
+_verifier_lock = threading.Lock()
+
+
+def token_verifier() -> TokenVerifier:
+    """Checks callers' bearer tokens (shared.auth.tokens) with the issuer's signing keys,
+    cached for the process: they are fetched on worker threads and hold no client of an
+    event loop, so one serves every loop, and a new instance fetches them once."""
+    with _verifier_lock:
+        if not _verifier:
+            from shared.auth.keys import SigningKeys
+            from shared.auth.tokens import TokenVerifier
+
+            current = settings()
+            keys = SigningKeys.for_settings(current.auth, ca_bundle=current.storage.ca_bundle)
+            _verifier.append(TokenVerifier(keys, current.auth))
+        return _verifier[0]
+
+
+async def prefetch_signing_keys() -> None:
+    """Fetch the issuer's signing keys now, off the event loop, so that the first caller does
+    not wait for them (for a warmup function); nothing when authentication is off."""
+    if settings().auth.required:
+        await token_verifier().keys.prefetch()
 
 
 # --- what holds a storage client: one set per event loop ------------------------------------
@@ -321,6 +353,7 @@ async def reset() -> None:
     are now (tests point the app at another account)."""
     _settings.value = None
     _settings.reported.clear()
+    _verifier.clear()
     from shared.telemetry import pseudonyms
 
     pseudonyms.install(None)

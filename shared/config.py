@@ -21,6 +21,7 @@ from shared.settings_rules import (
     event_queues_ok,
     order_connection_names,
     read_switch,
+    split_list,
 )
 from shared.sharding import ORDER_EVENTS_QUEUE
 
@@ -111,14 +112,18 @@ class ThumbnailSettings:
 @dataclass(frozen=True, slots=True)
 class AuthSettings:
     """Who may call (docs/security.md). `required`: every route but the anonymous ones needs
-    a caller (AUTH_REQUIRED, default true; false only for local development). `platform`:
-    App Service authentication is on, so the principal header comes from the platform and
-    may be trusted (WEBSITE_AUTH_ENABLED, injected by the platform or by devhost
-    `--easy-auth`). `customer_claim`: the claim that names a customer (CUSTOMER_ID_CLAIM)."""
+    a caller with a valid token (AUTH_REQUIRED, default true; false only for local
+    development, and refused on Azure). The token must be signed by `issuer` (AUTH_ISSUER),
+    whose keys are found through `openid_configuration_url`, name one of `audiences` and be
+    issued to one of `allowed_clients` (AUTH_AUDIENCES, AUTH_ALLOWED_CLIENT_APPLICATIONS).
+    `customer_claim`: the claim that names a customer (CUSTOMER_ID_CLAIM)."""
 
     required: bool = True
-    platform: bool = False
     customer_claim: str = "oid"
+    issuer: str = ""
+    openid_configuration_url: str = ""
+    audiences: tuple[str, ...] = ()
+    allowed_clients: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +209,7 @@ def _with_identity(
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
-    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+    return tuple(origin.rstrip("/") for origin in split_list(raw))
 
 
 def _derived_key(env: dict[str, str], storage: StorageEndpoints, purpose: bytes) -> bytes:
@@ -302,9 +307,18 @@ def load_settings(env: dict[str, str]) -> Settings:
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
-        auth=AuthSettings(
-            required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,
-            platform=read_switch(env.get("WEBSITE_AUTH_ENABLED", "")) is True,
-            customer_claim=env.get("CUSTOMER_ID_CLAIM", "").strip() or "oid",
-        ),
+        auth=_read_auth(env),
+    )
+
+
+def _read_auth(env: dict[str, str]) -> AuthSettings:
+    issuer = env.get("AUTH_ISSUER", "").strip()
+    discovery = f"{issuer.rstrip('/')}/.well-known/openid-configuration" if issuer else ""
+    return AuthSettings(
+        required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,
+        customer_claim=env.get("CUSTOMER_ID_CLAIM", "").strip() or "oid",
+        issuer=issuer,
+        openid_configuration_url=env.get("AUTH_OPENID_CONFIGURATION_URL", "").strip() or discovery,
+        audiences=split_list(env.get("AUTH_AUDIENCES", "")),
+        allowed_clients=frozenset(split_list(env.get("AUTH_ALLOWED_CLIENT_APPLICATIONS", ""))),
     )

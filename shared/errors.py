@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "AppError",
+    "ClientNotAllowed",
     "Conflict",
     "FieldError",
     "Forbidden",
     "InvalidInput",
+    "IssuerUnavailable",
     "MalformedRequest",
     "NotFound",
     "PayloadTooLarge",
@@ -72,6 +74,12 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class ClientNotAllowed(Forbidden):
+    """A valid token, issued to a client application not on AUTH_ALLOWED_CLIENT_APPLICATIONS."""
+
+    code = "client-not-allowed"
+
+
 class NotFound(AppError):
     """The addressed resource does not exist."""
 
@@ -112,3 +120,9 @@ class StorageUnavailable(AppError):
     """Storage could not be reached in time; the caller may retry later."""
 
     code = "storage-unavailable"
+
+
+class IssuerUnavailable(AppError):
+    """The token issuer's signing keys could not be fetched and none are cached: retry later."""
+
+    code = "issuer-unavailable"

@@ -1,9 +1,12 @@
-"""Who may call what, through the app's registered functions on a real Azurite, with the
-principal the platform would hand the app: customer A against customer B on every route,
-each back-office role, and a caller the platform did not vouch for."""
+"""Who may call what, through the app's registered functions on a real Azurite, with bearer
+tokens the app verifies against its issuer's published keys (tests/auth.py): customer A against
+customer B on every route, each back-office role, forged principal headers, and a caller whose
+token does not verify."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -72,11 +75,36 @@ async def test_no_caller_is_401_with_a_bearer_challenge_on_every_route_but_the_a
         assert (await call_http(name, "GET")).status_code == 200, name
 
 
-async def test_a_malformed_principal_is_401_never_500() -> None:
-    for raw in ("%%%", "e30=", "x" * 20_000):
-        headers = {"X-MS-CLIENT-PRINCIPAL": raw}
-        response = await call_http("list_orders", "GET", headers=headers)
-        assert response.status_code == 401, raw[:10]
+async def test_a_forged_principal_or_malformed_authorization_is_401_never_500() -> None:
+    """The platform's principal header is not what the app trusts, with or without the
+    platform's WEBSITE_AUTH_ENABLED (set here): a principal that claims a role, beside no token
+    or a broken one, gets 401 like any caller without a valid token."""
+    forged = {"X-MS-CLIENT-PRINCIPAL": _principal(OPS, READ_WRITE_ALL)}
+    for authorization in (
+        None,
+        "Bearer",
+        "Bearer a.b.c",
+        "Basic b3BzOg==",
+        "Bearer " + "x" * 20_000,
+    ):
+        headers = forged | ({"Authorization": authorization} if authorization else {})
+        response = await call_http("get_order_report", "GET", headers=headers)
+        assert response.status_code == 401, authorization and authorization[:12]
+        assert problem(response) == "unauthenticated"
+
+
+async def test_a_customer_token_beside_a_forged_back_office_principal_stays_a_customer() -> None:
+    """The principal header names the token's own oid and adds a role: the app reads the
+    token's claims, not the header's (docs/security.md, "Trust")."""
+    headers = as_(OPS) | {"X-MS-CLIENT-PRINCIPAL": _principal(OPS, READ_WRITE_ALL)}
+    response = await call_http("get_order_report", "GET", headers=headers)
+    assert (response.status_code, problem(response)) == (403, "forbidden")
+
+
+def _principal(oid: str, *roles: str) -> str:
+    claims = [{"typ": "oid", "val": oid}] + [{"typ": "roles", "val": role} for role in roles]
+    document = {"auth_typ": "aad", "claims": claims, "role_typ": "roles"}
+    return base64.b64encode(json.dumps(document).encode()).decode()
 
 
 async def test_a_customer_creates_only_for_themselves() -> None:
@@ -234,13 +262,40 @@ async def test_a_customers_images_live_in_their_own_folder() -> None:
     assert same_name.status_code == 404  # b's own holiday/a.jpg: never uploaded
 
 
-async def test_with_authentication_required_and_no_platform_every_function_fails_closed(
+async def test_with_authentication_required_and_no_issuer_every_function_fails_closed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("AUTH_ISSUER")
+    await bootstrap.reset()
+    for name in ("list_orders", "health"):
+        response = await call_http(name, "GET", headers=as_(OPS, READ_WRITE_ALL))
+        assert (response.status_code, problem(response)) == (503, "misconfigured"), name
+        assert "AUTH_ISSUER" in json_of(response)["detail"]
+        assert "AUTH_REQUIRED=false" not in json_of(response)["detail"]
+
+
+async def test_without_the_platform_switch_a_valid_token_still_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WEBSITE_AUTH_ENABLED neither opens nor closes anything: the token decides."""
     monkeypatch.delenv("WEBSITE_AUTH_ENABLED")
     await bootstrap.reset()
-    forged = as_(OPS, READ_WRITE_ALL)
-    for name in ("list_orders", "health"):
-        response = await call_http(name, "GET", headers=forged)
-        assert (response.status_code, problem(response)) == (503, "misconfigured"), name
-        assert "AUTH_REQUIRED" in json_of(response)["detail"]
+    response = await call_http("get_order_report", "GET", headers=as_(AUDITOR, READ_ALL))
+    assert response.status_code == 200, response.get_body()
+
+
+async def test_a_token_of_a_client_application_not_allowed_is_403_naming_the_client() -> None:
+    stranger = "11111111-2222-3333-4444-555555555555"
+    response = await call_http(
+        "list_orders", "GET", headers=headers_for(OPS, roles=[READ_WRITE_ALL], client=stranger)
+    )
+    assert (response.status_code, problem(response)) == (403, "client-not-allowed")
+    assert stranger in json_of(response)["detail"]
+
+
+async def test_an_expired_or_foreign_token_is_401() -> None:
+    expired = headers_for(OPS, roles=[READ_WRITE_ALL], expires_in=-300)
+    foreign = headers_for(OPS, roles=[READ_WRITE_ALL], extra={"iss": "https://evil.example/v2.0"})
+    for headers in (expired, foreign):
+        response = await call_http("list_orders", "GET", headers=headers)
+        assert (response.status_code, problem(response)) == (401, "unauthenticated")
