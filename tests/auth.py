@@ -2,7 +2,7 @@
 
 The app trusts nothing but a token it verifies against its issuer's published keys
 (shared.auth), so tests that act as a caller do what a client does: send
-`Authorization: Bearer <token>`. `test_issuer()` is one local issuer (devhost.auth's, in a
+`Authorization: Bearer <token>`. `token_issuer()` is one local issuer (devhost.auth's, in a
 temporary folder) with its OpenID configuration and key set served on loopback, made once per
 test process; `platform_on` points the app's settings at it, as infra points the deployed app
 at Entra ID; `headers_for` and `token_for` mint its tokens.
@@ -25,10 +25,8 @@ if TYPE_CHECKING:
     import pytest
 
 
-class TestIssuer:
+class TokenIssuer:
     """A local issuer and the server that publishes its keys."""
-
-    __test__ = False  # not a test class, whatever pytest thinks of the name
 
     def __init__(self, folder: Path) -> None:
         self.issuer = LocalIssuer.open(folder)
@@ -43,10 +41,10 @@ class TestIssuer:
 
 
 @cache
-def test_issuer() -> TestIssuer:
+def token_issuer() -> TokenIssuer:
     """One per test process: generating its RSA key takes a moment."""
     folder = Path(tempfile.mkdtemp(prefix="test-issuer-"))
-    issuer = TestIssuer(folder)
+    issuer = TokenIssuer(folder)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     atexit.register(issuer.server.close)
     return issuer
@@ -63,7 +61,7 @@ def token_for(
     """A token of the test issuer for object id `oid` with `roles`, `extra` claims (a
     customer claim, say) and, by default, the issuer's allowed client."""
     options: dict[str, Any] = {} if expires_in is None else {"expires_in": expires_in}
-    return mint(test_issuer().issuer, oid, roles=roles, claims=extra, client=client, **options)
+    return mint(token_issuer().issuer, oid, roles=roles, claims=extra, client=client, **options)
 
 
 def headers_for(oid: str, **kwargs: Any) -> dict[str, str]:
@@ -73,5 +71,5 @@ def headers_for(oid: str, **kwargs: Any) -> dict[str, str]:
 
 def platform_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Authentication required, against the test issuer, as on Azure against Entra ID."""
-    for name, value in test_issuer().settings.items():
+    for name, value in token_issuer().settings.items():
         monkeypatch.setenv(name, value)

@@ -5,8 +5,6 @@ token does not verify."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +13,7 @@ import pytest
 from shared import bootstrap
 from shared.auth import READ_ALL, READ_WRITE_ALL
 from tests.auth import headers_for, platform_on
+from tests.forged_tokens import principal_headers
 from tests.support import call_http, json_of
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ async def test_a_forged_principal_or_malformed_authorization_is_401_never_500() 
     """The platform's principal header is not what the app trusts, with or without the
     platform's WEBSITE_AUTH_ENABLED (set here): a principal that claims a role, beside no token
     or a broken one, gets 401 like any caller without a valid token."""
-    forged = {"X-MS-CLIENT-PRINCIPAL": _principal(OPS, READ_WRITE_ALL)}
+    forged = principal_headers(OPS, roles=[READ_WRITE_ALL])
     for authorization in (
         None,
         "Bearer",
@@ -96,15 +95,9 @@ async def test_a_forged_principal_or_malformed_authorization_is_401_never_500() 
 async def test_a_customer_token_beside_a_forged_back_office_principal_stays_a_customer() -> None:
     """The principal header names the token's own oid and adds a role: the app reads the
     token's claims, not the header's (docs/security.md, "Trust")."""
-    headers = as_(OPS) | {"X-MS-CLIENT-PRINCIPAL": _principal(OPS, READ_WRITE_ALL)}
+    headers = as_(OPS) | principal_headers(OPS, roles=[READ_WRITE_ALL])
     response = await call_http("get_order_report", "GET", headers=headers)
     assert (response.status_code, problem(response)) == (403, "forbidden")
-
-
-def _principal(oid: str, *roles: str) -> str:
-    claims = [{"typ": "oid", "val": oid}] + [{"typ": "roles", "val": role} for role in roles]
-    document = {"auth_typ": "aad", "claims": claims, "role_typ": "roles"}
-    return base64.b64encode(json.dumps(document).encode()).decode()
 
 
 async def test_a_customer_creates_only_for_themselves() -> None:

@@ -116,7 +116,11 @@ async def test_the_app_names_the_caller_devhost_names_from_the_token_it_forwards
         )
         claims = await TokenVerifier(keys, settings.auth).claims(admitted["Authorization"][7:])
         caller = caller_from_claims(claims, customer_claim=customer_claim)
-        assert (caller.id, caller.customer_id, caller.roles) == (OID, customer, frozenset({READ_ALL}))
+        assert (caller.id, caller.customer_id, caller.roles) == (
+            OID,
+            customer,
+            frozenset({READ_ALL}),
+        )
         assert admitted["X-MS-CLIENT-PRINCIPAL-ID"] == caller.id
     finally:
         gate.close()
