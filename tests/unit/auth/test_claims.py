@@ -22,9 +22,11 @@ def test_only_the_apps_roles_are_kept() -> None:
     assert caller_from_claims(claims, customer_claim="oid").roles == {READ_ALL, READ_WRITE_ALL}
 
 
-def test_roles_that_are_not_a_list_are_none() -> None:
+def test_roles_that_are_not_a_list_of_strings_count_for_nothing() -> None:
     claims = {"oid": OID, "roles": READ_WRITE_ALL}
     assert caller_from_claims(claims, customer_claim="oid").roles == frozenset()
+    claims = {"oid": OID, "roles": [READ_ALL, {"value": READ_WRITE_ALL}, [READ_WRITE_ALL]]}
+    assert caller_from_claims(claims, customer_claim="oid").roles == {READ_ALL}
 
 
 def test_the_customer_claim_is_the_setting_not_the_object_id() -> None:
