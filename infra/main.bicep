@@ -365,6 +365,8 @@ output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output UPLOADS_CONTAINER_NAME string = uploadsContainer
 output EVENT_GRID_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainer
 output THUMBNAIL_FUNCTION_NAME string = thumbnailFunctionName
-// What scripts/smoke.py asks a token for, and the origin whose preflight it checks.
+// What scripts/smoke.py asks a token for, the clients whose tokens are accepted, and the origin
+// whose preflight it checks.
 output AZURE_AUTH_CLIENT_ID string = authClientId
+output AZURE_AUTH_ALLOWED_CLIENTS string = join(allowedClientApplications, ',')
 output CORS_ALLOWED_ORIGINS string = corsAllowedOrigins

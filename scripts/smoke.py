@@ -13,8 +13,9 @@ allows (Easy Auth and the app answer 403 to any other). It gets one itself, in t
   (AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com), scope
   api://<client id>/.default: the way for any environment;
 - else `az account get-access-token --resource api://<client id>`, as the signed-in user: only
-  where the Azure CLI is allowed and pre-authorized (`azd env set AZURE_AUTH_ALLOW_AZURE_CLI
-  true`, then `azd provision`; dev environments only).
+  where the deployment allows the Azure CLI (AZURE_AUTH_ALLOWED_CLIENTS, an output of infra/,
+  lists it after `azd env set AZURE_AUTH_ALLOW_AZURE_CLI true` and `azd provision`; dev
+  environments only).
 
 Each step exercises one piece of the deployment:
 
@@ -83,7 +84,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # The role the order steps need: they act on an order of a made-up customer.
 WRITER_ROLE = "Orders.ReadWrite.All"
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
-ALLOW_AZURE_CLI = "AZURE_AUTH_ALLOW_AZURE_CLI"
 # A principal header as the platform would make it, which no client may bring along.
 FORGED_PRINCIPAL = base64.b64encode(
     json.dumps(
@@ -196,11 +196,11 @@ def access_token() -> str:
         if not tenant:
             raise SmokeFailure("AZURE_TENANT_ID is needed for a client-credentials token")
         return client_credentials_token(tenant, client_id, smoke_client, secret)
-    if not is_true(azd_value(ALLOW_AZURE_CLI)):
+    if AZURE_CLI not in (allowed_clients() or set()):
         raise SmokeFailure(
             "no way to get a token: set SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET to an allowed "
-            f"client's credentials, or (dev environments) `azd env set {ALLOW_AZURE_CLI} true` "
-            "and `azd provision`, or pass --token (docs/deploy.md, 'The smoke test')"
+            "client's credentials, or (dev environments) `azd env set AZURE_AUTH_ALLOW_AZURE_CLI "
+            "true` and `azd provision`, or pass --token (docs/deploy.md, 'The smoke test')"
         )
     return azure_cli_token(client_id, tenant)
 
@@ -248,19 +248,11 @@ def azure_cli_token(client_id: str, tenant: str | None) -> str:
     return found.stdout.strip()
 
 
-def is_true(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("true", "1", "yes")
-
-
 def allowed_clients() -> set[str] | None:
-    """The client applications the deployment lets call, as infra computes them from the azd
-    environment; None when it is not at hand (a --base-url and --token run elsewhere)."""
-    client_id = azd_value("AZURE_AUTH_CLIENT_ID")
-    if not client_id:
-        return None
-    listed = (azd_value("AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS") or "").replace(" ", "")
-    allowed = {client_id, *filter(None, listed.split(","))}
-    return allowed | ({AZURE_CLI} if is_true(azd_value(ALLOW_AZURE_CLI)) else set())
+    """The client applications the deployment lets call (infra/ computes the list and outputs
+    it); None when it is not at hand (a --base-url and --token run elsewhere)."""
+    listed = azd_value("AZURE_AUTH_ALLOWED_CLIENTS")
+    return set(filter(None, listed.replace(" ", "").split(","))) if listed else None
 
 
 def claims_of(token: str) -> dict[str, Any]:

@@ -213,6 +213,15 @@ def test_the_app_checks_the_issuer_and_audiences_easy_auth_checks() -> None:
     assert auth.allowed_clients == {CLIENT}
 
 
+def test_the_smoke_test_learns_the_allowed_clients_from_the_same_list() -> None:
+    outputs = infra.parse(infra.MAIN)["outputs"]
+    assert main_value(outputs["AZURE_AUTH_ALLOWED_CLIENTS"]["value"]) == CLIENT
+    with_cli = main_value(
+        outputs["AZURE_AUTH_ALLOWED_CLIENTS"]["value"], {"authAllowAzureCli": True}
+    )
+    assert with_cli == f"{CLIENT},{AZURE_CLI}"
+
+
 def test_the_azure_cli_opt_in_comes_from_azd_and_is_off_by_default() -> None:
     parameters = json.loads((INFRA / "main.parameters.json").read_text("utf-8"))["parameters"]
     assert parameters["authAllowAzureCli"] == {"value": "${AZURE_AUTH_ALLOW_AZURE_CLI=false}"}

@@ -51,8 +51,7 @@ AZD_VALUES = (
     "AZURE_AUTH_CLIENT_ID",
     "AZURE_TENANT_ID",
     "CORS_ALLOWED_ORIGINS",
-    "AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS",
-    "AZURE_AUTH_ALLOW_AZURE_CLI",
+    "AZURE_AUTH_ALLOWED_CLIENTS",
     "SMOKE_CLIENT_ID",
     "SMOKE_CLIENT_SECRET",
     "AZURE_AUTHORITY_HOST",
@@ -264,7 +263,7 @@ def test_the_token_comes_from_az_where_the_cli_is_allowed_and_stays_out_of_the_o
         "FAKE_AZ_LOG": str(tmp_path / "calls.jsonl"),
         "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
         "AZURE_TENANT_ID": TENANT_ID,
-        "AZURE_AUTH_ALLOW_AZURE_CLI": "true",
+        "AZURE_AUTH_ALLOWED_CLIENTS": f"{CLIENT_ID},{AZURE_CLI}",  # the CLI opted in
     }
     (tmp_path / "state.json").write_text(json.dumps({"token": CLI_TOKEN}))
     with serving(BrokenApp) as (base_url, front):
@@ -289,7 +288,11 @@ def test_the_token_comes_from_az_where_the_cli_is_allowed_and_stays_out_of_the_o
 
 
 def test_without_the_cli_opt_in_or_client_credentials_it_says_how_to_get_a_token() -> None:
-    env = {"AZURE_AUTH_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID}
+    env = {
+        "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_AUTH_ALLOWED_CLIENTS": CLIENT_ID,
+    }
     result = smoke(f"http://127.0.0.1:{free_port()}", "--timeout", "2", timeout=2, env=env)
     assert result.returncode == 1
     assert "SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET" in result.stdout
@@ -323,7 +326,7 @@ def test_a_client_credentials_token_of_an_allowed_client(tmp_path: Path) -> None
     env = {
         "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
         "AZURE_TENANT_ID": TENANT_ID,
-        "AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS": f"spa-1, {DAEMON}",
+        "AZURE_AUTH_ALLOWED_CLIENTS": f"{CLIENT_ID},spa-1,{DAEMON}",
         "SMOKE_CLIENT_ID": DAEMON,
         "SMOKE_CLIENT_SECRET": "not-a-real-secret",
         "AZURE_AUTHORITY_HOST": f"http://127.0.0.1:{endpoint.server_port}",
@@ -348,7 +351,7 @@ def test_a_client_credentials_token_of_an_allowed_client(tmp_path: Path) -> None
 
 
 def test_a_token_of_a_client_the_deployment_does_not_allow_stops_it_first() -> None:
-    env = {"AZURE_AUTH_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID}
+    env = {"AZURE_AUTH_CLIENT_ID": CLIENT_ID, "AZURE_AUTH_ALLOWED_CLIENTS": CLIENT_ID}
     result = smoke(f"http://127.0.0.1:{free_port()}", "--token", CLI_TOKEN, timeout=2, env=env)
     assert result.returncode == 1
     assert f"client application {AZURE_CLI}, which the deployment does not allow" in result.stdout

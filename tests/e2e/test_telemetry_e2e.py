@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from devhost.azurite import Azurite
 
@@ -86,14 +88,21 @@ def telemetry_host(
 ) -> Iterator[DevhostProcess]:
     """The app with telemetry on, on an Azurite of its own: on the session's, another test's
     devhost would compete for the `order-events` messages this host's orders produce."""
-    folder = tmp_path_factory.mktemp("telemetry")
+    with _app_with_telemetry(sink, tmp_path_factory.mktemp("telemetry")) as host:
+        yield host
+
+
+@contextmanager
+def _app_with_telemetry(
+    sink: IngestionSink, folder: Path, **settings: str
+) -> Iterator[DevhostProcess]:
     with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
+        telemetry = {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string}
         host = DevhostProcess(
             ROOT,
             azurite.connection_string,
             folder / "devhost.log",
-            extra_env=FAST_EXPORT
-            | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string},
+            extra_env=FAST_EXPORT | telemetry | settings,
         )
         host.start()
         yield host
@@ -110,6 +119,17 @@ def _pseudonyms(host: DevhostProcess, **settings: str) -> Pseudonyms:
     """The pseudonyms the host's app writes: its key derives from its storage connection."""
     env = {"AzureWebJobsStorage": host.connection_string, "AUTH_REQUIRED": "false"}
     return Pseudonyms.for_settings(load_settings(env | settings))
+
+
+def _thumbnail_span(sink: IngestionSink, recorded: str) -> Item:
+    """The app's `make thumbnail` span of the blob whose name is recorded as `recorded`."""
+
+    def found() -> Item | None:
+        spans = items(sink, "RemoteDependency")
+        thumbnails = (d for d in spans if d.name == "make thumbnail")
+        return next((d for d in thumbnails if d.properties.get("blob.name") == recorded), None)
+
+    return wait_for(found, WITHIN_S)
 
 
 def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
@@ -269,17 +289,7 @@ def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
     name = f"telemetry-{uuid.uuid4().hex[:8]}/photo.jpg"
     recorded = _pseudonyms(telemetry_host).blob_name(name)  # file names are never recorded
     upload(telemetry_host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
-    span = wait_for(
-        lambda: next(
-            (
-                d
-                for d in items(sink, "RemoteDependency")
-                if d.name == "make thumbnail" and d.properties.get("blob.name") == recorded
-            ),
-            None,
-        ),
-        WITHIN_S,
-    )
+    span = _thumbnail_span(sink, recorded)
     assert span.properties["thumbnail.outcome"] == "ready"
     request = _request_of(sink, "make_thumbnail", **{"faas.document.name": f"uploads/{name}"})
     assert span.operation_id == request.operation_id and span.parent_id == request.id
@@ -413,20 +423,8 @@ def email_customer_host(
     """The app with telemetry on, customers named by a claim that is not the pseudonymous oid
     (CUSTOMER_ID_CLAIM=email), on an Azurite of its own (see telemetry_host)."""
     folder = tmp_path_factory.mktemp("private")
-    with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
-        host = DevhostProcess(
-            ROOT,
-            azurite.connection_string,
-            folder / "devhost.log",
-            extra_env=FAST_EXPORT
-            | {
-                "APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string,
-                "CUSTOMER_ID_CLAIM": "email",
-            },
-        )
-        host.start()
+    with _app_with_telemetry(sink, folder, CUSTOMER_ID_CLAIM="email") as host:
         yield host
-        host.stop()
 
 
 # Where a file name or customer id may still show, and why: none of them is the app's own record
@@ -476,18 +474,7 @@ def test_file_names_and_non_oid_customer_ids_never_reach_the_apps_logs_or_spans(
         lambda: host.call("GET", f"/api/customers/{customer}/orders").json()["items"] or None,
         WITHIN_S,
     )
-    span = wait_for(
-        lambda: next(
-            (
-                d
-                for d in items(sink, "RemoteDependency")
-                if d.name == "make thumbnail" and d.properties.get("blob.name") == recorded
-            ),
-            None,
-        ),
-        WITHIN_S,
-    )
-    assert span.properties["thumbnail.outcome"] == "ready"
+    assert _thumbnail_span(sink, recorded).properties["thumbnail.outcome"] == "ready"
     found = {
         (_origin(item), item.name[:60])
         for item in items(sink)
