@@ -10,8 +10,8 @@ other algorithm are refused before a key is looked up), `iss`, `aud` (one of AUT
 token, `appid` in a v1 token, must be one of AUTH_ALLOWED_CLIENT_APPLICATIONS (the same list
 infra gives Easy Auth as `allowedApplications`). docs/security.md, "Trust".
 
-Per request this costs one RSA verify and two JSON parses, a few tens of microseconds
-(docs/benchmarks.md, "Easy Auth"); the keys are cached (shared.auth.keys).
+Per request this costs one RSA verification and PyJWT's parse of the token, no I/O: the keys
+are cached (shared.auth.keys). Its cost against devhost's validation: docs/benchmarks.md.
 """
 
 from __future__ import annotations
