@@ -23,10 +23,10 @@ def test_only_the_apps_roles_are_kept() -> None:
 
 
 def test_roles_that_are_not_a_list_of_strings_count_for_nothing() -> None:
-    claims = {"oid": OID, "roles": READ_WRITE_ALL}
-    assert caller_from_claims(claims, customer_claim="oid").roles == frozenset()
-    claims = {"oid": OID, "roles": [READ_ALL, {"value": READ_WRITE_ALL}, [READ_WRITE_ALL]]}
-    assert caller_from_claims(claims, customer_claim="oid").roles == {READ_ALL}
+    flat: dict[str, object] = {"oid": OID, "roles": READ_WRITE_ALL}
+    assert caller_from_claims(flat, customer_claim="oid").roles == frozenset()
+    mixed: dict[str, object] = {"oid": OID, "roles": [READ_ALL, {"v": READ_WRITE_ALL}, [READ_ALL]]}
+    assert caller_from_claims(mixed, customer_claim="oid").roles == {READ_ALL}
 
 
 def test_the_customer_claim_is_the_setting_not_the_object_id() -> None:
