@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from shared import telemetry
 from shared.auth import Action, Caller, authorize
+from shared.auth.rules import rows_of
 from shared.errors import Forbidden, PreconditionRequired
 from shared.jsoncodec import decode_json, encode_json
+from shared.orders.change_rules import SWEEP, check_change, check_delete
 from shared.orders.errors import (
     IdempotencyKeyInProgress,
     IdempotencyKeyReused,
@@ -169,6 +171,7 @@ async def update_order(
         raise PreconditionRequired("Send If-Match with the order's ETag to change it.")
     changes = parse_changes(body)
     current = await _current(order_id, if_match, caller, Action.CHANGE_ORDER, repo=repo)
+    check_change(rows_of(caller), current, changes)
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
@@ -195,8 +198,10 @@ async def expire_order(
             return False
         if current.created_at >= created_before:
             return False
+        expiry = OrderChanges(status=OrderStatus.EXPIRED)
+        check_change((SWEEP,), current, expiry)  # the sweep's row of the change table
         now = format_time(clock())
-        expired = current.apply(OrderChanges(status=OrderStatus.EXPIRED), now=now, system=True)
+        expired = current.apply(expiry, now=now)
         try:
             await repo.replace(current, expired, OrderEvent.for_change(current, expired, now=now))
         except StaleOrder:
@@ -216,6 +221,7 @@ async def delete_order(
     clock: Callable[[], datetime] = utc_now,
 ) -> None:
     current = await _current(order_id, if_match or ("*",), caller, Action.DELETE_ORDER, repo=repo)
+    check_delete(rows_of(caller), current)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
     await repo.remove(current, event)
     telemetry.record(metrics.ORDERS_DELETED)

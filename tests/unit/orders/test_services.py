@@ -118,7 +118,6 @@ async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
     ("path", "target"),
     [
         ((), "SHIPPED"),
-        ((), "EXPIRED"),
         (("CONFIRMED", "SHIPPED"), "CANCELLED"),
         (("CANCELLED",), "PENDING"),
         (("CONFIRMED", "SHIPPED", "DELIVERED"), "CANCELLED"),
