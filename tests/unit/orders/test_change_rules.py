@@ -165,7 +165,7 @@ async def test_a_customer_changes_only_what_the_table_allows(repo, keys, clock) 
 
 
 async def test_only_the_sweep_expires(repo, keys, clock) -> None:
-    created = (await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo, keys=keys))
+    created = await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo, keys=keys)
     back_office = Caller("ops", None, frozenset({READ_WRITE_ALL}))
     with pytest.raises(ForbiddenChange) as refused:
         await services.update_order(
