@@ -109,7 +109,8 @@ def classify(service: str, verb: str, target: str, body: bytes) -> RequestKind:
         what = _queue_what(verb, url.path, parse_qs(url.query))
     else:
         comp = parse_qs(url.query).get("comp", [""])[0]
-        container = url.path.strip("/").split("/")[1] if url.path.count("/") > 1 else ""
+        parts = url.path.strip("/").split("/")
+        container = parts[1] if len(parts) > 1 else ""
         what = f"{container} {comp}".strip()
     return RequestKind(service, verb, what, account)
 
