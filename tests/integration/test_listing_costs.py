@@ -7,6 +7,7 @@ orders present, some of them in the very same partition."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -128,3 +129,50 @@ async def test_the_customer_view_and_health_cost_one_request(
     assert response.status_code == 200
     [(kind, count)] = proxy.take().items()
     assert (str(kind), count) == ("table GET Orders point read", 1)
+
+
+async def test_the_listing_agrees_with_the_order_after_a_change_the_sweep_and_a_delete(
+    proxy: CountingProxy,
+) -> None:
+    """The customer-index row is written in each of the order's own transactions: a PATCH,
+    the nightly sweep's expiry (registered timer function) and a delete."""
+    from azure.functions.timer import TimerRequest
+
+    from shared.orders import services
+    from tests.support import BACK_OFFICE, invoke
+
+    me = f"c-{uuid.uuid4().hex[:12]}"
+    then = datetime.now(UTC) - timedelta(days=2)
+    body = {"customer_id": me, "product_id": "p-1", "quantity": 1, "total_amount": 5}
+    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    made = [
+        (
+            await services.create_order(body, caller=BACK_OFFICE, repo=repo, keys=keys, clock=c)
+        ).order.order_id
+        for c in (lambda: then, lambda: then, lambda: datetime.now(UTC))
+    ]
+    stale, gone, fresh = made
+    route = {"order_id": fresh}
+    changed = await call_http(
+        "update_order",
+        "PATCH",
+        route_params=route,
+        headers=OPS | {"If-Match": "*"},
+        body={"quantity": 3},
+    )
+    assert changed.status_code == 200
+    deleted = await call_http(
+        "delete_order", "DELETE", route_params={"order_id": gone}, headers=OPS
+    )
+    assert deleted.status_code == 204
+    await invoke("nightly_sweep", TimerRequest())
+    listed = json_of(await call_http("list_orders", "GET", headers=headers_for(me)))["items"]
+    assert {o["order_id"]: (o["status"], o["quantity"]) for o in listed} == {
+        stale: ("EXPIRED", 1),
+        fresh: ("PENDING", 3),
+    }
+    for order in listed:  # each exactly as the order itself reads
+        one = await call_http(
+            "get_order", "GET", route_params={"order_id": order["order_id"]}, headers=OPS
+        )
+        assert json_of(one) == order
