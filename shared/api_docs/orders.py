@@ -192,6 +192,11 @@ PATHS: dict[str, Any] = {
         },
         "get": {
             "operationId": "list_orders",
+            "description": "One page per call, one storage request: a page may hold fewer than "
+            "`limit` orders, or none, and still carry a `continuation`; follow it until it is "
+            "null. A customer's listing (or `customer_id`) is that customer's orders in creation "
+            "order, read from their own partition; orders created before the customer index "
+            "existed are not in it (docs/storage-design.md)",
             "parameters": [
                 {
                     "name": "customer_id",

@@ -17,6 +17,7 @@ from shared.orders.table_layout import customer_partition
 from tests.e2e.callers import Caller, back_office
 from tests.e2e.conftest import NEVER
 from tests.e2e.harness import ROOT, DevhostProcess
+from tests.support import other_customers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,16 +53,6 @@ def host(
     devhost.stop()
 
 
-def others_beside(me: str) -> list[str]:
-    """Other customers, a third of them in `me`'s partition."""
-    near: list[str] = []
-    while len(near) < OTHERS // 3:
-        name = f"c-{uuid.uuid4().hex[:12]}"
-        if customer_partition(name) == customer_partition(me):
-            near.append(name)
-    return near + [f"c-{uuid.uuid4().hex[:12]}" for _ in range(OTHERS - len(near))]
-
-
 def test_a_customers_listing_reads_only_their_own_rows(
     host: DevhostProcess, proxy: CountingProxy, issuer: LocalIssuer
 ) -> None:
@@ -69,7 +60,7 @@ def test_a_customers_listing_reads_only_their_own_rows(
     customer = Caller(host, mint(issuer, str(uuid.uuid4()), customer=me), me)
     ops = back_office(host, issuer, READ_WRITE_ALL)
     mine = {customer.create().json()["order_id"] for _ in range(MINE)}
-    for other in others_beside(me):
+    for other in other_customers(me, OTHERS):
         for _ in range(2):
             assert ops.create(customer_id=other).status == 201
     assert customer.call("GET", "/api/orders?limit=1").status == 200  # warm: clients made

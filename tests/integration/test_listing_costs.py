@@ -17,7 +17,7 @@ from shared import bootstrap
 from shared.auth import READ_WRITE_ALL
 from shared.orders.table_layout import customer_partition
 from tests.auth import headers_for, platform_on
-from tests.support import call_http, json_of, point_app_at
+from tests.support import call_http, json_of, other_customers, point_app_at
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -36,17 +36,6 @@ async def proxy(storage_env: Azurite, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     yield counting
     await bootstrap.reset()
     counting.close()
-
-
-def neighbours_and_strangers(me: str) -> list[str]:
-    """Other customers, a third of them in `me`'s own partition (the range must still skip
-    them), the rest anywhere."""
-    near: list[str] = []
-    while len(near) < OTHERS // 3:
-        name = f"c-{uuid.uuid4().hex[:12]}"
-        if customer_partition(name) == customer_partition(me):
-            near.append(name)
-    return near + [f"c-{uuid.uuid4().hex[:12]}" for _ in range(OTHERS - len(near))]
 
 
 async def create(customer: str) -> str:
@@ -77,7 +66,7 @@ async def measured(proxy: CountingProxy, name: str, **request: Any) -> tuple[Any
 async def shop(proxy: CountingProxy) -> dict[str, Any]:
     me = f"c-{uuid.uuid4().hex[:12]}"
     mine = {await create(me) for _ in range(MINE)}
-    for other in neighbours_and_strangers(me):
+    for other in other_customers(me, OTHERS):
         for _ in range(OTHER_ORDERS):
             await create(other)
     await settled(proxy)
