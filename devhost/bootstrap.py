@@ -19,7 +19,7 @@ from devhost.adminruns import AdminRuns, host_status
 from devhost.auth import EasyAuth, check_platform_setting, emulate_platform
 from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
-from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
+from devhost.eventsource import EVENT_GRID_CONFIG, EventSource, SourceOptions, subscriptions_for
 from devhost.frontend import AdminApi, CorsPolicy, ExtensionWebhooks, Frontend, HttpFunctions
 from devhost.functions import SUPPORTED_TRIGGERS, load_functions
 from devhost.host import DevHost
@@ -27,6 +27,7 @@ from devhost.hostconfig import load_host_config
 from devhost.inprocess import InProcessRunner
 from devhost.invocation import Invoker
 from devhost.outputs import OutputWriter
+from devhost.project import devhost_table
 from devhost.queues import QueueTriggerListener
 from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
@@ -110,7 +111,9 @@ def build_host(options: HostOptions) -> DevHost:
         port,
         config.route_prefix,
         blob_queue,
-        _event_source(functions, runtime, options.bind, port) if options.event_source else None,
+        _event_source(functions, runtime, script_root, options.bind, port)
+        if options.event_source
+        else None,
     )
 
 
@@ -193,10 +196,11 @@ def _frontend(
 
 
 def _event_source(
-    functions: list[FunctionSpec], runtime: Runtime, bind: str, port: int
+    functions: list[FunctionSpec], runtime: Runtime, script_root: Path, bind: str, port: int
 ) -> EventSource | None:
     """Posts to this host over HTTP, exactly as the standalone source posts to func start."""
-    subscriptions = subscriptions_for(functions, runtime.environ)
+    config = devhost_table(script_root).get(EVENT_GRID_CONFIG)
+    subscriptions = subscriptions_for(functions, runtime.environ, config)
     if not subscriptions:
         return None
     address = "127.0.0.1" if bind in ("0.0.0.0", "", "::") else bind

@@ -15,6 +15,7 @@ __all__ = [
     "NotAnImage",
     "TooLarge",
     "TooManyPixels",
+    "UploadMethodNotAllowed",
 ]
 
 
@@ -52,3 +53,10 @@ class CorruptImage(ImageRejected):
     """An allowed format that cannot be decoded: truncated, damaged or malformed."""
 
     code = "corrupt"
+
+
+class UploadMethodNotAllowed(ImageRejected):
+    """The blob was not made by an upload (Put Blob, Put Block List) but, say, by a
+    server-side copy: only uploads become thumbnails (docs/images.md, "Oversized uploads")."""
+
+    code = "upload-method-not-allowed"

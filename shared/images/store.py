@@ -79,6 +79,16 @@ class AzureImageStore:
                 return None
         return SourceVersion(props.etag.strip('"'), props.last_modified)
 
+    async def delete_upload(self, name: str, etag: str) -> None:
+        client = self._blobs.get_blob_client(UPLOADS, name)
+        with storage_unavailable_on_failure("delete upload"):
+            try:  # If-Match: a newer upload under the same name is not ours to delete
+                await client.delete_blob(
+                    etag=f'"{etag}"', match_condition=MatchConditions.IfNotModified
+                )
+            except (ResourceNotFoundError, ResourceModifiedError):
+                logger.info("upload delete skipped name=%s reason=gone-or-replaced", name)
+
     async def save_thumbnail(
         self, name: str, thumbnail: Thumbnail, source: SourceVersion
     ) -> str | None:

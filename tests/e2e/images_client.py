@@ -97,7 +97,8 @@ def runs_for(host: DevhostProcess, name: str) -> list[dict[str, str]]:
 
 def poisoned_blob_names(host: DevhostProcess) -> set[str]:
     """BlobName of every message in the blob trigger's poison queue (none if it is absent)."""
-    queue = QueueClient.from_connection_string(host.connection_string, POISON_QUEUE)
+    # The trigger's account: the blobs extension poisons where the blob is.
+    queue = QueueClient.from_connection_string(host.uploads_connection, POISON_QUEUE)
     with contextlib.suppress(ResourceNotFoundError):
         messages = list(queue.peek_messages(max_messages=32))
         return {json.loads(base64.b64decode(m.content))["BlobName"] for m in messages}

@@ -19,12 +19,13 @@ from PIL import Image
 from devhost.azurite import free_port
 from shared import bootstrap
 from shared.api_docs import openapi_document
+from shared.azurite import UPLOADS_ACCOUNT
 from shared.bootstrap import IMAGE_STATUS_TABLE
 from shared.errors import StorageUnavailable
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import AzureImageStore
 from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
-from tests.support import blob_service, call_http, invoke, json_of, point_app_at, table
+from tests.support import call_http, invoke, json_of, point_app_at, upload_blobs, uploads_table
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 async def storage(storage_env: Azurite) -> Azurite:
-    if not await blob_service().get_container_client("uploads").exists():
-        await blob_service().create_container("uploads")
+    if not await upload_blobs().get_container_client("uploads").exists():
+        await upload_blobs().create_container("uploads")
     return storage_env
 
 
@@ -61,7 +62,7 @@ class Delivery:
 
 async def upload(name: str, data: bytes) -> Delivery:
     """Write uploads/<name>; the returned delivery carries the version the host would see."""
-    client = blob_service().get_blob_client("uploads", name)
+    client = upload_blobs().get_blob_client("uploads", name)
     await client.upload_blob(data, overwrite=True)
     props = await client.get_blob_properties()
     return Delivery(name, data, props.etag, props.last_modified.isoformat(), client.url)
@@ -72,7 +73,7 @@ async def make_thumbnail(delivery: Delivery) -> None:
 
 
 async def thumbnail(name: str) -> tuple[Any, bytes]:
-    client = blob_service().get_blob_client("thumbnails", name)
+    client = upload_blobs().get_blob_client("thumbnails", name)
     return await client.get_blob_properties(), await (await client.download_blob()).readall()
 
 
@@ -102,7 +103,7 @@ def fetch(url: str) -> tuple[int, str | None, bytes]:
 async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
     query = "PartitionKey eq @partition and RowKey eq @row"
-    rows = (await table(IMAGE_STATUS_TABLE)).query_entities(
+    rows = (await uploads_table(IMAGE_STATUS_TABLE)).query_entities(
         query, parameters={"partition": partition, "row": row}
     )
     return [entity async for entity in rows]
@@ -173,7 +174,7 @@ async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_acce
     await make_thumbnail(await upload(name, f.oriented_jpeg(6)))
     # The SDK sends a token credential over HTTPS only, and the scheme is not signed: sign for
     # https, then GET over Azurite's plain HTTP.
-    https = blob_service().url.replace("http://", "https://", 1)
+    https = upload_blobs().url.replace("http://", "https://", 1)
     # A fake token credential, with only what signing uses (tests/sas.py).
     identity = BlobServiceClient(https, credential=NoNetworkCredential())  # type: ignore[arg-type]
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
@@ -204,7 +205,7 @@ async def test_bad_upload_is_recorded_as_failed_without_raising(storage: Azurite
 
     code, body = await status(name)
     assert (code, body["status"], body["reason"]) == (200, "failed", "not-an-image")
-    assert not await blob_service().get_blob_client("thumbnails", name).exists()
+    assert not await upload_blobs().get_blob_client("thumbnails", name).exists()
 
 
 async def test_duplicate_delivery_writes_once_and_keeps_one_status(storage: Azurite) -> None:
@@ -260,13 +261,15 @@ async def test_transient_storage_failure_raises_then_a_retry_succeeds(
 ) -> None:
     name = "retry.jpg"
     stream = await upload(name, f.encode(f.quadrants(), "JPEG"))
-    dead = storage.connection_string.replace(str(storage.blob_port), str(free_port()))
-    await point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
+    uploads = storage.connection_string_of(UPLOADS_ACCOUNT)
+    dead = uploads.replace(str(storage.blob_port), str(free_port()))
+    # blob retries are bounded in STORAGE_CLIENT_OPTIONS
+    await point_app_at(monkeypatch, storage.connection_string, uploads=dead)
 
     with pytest.raises(StorageUnavailable):
         await make_thumbnail(stream)
 
-    await point_app_at(monkeypatch, storage.connection_string)
+    await point_app_at(monkeypatch, storage.connection_string, uploads=uploads)
     await make_thumbnail(stream)  # the host's retry
     assert (await status(name))[1]["status"] == "ready"
 
@@ -315,7 +318,7 @@ async def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite)
     )
     assert await asyncio.to_thread(http_status, put) == 201  # a browser's PUT, off the loop
     assert await asyncio.to_thread(http_status, ticket["upload_url"]) == 403  # no reading
-    assert await blob_service().get_blob_client("uploads", "direct/cat.png").exists()
+    assert await upload_blobs().get_blob_client("uploads", "direct/cat.png").exists()
 
 
 @pytest.mark.parametrize(
