@@ -22,6 +22,7 @@ from shared.api_docs import openapi_document
 from shared.azurite import UPLOADS_ACCOUNT
 from shared.bootstrap import IMAGE_STATUS_TABLE
 from shared.errors import StorageUnavailable
+from shared.images import signing
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import AzureImageStore
 from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
@@ -100,6 +101,12 @@ def fetch(url: str) -> tuple[int, str | None, bytes]:
         return error.code, error.headers["Content-Type"], error.read()
 
 
+def cache_control(url: str) -> str | None:
+    """The Cache-Control storage answers a GET of `url` with (blocking)."""
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.headers["Cache-Control"]
+
+
 async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
     query = "PartitionKey eq @partition and RowKey eq @row"
@@ -118,7 +125,7 @@ async def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: 
 
     props, data = await thumbnail(name)
     assert props.content_settings.content_type == "image/jpeg"
-    assert props.content_settings.cache_control == "public, max-age=3600"
+    assert props.content_settings.cache_control == "private, no-cache"
     assert props.metadata["source_etag"] == source_etag
     assert (props.metadata["width"], props.metadata["height"]) == ("200", "100")
     assert Image.open(io.BytesIO(data)).size == (200, 100)
@@ -155,6 +162,12 @@ async def test_the_ready_status_url_fetches_the_thumbnail_until_it_expires(
     assert (code, media_type) == (200, "image/jpeg")
     assert data == (await thumbnail(name))[1]
     assert Image.open(io.BytesIO(data)).size == (200, 100)
+    # Served private (no shared cache keeps it), for no longer than the link lasts: the link's
+    # own override, which storage honours, not the blob's stored `private, no-cache`.
+    lifetime = (expires - asked).total_seconds()
+    served = await asyncio.to_thread(cache_control, url)
+    assert served is not None and served.startswith("private, max-age="), served
+    assert 0 < int(served.rsplit("=", 1)[1]) <= lifetime
     write = urllib.request.Request(
         url, data=b"x", method="PUT", headers={"x-ms-blob-type": "BlockBlob"}
     )
@@ -179,6 +192,13 @@ async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_acce
     identity = BlobServiceClient(https, credential=NoNetworkCredential())  # type: ignore[arg-type]
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
     now, ttl = datetime.now(UTC), timedelta(minutes=5)
+    # Signed for HTTPS, the link is HTTPS-only (spr=https): Azurite refuses it over HTTP.
+    images = AzureImageStore(identity, statuses=None)  # type: ignore[arg-type]
+    https_only = await images.thumbnail_url(name, now=now, ttl=ttl)
+    plain = https_only.url.replace("https://", "http://", 1)
+    assert (await asyncio.to_thread(fetch, plain))[0] == 403
+    # Azurite speaks HTTP only: sign as for an HTTP endpoint to check the signature itself.
+    monkeypatch.setattr(signing, "sas_protocol", lambda endpoint: None)
 
     signed = await AzureImageStore(identity, statuses=None).thumbnail_url(name, now=now, ttl=ttl)  # type: ignore[arg-type]
 
