@@ -9,11 +9,12 @@ it is created on first use, as the host creates its own queues.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from devhost.eventsource.delivery import EventDelivery
+from devhost.outputs import create_on_missing
 
 if TYPE_CHECKING:
     import asyncio
@@ -44,21 +45,11 @@ class QueueDelivery(EventDelivery):
         super().__init__(f"queue {queue}", function_id, policy=policy, stopping=stopping)
 
     async def _attempt(self, event: dict[str, Any]) -> int:
-        from azure.core.exceptions import (
-            HttpResponseError,
-            ResourceExistsError,
-            ResourceNotFoundError,
-            ServiceRequestError,
-        )
+        from azure.core.exceptions import HttpResponseError, ServiceRequestError
 
-        text = queue_message(event)
+        send = partial(self._queue.send_message, queue_message(event))
         try:
-            try:
-                await self._queue.send_message(text)
-            except ResourceNotFoundError:
-                with contextlib.suppress(ResourceExistsError):
-                    await self._queue.create_queue()
-                await self._queue.send_message(text)
+            await create_on_missing(send, self._queue.create_queue)
         except ServiceRequestError as exc:  # no answer: retried like a refused connection
             raise OSError(str(exc)) from exc
         except HttpResponseError as exc:
