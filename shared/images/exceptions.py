@@ -9,6 +9,7 @@ from __future__ import annotations
 from shared.errors import AppError
 
 __all__ = [
+    "REASONS",
     "CorruptImage",
     "FormatNotAllowed",
     "ImageRejected",
@@ -60,3 +61,7 @@ class UploadMethodNotAllowed(ImageRejected):
     server-side copy: only uploads become thumbnails (docs/images.md, "Oversized uploads")."""
 
     code = "upload-method-not-allowed"
+
+
+# Every reason code a `failed` status can carry, in the order above (the OpenAPI enum).
+REASONS = tuple(cls.code for cls in ImageRejected.__subclasses__())

@@ -11,6 +11,7 @@ import azure.functions as func
 import pytest
 
 from shared import bootstrap
+from shared.api_docs import openapi_document
 from tests.support import call_http, invoke, json_of, upload_blobs
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ async def test_an_oversized_upload_ends_failed_and_is_deleted(
         {"name": "big/one.png", "status": "failed", "reason": "too-large", "source_etag": etag},
     )
     assert not await upload_blobs().get_blob_client("uploads", "big/one.png").exists()
+    documented = openapi_document()["components"]["schemas"]["ImageStatus"]["properties"]
+    assert {"too-large", "upload-method-not-allowed"} <= set(documented["reason"]["enum"])
 
 
 async def test_a_copied_blob_ends_failed_whatever_its_size(uploads: Azurite) -> None:
