@@ -65,11 +65,11 @@ def main() -> None:
     print("| case | ends as | input bytes | median ms | ratio to baseline |")
     print("|---|---|---:|---:|---:|")
     for ratio, name, code, size, seconds in rows:
-        print(f"| {name} | {code} | {size} | {seconds * 1000:.2f} | {ratio:.3f}x |")
+        print(f"| {name} | {code} | {size} | {seconds * 1000:.2f} | {ratio:.4f}x |")
     slowest = rows[0]
     verdict = "met" if slowest[0] < TARGET_RATIO else "NOT met"
     print(
-        f"\n{len(rows)} cases; slowest {slowest[1]} at {slowest[0]:.3f}x the baseline. "
+        f"\n{len(rows)} cases; slowest {slowest[1]} at {slowest[0]:.4f}x the baseline. "
         f"Target: every case below {TARGET_RATIO:.1f}x. {verdict}."
     )
 
