@@ -11,7 +11,7 @@ stays as Core Tools serves it (docs/security.md, "Locally").
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from devhost.auth import Refusal
 from devhost.frontend.extensions import WEBHOOKS
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from devhost.frontend.extensions import ExtensionWebhooks
     from devhost.frontend.functions import HttpFunctions
 
-__all__ = ["Frontend"]
+__all__ = ["Frontend", "request_target"]
 
 
 class Frontend:
@@ -40,7 +40,9 @@ class Frontend:
         self.easy_auth = easy_auth
 
     async def handle(self, request: web.BaseRequest, body: bytes) -> web.Response:
-        url = urlsplit(request.raw_path)
+        url = request_target(request.raw_path)
+        if url is None:
+            return response(400)
         if url.path.startswith("/admin/"):
             return self.admin.handle(request, url.path, body)
         if self.easy_auth is not None:
@@ -51,3 +53,20 @@ class Frontend:
         if url.path.lower().startswith(WEBHOOKS):
             return await self.webhooks.handle(request, url.path, url.query, body)
         return await self.functions.handle(request, url, body)
+
+
+def request_target(raw: str) -> SplitResult | None:
+    """The path and query of the request line's target. The usual origin form (`/path?query`)
+    is split at its first `?`, so a path that starts with `//` stays a path (as Kestrel reads
+    it) rather than becoming a host name; the absolute form (`http://host/path`) is read as a
+    URL. None when it is neither (a 400)."""
+    if raw.startswith("/"):
+        path, _, query = raw.partition("?")
+        return SplitResult("", "", path, query.partition("#")[0], "")
+    try:
+        url = urlsplit(raw)
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https") or (url.path and not url.path.startswith("/")):
+        return None
+    return url._replace(path=url.path or "/")
