@@ -3,9 +3,10 @@ API, `/runtime/webhooks/...` the extensions' webhooks, anything else the HTTP fu
 
 With `--easy-auth`, the platform's gate (devhost.auth) stands in front of all but the admin
 API, as App Service authentication stands in front of the host: it refuses the request or
-hands on its headers, client-sent principal headers removed and the caller's added. The admin
-API is the host's own, locked by the master key on Azure and by nothing under Core Tools; it
-stays as Core Tools serves it (docs/security.md, "Locally").
+hands on its headers, client-sent principal headers removed and the caller's added. The host's
+own API, admin and webhooks, has its own lock (devhost.frontend.hostapi): a loopback Host, no
+foreign Origin, JSON POSTs and, with `--easy-auth`, the host's keys (docs/security.md,
+"Locally").
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 from devhost.auth import Refusal
-from devhost.frontend.extensions import WEBHOOKS
+from devhost.frontend.extensions import WEBHOOKS, extension_of
+from devhost.frontend.hostapi import HostApiGuard
 from devhost.frontend.responses import response
 
 if TYPE_CHECKING:
@@ -35,23 +37,28 @@ class Frontend:
         admin: AdminApi,
         webhooks: ExtensionWebhooks,
         easy_auth: EasyAuth | None = None,
+        *,
+        host_api: HostApiGuard | None = None,
     ) -> None:
         self.functions, self.admin, self.webhooks = functions, admin, webhooks
         self.easy_auth = easy_auth
+        self.host_api = host_api or HostApiGuard(None)
 
     async def handle(self, request: web.BaseRequest, body: bytes) -> web.Response:
         url = request_target(request.raw_path)
         if url is None:
             return response(400)
         if url.path.startswith("/admin/"):
-            return self.admin.handle(request, url.path, body)
+            refused = self.host_api.admin(request, url.query)
+            return refused or self.admin.handle(request, url.path, body)
         if self.easy_auth is not None:
             admitted = self.easy_auth.admit(request.method, url.path, request.headers)
             if isinstance(admitted, Refusal):
                 return response(admitted.status, b"", admitted.headers)
             request = request.clone(headers=admitted)
         if url.path.lower().startswith(WEBHOOKS):
-            return await self.webhooks.handle(request, url.path, url.query, body)
+            refused = self.host_api.webhook(request, url.query, extension_of(url.path))
+            return refused or await self.webhooks.handle(request, url.path, url.query, body)
         return await self.functions.handle(request, url, body)
 
 

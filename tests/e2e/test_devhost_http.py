@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
 
+JSON = {"Content-Type": "application/json"}  # the admin API runs functions only from JSON
+
 
 def test_async_function_gets_route_query_headers_body_and_context(
     sample_host: DevhostProcess,
@@ -81,15 +83,21 @@ def test_every_invocation_logs_one_structured_line(sample_host: DevhostProcess) 
 
 
 def test_admin_endpoint_rejects_unknown_and_http_functions(sample_host: DevhostProcess) -> None:
-    assert sample_host.call("POST", "/admin/functions/nope", body=b"{}").status == 404
-    assert sample_host.call("POST", "/admin/functions/echo", body=b"{}").status == 400
-    assert sample_host.call("POST", "/admin/functions/tick", body=b"not json").status == 400
+    assert sample_host.call("POST", "/admin/functions/nope", body=b"{}", headers=JSON).status == 404
+    assert sample_host.call("POST", "/admin/functions/echo", body=b"{}", headers=JSON).status == 400
+    assert (
+        sample_host.call("POST", "/admin/functions/tick", body=b"not json", headers=JSON).status
+        == 400
+    )
 
 
 def test_a_non_http_function_returning_a_value_is_an_error(sample_host: DevhostProcess) -> None:
     from tests.e2e.harness import wait_for
 
-    assert sample_host.call("POST", "/admin/functions/returns_value", body=b"{}").status == 202
+    assert (
+        sample_host.call("POST", "/admin/functions/returns_value", body=b"{}", headers=JSON).status
+        == 202
+    )
     line = wait_for(lambda: sample_host.invocations("returns_value"), 60)[-1]
     assert line["outcome"] == "failed"
     # The worker library's check and exception (its message differs a little by invoker).
@@ -107,7 +115,7 @@ def test_any_method_is_routed_like_the_host_does(sample_host: DevhostProcess) ->
 
 def test_admin_body_nested_too_deep_is_a_400(sample_host: DevhostProcess) -> None:
     body = b'{"input": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
-    assert sample_host.call("POST", "/admin/functions/tick", body=body).status == 400
+    assert sample_host.call("POST", "/admin/functions/tick", body=body, headers=JSON).status == 400
     assert sample_host.call("GET", "/admin/host/status").status == 200  # still serving
 
 

@@ -145,7 +145,11 @@ async def test_a_delivery_that_cannot_be_enqueued_answers_500_so_event_grid_retr
     request = make_mocked_request(
         "POST",
         "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail",
-        headers={"aeg-event-type": "Notification"},
+        headers={
+            "aeg-event-type": "Notification",
+            "Host": "127.0.0.1:7071",
+            "Content-Type": "application/json",
+        },
     )
     response = await frontend.handle(request, json.dumps([_event()]).encode())
     assert response.status == 500
