@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +68,17 @@ def request(
             return Response(resp.status, resp.headers, resp.read())
     except urllib.error.HTTPError as exc:
         return Response(exc.code, exc.headers, exc.read())
+
+
+def raw_exchange(port: int, data: bytes) -> bytes:
+    """Send `data` as it is on a fresh connection to 127.0.0.1 and read the reply until the
+    server closes it: for requests urllib will not send (bad bytes, odd methods, huge lines)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, *, interval: float = 0.1) -> Any:

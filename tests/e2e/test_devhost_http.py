@@ -6,6 +6,8 @@ import concurrent.futures
 import uuid
 from typing import TYPE_CHECKING
 
+from tests.e2e.harness import raw_exchange
+
 if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
 
@@ -119,20 +121,8 @@ def test_admin_body_nested_too_deep_is_a_400(sample_host: DevhostProcess) -> Non
     assert sample_host.call("GET", "/admin/host/status").status == 200  # still serving
 
 
-def _raw_exchange(port: int, data: bytes) -> bytes:
-    """Send `data` on a fresh connection and read the reply until the server closes it."""
-    import socket
-
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(data)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    return reply
-
-
 def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) -> None:
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         (
             b"POST /api/echo/7/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
@@ -147,7 +137,7 @@ def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) ->
 def test_body_declared_over_the_host_limit_is_413_unread(sample_host: DevhostProcess) -> None:
     """101 MB declared, 10 bytes sent: answered 413 at once and the connection closed,
     without waiting for (or reading) a body over the host's 100 MB limit."""
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         (
             b"POST /api/echo/4130/x HTTP/1.1\r\nHost: localhost\r\n"
@@ -164,14 +154,14 @@ def test_a_header_that_is_not_utf8_is_refused_before_any_function(
     """Kestrel decodes header values as UTF-8 and answers 400 when it cannot; the protocol's
     strings could not carry such a value to the worker either."""
     before = len(sample_host.invocations("echo"))
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         b"GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nIf-Match: \x84\r\n"
         b"Connection: close\r\n\r\n",
     )
     assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
     assert len(sample_host.invocations("echo")) == before
-    ok = _raw_exchange(
+    ok = raw_exchange(
         sample_host.port,
         "GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nX-Probe: \u00e9\r\n"
         "Connection: close\r\n\r\n".encode(),

@@ -10,7 +10,6 @@ Microsoft's worker library (`make test`'s 3.13 worker pass).
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 
 from devhost.auth import mint
 from tests.e2e.callers import problem_type
+from tests.e2e.harness import raw_exchange
 
 if TYPE_CHECKING:
     from devhost.auth import LocalIssuer
@@ -117,13 +117,7 @@ def test_fuzzed_bodies_reach_the_app_which_answers_4xx(
 
 
 def _exchange(host: DevhostProcess, data: bytes) -> bytes:
-    """Send raw bytes on a fresh connection; the whole reply."""
-    with socket.create_connection(("127.0.0.1", host.port), timeout=30) as sock:
-        sock.sendall(data)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    return reply
+    return raw_exchange(host.port, data)
 
 
 def _status(reply: bytes) -> int:
