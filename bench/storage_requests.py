@@ -298,7 +298,12 @@ def measure_tree(
             wait_for(lambda: settled(direct), SETTLE_WITHIN_S, interval=0.2)
             proxy.take()
             before, started = _sweeps_logged(host), time.monotonic()
-            fired = request("POST", f"{host.base_url}/admin/functions/nightly_sweep", body=b"{}")
+            fired = request(
+                "POST",
+                f"{host.base_url}/admin/functions/nightly_sweep",
+                body=b"{}",
+                headers={"Content-Type": "application/json"},
+            )
             assert fired.status == 202, fired.body
             wait_for(lambda: _sweeps_logged(host) > before, SETTLE_WITHIN_S, interval=0.2)
             phases["sweep"] = _phase(proxy, direct, args.stale, started)

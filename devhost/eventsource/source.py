@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from devhost.eventsource.listing import ListedBlob
     from devhost.eventsource.subscriptions import Subscription
+    from devhost.keys import HostKeys
     from devhost.storage import StorageAccounts
 
 __all__ = ["EventSource", "SourceOptions", "SubscriptionWatch"]
@@ -61,6 +62,7 @@ class SourceOptions:
     busy: float = 0.05  # share of wall time spent listing, at most
     grace: float = 60.0  # how long an upload may take (Last-Modified is its start)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    keys: HostKeys | None = None  # the host's keys, which devhost --easy-auth asks for
 
 
 class SubscriptionWatch:
@@ -115,6 +117,7 @@ class SubscriptionWatch:
             policy=options.retry,
             stopping=stopping,
             session=session,
+            keys=options.keys,
         )
         return cls(
             subscription, options, listing=listing, store=store, client=client, stopping=stopping
