@@ -25,6 +25,5 @@ test test-versions:
 e2e-repeat:
 	$(TOOLS) e2e-repeat --runs $(E2E_RUNS)
 
-setup lint typecheck check unit reliability bench clean browser test-3.12 test-3.13 test-worker \
-	package:
+setup lint typecheck check unit reliability bench clean browser test-3.12 test-3.13 test-worker package:
 	$(TOOLS) $@
