@@ -129,3 +129,14 @@ def test_this_app_passes(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert "package: " in printed and "'blueprints', 'function_app.py', 'host.json'" in printed
     assert "worker library indexed" in printed
+
+
+def test_the_files_the_app_reads_at_run_time_ship() -> None:
+    """What the package check cannot see by importing: the upload page's files, read from
+    web/ on each request, and host.json, read by the host."""
+    from blueprints.upload_page import WEB_FILES
+    from tools.funcignore import core_tools_files, read_rules
+
+    rules = read_rules((ROOT / ".funcignore").read_text(encoding="utf-8"))
+    files = core_tools_files(ROOT, rules)
+    assert {f"web/{name}" for name, _ in WEB_FILES.values()} | {"host.json"} <= set(files)
