@@ -7,6 +7,7 @@ test         set up, lint, types and every test, then the other Pythons (what CI
 check        lint, types, unit and integration tests on the default Python (the fast loop)
 package      the publish check: the package that deploys, with requirements.txt alone on
              the deploy Python, indexed by Microsoft's worker library, every module imported
+loadtest     the load test against devhost, judged by loadtest/azure-load-test.yaml's criteria
 lint, typecheck, unit, bench, reliability, e2e-repeat, test-X.Y, clean
 """
 
@@ -30,6 +31,7 @@ _SIMPLE = {
     "unit": commands.unit,
     "bench": commands.bench,
     "reliability": commands.reliability,
+    "loadtest": commands.loadtest,
     "browser": ensure_chromium,
     "clean": commands.clean,
     "package": check_package,
