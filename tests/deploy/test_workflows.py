@@ -24,10 +24,9 @@ PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+
 
 
 def workflow(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((GITHUB / "workflows" / name).read_text("utf-8"))
+    raw: dict[Any, Any] = yaml.safe_load((GITHUB / "workflows" / name).read_text("utf-8"))
     # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as the trigger list.
-    document["on"] = document.pop(True, document.get("on"))
-    return document
+    return {("on" if key is True else str(key)): value for key, value in raw.items()}
 
 
 def readme_block(language: str) -> list[str]:
