@@ -98,7 +98,8 @@ class Caller(HttpUser):
         self.headers = {"Authorization": f"Bearer {self.token}"}
 
     def call(self, method: str, path: str, name: str, **kwargs: Any) -> Any:
-        """One request to the app, named for the criteria; its JSON body (None when empty)."""
+        """One request to the app, named for the criteria: its JSON body (None when empty) and
+        headers. A 4xx or 5xx is a failure, and ends this task's journey."""
         headers = {**self.headers, **kwargs.pop("headers", {})}
         with self.client.request(
             method, path, name=name, headers=headers, catch_response=True, **kwargs

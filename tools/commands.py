@@ -62,7 +62,7 @@ def lint_workflows() -> None:
     shellcheck = venv_script(TOOLS_VENV, "shellcheck")
     actionlint = venv_script(VENV, "actionlint")
     run_step([actionlint, f"-shellcheck={shellcheck}", "-pyflakes=", *workflows], cwd=ROOT)
-    zizmor = [venv_script(VENV, "zizmor"), "--offline", "--strict-collection"]
+    zizmor = [str(venv_script(VENV, "zizmor")), "--offline", "--strict-collection"]
     run_step([*zizmor, "--persona", "pedantic", ".github"], cwd=ROOT)
 
 
