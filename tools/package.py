@@ -69,11 +69,40 @@ def stage(app: Path, folder: Path) -> Package:
             f"`func azure functionapp publish` uploads {only_func}, only `azd deploy` uploads "
             f"{only_azd} (Core Tools anchors each pattern at the root: add a `**/` line)"
         )
+    ignored = git_ignored(app, files)
+    if ignored:
+        where = sorted({name.split("/")[0] for name in ignored})
+        raise PackageProblem(
+            f"the package would hold {len(ignored)} files git ignores (caches, local "
+            f"settings) under {where}: add them to .funcignore"
+        )
     for relative in files:
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(app / relative, target)
     return Package(folder, files, rules)
+
+
+def git_ignored(app: Path, files: list[str]) -> list[str]:
+    """Which of `files` git ignores, when `app` is in a git work tree (else none): generated
+    and local files, which a deploy should never upload though .funcignore may miss them."""
+    git = shutil.which("git")
+    if git is None or not files:
+        return []
+    inside = subprocess.run(  # noqa: S603 - a fixed argv
+        [git, "rev-parse", "--is-inside-work-tree"], cwd=app, capture_output=True, check=False
+    )
+    if inside.returncode != 0:
+        return []
+    done = subprocess.run(  # noqa: S603 - a fixed argv
+        [git, "check-ignore", "--stdin"],
+        cwd=app,
+        input="\n".join(files),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.split()
 
 
 def _probe(python: Path, script: Path, *args: str | Path, cwd: Path) -> dict[str, object]:
@@ -156,9 +185,9 @@ def _import_all(package: Package, python: Path, source: Path) -> int:
 def check_package(app: Path = ROOT, *, venv_cache: Path = DEFAULT_CACHE) -> None:
     """The whole check; PackageProblem with the cause when the package would not run."""
     version = deploy_python_version()
-    python = ensure_clean_venv(find_python(version), app / "requirements.txt", venv_cache)
     with tempfile.TemporaryDirectory(prefix="package-") as temporary:
         package = stage(app, Path(temporary) / "app")
+        python = ensure_clean_venv(find_python(version), app / "requirements.txt", venv_cache)
         functions = _index(package, python, app)
         modules = _import_all(package, python, app)
         zipped = _zip_size(package, Path(temporary) / "app.zip")

@@ -7,6 +7,7 @@ by the requirements file), so only the first test pays for the install."""
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -140,3 +141,20 @@ def test_the_files_the_app_reads_at_run_time_ship() -> None:
     rules = read_rules((ROOT / ".funcignore").read_text(encoding="utf-8"))
     files = core_tools_files(ROOT, rules)
     assert {f"web/{name}" for name, _ in WEB_FILES.values()} | {"host.json"} <= set(files)
+
+
+def test_files_git_ignores_are_refused(tmp_path: Path, venv_cache: Path) -> None:
+    """A cache or a local settings file that .funcignore misses would ship: in a git work tree
+    the check refuses what git ignores (before installing anything)."""
+    app = make_app(
+        tmp_path,
+        "return func.HttpResponse('pong')",
+        {".gitignore": ".cache/\n", ".cache/state.json": "{}\n"},
+        funcignore=".git\n.gitignore\n",  # what Core Tools always leaves out, for azd too
+    )
+    subprocess.run(["git", "init", "-q", str(app)], check=True)
+    message = failure(app, venv_cache)
+    assert message == (
+        "the package would hold 1 files git ignores (caches, local settings) under "
+        "['.cache']: add them to .funcignore"
+    )
