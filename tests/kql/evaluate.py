@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.kql.errors import KqlError, Unsupported
 from tests.kql.functions import AGGREGATIONS, SCALARS, binary
@@ -20,6 +20,9 @@ from tests.kql.syntax import (
     Scalar,
     Unary,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Table", "run"]
 
@@ -126,9 +129,12 @@ class _Scope:
         for direction, expr in reversed(keys):  # stable sorts, last key first
             present = [r for r in rows if self.value(expr, r) is not None]
             absent = [r for r in rows if self.value(expr, r) is None]
-            present.sort(key=lambda r, e=expr: self.value(e, r), reverse=direction == "desc")
+            present.sort(key=self._key(expr), reverse=direction == "desc")
             rows = present + absent  # nulls last
         return rows
+
+    def _key(self, expr: Any) -> Callable[[Row], Any]:
+        return lambda row: self.value(expr, row)
 
     def summarize(self, op: Operator, rows: list[Row]) -> list[Row]:
         groups: dict[tuple[Any, ...], list[Row]] = {}
