@@ -46,7 +46,9 @@ def test_docs_cost_is_generated_from_the_measured_figures_and_the_prices() -> No
         ("telemetry_volume", ("runs", 0, "bytes_per_order")),
     ],
 )
-def test_a_changed_measurement_changes_both_documents(section: str, path: tuple) -> None:
+def test_a_changed_measurement_changes_both_documents(
+    section: str, path: tuple[str | int, ...]
+) -> None:
     measured = copy.deepcopy(load())
     node = measured[section]
     for key in path[:-1]:
