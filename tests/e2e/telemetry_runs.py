@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
+from tests.e2e.feed import unstorable_event
 from tests.e2e.harness import ROOT, DevhostProcess, request, wait_for
 from tests.e2e.images_client import upload
 from tests.e2e.test_telemetry_e2e import FAST_EXPORT
@@ -76,27 +77,11 @@ def _orders_workload(host: DevhostProcess) -> list[str]:
 
 
 def _poison(connection: str) -> None:
-    """A well-formed event the read model cannot store ('/' in a key): tried maxDequeueCount
-    times, then moved to order-events-poison by the host (tests/e2e/test_change_feed_e2e.py)."""
+    """An event the read model cannot store: tried maxDequeueCount times, then moved to
+    order-events-poison by the host."""
     from azure.storage.queue import QueueClient
 
-    marker = uuid.uuid4().hex
-    image = {
-        "order_id": f"o-{marker}",
-        "customer_id": "bad/customer",
-        "status": "PENDING",
-        "created_at": "2026-11-26T00:00:00.000Z",
-        "total_amount": 1,
-    }
-    event = {
-        "event_id": marker,
-        "type": "INSERT",
-        "order_id": f"o-{marker}",
-        "version": 1,
-        "occurred_at": "2026-11-26T00:00:00.000Z",
-        "old_image": None,
-        "new_image": image,
-    }
+    event = unstorable_event(uuid.uuid4().hex)
     with QueueClient.from_connection_string(connection, "order-events") as queue:
         queue.send_message(base64.b64encode(json.dumps(event).encode()).decode())
 
