@@ -154,10 +154,13 @@ class DevhostProcess:
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Response:
         """A call to the host's own API with the app folder's master key, once devhost made
-        one (devhost --easy-auth asks for it; without, it is ignored)."""
+        one (devhost --easy-auth asks for it; without, it is ignored), as JSON (the only
+        kind of body the host's API runs a function from)."""
         keys = HostKeys.read(self.script_root)
         key = {} if keys is None else {"x-functions-key": keys.master}
-        headers = key | dict(kwargs.pop("headers", None) or {})
+        headers = (
+            key | {"Content-Type": "application/json"} | dict(kwargs.pop("headers", None) or {})
+        )
         return self.call(method, path, headers=headers, **kwargs)
 
     def stop(self, timeout: float = 60) -> int | None:

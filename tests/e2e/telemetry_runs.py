@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
 from tests.e2e.feed import unstorable_event
-from tests.e2e.harness import ROOT, DevhostProcess, request, wait_for
+from tests.e2e.harness import ROOT, DevhostProcess, wait_for
 from tests.e2e.images_client import upload
 from tests.e2e.test_telemetry_e2e import FAST_EXPORT
 from tests.kql import Table, tables
@@ -191,7 +191,7 @@ def run_app(folder: Path, *, faulty: bool) -> Run:
             if faulty:
                 _poison(azurite.connection_string)
                 order_ids += asyncio.run(_committed_unsent(azurite.connection_string))
-                fired = request("POST", f"{host.base_url}/admin/functions/relay_outbox", body=b"{}")
+                fired = host.admin("POST", "/admin/functions/relay_outbox", body=b"{}")
                 assert fired.status == 202, fired.body
             _uploads(host, bad=BAD_UPLOADS if faulty else 0)
             with contextlib.suppress(TimeoutError):  # what is missing, the tests name
