@@ -413,6 +413,67 @@ module eventGrid 'modules/event-grid.bicep' = {
   }
 }
 
+// --- Watching it: alerts, their action group and the workbook (docs/operations.md) ---------
+// On by default. Every query is a file of infra/queries/ (loaded by the modules), so the
+// alerts, the workbook and the docs read one text; tests/deploy/test_monitoring.py checks it.
+
+@description('E-mail address the alerts notify (the action group\'s one receiver, ALERT_EMAIL_ADDRESS). Empty: no receiver; the alerts still fire and show in the portal.')
+param alertEmailAddress string = ''
+
+@description('Turn the alert rules on (they are deployed either way).')
+param alertsEnabled bool = true
+
+// Every order account: the host's own (index 0) and order accounts 1..K-1.
+var extraOrderAccountNames = [for k in range(0, orderStorageAccounts - 1): orderAccounts[k].outputs.name]
+var orderAccountNames = concat([storage.outputs.name], extraOrderAccountNames)
+
+module actionGroup 'modules/action-group.bicep' = {
+  name: 'action-group'
+  scope: rg
+  params: {
+    name: 'ag-${resourceToken}'
+    tags: tags
+    emailAddress: alertEmailAddress
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    actionGroupId: actionGroup.outputs.id
+    enabled: alertsEnabled
+  }
+}
+
+// One throttling alert per order account (storage throttling is per account).
+module storageThrottlingAlerts 'modules/storage-throttling-alert.bicep' = [for k in range(0, orderStorageAccounts): {
+  name: 'storage-throttling-alert-${k}'
+  scope: rg
+  params: {
+    storageAccountName: orderAccountNames[k]
+    tags: tags
+    actionGroupId: actionGroup.outputs.id
+    enabled: alertsEnabled
+  }
+}]
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+// The workbook in the portal (docs/operations.md links to it the same way).
+output WORKBOOK_URL string = workbook.outputs.portalUrl
+
 // azd keeps these in the environment (`azd env get-values`); the postdeploy hook and
 // scripts/smoke.py read them.
 output AZURE_LOCATION string = location

@@ -8,7 +8,10 @@ timeouts and refused connections are retried with exponential back-off, then giv
 bound is kinder (the defaults give up after about a minute).
 
 Posts go through the source's aiohttp session, which ignores HTTP(S)_PROXY (aiohttp reads
-the environment only with `trust_env`): the host is local.
+the environment only with `trust_env`): the host is local. With the host's keys (devhost
+`--easy-auth` asks for them, as the Functions host does on Azure), a delivery carries the
+`blobs_extension` system key as `code=`, as an Event Grid subscription's URL does, and the
+readiness check the master key; neither is ever logged.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from urllib.parse import quote
 
 import aiohttp
 
+from devhost.keys import system_key_name
 from devhost.tasks import wait_for_event
 
 if TYPE_CHECKING:
     import asyncio
+
+    from devhost.keys import HostKeys
 
 __all__ = ["NO_RETRY", "EventDelivery", "RetryPolicy", "WebhookClient"]
 
@@ -107,12 +113,15 @@ class WebhookClient(EventDelivery):
         policy: RetryPolicy,
         stopping: asyncio.Event,
         session: aiohttp.ClientSession,
+        keys: HostKeys | None = None,
     ) -> None:
         self.base = target.rstrip("/")
         self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
         super().__init__(self.url, function_id, policy=policy, stopping=stopping)
         self.schema, self._session = schema, session
         self._timeout = aiohttp.ClientTimeout(total=policy.timeout)
+        self._code = {} if keys is None else {"code": keys.system[system_key_name("blobs")]}
+        self._admin = {} if keys is None else {"x-functions-key": keys.master}
 
     async def _attempt(self, event: dict[str, Any]) -> int:
         body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
@@ -123,7 +132,7 @@ class WebhookClient(EventDelivery):
         )
         headers = {"Content-Type": content_type, "aeg-event-type": "Notification"}
         async with self._session.post(
-            self.url, data=body, headers=headers, timeout=self._timeout
+            self.url, params=self._code, data=body, headers=headers, timeout=self._timeout
         ) as response:
             await response.read()
             return response.status
@@ -131,7 +140,7 @@ class WebhookClient(EventDelivery):
     async def _ready(self) -> bool:
         try:
             async with self._session.get(
-                f"{self.base}/admin/host/status", timeout=_STATUS_TIMEOUT
+                f"{self.base}/admin/host/status", headers=self._admin, timeout=_STATUS_TIMEOUT
             ) as response:
                 await response.read()
                 return response.status == 200

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from devhost.eventsource.listing import ListedBlob
     from devhost.eventsource.subscriptions import Subscription
+    from devhost.keys import HostKeys
     from devhost.storage import StorageAccounts
 
 __all__ = ["EventSource", "SourceOptions", "SubscriptionWatch"]
@@ -62,6 +63,7 @@ class SourceOptions:
     busy: float = 0.05  # share of wall time spent listing, at most
     grace: float = 60.0  # how long an upload may take (Last-Modified is its start)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    keys: HostKeys | None = None  # the host's keys, which devhost --easy-auth asks for
 
 
 class SubscriptionWatch:
@@ -119,6 +121,7 @@ class SubscriptionWatch:
             policy=options.retry,
             stopping=stopping,
             session=session,
+            keys=options.keys,
         )
         routes = Routes.connect(subscription, client, storage, options.retry, stopping)
         return cls(

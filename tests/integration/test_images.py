@@ -6,12 +6,10 @@ import asyncio
 import io
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import azure.functions as func
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
 from PIL import Image
@@ -25,8 +23,15 @@ from shared.errors import StorageUnavailable
 from shared.images import signing
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import AzureImageStore
+from tests.integration.uploads import http_status, make_thumbnail, upload
 from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
-from tests.support import call_http, invoke, json_of, point_app_at, upload_blobs, uploads_table
+from tests.support import (
+    call_http,
+    json_of,
+    point_app_at,
+    upload_blobs,
+    uploads_table,
+)
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -40,39 +45,6 @@ async def storage(storage_env: Azurite) -> Azurite:
     return storage_env
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One version of uploads/<name>, deliverable to the blob trigger as often as needed."""
-
-    name: str
-    data: bytes
-    etag: str
-    last_modified: str
-    uri: str
-
-    def stream(self) -> func.InputStream:
-        """A fresh InputStream, as the host builds one per delivery."""
-        return func.blob.InputStream(
-            data=self.data,
-            name=f"uploads/{self.name}",
-            uri=self.uri,
-            length=len(self.data),
-            blob_properties={"ETag": self.etag, "LastModified": self.last_modified},
-        )
-
-
-async def upload(name: str, data: bytes) -> Delivery:
-    """Write uploads/<name>; the returned delivery carries the version the host would see."""
-    client = upload_blobs().get_blob_client("uploads", name)
-    await client.upload_blob(data, overwrite=True)
-    props = await client.get_blob_properties()
-    return Delivery(name, data, props.etag, props.last_modified.isoformat(), client.url)
-
-
-async def make_thumbnail(delivery: Delivery) -> None:
-    await invoke("make_thumbnail", delivery.stream())
-
-
 async def thumbnail(name: str) -> tuple[Any, bytes]:
     client = upload_blobs().get_blob_client("thumbnails", name)
     return await client.get_blob_properties(), await (await client.download_blob()).readall()
@@ -81,15 +53,6 @@ async def thumbnail(name: str) -> tuple[Any, bytes]:
 async def status(name: str) -> tuple[int, dict[str, Any]]:
     response = await call_http("get_image_status", "GET", route_params={"name": name})
     return response.status_code, json_of(response)
-
-
-def http_status(request: urllib.request.Request | str) -> int:
-    """The status of one plain HTTP call (urllib raises for error statuses)."""
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def fetch(url: str) -> tuple[int, str | None, bytes]:
@@ -297,15 +260,11 @@ async def test_transient_storage_failure_raises_then_a_retry_succeeds(
 async def test_status_is_pending_until_processed_and_404_when_never_uploaded(
     storage: Azurite,
 ) -> None:
-    await upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
+    uploaded = await upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
 
     assert await status("waiting.gif") == (
         200,
-        {
-            "name": "waiting.gif",
-            "status": "pending",
-            "source_etag": (await status("waiting.gif"))[1]["source_etag"],
-        },
+        {"name": "waiting.gif", "status": "pending", "source_etag": uploaded.etag.strip('"')},
     )
     assert (await status("never/uploaded.png"))[0] == 404
 
