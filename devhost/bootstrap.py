@@ -20,7 +20,7 @@ from devhost.adminruns import AdminRuns, host_status
 from devhost.auth import EasyAuth, check_platform_setting, emulate_platform
 from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
-from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
+from devhost.eventsource import EVENT_GRID_CONFIG, EventSource, SourceOptions, subscriptions_for
 from devhost.frontend import (
     AdminApi,
     CorsPolicy,
@@ -36,6 +36,7 @@ from devhost.inprocess import InProcessRunner
 from devhost.invocation import Invoker
 from devhost.keys import HostKeys
 from devhost.outputs import OutputWriter
+from devhost.project import devhost_table
 from devhost.queues import QueueTriggerListener
 from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
@@ -112,7 +113,11 @@ def build_host(options: HostOptions) -> DevHost:
     blob_queue = HostBlobQueue(runtime, blob_specs) if blob_specs else None
     admin = AdminRuns(functions, listeners)
     port = options.port or local.local_http_port or DEFAULT_PORT
-    source = _event_source(functions, runtime, options.bind, port, keys)
+    source = (
+        _event_source(functions, runtime, script_root, options.bind, port, keys)
+        if options.event_source
+        else None
+    )
     return DevHost(
         functions,
         runtime,
@@ -123,7 +128,7 @@ def build_host(options: HostOptions) -> DevHost:
         port,
         config.route_prefix,
         blob_queue,
-        source if options.event_source else None,
+        source,
     )
 
 
@@ -226,11 +231,17 @@ def _frontend(
 
 
 def _event_source(
-    functions: list[FunctionSpec], runtime: Runtime, bind: str, port: int, keys: HostKeys | None
+    functions: list[FunctionSpec],
+    runtime: Runtime,
+    script_root: Path,
+    bind: str,
+    port: int,
+    keys: HostKeys | None,
 ) -> EventSource | None:
     """Posts to this host over HTTP, exactly as the standalone source posts to func start
     (with the webhook's key when the host asks for one)."""
-    subscriptions = subscriptions_for(functions, runtime.environ)
+    config = devhost_table(script_root).get(EVENT_GRID_CONFIG)
+    subscriptions = subscriptions_for(functions, runtime.environ, config)
     if not subscriptions:
         return None
     address = "127.0.0.1" if bind in ("0.0.0.0", "", "::") else bind

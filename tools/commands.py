@@ -116,15 +116,20 @@ def unit() -> None:
 def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`run`'s app settings: the app spread as the tests of issue 24 run it (docs/scaling.md),
     orders, read models and event queues over three storage accounts of the one Azurite
-    (AZURITE_ACCOUNTS names the two besides the development account) and three event queues.
+    (AZURITE_ACCOUNTS names them besides the development account) and three event queues, and
+    the images in an uploads account of their own (UploadsStorage, docs/images.md).
     A variable already set wins: `ORDER_STORAGE_CONNECTIONS=AzureWebJobsStorage
     ORDER_EVENT_QUEUES=1` is the one-account, one-queue path. An Azurite already listening on
     the default ports must serve the same accounts."""
     names = ["OrdersStorage1", "OrdersStorage2"]
+    uploads = {azurite.UPLOADS_ACCOUNT: azurite.UPLOADS_KEY}  # images apart, as on Azure
     defaults = {
-        "AZURITE_ACCOUNTS": azurite.accounts_variable(azurite.ORDER_ACCOUNTS),
+        "AZURITE_ACCOUNTS": azurite.accounts_variable(azurite.ORDER_ACCOUNTS | uploads),
         "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *names]),
         "ORDER_EVENT_QUEUES": "3",
+        "UploadsStorage": azurite.connection_string(
+            account=azurite.UPLOADS_ACCOUNT, key=azurite.UPLOADS_KEY
+        ),
     }
     for name, (account, key) in zip(names, azurite.ORDER_ACCOUNTS.items(), strict=True):
         defaults[name] = azurite.connection_string(account=account, key=key)

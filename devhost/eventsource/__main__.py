@@ -17,10 +17,11 @@ from pathlib import Path
 from devhost.console import configure_logging, stop_signal
 from devhost.eventsource.delivery import RetryPolicy
 from devhost.eventsource.source import EventSource, SourceOptions
-from devhost.eventsource.subscriptions import subscriptions_for
+from devhost.eventsource.subscriptions import CONFIG_KEY, subscriptions_for
 from devhost.functions import AppLoadError, load_functions
 from devhost.hostconfig import load_host_config
 from devhost.keys import HostKeys
+from devhost.project import devhost_table
 from devhost.runtime import derive_host_id
 from devhost.settings import apply_values, load_local_settings
 from devhost.storage import StorageAccounts
@@ -67,7 +68,8 @@ def build_source(args: argparse.Namespace) -> EventSource:
         keys=HostKeys.read(script_root),
     )
     storage = StorageAccounts(os.environ)
-    return EventSource(subscriptions_for(functions, os.environ), options, storage)
+    filters = devhost_table(script_root).get(CONFIG_KEY)
+    return EventSource(subscriptions_for(functions, os.environ, filters), options, storage)
 
 
 async def serve(args: argparse.Namespace) -> int:

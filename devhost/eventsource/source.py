@@ -34,6 +34,7 @@ from devhost.eventgrid import blob_created_event
 from devhost.eventsource.checkpoint import Checkpoint, CheckpointStore
 from devhost.eventsource.delivery import RetryPolicy, WebhookClient
 from devhost.eventsource.listing import ContainerListing
+from devhost.eventsource.routing import Routes
 from devhost.tasks import finish, wait_for_event
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class SourceOptions:
 
 
 class SubscriptionWatch:
-    """One subscription: its container listing, its checkpoint and the webhook it posts to."""
+    """One subscription: its container listing, its checkpoint, and where its events go (the
+    webhook it posts to, and the queues of the subscriptions that ride on it)."""
 
     def __init__(
         self,
@@ -77,9 +79,11 @@ class SubscriptionWatch:
         store: CheckpointStore,
         client: WebhookClient,
         stopping: asyncio.Event,
+        routes: Routes | None = None,
     ) -> None:
         self.subscription, self.options, self.stopping = subscription, options, stopping
         self.listing, self.store, self.client = listing, store, client
+        self.routes = routes or Routes(subscription, client, (), stopping)
         self.topic = (
             f"/subscriptions/{_LOCAL_SUBSCRIPTION}/resourceGroups/local/providers/"
             f"Microsoft.Storage/storageAccounts/{listing.account}"
@@ -119,8 +123,15 @@ class SubscriptionWatch:
             session=session,
             keys=options.keys,
         )
+        routes = Routes.connect(subscription, client, storage, options.retry, stopping)
         return cls(
-            subscription, options, listing=listing, store=store, client=client, stopping=stopping
+            subscription,
+            options,
+            listing=listing,
+            store=store,
+            client=client,
+            stopping=stopping,
+            routes=routes,
         )
 
     def _event(self, blob: ListedBlob) -> dict[str, object]:
@@ -161,7 +172,7 @@ class SubscriptionWatch:
         )
         handled = 0
         for blob in fresh:
-            delivered = not self.stopping.is_set() and await self.client.deliver(self._event(blob))
+            delivered = not self.stopping.is_set() and await self.routes.deliver(self._event(blob))
             if not delivered and self.stopping.is_set():
                 break  # interrupted, not given up: the next start delivers it
             checkpoint.record(blob)  # delivered, or given up after the retries (logged)

@@ -106,11 +106,17 @@ class DevhostProcess:
     devhost_root: Path = ROOT
 
     @property
+    def uploads_connection(self) -> str:
+        """The app's uploads account (UploadsStorage): its own, or the host's."""
+        return self.extra_env.get("UploadsStorage", self.connection_string)
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
         env = {**os.environ, **self.extra_env, "AzureWebJobsStorage": self.connection_string}
+        env["UploadsStorage"] = self.uploads_connection
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(self.devhost_root), env.get("PYTHONPATH")])
         )

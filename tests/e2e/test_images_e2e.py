@@ -42,13 +42,14 @@ def assert_thumbnail_matches(
     assert image.size == (status["thumbnail"]["width"], status["thumbnail"]["height"])
     assert props.content_settings.content_type == content_type
     assert status["thumbnail"]["content_type"] == content_type
-    assert props.content_settings.cache_control == "public, max-age=3600"
+    assert props.content_settings.cache_control == "private, no-cache"
     assert props.metadata["source_etag"] == uploaded.etag
     assert (props.metadata["width"], props.metadata["height"]) == tuple(map(str, image.size))
     url = status["thumbnail"]["url"]
     assert urlsplit(url).path.endswith(f"/thumbnails/{quote(uploaded.name, safe='/')}")
     fetched = request("GET", url)  # the status's read URL, with no other credential
     assert (fetched.status, fetched.headers["Content-Type"]) == (200, content_type)
+    assert fetched.headers["Cache-Control"].startswith("private, max-age="), fetched.headers
     assert fetched.body == data
     assert b"Exif" not in data
     return image

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import azure.functions as func
 
-from tests.support import blob_service, invoke
+from tests.support import invoke, upload_blobs
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Delivery:
 async def upload(name: str, data: bytes) -> Delivery:
     """Write uploads/<name>; the returned delivery carries the version the upload answered
     with, which is the one the host would see."""
-    client = blob_service().get_blob_client("uploads", name)
+    client = upload_blobs().get_blob_client("uploads", name)
     written = await client.upload_blob(data, overwrite=True)
     return Delivery(name, data, written["etag"], written["last_modified"].isoformat(), client.url)
 
@@ -48,7 +48,7 @@ async def make_thumbnail(delivery: Delivery) -> None:
 async def stored(name: str) -> Delivery:
     """The version of uploads/<name> in storage now, however it was written (a browser's PUT
     to a SAS URL, say), as the host would deliver it."""
-    client = blob_service().get_blob_client("uploads", name)
+    client = upload_blobs().get_blob_client("uploads", name)
     props = await client.get_blob_properties()
     data = await (await client.download_blob()).readall()
     return Delivery(name, data, props.etag, props.last_modified.isoformat(), client.url)
