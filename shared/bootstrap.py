@@ -56,6 +56,7 @@ __all__ = [
     "reset",
     "settings",
     "storage_clients",
+    "uploads_clients",
 ]
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class _Wiring:
     # The order accounts (ORDER_STORAGE_CONNECTIONS); `storage` itself where one of them is
     # AzureWebJobsStorage, as by default.
     accounts: tuple[StorageClients, ...]
+    # The uploads account (UploadsStorage): uploads, thumbnails, image statuses; `storage`
+    # itself when the setting is unset.
+    uploads: StorageClients
     publisher: ShardedEventPublisher | None = None
     images: ImageStore | None = None
     cleanup: BatchedCleanup | None = None
@@ -122,6 +126,11 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
 def storage_clients() -> StorageClients:
     """The clients of the app's storage account on this loop (the health check, tests)."""
     return _wiring().storage
+
+
+def uploads_clients() -> StorageClients:
+    """The clients of the uploads account on this loop (the image store, tests)."""
+    return _wiring().uploads
 
 
 def order_storage_clients() -> tuple[StorageClients, ...]:
@@ -141,7 +150,8 @@ def _wiring() -> _Wiring:
             storage if endpoints is current.storage else StorageClients(endpoints)
             for endpoints in current.order_storage or (current.storage,)
         )
-        wiring = _by_loop[loop] = _Wiring(storage, accounts)
+        uploads = StorageClients(current.uploads_storage) if current.uploads_storage else storage
+        wiring = _by_loop[loop] = _Wiring(storage, accounts, uploads)
     return wiring
 
 
@@ -261,21 +271,21 @@ async def daily_summary() -> DailySummary:
 
 
 async def image_store() -> ImageStore:
-    """Thumbnails and statuses on Azure Storage; one per loop, as it remembers the containers
-    it made and its signing key."""
+    """Thumbnails and statuses in the uploads account; one per loop, as it remembers the
+    containers it made and its signing key."""
     wiring = _wiring()
     if wiring.images is None:
         from shared.images.store import AzureImageStore
 
-        statuses = await wiring.storage.table(IMAGE_STATUS_TABLE)
+        statuses = await wiring.uploads.table(IMAGE_STATUS_TABLE)
         if wiring.images is None:  # not made by a concurrent first use meanwhile
-            wiring.images = AzureImageStore(wiring.storage.blob_service(), statuses)
+            wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
     return wiring.images
 
 
 def blob_origin() -> str:
     """`scheme://host[:port]` of the blob endpoint that upload and thumbnail URLs point at."""
-    url = urlsplit(_wiring().storage.blob_service().url)
+    url = urlsplit(_wiring().uploads.blob_service().url)
     return f"{url.scheme}://{url.netloc}"
 
 
@@ -297,5 +307,6 @@ async def reset() -> None:
     if wiring is not None:
         if wiring.cleanup is not None:
             await wiring.cleanup.close()
-        for clients in {id(c): c for c in (wiring.storage, *wiring.accounts)}.values():
+        every = (wiring.storage, *wiring.accounts, wiring.uploads)
+        for clients in {id(c): c for c in every}.values():
             await clients.close()

@@ -2,7 +2,8 @@
 storage accounts on one Azurite (AZURITE_ACCOUNTS), Azurite stopped (SIGINT: it keeps its
 data) and started again once a third of the work is acknowledged.
 
-Then: every acknowledged order exists once (0 lost, 0 duplicated) with its update applied, the
+Then: every acknowledged order exists once (0 lost, 0 duplicated) with its update applied once
+(version 2: setting the quantity to 7 looks the same however often it is applied), the
 customer views equal the orders store, every report total equals the orders' own, each
 account holds exactly the orders of the customers placed in it and its order rows are in the
 account of their bucket, the orders are spread evenly over the accounts, and no poison message
@@ -21,6 +22,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -65,10 +67,11 @@ class ShardedReport:
     orders: int
     acknowledged: int
     updated: int
+    versions: dict[int, int]  # version -> orders: each changed once is at 2
     lost: int
     duplicated_keys: int
     unexpected_orders: int
-    raw_5xx: dict[int, int]
+    unexpected: dict[str, int]  # answers outside success and RETRY_ANSWERS, by label
     retries: int
     per_account: list[int]
     expected_per_account: list[int]  # the acknowledged orders' customers' accounts
@@ -85,7 +88,8 @@ class ShardedReport:
         clean = not (self.lost or self.duplicated_keys or self.unexpected_orders or self.misplaced)
         complete = self.acknowledged == self.updated == self.orders and self.reports_exact
         complete = complete and self.per_account == self.expected_per_account
-        return clean and complete and self.spread <= 0.10 and not (self.raw_5xx or self.poisoned)
+        complete &= self.versions == {2: self.orders}
+        return clean and complete and self.spread <= 0.10 and not (self.unexpected or self.poisoned)
 
     @property
     def spread(self) -> float:
@@ -158,28 +162,30 @@ def _update(host: DevhostProcess, client: RetryingClient, order_id: str, quantit
             )
             if answer.status == 200:
                 return True
-            if answer.status >= 500 and answer.status != 503:
-                client.raw_5xx[answer.status] = client.raw_5xx.get(answer.status, 0) + 1
+            if not client.retryable(answer):
+                return False
         time.sleep(0.2)
     return False
 
 
-def _placement(stack: _ShardedStack, run: str) -> tuple[list[int], int]:
-    """Orders of this run per account, and how many rows sit outside their bucket's account."""
+def _placement(stack: _ShardedStack, run: str) -> tuple[list[int], int, dict[int, int]]:
+    """Orders of this run per account, how many rows sit outside their bucket's account, and
+    how many orders are at each version (each is created, then changed once: version 2)."""
     from azure.data.tables import TableClient
 
-    per_account, misplaced = [], 0
+    per_account, misplaced, versions = [], 0, Counter[int]()
     for index, connection in enumerate(stack.connections):
         table = TableClient.from_connection_string(connection, "Orders")
         rows = table.query_entities(
             "RowKey ge @low and RowKey lt @high and product_id ge @run and product_id lt @end",
             parameters={"low": "order:", "high": "order;", "run": f"k{run}-", "end": f"k{run}."},
-            select=["order_id"],
+            select=["order_id", "version"],
         )
-        ids = [str(row["order_id"]) for row in rows]
-        per_account.append(len(ids))
-        misplaced += sum(1 for i in ids if order_bucket(i, len(CONNECTIONS))[0] != index)
-    return per_account, misplaced
+        found = [(str(row["order_id"]), int(row["version"])) for row in rows]
+        per_account.append(len(found))
+        misplaced += sum(1 for i, _ in found if order_bucket(i, len(CONNECTIONS))[0] != index)
+        versions.update(version for _, version in found)
+    return per_account, misplaced, dict(versions)
 
 
 def _expected_per_account(outcomes: list[Outcome]) -> list[int]:
@@ -234,17 +240,18 @@ def _run(stack: _ShardedStack, orders: int, concurrency: int) -> ShardedReport:
         o for o in pages(stack.host, "/api/orders", {}) if o["product_id"].startswith(f"k{run}-")
     ]
     lost, duplicated, unexpected = tally(stored, outcomes)
-    per_account, misplaced = _placement(stack, run)
+    per_account, misplaced, versions = _placement(stack, run)
     exact = all(report_view(stack.host, day) == report_truth(stack.host, day) for day in days)
     seconds = [o.seconds for o in outcomes]
     return ShardedReport(
         orders=orders,
         acknowledged=sum(o.order_id is not None for o in outcomes),
         updated=sum(1 for order in stored if order["quantity"] == 7),
+        versions=versions,
         lost=lost,
         duplicated_keys=duplicated,
         unexpected_orders=unexpected,
-        raw_5xx=dict(client.raw_5xx),
+        unexpected=dict(client.unexpected),
         retries=sum(o.retries for o in outcomes),
         per_account=per_account,
         expected_per_account=_expected_per_account(outcomes),
