@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.config import Settings, SettingsError, read_settings
-from shared.sharding import queue_account, queue_names
+from shared.sharding import order_id_for, queue_account, queue_names
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from azure.data.tables.aio import TableClient
 
     from shared.changes.cleanup import BatchedCleanup
@@ -169,28 +167,11 @@ async def _order_tables(name: str) -> list[TableClient]:
 # --- orders ---------------------------------------------------------------------------------
 
 
-def new_order_id() -> str:
-    """A new order's id: with several order accounts, ids take the accounts in turn
-    (shared.sharding.balanced_order_ids); with one, a plain UUID as before."""
-    return _order_ids.get()()
+def new_order_id(customer_id: str) -> str:
+    """A new order's id, in its customer's bucket over the order accounts of the settings
+    (shared.sharding.order_id_for), so the customer's listing is one partition's range."""
+    return order_id_for(customer_id, len(settings().order_connections))
 
-
-class _OrderIds:
-    """The process's id maker, for the number of accounts in the settings."""
-
-    def __init__(self) -> None:
-        self._made: tuple[int, Callable[[], str]] | None = None
-
-    def get(self) -> Callable[[], str]:
-        accounts = len(settings().order_connections)
-        if self._made is None or self._made[0] != accounts:
-            from shared.sharding import balanced_order_ids
-
-            self._made = (accounts, balanced_order_ids(accounts))
-        return self._made[1]
-
-
-_order_ids = _OrderIds()
 
 # With one account each factory returns the single-account adapter itself; with several, the
 # adapter of each account behind the router that picks an order's (shared.sharding).
@@ -223,7 +204,7 @@ async def order_backlog() -> OrderBacklog:
     """The outbox and pending-order index rows, in the orders' own partitions (of every
     account: the relay and the sweep walk them all)."""
     from shared.orders.sharded import ShardedOrderBacklog
-    from shared.orders.table_repository import TableOrderBacklog
+    from shared.orders.table_backlog import TableOrderBacklog
 
     backlogs = [TableOrderBacklog(t) for t in await _order_tables(settings().orders_table)]
     return backlogs[0] if len(backlogs) == 1 else ShardedOrderBacklog(backlogs)

@@ -14,6 +14,7 @@ __all__ = [
     "Conflict",
     "FieldError",
     "Forbidden",
+    "ForbiddenChange",
     "InvalidInput",
     "MalformedRequest",
     "NotFound",
@@ -70,6 +71,25 @@ class Forbidden(AppError):
     """The caller is known but may not do this (a role is missing)."""
 
     code = "forbidden"
+
+
+class ForbiddenChange(Forbidden):
+    """The caller's roles may not change these fields of a resource, make this status
+    transition, or delete it, in the status it is in (shared.orders.change_rules). `errors`
+    names each field (`status` for the transition, "" for a delete); `transition` is the
+    refused (from, to), when one was."""
+
+    code = "forbidden-change"
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError],
+        transition: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.transition = transition
 
 
 class NotFound(AppError):

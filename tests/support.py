@@ -143,3 +143,16 @@ async def uploads_table(name: str) -> TableClient:
 # A caller with every right (Orders.ReadWrite.All), for tests of what the core does rather
 # than of who may do it (tests/unit/auth and the e2e --easy-auth tests cover the rules).
 BACK_OFFICE = Caller("back-office-test", None, frozenset({READ_WRITE_ALL}))
+
+
+def other_customers(me: str, total: int) -> list[str]:
+    """`total` fresh customer ids other than `me`, a third of them in `me`'s own partition
+    (shared.orders.table_layout.customer_partition): a listing of `me` must skip them too."""
+    from shared.orders.table_layout import customer_partition
+
+    near: list[str] = []
+    while len(near) < total // 3:
+        name = f"c-{uuid.uuid4().hex[:12]}"
+        if customer_partition(name) == customer_partition(me):
+            near.append(name)
+    return near + [f"c-{uuid.uuid4().hex[:12]}" for _ in range(total - len(near))]

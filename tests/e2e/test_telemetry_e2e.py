@@ -147,7 +147,8 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
         d.id: d for d in items(sink, "RemoteDependency") if d.name == "table transaction"
     }
     batch = next(c for c in calls if "/$batch" in c.name)
-    assert transactions[batch.parent_id].properties["rows"] == "3"
+    # the order, its outbox event, its pending-index and customer-index rows
+    assert transactions[batch.parent_id].properties["rows"] == "4"
     assert transactions[batch.parent_id].parent_id == request.id
 
 

@@ -107,6 +107,12 @@ def _check_store(stack: _Stack, run: str, outcomes: list[Outcome]) -> tuple[int,
         for c in range(CUSTOMERS)
         for o in pages(stack.host, "/api/orders", {"customer_id": f"r{run}-{c}"})
     ]
+    return tally(stored, outcomes)
+
+
+def tally(stored: list[dict[str, Any]], outcomes: list[Outcome]) -> tuple[int, int, int]:
+    """(lost, keys with two or more orders, orders no key asked for) among `stored` orders,
+    whose product id is `k` and the key of the create that made them."""
     per_key = Counter(order["product_id"] for order in stored)
     wanted = {f"k{o.key}" for o in outcomes}
     by_id = {order["order_id"]: order for order in stored}
