@@ -12,7 +12,7 @@ OTHER_PYTHONS ?= 3.12 3.13
 E2E_RUNS ?= 20
 
 .PHONY: setup run test check lint typecheck unit e2e-repeat reliability bench clean browser \
-	test-versions test-3.12 test-3.13 test-worker
+	test-versions test-3.12 test-3.13 test-worker package loadtest
 
 # `make run EASY_AUTH=1`: devhost --easy-auth (App Service authentication emulated; tokens from
 # `python -m devhost.auth token`, docs/security.md), even where Core Tools are installed.
@@ -25,5 +25,5 @@ test test-versions:
 e2e-repeat:
 	$(TOOLS) e2e-repeat --runs $(E2E_RUNS)
 
-setup lint typecheck check unit reliability bench clean browser test-3.12 test-3.13 test-worker:
+setup lint typecheck check unit reliability bench clean browser test-3.12 test-3.13 test-worker package loadtest:
 	$(TOOLS) $@

@@ -5,11 +5,14 @@ Each of Azurite's three ports gets a forwarding port; requests are passed on byt
 (the shared-key signature covers the path, query and the x-ms headers, all kept), answers
 passed back likewise. Counting here, rather than in the app, sees what Azure would bill and
 throttle: the host's queue polling, retries, the SDKs' own calls (create_table_if_not_exists).
+Table queries are also kept one by one (`TableQuery`: the filter, and how many entities
+storage returned), so a test can see which rows a listing asked for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from collections import Counter
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 
     Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
-__all__ = ["CountingProxy", "RequestKind", "classify"]
+__all__ = ["CountingProxy", "RequestKind", "TableQuery", "classify"]
 
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "upgrade"}
@@ -50,6 +53,27 @@ class RequestKind:
 
     def __str__(self) -> str:
         return f"{self.service} {self.verb} {self.what}"
+
+
+@dataclass(frozen=True, slots=True)
+class TableQuery:
+    """One table query as storage saw it: its `$filter` (decoded) and the entities returned."""
+
+    account: str
+    table: str
+    filter: str
+    returned: int
+
+
+def _table_query(target: str, answer: bytes) -> TableQuery:
+    url = urlsplit(target)
+    account, _, resource = url.path.strip("/").partition("/")
+    try:
+        returned = len(json.loads(answer).get("value", []))
+    except (ValueError, AttributeError):
+        returned = 0
+    found = parse_qs(url.query).get("$filter", [""])[0]
+    return TableQuery(account, resource.split("(")[0], found, returned)
 
 
 def _table_what(verb: str, path: str, body: bytes) -> str:
@@ -85,7 +109,8 @@ def classify(service: str, verb: str, target: str, body: bytes) -> RequestKind:
         what = _queue_what(verb, url.path, parse_qs(url.query))
     else:
         comp = parse_qs(url.query).get("comp", [""])[0]
-        container = url.path.strip("/").split("/")[1] if url.path.count("/") > 1 else ""
+        parts = url.path.strip("/").split("/")
+        container = parts[1] if len(parts) > 1 else ""
         what = f"{container} {comp}".strip()
     return RequestKind(service, verb, what, account)
 
@@ -98,6 +123,7 @@ class CountingProxy:
     def __init__(self, azurite: Azurite) -> None:
         self.azurite = azurite
         self._counts: Counter[RequestKind] = Counter()
+        self._queries: list[TableQuery] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -123,6 +149,12 @@ class CountingProxy:
         with self._lock:
             counts, self._counts = self._counts, Counter()
         return counts
+
+    def take_queries(self) -> list[TableQuery]:
+        """The table queries since the last take, in order, and start again from none."""
+        with self._lock:
+            queries, self._queries = self._queries, []
+        return queries
 
     def close(self) -> None:
         async def stop() -> None:
@@ -173,6 +205,9 @@ class CountingProxy:
             ) as answer:
                 payload = await answer.read()
                 kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP]
+            if kind.what.endswith(" query"):
+                with self._lock:
+                    self._queries.append(_table_query(request.raw_path, payload))
             response = web.Response(status=answer.status, body=payload)
             for name, value in kept:
                 response.headers.add(name, value)

@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.measured import record
 from bench.storage_proxy import CountingProxy, RequestKind
 from bench.throughput import export_revision
 from devhost.azurite import Azurite, running_azurite
@@ -298,7 +299,12 @@ def measure_tree(
             wait_for(lambda: settled(direct), SETTLE_WITHIN_S, interval=0.2)
             proxy.take()
             before, started = _sweeps_logged(host), time.monotonic()
-            fired = request("POST", f"{host.base_url}/admin/functions/nightly_sweep", body=b"{}")
+            fired = request(
+                "POST",
+                f"{host.base_url}/admin/functions/nightly_sweep",
+                body=b"{}",
+                headers={"Content-Type": "application/json"},
+            )
             assert fired.status == 202, fired.body
             wait_for(lambda: _sweeps_logged(host) > before, SETTLE_WITHIN_S, interval=0.2)
             phases["sweep"] = _phase(proxy, direct, args.stale, started)
@@ -357,7 +363,10 @@ def main() -> None:
     parser.add_argument("--baseline", help="git revision to measure too")
     parser.add_argument("--queues", type=int, default=1, help="event queues (this tree)")
     parser.add_argument("--accounts", type=int, default=1, choices=[1, 2, 3])
-    parser.add_argument("--json", type=Path, help="write the counts here (bench.capacity)")
+    parser.add_argument("--json", type=Path, help="write the counts here")
+    parser.add_argument(
+        "--record", action="store_true", help="keep them in bench/measured.json (the docs' input)"
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, Phase]] = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -376,8 +385,7 @@ def main() -> None:
         f"{args.accounts} account(s)"
     )
     report(results, load)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
+    if args.json or args.record:
         data = {
             "measured": load,
             "queues": args.queues,
@@ -387,7 +395,11 @@ def main() -> None:
                 for label, phases in results.items()
             },
         }
-        args.json.write_text(json.dumps(data, indent=2) + "\n")
+        if args.record:
+            record("storage_requests", data)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(data, indent=2) + "\n")
 
 
 if __name__ == "__main__":

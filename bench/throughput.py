@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.measured import record
 from bench.stats import summary_ms
 from devhost.azurite import running_azurite
 from tests.e2e.harness import ROOT, DevhostProcess, request, wait_for
@@ -306,6 +307,9 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write each run's figures here")
     parser.add_argument(
+        "--record", action="store_true", help="keep them in bench/measured.json (the docs' input)"
+    )
+    parser.add_argument(
         "--flex-groups",
         action="store_true",
         help="HTTP functions in one devhost, the rest in another, as Flex "
@@ -346,8 +350,7 @@ def main() -> None:
     if args.flex_groups:
         load += "; HTTP functions and the rest in two devhost processes, CPU summed"
     report(runs, load)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
+    if args.json or args.record:
         figures = [
             {
                 "label": run.label,
@@ -359,7 +362,12 @@ def main() -> None:
             }
             for run in runs
         ]
-        args.json.write_text(json.dumps({"measured": load, "runs": figures}, indent=2) + "\n")
+        output = {"measured": load, "runs": figures}
+        if args.record:
+            record("throughput", output)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(output, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from shared.errors import (
     AppError,
     Conflict,
     Forbidden,
+    ForbiddenChange,
     InvalidInput,
     IssuerUnavailable,
     MalformedRequest,
@@ -91,12 +92,23 @@ def problem_for(error: AppError) -> func.HttpResponse | None:
     """The problem response for a known failure; None for one this table does not map."""
     for kind, status, title in _STATUS_BY_ERROR:
         if isinstance(error, kind):
-            extra = None
-            if isinstance(error, InvalidInput) and error.errors:
-                extra = {"errors": [{"field": e.field, "message": e.message} for e in error.errors]}
-            if isinstance(error, SettingsError):  # names and rules only, never values
-                extra = {"errors": [{"field": p.name, "message": p.rule} for p in error.problems]}
+            extra = _members(error)
             return problem_response(status, title, error.detail, code=error.code, extra=extra)
+    return None
+
+
+def _members(error: AppError) -> dict[str, Any] | None:
+    """The problem's extension members: which fields (and, for a refused change, which
+    status transition) the problem is about."""
+    if isinstance(error, InvalidInput | ForbiddenChange) and error.errors:
+        extra: dict[str, Any] = {
+            "errors": [{"field": e.field, "message": e.message} for e in error.errors]
+        }
+        if isinstance(error, ForbiddenChange) and error.transition:
+            extra["transition"] = dict(zip(("from", "to"), error.transition, strict=True))
+        return extra
+    if isinstance(error, SettingsError):  # names and rules only, never values
+        return {"errors": [{"field": p.name, "message": p.rule} for p in error.problems]}
     return None
 
 

@@ -101,7 +101,10 @@ async def serve(args: argparse.Namespace) -> int:
     )
     try:
         host = build_host(options)
-        await allow_page_uploads(host.runtime.storage, host.port)  # before it serves a page
+        # Before it serves a page: the host's account and those the app's uploads land in.
+        watched = host.event_source.subscriptions if host.event_source else []
+        accounts = [None, *(subscription.connection for subscription in watched)]
+        await allow_page_uploads(host.runtime.storage, host.port, accounts)
         await host.start()
     except failures as exc:
         logger.error("devhost_start_failed error=%s", exc)

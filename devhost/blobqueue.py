@@ -12,14 +12,15 @@ goes to `webjobs-blobtrigger-poison` in the trigger's account. Concurrency split
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from devhost.blobinput import POISON_QUEUE, BlobTriggerMessage, MessageFormatError, blob_invocation
 from devhost.blobs import BlobPath, invoke_blob_once
 from devhost.expressions import resolve_settings
 from devhost.invocation import FunctionFailed
+from devhost.outputs import create_on_missing
 from devhost.queuepolling import MessageLease, PollingOptions, QueuePoller
 from devhost.queues import decode_body, move_to_poison
 from devhost.runtime import function_id
@@ -75,15 +76,8 @@ class HostBlobQueue:
     # --- writing (the webhook) ------------------------------------------------------------
     async def enqueue(self, message: BlobTriggerMessage) -> None:
         """Add the message (creating the queue on first use) and wake the listener."""
-        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-
         text = message.encode(self.runtime.config.queues.message_encoding)
-        try:
-            await self.queue.send_message(text)
-        except ResourceNotFoundError:
-            with contextlib.suppress(ResourceExistsError):
-                await self.queue.create_queue()
-            await self.queue.send_message(text)
+        await create_on_missing(partial(self.queue.send_message, text), self.queue.create_queue)
         self._poller.wake()
 
     # --- one message ----------------------------------------------------------------------

@@ -2,14 +2,15 @@
 
 Its steps are the Functions host's and the Python worker's, in their order: app settings
 (local.settings.json `Values`) into the environment, with `--easy-auth` the platform's
-authentication settings too (devhost.auth), host.json, OpenTelemetry set up before the app is
-imported, the app imported and indexed, the app's start-up check, then one
-listener per non-HTTP trigger, the HTTP front end and, for `source="EventGrid"` blob
-triggers, the host blob queue, its webhook and the local event source.
+authentication settings too (devhost.auth) and the host's keys (devhost.keys), host.json,
+OpenTelemetry set up before the app is imported, the app imported and indexed, the app's
+start-up check, then one listener per non-HTTP trigger, the HTTP front end and, for
+`source="EventGrid"` blob triggers, the host blob queue, its webhook and the local event source.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -19,14 +20,23 @@ from devhost.adminruns import AdminRuns, host_status
 from devhost.auth import EasyAuth
 from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
-from devhost.eventsource import EventSource, SourceOptions, subscriptions_for
-from devhost.frontend import AdminApi, CorsPolicy, ExtensionWebhooks, Frontend, HttpFunctions
+from devhost.eventsource import EVENT_GRID_CONFIG, EventSource, SourceOptions, subscriptions_for
+from devhost.frontend import (
+    AdminApi,
+    CorsPolicy,
+    ExtensionWebhooks,
+    Frontend,
+    HostApiGuard,
+    HttpFunctions,
+)
 from devhost.functions import SUPPORTED_TRIGGERS, load_functions
 from devhost.host import DevHost
 from devhost.hostconfig import load_host_config
 from devhost.inprocess import InProcessRunner
 from devhost.invocation import Invoker
+from devhost.keys import HostKeys
 from devhost.outputs import OutputWriter
+from devhost.project import devhost_table
 from devhost.queues import QueueTriggerListener
 from devhost.runtime import Runtime, derive_host_id
 from devhost.settings import apply_values, load_local_settings
@@ -48,6 +58,8 @@ if TYPE_CHECKING:
     from devhost.telemetry import Telemetry
 
 __all__ = ["DEFAULT_PORT", "INVOKERS", "HostOptions", "UnsupportedFunction", "build_host"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 7071
 # Where functions run: devhost's own process, or Microsoft's worker library (3.13+).
@@ -84,6 +96,7 @@ def build_host(options: HostOptions) -> DevHost:
     local = load_local_settings(script_root, options.settings_file)
     apply_values(local)
     easy_auth = _easy_auth(script_root, enabled=options.easy_auth)
+    keys = _host_keys(script_root) if options.easy_auth else None
     config = load_host_config(script_root)
     # As the worker does: OpenTelemetry is set up before the app is imported.
     telemetry = configure_telemetry(os.environ, route_prefix=config.route_prefix)
@@ -100,17 +113,22 @@ def build_host(options: HostOptions) -> DevHost:
     blob_queue = HostBlobQueue(runtime, blob_specs) if blob_specs else None
     admin = AdminRuns(functions, listeners)
     port = options.port or local.local_http_port or DEFAULT_PORT
+    source = (
+        _event_source(functions, runtime, script_root, options.bind, port, keys)
+        if options.event_source
+        else None
+    )
     return DevHost(
         functions,
         runtime,
         listeners,
-        _frontend(functions, runtime, local, admin, blob_queue, easy_auth),
+        _frontend(functions, runtime, local, admin, blob_queue, (easy_auth, keys)),
         admin,
         options.bind,
         port,
         config.route_prefix,
         blob_queue,
-        _event_source(functions, runtime, options.bind, port) if options.event_source else None,
+        source,
     )
 
 
@@ -118,6 +136,19 @@ def _easy_auth(script_root: Path, *, enabled: bool) -> EasyAuth | None:
     """The platform's gate, its settings put in the environment before the app is imported,
     as on Azure, and the local issuer's keys served where the app fetches them."""
     return EasyAuth.start(script_root, os.environ) if enabled else None
+
+
+def _host_keys(script_root: Path) -> HostKeys:
+    """The keys the host's own API asks for under --easy-auth, as on Azure (made on first
+    use); the log says how to read them, never what they are."""
+    keys = HostKeys.open(script_root)
+    logger.info(
+        "host_keys on: the admin API needs the master key in x-functions-key, the blobs "
+        "webhook the blobs_extension key as code=; read them from %s or with: "
+        "python -m devhost.keys [master|blobs_extension]",
+        keys.path,
+    )
+    return keys
 
 
 def _load_app(script_root: Path, only: tuple[str, ...]) -> list[FunctionSpec]:
@@ -173,7 +204,7 @@ def _frontend(
     local: LocalSettings,
     admin: AdminRuns,
     blob_queue: HostBlobQueue | None,
-    easy_auth: EasyAuth | None,
+    locks: tuple[EasyAuth | None, HostKeys | None],
 ) -> Frontend:
     cors = CorsPolicy(local.cors_origins, local.cors_credentials)
     http = HttpFunctions(
@@ -185,16 +216,31 @@ def _frontend(
     )
     status = partial(host_status, runtime, functions)
     webhook = BlobsWebhook(blob_queue.enqueue) if blob_queue is not None else None
-    return Frontend(http, AdminApi(admin.start, status), ExtensionWebhooks(webhook), easy_auth)
+    easy_auth, keys = locks
+    return Frontend(
+        http,
+        AdminApi(admin.start, status),
+        ExtensionWebhooks(webhook),
+        easy_auth,
+        host_api=HostApiGuard(keys),
+    )
 
 
 def _event_source(
-    functions: list[FunctionSpec], runtime: Runtime, bind: str, port: int
+    functions: list[FunctionSpec],
+    runtime: Runtime,
+    script_root: Path,
+    bind: str,
+    port: int,
+    keys: HostKeys | None,
 ) -> EventSource | None:
-    """Posts to this host over HTTP, exactly as the standalone source posts to func start."""
-    subscriptions = subscriptions_for(functions, runtime.environ)
+    """Posts to this host over HTTP, exactly as the standalone source posts to func start
+    (with the webhook's key when the host asks for one)."""
+    config = devhost_table(script_root).get(EVENT_GRID_CONFIG)
+    subscriptions = subscriptions_for(functions, runtime.environ, config)
     if not subscriptions:
         return None
     address = "127.0.0.1" if bind in ("0.0.0.0", "", "::") else bind
-    options = SourceOptions(target=f"http://{address}:{port}", host_id=runtime.host_id)
+    target = f"http://{address}:{port}"
+    options = SourceOptions(target=target, host_id=runtime.host_id, keys=keys)
     return EventSource(subscriptions, options, runtime.storage)

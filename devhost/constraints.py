@@ -26,9 +26,22 @@ class RouteTemplateError(ValueError):
     """A route template or one of its constraints cannot be parsed."""
 
 
-def _integer(bits: int) -> Callable[[str], bool]:
+def _whole(value: str, bits: int = 64) -> int | None:
+    """The value as a signed integer of `bits` bits, as int.TryParse reads one (a sign, digits,
+    leading zeros), or None. Over 20 significant digits fits no 64-bit integer, and Python
+    would refuse to convert over 4300 digits at all (ValueError), so they are not converted."""
+    if not _INTEGER.match(value):
+        return None
+    digits = value.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 20:
+        return None
+    number = -int(digits) if value[0] == "-" else int(digits)
     bound = 2 ** (bits - 1)
-    return lambda value: bool(_INTEGER.match(value)) and -bound <= int(value) < bound
+    return number if -bound <= number < bound else None
+
+
+def _integer(bits: int) -> Callable[[str], bool]:
+    return lambda value: _whole(value, bits) is not None
 
 
 def _number(value: str) -> bool:
@@ -61,7 +74,6 @@ _SIMPLE: dict[str, Callable[[str], bool]] = {
 
 
 def _bounded(name: str, numbers: list[int]) -> Callable[[str], bool]:
-    as_long = _SIMPLE["long"]
     if name == "minlength" and len(numbers) == 1:
         return lambda value: len(value) >= numbers[0]
     if name == "maxlength" and len(numbers) == 1:
@@ -69,12 +81,10 @@ def _bounded(name: str, numbers: list[int]) -> Callable[[str], bool]:
     if name == "length" and len(numbers) in (1, 2):
         low, high = numbers[0], numbers[-1]
         return lambda value: low <= len(value) <= high
-    if name == "min" and len(numbers) == 1:
-        return lambda value: as_long(value) and int(value) >= numbers[0]
-    if name == "max" and len(numbers) == 1:
-        return lambda value: as_long(value) and int(value) <= numbers[0]
-    if name == "range" and len(numbers) == 2:
-        return lambda value: as_long(value) and numbers[0] <= int(value) <= numbers[1]
+    if name in ("min", "max", "range") and len(numbers) == (2 if name == "range" else 1):
+        low = numbers[0] if name != "max" else -(2**63)
+        high = numbers[-1] if name != "min" else 2**63 - 1
+        return lambda value: (number := _whole(value)) is not None and low <= number <= high
     raise RouteTemplateError(f"bad arguments for constraint {name}")
 
 

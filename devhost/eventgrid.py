@@ -54,10 +54,12 @@ class BlobEventTarget:
     blob_type: str
 
 
-def _json(body: bytes) -> Any:
+def _json(body: bytes | str) -> Any:
     try:
         return json.loads(body or b"null")
-    except ValueError as exc:
+    except RecursionError as exc:  # nested thousands deep
+        raise WebhookPayloadError("the body is not JSON: nested too deep") from exc
+    except ValueError as exc:  # UnicodeDecodeError included
         raise WebhookPayloadError(f"the body is not JSON: {exc}") from exc
 
 
@@ -69,7 +71,7 @@ def validation_code(body: bytes) -> str:
     elif isinstance(document, dict):
         data = document.get("data")
         if isinstance(data, str):  # CloudEvents: the data is JSON text inside the event
-            data = _json(data.encode())
+            data = _json(data)
     else:
         raise WebhookPayloadError("a validation must be an array of one event or one event")
     code = data.get("validationCode") if isinstance(data, dict) else None
@@ -88,10 +90,13 @@ def notification_events(body: bytes) -> list[dict[str, Any]]:
 
 
 def _container_and_name(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        path_style = _is_path_style(parts.hostname or "", parts.port)
+    except ValueError as exc:  # an unbalanced [ in the host, a port that is not a number
+        raise WebhookPayloadError(f"data.url is not a URL: {url!r}") from exc
     segments = parts.path.lstrip("/").split("/")
-    host = parts.hostname or ""
-    if _is_path_style(host, parts.port):
+    if path_style:
         segments = segments[1:]  # drop the account name
     if len(segments) < 2 or not segments[0] or not segments[-1]:
         raise WebhookPayloadError(f"data.url does not name a blob: {url!r}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -26,7 +27,7 @@ from pathlib import Path
 from devhost import processes
 from devhost.azurite import Azurite, allow_browser_uploads, start_azurite
 from devhost.settings import load_local_settings
-from shared.azurite import DEVELOPMENT_CONNECTION
+from shared.azurite import ACCOUNT, KEY, connection_string
 
 __all__ = ["main"]
 
@@ -91,10 +92,18 @@ def _host_port(argv: list[str]) -> int:
 
 def _allow_browser_uploads(port: int) -> None:
     """The upload page (http://localhost:<port>/api/upload) PUTs straight to Azurite's blob
-    service, a cross-origin request that needs a CORS rule there (docs/images.md)."""
+    service, a cross-origin request that needs a CORS rule there (docs/images.md): on every
+    account this Azurite serves (AZURITE_ACCOUNTS; the uploads account among them)."""
     origins = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
-    allow_browser_uploads(DEVELOPMENT_CONNECTION, origins)
+    for account, key in _served_accounts(os.environ.get("AZURITE_ACCOUNTS", "")).items():
+        allow_browser_uploads(connection_string(account=account, key=key), origins)
     logger.info("Azurite blob CORS: browser uploads allowed from %s", ", ".join(origins))
+
+
+def _served_accounts(variable: str) -> dict[str, str]:
+    """name -> key of AZURITE_ACCOUNTS (`name:key;...`); the development account without it."""
+    pairs = (item.split(":", 1) for item in variable.split(";") if ":" in item)
+    return {name.strip(): key.strip() for name, key in pairs} or {ACCOUNT: KEY}
 
 
 def _start_event_source(argv: list[str]) -> subprocess.Popen[bytes]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from devhost.storage import StorageAccounts
     from devhost.typeddata import InvocationResult, Typed
 
-__all__ = ["SUPPORTED_OUTPUTS", "OutputWriter", "UnsupportedBinding"]
+__all__ = ["SUPPORTED_OUTPUTS", "OutputWriter", "UnsupportedBinding", "create_on_missing"]
 
 logger = logging.getLogger(__name__)
 SUPPORTED_OUTPUTS = ("queue", "blob", "http")
@@ -86,22 +86,23 @@ class OutputWriter:
             for raw in _messages(value):
                 encoded = base64.b64encode(raw) if self._encoding == "base64" else raw
                 text = encoded.decode()
-                await _create_on_missing(partial(client.send_message, text), client.create_queue)
+                await create_on_missing(partial(client.send_message, text), client.create_queue)
         elif binding["type"] == "blob":
             path = resolve_binding_data(resolve_settings(binding["path"], self._environ), data)
             container, _, blob_name = path.partition("/")
             service = self._storage.blob(connection)
             blob = service.get_blob_client(container, blob_name)
-            await _create_on_missing(
+            await create_on_missing(
                 partial(blob.upload_blob, value.as_bytes(), overwrite=True),
                 service.get_container_client(container).create_container,
             )
 
 
-async def _create_on_missing(
+async def create_on_missing(
     write: Callable[[], Awaitable[object]], create: Callable[[], Awaitable[object]]
 ) -> None:
-    """Output bindings create their queue or container on first use, as the host's do."""
+    """`write`, creating its queue or container on first use, as the host creates what its
+    output bindings and its own queues write to."""
     from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
     try:

@@ -23,6 +23,8 @@ from devhost.storage import ConnectionSettingError
 from shared.azurite import ACCOUNT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from azure.storage.blob.aio import BlobServiceClient
 
     from devhost.storage import StorageAccounts
@@ -95,19 +97,31 @@ def _with_origins(rules: list[Any], missing: list[str]) -> list[Any] | None:
     return [r for r in rules if r is not mine] + [rule]
 
 
-async def allow_page_uploads(storage: StorageAccounts, port: int) -> None:
-    """Admit this host's origins to the blob CORS rule of AzureWebJobsStorage, if it is a local
-    Azurite and they are not admitted yet. Never fails the start: a warning says what to do."""
-    try:
-        endpoint = local_blob_endpoint(storage.connection_string(None))
-    except ConnectionSettingError:
-        return  # the host's own checks report it
-    if endpoint is None or port == 0:
+async def allow_page_uploads(
+    storage: StorageAccounts, port: int, connections: Iterable[str | None] = (None,)
+) -> None:
+    """Admit this host's origins to the blob CORS rule of each connection's account (None:
+    AzureWebJobsStorage) that is a local Azurite, where they are not admitted yet. Never
+    fails the start: a warning says what to do."""
+    if port == 0:
         return
-    origins = page_origins(port)
+    seen: set[str] = set()
+    for connection in connections:
+        try:
+            endpoint = local_blob_endpoint(storage.connection_string(connection))
+        except ConnectionSettingError:
+            continue  # the host's own checks report it
+        if endpoint is not None and endpoint not in seen:
+            seen.add(endpoint)
+            await _allow_on(storage, connection, endpoint, page_origins(port))
+
+
+async def _allow_on(
+    storage: StorageAccounts, connection: str | None, endpoint: str, origins: list[str]
+) -> None:
     try:
         async with asyncio.timeout(TIMEOUT_S):
-            added = await _admit(storage.blob(None), origins)
+            added = await _admit(storage.blob(connection), origins)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the page to say what failed
         added, reason = None, type(exc).__name__
     else:

@@ -3,9 +3,11 @@ Event Grid webhook, answered as the host answers it.
 
 `aeg-event-type: SubscriptionValidation` -> 200 `{"validationResponse": <code>}`;
 `Notification` -> one host queue message per event, then 202 (the function runs later, off
-the queue); `Unsubscribe` -> 202; any other kind -> 400. No key is checked, as with
-`func start`. Where the host would fail on a malformed body (500, so Event Grid retries a
-delivery that can never succeed), devhost answers 400 with the reason.
+the queue); `Unsubscribe` -> 202; any other kind -> 400. The key (with `--easy-auth`, the
+`blobs_extension` system key, as on Azure; none otherwise, as with `func start`) is checked
+before this runs (devhost.frontend.hostapi). Where the host would fail on a malformed body
+(500, so Event Grid retries a delivery that can never succeed), devhost answers 400 with the
+reason.
 """
 
 from __future__ import annotations

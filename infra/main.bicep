@@ -1,6 +1,7 @@
 // Everything `azd up` provisions: a Flex Consumption function app that reaches its storage
-// account, Application Insights and Event Grid with a user-assigned managed identity, and no
-// key anywhere. docs/deploy.md explains each resource, role and setting; tests/deploy checks
+// accounts (the host's, and the uploads account the internet writes to), Application Insights
+// and Event Grid with a user-assigned managed identity, and no key anywhere; optionally in a
+// virtual network that closes the host's account to public networks (vnetEnabled). docs/deploy.md explains each resource, role and setting; tests/deploy checks
 // this template against the code offline.
 targetScope = 'subscription'
 
@@ -92,6 +93,17 @@ param developerPrincipalType string = 'User'
 @description('Name of the blob-triggered function the Event Grid subscription delivers to.')
 param thumbnailFunctionName string = 'make_thumbnail'
 
+// One number for the app (THUMBNAIL_MAX_BYTES) and for Event Grid's filters: larger uploads go
+// to reject_upload's queue and are never read (docs/images.md, "Oversized uploads").
+@minValue(1)
+@description('Largest upload, in bytes, made into a thumbnail (THUMBNAIL_MAX_BYTES); Event Grid sends larger ones to reject_upload unread.')
+param thumbnailMaxBytes int = 52428800
+
+// Off by default: three private endpoints and their DNS zones cost about $23 a month before any
+// traffic, more than everything else of an idle deployment (docs/deploy.md, "Private networking").
+@description('Put the app in a virtual network and close the host\'s storage account to public networks (private endpoints for blob, queue and table).')
+param vnetEnabled bool = false
+
 @minLength(36)
 @maxLength(36)
 @description('Application (client) id of the Entra ID app registration that callers get tokens for. The preprovision hook (scripts/app_registration.py) creates the registration and sets AZURE_AUTH_CLIENT_ID.')
@@ -121,6 +133,12 @@ var hostId = appName
 var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 var uploadsContainer = 'uploads'
 var deadLetterContainer = 'eventgrid-deadletter'
+var rejectedUploadsQueue = 'uploads-rejected' // reject_upload's queue
+// The data.api values of an upload (shared.images.rejections.UPLOAD_APIS): Put Blob, Put Block List.
+var uploadApis = [
+  'PutBlob'
+  'PutBlockList'
+]
 // The upload page (GET /api/upload) is served by the app, so the app's own origin may always
 // PUT uploads to storage. The default host name is <app>.azurewebsites.net (the app does not
 // opt into unique default host names); other origins come from blobCorsAllowedOrigins.
@@ -161,13 +179,25 @@ var storageTables = [
   'IdempotencyKeys' // Settings.idempotency_table
   'OrdersByCustomer' // Settings.customer_orders_table: read model
   'OrderSummary' // Settings.order_summary_table: daily report tallies
-  'ImageStatus' // shared.images.STATUS_TABLE
 ]
 var storageQueues = [
   'order-events' // ORDER_EVENTS_QUEUE: the change feed (process_order_event)
   'order-events-poison' // where the host parks it after maxDequeueCount, and where the app dead-letters
   'azure-webjobs-blobtrigger-${hostId}' // the blob trigger's host queue (the Event Grid webhook enqueues here)
-  'webjobs-blobtrigger-poison' // the blob trigger's poison queue
+]
+// The uploads account's (UploadsStorage): the image feature's data, apart from the host's.
+var uploadsTables = [
+  'ImageStatus' // shared.bootstrap.IMAGE_STATUS_TABLE: one status row per upload
+]
+var uploadsQueues = [
+  rejectedUploadsQueue // reject_upload: what Event Grid does not send make_thumbnail
+  'uploads-rejected-poison' // where the host parks reject_upload's messages after maxDequeueCount
+  'webjobs-blobtrigger-poison' // make_thumbnail's poison queue (the extension keeps it in the blob's account)
+]
+var uploadsContainers = [
+  uploadsContainer // make_thumbnail's trigger path uploads/{name}; POST /api/images signs PUTs to it
+  'thumbnails' // thumbnails written by make_thumbnail
+  deadLetterContainer // Event Grid deliveries that failed for good
 ]
 // The paths Easy Auth serves without a token (globalValidation.excludedPaths), matched exactly,
 // so each file of the upload page is listed. Every other path needs an Entra ID token.
@@ -182,12 +212,9 @@ var anonymousPaths = [
   '/runtime/webhooks/blobs' // Event Grid -> make_thumbnail; locked by the blobs_extension key in its URL
 ]
 var storageContainers = [
-  uploadsContainer // make_thumbnail's trigger path uploads/{name}; POST /api/images signs PUTs to it
-  'thumbnails' // thumbnails written by make_thumbnail
   'azure-webjobs-hosts' // host: timer schedule status and singleton locks
   'azure-webjobs-secrets' // host: function and system keys (blobs_extension among them)
   deploymentContainer // Flex Consumption deployment packages
-  deadLetterContainer // Event Grid deliveries that failed for good
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -217,6 +244,8 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// The host's account: keys, deployment packages, host queues and the order data. Nothing the
+// internet writes to, so vnetEnabled can close it (private endpoints below).
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -227,7 +256,48 @@ module storage 'modules/storage.bicep' = {
     containerNames: storageContainers
     queueNames: storageQueues
     tableNames: storageTables
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+  }
+}
+
+// The uploads account, public by design: browsers PUT uploads to it with SAS URLs.
+module uploads 'modules/uploads-account.bicep' = {
+  name: 'uploads'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}up'
+    location: location
+    tags: tags
+    containerNames: uploadsContainers
+    queueNames: uploadsQueues
+    tableNames: uploadsTables
     blobCorsAllowedOrigins: blobCorsOrigins
+    principalId: identity.outputs.principalId
+    developerPrincipalId: developerPrincipalId
+    developerPrincipalType: developerPrincipalType
+  }
+}
+
+module virtualNetwork 'modules/virtual-network.bicep' = if (vnetEnabled) {
+  name: 'virtual-network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+// The host's account reached only through these once vnetEnabled closes it.
+module hostPrivateEndpoints 'modules/storage-private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'host-private-endpoints'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    location: location
+    tags: tags
+    virtualNetworkId: vnetEnabled ? virtualNetwork.outputs.id : ''
+    subnetId: vnetEnabled ? virtualNetwork.outputs.privateEndpointsSubnetId : ''
   }
 }
 
@@ -301,6 +371,11 @@ module functionApp 'modules/function-app.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
     storageTableEndpoint: storage.outputs.tableEndpoint
+    uploadsBlobEndpoint: uploads.outputs.blobEndpoint
+    uploadsQueueEndpoint: uploads.outputs.queueEndpoint
+    uploadsTableEndpoint: uploads.outputs.tableEndpoint
+    thumbnailMaxBytes: thumbnailMaxBytes
+    virtualNetworkSubnetId: vnetEnabled ? virtualNetwork.outputs.appSubnetId : ''
     deploymentContainerName: deploymentContainer
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     pythonVersion: pythonVersion
@@ -317,12 +392,15 @@ module functionApp 'modules/function-app.bicep' = {
     authAudiences: join(authAudiences, ',')
     authAllowedClientApplications: join(allowedClientApplications, ',')
   }
-  // The host starts as soon as the app exists: its identity must already hold the data roles.
+  // The host starts as soon as the app exists: its identity must already hold the data roles,
+  // and with vnetEnabled the host's account must be reachable through its private endpoints.
   dependsOn: [
     appStorageRoles
     appMonitoringRole
     primaryEventQueues
     orderAccounts
+    uploads
+    hostPrivateEndpoints
   ]
 }
 
@@ -340,6 +418,7 @@ module appAuth 'modules/app-auth.bicep' = {
   }
 }
 
+// On the uploads account: its BlobCreated events, filtered by size and by how the blob was made.
 module eventGrid 'modules/event-grid.bicep' = {
   name: 'event-grid'
   scope: rg
@@ -347,10 +426,75 @@ module eventGrid 'modules/event-grid.bicep' = {
     name: 'evgt-${resourceToken}'
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
+    storageAccountName: uploads.outputs.name
     deadLetterContainerName: deadLetterContainer
+    uploadsContainerName: uploadsContainer
+    rejectedQueueName: rejectedUploadsQueue
+    maxUploadBytes: thumbnailMaxBytes
+    uploadApis: uploadApis
   }
 }
+
+// --- Watching it: alerts, their action group and the workbook (docs/operations.md) ---------
+// On by default. Every query is a file of infra/queries/ (loaded by the modules), so the
+// alerts, the workbook and the docs read one text; tests/deploy/test_monitoring.py checks it.
+
+@description('E-mail address the alerts notify (the action group\'s one receiver, ALERT_EMAIL_ADDRESS). Empty: no receiver; the alerts still fire and show in the portal.')
+param alertEmailAddress string = ''
+
+@description('Turn the alert rules on (they are deployed either way).')
+param alertsEnabled bool = true
+
+// Every order account: the host's own (index 0) and order accounts 1..K-1.
+var extraOrderAccountNames = [for k in range(0, orderStorageAccounts - 1): orderAccounts[k].outputs.name]
+var orderAccountNames = concat([storage.outputs.name], extraOrderAccountNames)
+
+module actionGroup 'modules/action-group.bicep' = {
+  name: 'action-group'
+  scope: rg
+  params: {
+    name: 'ag-${resourceToken}'
+    tags: tags
+    emailAddress: alertEmailAddress
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    actionGroupId: actionGroup.outputs.id
+    enabled: alertsEnabled
+  }
+}
+
+// One throttling alert per order account (storage throttling is per account).
+module storageThrottlingAlerts 'modules/storage-throttling-alert.bicep' = [for k in range(0, orderStorageAccounts): {
+  name: 'storage-throttling-alert-${k}'
+  scope: rg
+  params: {
+    storageAccountName: orderAccountNames[k]
+    tags: tags
+    actionGroupId: actionGroup.outputs.id
+    enabled: alertsEnabled
+  }
+}]
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+// The workbook in the portal (docs/operations.md links to it the same way).
+output WORKBOOK_URL string = workbook.outputs.portalUrl
 
 // azd keeps these in the environment (`azd env get-values`); the postdeploy hook and
 // scripts/smoke.py read them.
@@ -361,6 +505,12 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.id
+output UPLOADS_STORAGE_ACCOUNT_NAME string = uploads.outputs.name
+output UPLOADS_STORAGE_ACCOUNT_ID string = uploads.outputs.id
+// The postdeploy hook filters make_thumbnail's subscription with these, as event-grid.bicep
+// filters the others.
+output THUMBNAIL_MAX_BYTES int = thumbnailMaxBytes
+output UPLOAD_APIS string = string(uploadApis)
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output UPLOADS_CONTAINER_NAME string = uploadsContainer
 output EVENT_GRID_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainer

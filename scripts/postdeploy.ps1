@@ -2,7 +2,9 @@
 #
 # Creates, or updates in place (a PUT is create-or-update, so every run is safe to repeat),
 # the Event Grid subscription that sends Microsoft.Storage.BlobCreated events of the `uploads`
-# container to the blobs extension webhook of the deployed app:
+# container up to THUMBNAIL_MAX_BYTES, made by an upload (data.api in UPLOAD_APIS), to the
+# blobs extension webhook of the deployed app (infra/modules/event-grid.bicep sends the others
+# to reject_upload's queue):
 #   https://<app host>/runtime/webhooks/blobs?functionName=Host.Functions.<function>&code=<key>
 # The key is the host's `blobs_extension` system key, which exists only once the deployed code
 # runs. Undeliverable events go to a dead-letter container, written with the system topic's
@@ -26,12 +28,16 @@ if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
 }
 
 $required = @('AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'SERVICE_API_URI',
-    'AZURE_STORAGE_ACCOUNT_ID', 'EVENT_GRID_SYSTEM_TOPIC_NAME', 'UPLOADS_CONTAINER_NAME',
-    'EVENT_GRID_DEAD_LETTER_CONTAINER_NAME', 'THUMBNAIL_FUNCTION_NAME')
+    'UPLOADS_STORAGE_ACCOUNT_ID', 'EVENT_GRID_SYSTEM_TOPIC_NAME', 'UPLOADS_CONTAINER_NAME',
+    'EVENT_GRID_DEAD_LETTER_CONTAINER_NAME', 'THUMBNAIL_FUNCTION_NAME', 'THUMBNAIL_MAX_BYTES', 'UPLOAD_APIS')
 $missing = @($required | Where-Object { -not [Environment]::GetEnvironmentVariable($_) })
 if ($missing.Count -gt 0) {
     Fail "missing azd environment values: $($missing -join ' ') (run 'azd provision' first)"
 }
+if ($env:THUMBNAIL_MAX_BYTES -notmatch '^[0-9]+$') {
+    Fail "THUMBNAIL_MAX_BYTES must be a whole number of bytes, not '$env:THUMBNAIL_MAX_BYTES'"
+}
+$uploadApis = @($env:UPLOAD_APIS | ConvertFrom-Json)
 
 $topic = "/subscriptions/$env:AZURE_SUBSCRIPTION_ID/resourceGroups/$env:AZURE_RESOURCE_GROUP/providers/Microsoft.EventGrid/systemTopics/$env:EVENT_GRID_SYSTEM_TOPIC_NAME"
 $subscription = "$topic/eventSubscriptions/$($SubscriptionName)?api-version=$ApiVersion"
@@ -64,6 +70,10 @@ $body = @{
         filter                         = @{
             includedEventTypes = @('Microsoft.Storage.BlobCreated')
             subjectBeginsWith  = "/blobServices/default/containers/$env:UPLOADS_CONTAINER_NAME/blobs/"
+            advancedFilters    = @(
+                @{ operatorType = 'NumberLessThanOrEquals'; key = 'data.contentLength'; value = [long]$env:THUMBNAIL_MAX_BYTES }
+                @{ operatorType = 'StringIn'; key = 'data.api'; values = $uploadApis }
+            )
         }
         eventDeliverySchema            = 'EventGridSchema'
         retryPolicy                    = @{ maxDeliveryAttempts = 30; eventTimeToLiveInMinutes = 1440 }
@@ -72,7 +82,7 @@ $body = @{
             deadLetterDestination = @{
                 endpointType = 'StorageBlob'
                 properties   = @{
-                    resourceId        = $env:AZURE_STORAGE_ACCOUNT_ID
+                    resourceId        = $env:UPLOADS_STORAGE_ACCOUNT_ID
                     blobContainerName = $env:EVENT_GRID_DEAD_LETTER_CONTAINER_NAME
                 }
             }

@@ -3,7 +3,9 @@
 #
 # Creates, or updates in place (a PUT is create-or-update, so every run is safe to repeat),
 # the Event Grid subscription that sends Microsoft.Storage.BlobCreated events of the `uploads`
-# container to the blobs extension webhook of the deployed app:
+# container up to THUMBNAIL_MAX_BYTES, made by an upload (data.api in UPLOAD_APIS), to the
+# blobs extension webhook of the deployed app (infra/modules/event-grid.bicep sends the others
+# to reject_upload's queue):
 #   https://<app host>/runtime/webhooks/blobs?functionName=Host.Functions.<function>&code=<key>
 # The key is the host's `blobs_extension` system key, which exists only once the deployed code
 # runs; that is why this is a hook and not part of infra/. Undeliverable events go to a
@@ -27,12 +29,20 @@ command -v az >/dev/null 2>&1 || fail "the Azure CLI (az) is required: https://a
 
 missing=""
 for name in AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME SERVICE_API_URI \
-  AZURE_STORAGE_ACCOUNT_ID EVENT_GRID_SYSTEM_TOPIC_NAME UPLOADS_CONTAINER_NAME \
-  EVENT_GRID_DEAD_LETTER_CONTAINER_NAME THUMBNAIL_FUNCTION_NAME; do
+  UPLOADS_STORAGE_ACCOUNT_ID EVENT_GRID_SYSTEM_TOPIC_NAME UPLOADS_CONTAINER_NAME \
+  EVENT_GRID_DEAD_LETTER_CONTAINER_NAME THUMBNAIL_FUNCTION_NAME THUMBNAIL_MAX_BYTES UPLOAD_APIS; do
   eval "value=\${$name:-}"
   [ -n "$value" ] || missing="$missing $name"
 done
 [ -z "$missing" ] || fail "missing azd environment values:$missing (run 'azd provision' first)"
+# Both go into the JSON below as they are: a whole number, and a JSON array of strings.
+case "$THUMBNAIL_MAX_BYTES" in
+  '' | *[!0-9]*) fail "THUMBNAIL_MAX_BYTES must be a whole number of bytes, not '$THUMBNAIL_MAX_BYTES'" ;;
+esac
+case "$UPLOAD_APIS" in
+  \[*\]) ;;
+  *) fail "UPLOAD_APIS must be a JSON array, not '$UPLOAD_APIS'" ;;
+esac
 
 topic="/subscriptions/$AZURE_SUBSCRIPTION_ID/resourceGroups/$AZURE_RESOURCE_GROUP/providers/Microsoft.EventGrid/systemTopics/$EVENT_GRID_SYSTEM_TOPIC_NAME"
 subscription="$topic/eventSubscriptions/$SUBSCRIPTION_NAME?api-version=$API_VERSION"
@@ -70,7 +80,11 @@ cat >"$body" <<EOF
     },
     "filter": {
       "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
-      "subjectBeginsWith": "/blobServices/default/containers/$UPLOADS_CONTAINER_NAME/blobs/"
+      "subjectBeginsWith": "/blobServices/default/containers/$UPLOADS_CONTAINER_NAME/blobs/",
+      "advancedFilters": [
+        {"operatorType": "NumberLessThanOrEquals", "key": "data.contentLength", "value": $THUMBNAIL_MAX_BYTES},
+        {"operatorType": "StringIn", "key": "data.api", "values": $UPLOAD_APIS}
+      ]
     },
     "eventDeliverySchema": "EventGridSchema",
     "retryPolicy": {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440},
@@ -79,7 +93,7 @@ cat >"$body" <<EOF
       "deadLetterDestination": {
         "endpointType": "StorageBlob",
         "properties": {
-          "resourceId": "$AZURE_STORAGE_ACCOUNT_ID",
+          "resourceId": "$UPLOADS_STORAGE_ACCOUNT_ID",
           "blobContainerName": "$EVENT_GRID_DEAD_LETTER_CONTAINER_NAME"
         }
       }

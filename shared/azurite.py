@@ -16,6 +16,8 @@ __all__ = [
     "ORDER_ACCOUNTS",
     "QUEUE_PORT",
     "TABLE_PORT",
+    "UPLOADS_ACCOUNT",
+    "UPLOADS_KEY",
     "accounts_variable",
     "connection_string",
 ]
@@ -34,6 +36,11 @@ ORDER_ACCOUNTS = {
     "devorders1": "ZGV2b3JkZXJzMS1sb2NhbC1lbXVsYXRvci1rZXktbm90LWEtc2VjcmV0LTAwMDAwMA==",
     "devorders2": "ZGV2b3JkZXJzMi1sb2NhbC1lbXVsYXRvci1rZXktbm90LWEtc2VjcmV0LTAwMDAwMA==",
 }
+
+# The uploads account when one Azurite stands for it too (UploadsStorage, docs/images.md):
+# uploads, thumbnails and image statuses apart from the host's account, as on Azure.
+UPLOADS_ACCOUNT = "devuploads"
+UPLOADS_KEY = "ZGV2dXBsb2Fkcy1sb2NhbC1lbXVsYXRvci1rZXktbm90LWEtc2VjcmV0LTAwMDAw"
 
 
 def accounts_variable(accounts: dict[str, str]) -> str:

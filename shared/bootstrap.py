@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from shared.config import Settings, SettingsError, read_settings
-from shared.sharding import queue_account, queue_names
+from shared.sharding import order_id_for, queue_account, queue_names
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from azure.data.tables.aio import TableClient
 
     from shared.auth.tokens import TokenVerifier
@@ -61,6 +59,7 @@ __all__ = [
     "settings",
     "storage_clients",
     "token_verifier",
+    "uploads_clients",
 ]
 
 logger = logging.getLogger(__name__)
@@ -152,6 +151,9 @@ class _Wiring:
     # The order accounts (ORDER_STORAGE_CONNECTIONS); `storage` itself where one of them is
     # AzureWebJobsStorage, as by default.
     accounts: tuple[StorageClients, ...]
+    # The uploads account (UploadsStorage): uploads, thumbnails, image statuses; `storage`
+    # itself when the setting is unset.
+    uploads: StorageClients
     publisher: ShardedEventPublisher | None = None
     images: ImageStore | None = None
     cleanup: BatchedCleanup | None = None
@@ -165,6 +167,11 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
 def storage_clients() -> StorageClients:
     """The clients of the app's storage account on this loop (the health check, tests)."""
     return _wiring().storage
+
+
+def uploads_clients() -> StorageClients:
+    """The clients of the uploads account on this loop (the image store, tests)."""
+    return _wiring().uploads
 
 
 def order_storage_clients() -> tuple[StorageClients, ...]:
@@ -184,7 +191,8 @@ def _wiring() -> _Wiring:
             storage if endpoints is current.storage else StorageClients(endpoints)
             for endpoints in current.order_storage or (current.storage,)
         )
-        wiring = _by_loop[loop] = _Wiring(storage, accounts)
+        uploads = StorageClients(current.uploads_storage) if current.uploads_storage else storage
+        wiring = _by_loop[loop] = _Wiring(storage, accounts, uploads)
     return wiring
 
 
@@ -200,28 +208,11 @@ async def _order_tables(name: str) -> list[TableClient]:
 # --- orders ---------------------------------------------------------------------------------
 
 
-def new_order_id() -> str:
-    """A new order's id: with several order accounts, ids take the accounts in turn
-    (shared.sharding.balanced_order_ids); with one, a plain UUID as before."""
-    return _order_ids.get()()
+def new_order_id(customer_id: str) -> str:
+    """A new order's id, in its customer's bucket over the order accounts of the settings
+    (shared.sharding.order_id_for), so the customer's listing is one partition's range."""
+    return order_id_for(customer_id, len(settings().order_connections))
 
-
-class _OrderIds:
-    """The process's id maker, for the number of accounts in the settings."""
-
-    def __init__(self) -> None:
-        self._made: tuple[int, Callable[[], str]] | None = None
-
-    def get(self) -> Callable[[], str]:
-        accounts = len(settings().order_connections)
-        if self._made is None or self._made[0] != accounts:
-            from shared.sharding import balanced_order_ids
-
-            self._made = (accounts, balanced_order_ids(accounts))
-        return self._made[1]
-
-
-_order_ids = _OrderIds()
 
 # With one account each factory returns the single-account adapter itself; with several, the
 # adapter of each account behind the router that picks an order's (shared.sharding).
@@ -254,7 +245,7 @@ async def order_backlog() -> OrderBacklog:
     """The outbox and pending-order index rows, in the orders' own partitions (of every
     account: the relay and the sweep walk them all)."""
     from shared.orders.sharded import ShardedOrderBacklog
-    from shared.orders.table_repository import TableOrderBacklog
+    from shared.orders.table_backlog import TableOrderBacklog
 
     backlogs = [TableOrderBacklog(t) for t in await _order_tables(settings().orders_table)]
     return backlogs[0] if len(backlogs) == 1 else ShardedOrderBacklog(backlogs)
@@ -321,21 +312,21 @@ async def daily_summary() -> DailySummary:
 
 
 async def image_store() -> ImageStore:
-    """Thumbnails and statuses on Azure Storage; one per loop, as it remembers the containers
-    it made and its signing key."""
+    """Thumbnails and statuses in the uploads account; one per loop, as it remembers the
+    containers it made and its signing key."""
     wiring = _wiring()
     if wiring.images is None:
         from shared.images.store import AzureImageStore
 
-        statuses = await wiring.storage.table(IMAGE_STATUS_TABLE)
+        statuses = await wiring.uploads.table(IMAGE_STATUS_TABLE)
         if wiring.images is None:  # not made by a concurrent first use meanwhile
-            wiring.images = AzureImageStore(wiring.storage.blob_service(), statuses)
+            wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
     return wiring.images
 
 
 def blob_origin() -> str:
     """`scheme://host[:port]` of the blob endpoint that upload and thumbnail URLs point at."""
-    url = urlsplit(_wiring().storage.blob_service().url)
+    url = urlsplit(_wiring().uploads.blob_service().url)
     return f"{url.scheme}://{url.netloc}"
 
 
@@ -361,5 +352,6 @@ async def reset() -> None:
     if wiring is not None:
         if wiring.cleanup is not None:
             await wiring.cleanup.close()
-        for clients in {id(c): c for c in (wiring.storage, *wiring.accounts)}.values():
+        every = (wiring.storage, *wiring.accounts, wiring.uploads)
+        for clients in {id(c): c for c in every}.values():
             await clients.close()

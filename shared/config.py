@@ -17,11 +17,13 @@ from shared.errors import AppError
 from shared.settings_rules import (
     EVENT_QUEUES_SETTING,
     ORDER_CONNECTIONS_SETTING,
+    UPLOADS_CONNECTION,
     check_settings,
     event_queues_ok,
     order_connection_names,
     read_switch,
     split_list,
+    uploads_connection_set,
 )
 from shared.sharding import ORDER_EVENTS_QUEUE
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ORDER_EVENTS_MAX_DEQUEUE",
     "ORDER_EVENTS_QUEUE",
+    "UPLOADS_CONNECTION",
     "AuthSettings",
     "Settings",
     "SettingsError",
@@ -150,6 +153,8 @@ class Settings:
     order_connections: tuple[str, ...] = (_CONNECTION,)
     order_storage: tuple[StorageEndpoints, ...] = ()
     images: ThumbnailSettings = ThumbnailSettings()
+    # The uploads account (UPLOADS_CONNECTION); None: unset, the images share `storage`.
+    uploads_storage: StorageEndpoints | None = None
     auth: AuthSettings = field(default_factory=lambda: AuthSettings())
 
 
@@ -246,6 +251,13 @@ def _read_order_storage(
     return names, accounts
 
 
+def _read_uploads_storage(env: dict[str, str]) -> StorageEndpoints | None:
+    """UploadsStorage, read as the host reads the blob trigger's connection; None when it is
+    not set at all (the app's clients then use AzureWebJobsStorage; the host still needs it
+    for make_thumbnail's trigger, so local.settings.json.example and infra/ set it)."""
+    return _read_storage(env, UPLOADS_CONNECTION) if uploads_connection_set(env) else None
+
+
 def event_queue_count() -> int:
     """ORDER_EVENT_QUEUES, read when the change feed's blueprint is imported: the worker
     indexes the app's functions once, with the app settings in the environment, so the
@@ -307,6 +319,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
+        uploads_storage=_read_uploads_storage(env),
         auth=_read_auth(env),
     )
 

@@ -15,6 +15,7 @@ __all__ = [
     "Conflict",
     "FieldError",
     "Forbidden",
+    "ForbiddenChange",
     "InvalidInput",
     "IssuerUnavailable",
     "MalformedRequest",
@@ -78,6 +79,25 @@ class ClientNotAllowed(Forbidden):
     """A valid token, issued to a client application not on AUTH_ALLOWED_CLIENT_APPLICATIONS."""
 
     code = "client-not-allowed"
+
+
+class ForbiddenChange(Forbidden):
+    """The caller's roles may not change these fields of a resource, make this status
+    transition, or delete it, in the status it is in (shared.orders.change_rules). `errors`
+    names each field (`status` for the transition, "" for a delete); `transition` is the
+    refused (from, to), when one was."""
+
+    code = "forbidden-change"
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError],
+        transition: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.transition = transition
 
 
 class NotFound(AppError):

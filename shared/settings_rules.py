@@ -26,6 +26,7 @@ __all__ = [
     "MAX_ORDER_ACCOUNTS",
     "MIN_PAGING_SECRET",
     "ORDER_CONNECTIONS_SETTING",
+    "UPLOADS_CONNECTION",
     "SettingProblem",
     "azure_marker",
     "check_settings",
@@ -34,9 +35,14 @@ __all__ = [
     "order_connection_names",
     "read_switch",
     "split_list",
+    "uploads_connection_set",
 ]
 
 STORAGE = "AzureWebJobsStorage"
+# The account the internet writes to (upload SAS URLs) and the image feature's data lives in:
+# uploads, thumbnails, image statuses. Apart from the host's, so that the host's account can
+# be closed to public networks (docs/deploy.md, "What gets created").
+UPLOADS_CONNECTION = "UploadsStorage"
 EVENT_QUEUES_SETTING = "ORDER_EVENT_QUEUES"
 # Each queue is a function polling while idle and a pair of queues to provision; 64 queues
 # carry 128,000 messages/s at Azure's per-queue target (docs/capacity.md).
@@ -291,14 +297,32 @@ def _order_account_problems(env: Mapping[str, str]) -> list[SettingProblem]:
         return [SettingProblem(ORDER_CONNECTIONS_SETTING, _CONNECTIONS_RULE)]
     problems: list[SettingProblem] = []
     for name in names:
-        if name == STORAGE:
-            continue  # checked with the host's own settings
-        problems += _storage_problems(env, name)
-        for suffix, (accepts, rule) in _CONNECTION_RULES.items():
-            raw = env.get(f"{name}{suffix}", "").strip()
-            if raw and not accepts(raw):
-                problems.append(SettingProblem(f"{name}{suffix}", rule))
+        if name != STORAGE:  # the host's own is checked with its settings
+            problems += _connection_problems(env, name)
     return problems
+
+
+def _connection_problems(env: Mapping[str, str], name: str) -> list[SettingProblem]:
+    """Connection `name` under the same rules as the host's own."""
+    problems = _storage_problems(env, name)
+    for suffix, (accepts, rule) in _CONNECTION_RULES.items():
+        raw = env.get(f"{name}{suffix}", "").strip()
+        if raw and not accepts(raw):
+            problems.append(SettingProblem(f"{name}{suffix}", rule))
+    return problems
+
+
+def uploads_connection_set(env: Mapping[str, str]) -> bool:
+    """Whether UploadsStorage (or one of its `__` settings) is set. Unset, the app's image
+    clients use AzureWebJobsStorage; the host still needs it for make_thumbnail's trigger."""
+    prefix = f"{UPLOADS_CONNECTION}__"
+    names = [n for n in env if n == UPLOADS_CONNECTION or n.startswith(prefix)]
+    return any(env.get(name, "").strip() for name in names)
+
+
+def _uploads_problems(env: Mapping[str, str]) -> list[SettingProblem]:
+    """UploadsStorage, under the host's connection rules, when it is set."""
+    return _connection_problems(env, UPLOADS_CONNECTION) if uploads_connection_set(env) else []
 
 
 # Set by the platform on Azure, never by Core Tools or devhost: WEBSITE_SITE_NAME (the app's
@@ -354,6 +378,7 @@ def check_settings(env: Mapping[str, str]) -> list[SettingProblem]:
     """Every problem with the app settings in `env`, in a stable order; empty when all is well."""
     problems = _storage_problems(env)
     problems += _order_account_problems(env)
+    problems += _uploads_problems(env)
     for name, (accepts, rule) in _RULES.items():
         raw = env.get(name, "").strip()
         if raw and not accepts(raw):

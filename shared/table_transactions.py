@@ -15,7 +15,7 @@ What a refused transaction raises follows the SDK too (shared.table_transaction_
 
 Operations are typed because the SDK's words and the REST API's disagree: the SDK's "update"
 is a merge unless told otherwise, the REST API's Update Entity replaces the whole entity. Only
-what the app writes is offered: insert, replace, delete.
+what the app writes is offered: insert, replace, upsert, delete.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ __all__ = [
     "TransactionError",
     "TransactionFailed",
     "TransactionTooLarge",
+    "Upsert",
     "submit_transaction",
 ]
 
@@ -74,6 +75,14 @@ class Replace:
 
 
 @dataclass(frozen=True, slots=True)
+class Upsert:
+    """Insert Or Replace Entity: Update Entity without If-Match (the SDK's `upsert_entity` in
+    `UpdateMode.REPLACE`), never refused for a missing or an existing row."""
+
+    entity: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Delete:
     """Delete Entity: refused with 404 when the row is missing, 412 as Replace."""
 
@@ -83,7 +92,7 @@ class Delete:
     etag: str | None = None
 
 
-Operation = Insert | Replace | Delete
+Operation = Insert | Replace | Upsert | Delete
 
 _INT32 = range(-(2**31), 2**31)
 _STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3})[^\r\n]*\r?\n((?:[^\r\n]+\r?\n)*)\r?\n", re.M)
@@ -158,9 +167,10 @@ def _part(account: str, table: str, index: int, operation: Operation) -> str:
         headers.append("Prefer: return-no-content")
     else:
         partition, row = _keys(operation)
-        method = "PUT" if isinstance(operation, Replace) else "DELETE"
+        method = "DELETE" if isinstance(operation, Delete) else "PUT"
         target = f"{account}/{table}(PartitionKey='{_key(partition)}',RowKey='{_key(row)}')"
-        headers.append(f"If-Match: {operation.etag or '*'}")
+        if not isinstance(operation, Upsert):  # without If-Match a PUT inserts or replaces
+            headers.append(f"If-Match: {operation.etag or '*'}")
     content = "" if isinstance(operation, Delete) else json.dumps(_serialise(operation.entity))
     if content:
         headers.append("Content-Type: application/json")

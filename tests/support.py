@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import azure.functions as func
 
 from shared.auth import READ_WRITE_ALL, Caller
+from shared.config import UPLOADS_CONNECTION
 
 if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
@@ -94,11 +95,15 @@ def json_of(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
 
 
-async def point_app_at(monkeypatch: Any, connection_string: str) -> None:
-    """Make the app's settings and cached clients use another storage account."""
+async def point_app_at(
+    monkeypatch: Any, connection_string: str, *, uploads: str | None = None
+) -> None:
+    """Make the app's settings and cached clients use another storage account; the uploads
+    account (UploadsStorage) is `uploads`, or the same account."""
     from shared import bootstrap
 
     monkeypatch.setenv("AzureWebJobsStorage", connection_string)
+    monkeypatch.setenv(UPLOADS_CONNECTION, uploads or connection_string)
     await bootstrap.reset()
 
 
@@ -121,6 +126,33 @@ async def table(name: str) -> TableClient:
     return await bootstrap.storage_clients().table(name)
 
 
+def upload_blobs() -> BlobServiceClient:
+    """The app's blob client of the uploads account (uploads, thumbnails) on this loop."""
+    from shared import bootstrap
+
+    return bootstrap.uploads_clients().blob_service()
+
+
+async def uploads_table(name: str) -> TableClient:
+    """A table of the uploads account (ImageStatus)."""
+    from shared import bootstrap
+
+    return await bootstrap.uploads_clients().table(name)
+
+
 # A caller with every right (Orders.ReadWrite.All), for tests of what the core does rather
 # than of who may do it (tests/unit/auth and the e2e --easy-auth tests cover the rules).
 BACK_OFFICE = Caller("back-office-test", None, frozenset({READ_WRITE_ALL}))
+
+
+def other_customers(me: str, total: int) -> list[str]:
+    """`total` fresh customer ids other than `me`, a third of them in `me`'s own partition
+    (shared.orders.table_layout.customer_partition): a listing of `me` must skip them too."""
+    from shared.orders.table_layout import customer_partition
+
+    near: list[str] = []
+    while len(near) < total // 3:
+        name = f"c-{uuid.uuid4().hex[:12]}"
+        if customer_partition(name) == customer_partition(me):
+            near.append(name)
+    return near + [f"c-{uuid.uuid4().hex[:12]}" for _ in range(total - len(near))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,13 +129,27 @@ def test_http_routes_are_valid_and_not_duplicated(
         assert any(b["type"] == "http" and b["direction"] == "OUT" for b in bindings), name
 
 
-def test_timer_schedules_parse(
+# What the README promises of each timer, as its next three runs after midnight UTC.
+_MIDNIGHT = datetime(2026, 3, 1, tzinfo=UTC)
+_TIMER_RUNS = {
+    "nightly_sweep": [_MIDNIGHT + timedelta(days=d, hours=2) for d in range(3)],  # 2 AM UTC
+    "relay_outbox": [_MIDNIGHT + timedelta(minutes=m) for m in (1, 2, 3)],  # every minute
+}
+
+
+def test_timer_schedules_parse_to_the_documented_runs(
     functions: list[tuple[str, list[dict[str, Any]]]], example_values: dict[str, str]
 ) -> None:
-    for _, bindings in functions:
+    runs: dict[str, list[datetime]] = {}
+    for name, bindings in functions:
         for binding in bindings:
             if binding["type"] == "timerTrigger":
-                parse_schedule(binding["schedule"], example_values)
+                schedule = parse_schedule(binding["schedule"], example_values)
+                runs[name] = [schedule.next_after(_MIDNIGHT)]
+                while len(runs[name]) < 3:
+                    runs[name].append(schedule.next_after(runs[name][-1]))
+    assert set(_TIMER_RUNS) <= set(runs), runs
+    assert {name: runs[name] for name in _TIMER_RUNS} == _TIMER_RUNS
 
 
 def _bundle_floor(version_range: str) -> tuple[int, ...]:

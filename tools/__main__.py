@@ -5,6 +5,9 @@ run          set up, start Azurite, serve the app on http://localhost:7071 (func
              devhost); extra arguments go to the host, e.g. --easy-auth, --port 7072
 test         set up, lint, types and every test, then the other Pythons (what CI runs)
 check        lint, types, unit and integration tests on the default Python (the fast loop)
+package      the publish check: the package that deploys, with requirements.txt alone on
+             the deploy Python, indexed by Microsoft's worker library, every module imported
+loadtest     the load test against devhost, judged by loadtest/azure-load-test.yaml's criteria
 lint, typecheck, unit, bench, reliability, e2e-repeat, test-X.Y, clean
 """
 
@@ -15,6 +18,7 @@ import sys
 
 from tools import commands, install
 from tools.browser import ensure_chromium
+from tools.package import PackageProblem, check_package
 from tools.paths import MissingProgram
 from tools.plan import OTHER_PYTHONS
 from tools.steps import StepFailed, echo
@@ -27,8 +31,10 @@ _SIMPLE = {
     "unit": commands.unit,
     "bench": commands.bench,
     "reliability": commands.reliability,
+    "loadtest": commands.loadtest,
     "browser": ensure_chromium,
     "clean": commands.clean,
+    "package": check_package,
 }
 
 
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except StepFailed as exc:
         echo(f"tools {args.command}: {exc}")
         return exc.returncode
-    except MissingProgram as exc:
+    except (MissingProgram, PackageProblem) as exc:
         echo(f"tools {args.command}: {exc}")
         return 1
 

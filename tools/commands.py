@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 from shared import azurite
 from tools import install
 from tools.browser import ensure_chromium
-from tools.paths import OTHER_VENVS, ROOT, VENV, venv_python, venv_script
+from tools.paths import OTHER_VENVS, ROOT, TOOLS_VENV, VENV, venv_python, venv_script
 from tools.plan import CHECK_SUITE, WORKER_PASS, Pass, passes_for
 from tools.steps import echo, run_step
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+WORKFLOWS = ROOT / ".github" / "workflows"
 
 __all__ = [
     "bench",
@@ -24,6 +26,7 @@ __all__ = [
     "clean",
     "e2e_repeat",
     "lint",
+    "loadtest",
     "reliability",
     "run",
     "test",
@@ -42,11 +45,25 @@ def _pytest(*args: str, python: str | None = None, env: dict[str, str] | None = 
 
 
 def lint() -> None:
-    """ruff, ruff format, the import contracts (what pre-commit runs)."""
+    """ruff, ruff format, the import contracts (what pre-commit runs), then the workflows."""
     install.setup()
     run_step([_python(), "-m", "ruff", "check", "."], cwd=ROOT)
     run_step([_python(), "-m", "ruff", "format", "--check", "."], cwd=ROOT)
     run_step([venv_script(VENV, "lint-imports")], cwd=ROOT)
+    lint_workflows()
+
+
+def lint_workflows() -> None:
+    """actionlint and zizmor over .github/, offline (docs/deploy.md, "CI/CD"). actionlint runs
+    the pinned shellcheck of .venv/tools on each `run:` script, and no pyflakes (none is
+    Python), so every machine checks the same way; zizmor fails on a file it cannot read
+    (--strict-collection) rather than skipping it."""
+    workflows = sorted(str(path.relative_to(ROOT)) for path in WORKFLOWS.glob("*.yml"))
+    shellcheck = venv_script(TOOLS_VENV, "shellcheck")
+    actionlint = venv_script(VENV, "actionlint")
+    run_step([actionlint, f"-shellcheck={shellcheck}", "-pyflakes=", *workflows], cwd=ROOT)
+    zizmor = [str(venv_script(VENV, "zizmor")), "--offline", "--strict-collection"]
+    run_step([*zizmor, "--persona", "pedantic", ".github"], cwd=ROOT)
 
 
 def typecheck() -> None:
@@ -99,15 +116,20 @@ def unit() -> None:
 def run_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`run`'s app settings: the app spread as the tests of issue 24 run it (docs/scaling.md),
     orders, read models and event queues over three storage accounts of the one Azurite
-    (AZURITE_ACCOUNTS names the two besides the development account) and three event queues.
+    (AZURITE_ACCOUNTS names them besides the development account) and three event queues, and
+    the images in an uploads account of their own (UploadsStorage, docs/images.md).
     A variable already set wins: `ORDER_STORAGE_CONNECTIONS=AzureWebJobsStorage
     ORDER_EVENT_QUEUES=1` is the one-account, one-queue path. An Azurite already listening on
     the default ports must serve the same accounts."""
     names = ["OrdersStorage1", "OrdersStorage2"]
+    uploads = {azurite.UPLOADS_ACCOUNT: azurite.UPLOADS_KEY}  # images apart, as on Azure
     defaults = {
-        "AZURITE_ACCOUNTS": azurite.accounts_variable(azurite.ORDER_ACCOUNTS),
+        "AZURITE_ACCOUNTS": azurite.accounts_variable(azurite.ORDER_ACCOUNTS | uploads),
         "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *names]),
         "ORDER_EVENT_QUEUES": "3",
+        "UploadsStorage": azurite.connection_string(
+            account=azurite.UPLOADS_ACCOUNT, key=azurite.UPLOADS_KEY
+        ),
     }
     for name, (account, key) in zip(names, azurite.ORDER_ACCOUNTS.items(), strict=True):
         defaults[name] = azurite.connection_string(account=account, key=key)
@@ -148,6 +170,13 @@ def e2e_repeat(runs: int) -> int:
             failed += 1
     echo(f"{failed} of {runs} e2e runs failed")
     return failed
+
+
+def loadtest() -> None:
+    """The load test's long form against devhost, judged by loadtest/azure-load-test.yaml's
+    failure criteria (docs/benchmarks.md, "Load test")."""
+    install.setup()
+    run_step([_python(), "-m", "loadtest"], cwd=ROOT)
 
 
 def reliability() -> None:

@@ -7,6 +7,7 @@ host. See docs/local-host.md for what it does and what it costs.
 """
 
 from devhost.eventsource.source import EventSource, SourceOptions
+from devhost.eventsource.subscriptions import CONFIG_KEY as EVENT_GRID_CONFIG
 from devhost.eventsource.subscriptions import Subscription, subscriptions_for
 
-__all__ = ["EventSource", "SourceOptions", "Subscription", "subscriptions_for"]
+__all__ = ["EVENT_GRID_CONFIG", "EventSource", "SourceOptions", "Subscription", "subscriptions_for"]

@@ -17,9 +17,11 @@ from pathlib import Path
 from devhost.console import configure_logging, stop_signal
 from devhost.eventsource.delivery import RetryPolicy
 from devhost.eventsource.source import EventSource, SourceOptions
-from devhost.eventsource.subscriptions import subscriptions_for
+from devhost.eventsource.subscriptions import CONFIG_KEY, subscriptions_for
 from devhost.functions import AppLoadError, load_functions
 from devhost.hostconfig import load_host_config
+from devhost.keys import HostKeys
+from devhost.project import devhost_table
 from devhost.runtime import derive_host_id
 from devhost.settings import apply_values, load_local_settings
 from devhost.storage import StorageAccounts
@@ -62,9 +64,12 @@ def build_source(args: argparse.Namespace) -> EventSource:
         busy=args.busy,
         grace=args.grace,
         retry=RetryPolicy(max_attempts=args.max_attempts, first_delay=args.first_retry),
+        # A devhost --easy-auth of this folder asks for its keys; func start asks for none.
+        keys=HostKeys.read(script_root),
     )
     storage = StorageAccounts(os.environ)
-    return EventSource(subscriptions_for(functions, os.environ), options, storage)
+    filters = devhost_table(script_root).get(CONFIG_KEY)
+    return EventSource(subscriptions_for(functions, os.environ, filters), options, storage)
 
 
 async def serve(args: argparse.Namespace) -> int:

@@ -8,7 +8,10 @@ timeouts and refused connections are retried with exponential back-off, then giv
 bound is kinder (the defaults give up after about a minute).
 
 Posts go through the source's aiohttp session, which ignores HTTP(S)_PROXY (aiohttp reads
-the environment only with `trust_env`): the host is local.
+the environment only with `trust_env`): the host is local. With the host's keys (devhost
+`--easy-auth` asks for them, as the Functions host does on Azure), a delivery carries the
+`blobs_extension` system key as `code=`, as an Event Grid subscription's URL does, and the
+readiness check the master key; neither is ever logged.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from urllib.parse import quote
 
 import aiohttp
 
+from devhost.keys import system_key_name
 from devhost.tasks import wait_for_event
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["NO_RETRY", "RetryPolicy", "WebhookClient"]
+    from devhost.keys import HostKeys
+
+__all__ = ["NO_RETRY", "EventDelivery", "RetryPolicy", "WebhookClient"]
 
 logger = logging.getLogger(__name__)
 NO_RETRY = frozenset({400, 401, 403, 413})
@@ -46,43 +52,27 @@ class RetryPolicy:
         return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
 
 
-class WebhookClient:
-    def __init__(
-        self,
-        target: str,
-        function_id: str,
-        *,
-        schema: str,
-        policy: RetryPolicy,
-        stopping: asyncio.Event,
-        session: aiohttp.ClientSession,
-    ) -> None:
-        self.base = target.rstrip("/")
-        self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
-        self.function_id, self.schema, self.policy = function_id, schema, policy
-        self._stopping, self._session = stopping, session
-        self._timeout = aiohttp.ClientTimeout(total=policy.timeout)
+class EventDelivery:
+    """One destination of a subscription, delivered to as Event Grid does: each event tried
+    up to `policy.max_attempts` times with back-off, never again after a status Event Grid
+    does not retry. Subclasses make one attempt (`_attempt`)."""
 
-    async def _post(self, event: dict[str, Any]) -> int:
-        body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
-        content_type = (
-            "application/cloudevents+json; charset=utf-8"
-            if self.schema == "cloudevents"
-            else "application/json"
-        )
-        headers = {"Content-Type": content_type, "aeg-event-type": "Notification"}
-        async with self._session.post(
-            self.url, data=body, headers=headers, timeout=self._timeout
-        ) as response:
-            await response.read()
-            return response.status
+    def __init__(
+        self, destination: str, function_id: str, *, policy: RetryPolicy, stopping: asyncio.Event
+    ) -> None:
+        self.destination, self.function_id, self.policy = destination, function_id, policy
+        self._stopping = stopping
+
+    async def _attempt(self, event: dict[str, Any]) -> int:
+        """The status of one try; OSError or aiohttp.ClientError when it got no answer."""
+        raise NotImplementedError
 
     async def deliver(self, event: dict[str, Any]) -> bool:
-        """True once the webhook accepted the event; False when it was given up (logged)."""
+        """True once the destination accepted the event; False when it was given up (logged)."""
         subject = event.get("subject", "")
         for attempt in range(1, self.policy.max_attempts + 1):
             try:
-                status: int | str = await self._post(event)
+                status: int | str = await self._attempt(event)
             except (OSError, aiohttp.ClientError) as exc:  # refused, reset, timed out
                 status = type(exc).__name__
             if isinstance(status, int) and 200 <= status < 300:
@@ -108,14 +98,49 @@ class WebhookClient:
                 subject,
                 attempt,
                 status,
-                self.url,
+                self.destination,
             )
         return False
+
+
+class WebhookClient(EventDelivery):
+    def __init__(
+        self,
+        target: str,
+        function_id: str,
+        *,
+        schema: str,
+        policy: RetryPolicy,
+        stopping: asyncio.Event,
+        session: aiohttp.ClientSession,
+        keys: HostKeys | None = None,
+    ) -> None:
+        self.base = target.rstrip("/")
+        self.url = f"{self.base}/runtime/webhooks/blobs?functionName={quote(function_id)}"
+        super().__init__(self.url, function_id, policy=policy, stopping=stopping)
+        self.schema, self._session = schema, session
+        self._timeout = aiohttp.ClientTimeout(total=policy.timeout)
+        self._code = {} if keys is None else {"code": keys.system[system_key_name("blobs")]}
+        self._admin = {} if keys is None else {"x-functions-key": keys.master}
+
+    async def _attempt(self, event: dict[str, Any]) -> int:
+        body = json.dumps(event if self.schema == "cloudevents" else [event]).encode()
+        content_type = (
+            "application/cloudevents+json; charset=utf-8"
+            if self.schema == "cloudevents"
+            else "application/json"
+        )
+        headers = {"Content-Type": content_type, "aeg-event-type": "Notification"}
+        async with self._session.post(
+            self.url, params=self._code, data=body, headers=headers, timeout=self._timeout
+        ) as response:
+            await response.read()
+            return response.status
 
     async def _ready(self) -> bool:
         try:
             async with self._session.get(
-                f"{self.base}/admin/host/status", timeout=_STATUS_TIMEOUT
+                f"{self.base}/admin/host/status", headers=self._admin, timeout=_STATUS_TIMEOUT
             ) as response:
                 await response.read()
                 return response.status == 200

@@ -34,6 +34,7 @@ from devhost.eventgrid import blob_created_event
 from devhost.eventsource.checkpoint import Checkpoint, CheckpointStore
 from devhost.eventsource.delivery import RetryPolicy, WebhookClient
 from devhost.eventsource.listing import ContainerListing
+from devhost.eventsource.routing import Routes
 from devhost.tasks import finish, wait_for_event
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from devhost.eventsource.listing import ListedBlob
     from devhost.eventsource.subscriptions import Subscription
+    from devhost.keys import HostKeys
     from devhost.storage import StorageAccounts
 
 __all__ = ["EventSource", "SourceOptions", "SubscriptionWatch"]
@@ -61,10 +63,12 @@ class SourceOptions:
     busy: float = 0.05  # share of wall time spent listing, at most
     grace: float = 60.0  # how long an upload may take (Last-Modified is its start)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    keys: HostKeys | None = None  # the host's keys, which devhost --easy-auth asks for
 
 
 class SubscriptionWatch:
-    """One subscription: its container listing, its checkpoint and the webhook it posts to."""
+    """One subscription: its container listing, its checkpoint, and where its events go (the
+    webhook it posts to, and the queues of the subscriptions that ride on it)."""
 
     def __init__(
         self,
@@ -75,9 +79,11 @@ class SubscriptionWatch:
         store: CheckpointStore,
         client: WebhookClient,
         stopping: asyncio.Event,
+        routes: Routes | None = None,
     ) -> None:
         self.subscription, self.options, self.stopping = subscription, options, stopping
         self.listing, self.store, self.client = listing, store, client
+        self.routes = routes or Routes(subscription, client, (), stopping)
         self.topic = (
             f"/subscriptions/{_LOCAL_SUBSCRIPTION}/resourceGroups/local/providers/"
             f"Microsoft.Storage/storageAccounts/{listing.account}"
@@ -115,9 +121,17 @@ class SubscriptionWatch:
             policy=options.retry,
             stopping=stopping,
             session=session,
+            keys=options.keys,
         )
+        routes = Routes.connect(subscription, client, storage, options.retry, stopping)
         return cls(
-            subscription, options, listing=listing, store=store, client=client, stopping=stopping
+            subscription,
+            options,
+            listing=listing,
+            store=store,
+            client=client,
+            stopping=stopping,
+            routes=routes,
         )
 
     def _event(self, blob: ListedBlob) -> dict[str, object]:
@@ -158,7 +172,7 @@ class SubscriptionWatch:
         )
         handled = 0
         for blob in fresh:
-            delivered = not self.stopping.is_set() and await self.client.deliver(self._event(blob))
+            delivered = not self.stopping.is_set() and await self.routes.deliver(self._event(blob))
             if not delivered and self.stopping.is_set():
                 break  # interrupted, not given up: the next start delivers it
             checkpoint.record(blob)  # delivered, or given up after the retries (logged)

@@ -1,6 +1,7 @@
-"""The host's admin API, as Core Tools serves it locally (no key): `GET /admin/host/status`
-reports readiness; `POST /admin/functions/<name>` with `{"input": "..."}` starts a non-HTTP
-function and answers 202 at once."""
+"""The host's admin API, as Core Tools serves it locally: `GET /admin/host/status` reports
+readiness; `POST /admin/functions/<name>` with `{"input": "..."}` starts a non-HTTP function and
+answers 202 at once. What may call it (this machine only; the master key with `--easy-auth`)
+is devhost.frontend.hostapi's to decide, before this runs."""
 
 from __future__ import annotations
 

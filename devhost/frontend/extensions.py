@@ -14,10 +14,15 @@ if TYPE_CHECKING:
 
     from devhost.webhooks import BlobsWebhook
 
-__all__ = ["WEBHOOKS", "ExtensionWebhooks"]
+__all__ = ["WEBHOOKS", "ExtensionWebhooks", "extension_of"]
 
 logger = logging.getLogger(__name__)
 WEBHOOKS = "/runtime/webhooks/"
+
+
+def extension_of(path: str) -> str:
+    """The extension a webhook path names: `/runtime/webhooks/{name}`, any case."""
+    return path[len(WEBHOOKS) :].strip("/").lower()
 
 
 class ExtensionWebhooks:
@@ -27,8 +32,7 @@ class ExtensionWebhooks:
     async def handle(
         self, request: web.BaseRequest, path: str, query: str, body: bytes
     ) -> web.Response:
-        name = path[len(WEBHOOKS) :].strip("/").lower()
-        if name != "blobs" or self._blobs is None:
+        if extension_of(path) != "blobs" or self._blobs is None:
             return response(404)
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:

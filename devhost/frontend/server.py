@@ -5,7 +5,9 @@ one is a single task on a single thread (why: devhost.invocation).
 
 Bodies are read whole, up to the host's limit (413 past it). A header that is not UTF-8 is a
 400 before any routing: Kestrel decodes header values as UTF-8 and refuses a request it cannot
-decode, where aiohttp hands the bytes on as surrogate escapes. On stop, the socket closes,
+decode, where aiohttp hands the bytes on as surrogate escapes. A request line or headers over
+Kestrel's limits are 414 and 431, anything else unparsable 400 (devhost.frontend.protocol).
+On stop, the socket closes,
 requests in flight may finish within the grace period, and any request arriving on a kept-alive
 connection meanwhile is answered 503.
 """
@@ -16,19 +18,24 @@ import asyncio
 import re
 from typing import TYPE_CHECKING, TypeAlias
 
-from aiohttp import web
-
+from devhost.frontend.protocol import (
+    MAX_HEADER_BYTES,
+    MAX_HEADER_COUNT,
+    MAX_REQUEST_LINE_BYTES,
+    KestrelServer,
+    headers_too_large,
+)
 from devhost.frontend.responses import response
 from devhost.tasks import wait_for_event
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from aiohttp import web
+
 __all__ = ["MAX_BODY_BYTES", "Handler", "HttpServer"]
 
 MAX_BODY_BYTES = 100 * 1024 * 1024  # the Functions host's request size limit
-# Kestrel's default limit for the request line and for all headers together.
-MAX_HEADER_BYTES = 32 * 1024
 
 # The surrogates aiohttp decodes bytes that are not UTF-8 into.
 _ESCAPED = re.compile("[\udc80-\udcff]")
@@ -40,6 +47,13 @@ Handler: TypeAlias = "Callable[[web.BaseRequest, bytes], Awaitable[web.Response]
 def _undecodable(request: web.BaseRequest) -> bool:
     """A header name or value that was not UTF-8 (aiohttp's surrogateescape)."""
     return any(_ESCAPED.search(f"{name}:{value}") for name, value in request.headers.items())
+
+
+def _refusal(request: web.BaseRequest) -> int | None:
+    """Kestrel's status for headers it would not take, before anything reads them."""
+    if headers_too_large(request.raw_headers):
+        return 431
+    return 400 if _undecodable(request) else None
 
 
 async def _read_body(request: web.BaseRequest) -> bytes | None:
@@ -67,11 +81,12 @@ class HttpServer:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on `host:port` (0: any free port); the port listened on."""
-        self._server = web.Server(
+        self._server = KestrelServer(
             self._serve,
             access_log=None,
-            max_line_size=MAX_HEADER_BYTES,
+            max_line_size=MAX_REQUEST_LINE_BYTES,
             max_field_size=MAX_HEADER_BYTES,
+            max_headers=MAX_HEADER_COUNT,
         )
         loop = asyncio.get_running_loop()
         self._listener = await loop.create_server(self._server, host, port)
@@ -92,8 +107,9 @@ class HttpServer:
             refused = response(503, b"", [("Retry-After", "1")])
             refused.force_close()
             return refused
-        if _undecodable(request):
-            refused = response(400)
+        refusal = _refusal(request)
+        if refusal is not None:
+            refused = response(refusal)
             refused.force_close()
             return refused
         self._in_flight += 1

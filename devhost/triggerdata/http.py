@@ -13,11 +13,20 @@ top-level properties (arrays left out), each query key (the last value, `code` e
 route value, `Query` and `Headers` as JSON objects. The request objects themselves (`$request`,
 the parameter) are not sent, as the worker declares `RpcHttpTriggerMetadataRemoved`
 (ScriptInvocationContextExtensions.cs).
+
+A body the extension cannot read gives no binding data at all, and the request goes on:
+`Utility.ApplyBindingData` (Utility.cs, same repository) wraps `JObject.Parse` in a catch-all
+("it's not an error if the incoming message isn't JSON"), and Newtonsoft.Json 13 (the host's)
+refuses a document nested deeper than its reader's `MaxDepth`, 64. So devhost skips a body
+that is not UTF-8 JSON, is nested deeper than 64, or that Python cannot read (a number of more
+than 4300 digits, nesting past the interpreter's own limit), and the function still gets the
+request; the app decides what to answer.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from devhost.typeddata import HttpRequestData, TriggerInput, Typed
@@ -25,7 +34,11 @@ from devhost.typeddata import HttpRequestData, TriggerInput, Typed
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["http_trigger"]
+__all__ = ["MAX_JSON_DEPTH", "http_trigger"]
+
+# Newtonsoft.Json's JsonReader.MaxDepth since 13.0.1: 64 nested containers read, the 65th throws.
+MAX_JSON_DEPTH = 64
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -43,25 +56,54 @@ def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return _joined((spelling[key.lower()], value) for key, value in pairs)
 
 
+def _deeper_than(document: object, limit: int) -> bool:
+    """Whether `document` nests more than `limit` containers deep (walked without recursion)."""
+    level: list[tuple[object, int]] = [(document, 1)]
+    while level:
+        value, depth = level.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        level.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _readable(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or None where the extension would read no binding data."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not isinstance(document, dict) or _deeper_than(document, MAX_JSON_DEPTH):
+        return None
+    return document
+
+
+def _wire(text: str) -> str:
+    """The string as the worker receives it: the host's protobuf writes .NET strings with
+    `Encoding.UTF8`, which turns a lone surrogate (JSON allows `\\ud800`) into U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _body_properties(body: bytes) -> dict[str, Typed]:
     """`Utility.ApplyBindingData`: a JSON object's properties, objects as JSON and the rest as
     strings (.NET's string cast: true is `True`); anything that is not a JSON object, none."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(document, dict):
+    document = _readable(body)
+    if document is None:
         return {}
     found: dict[str, Typed] = {}
     for key, value in document.items():
         if isinstance(value, list) or value is None:
             continue
         if isinstance(value, dict):
-            found[key] = Typed.json(value)
+            found[_wire(key)] = Typed("json", _wire(Typed.json(value).value))
         elif isinstance(value, bool):
-            found[key] = Typed.string(str(value))
+            found[_wire(key)] = Typed.string(str(value))
         else:
-            found[key] = Typed.string(value if isinstance(value, str) else json.dumps(value))
+            text = value if isinstance(value, str) else json.dumps(value)
+            found[_wire(key)] = Typed.string(_wire(text))
     return found
 
 

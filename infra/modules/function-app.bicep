@@ -15,6 +15,18 @@ param storageBlobEndpoint string
 param storageQueueEndpoint string
 param storageTableEndpoint string
 
+@description('The uploads account\'s endpoints (UploadsStorage): uploads, thumbnails, image statuses.')
+param uploadsBlobEndpoint string
+param uploadsQueueEndpoint string
+param uploadsTableEndpoint string
+
+@minValue(1)
+@description('THUMBNAIL_MAX_BYTES: the largest upload made into a thumbnail; the Event Grid filters use the same number.')
+param thumbnailMaxBytes int
+
+@description('Subnet the app joins (VNet integration; delegated to Microsoft.App/environments); empty for none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Blob container that holds the deployment packages.')
 param deploymentContainerName string
 
@@ -89,7 +101,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_18: HTTP/2 to the front end has no security effect here; siteConfig stays to what Microsoft's Flex Consumption templates set, since the plan refuses several siteConfig properties (docs/deploy.md).
   // checkov:skip=CKV_AZURE_67: Same as CKV_AZURE_18 (siteConfig.http20Enabled).
   // checkov:skip=CKV_AZURE_17: Callers are browsers and scripts that bring Entra ID tokens (Easy Auth, app-auth.bicep); client certificates do not apply.
-  // checkov:skip=CKV_AZURE_222: A public HTTP API by design; no virtual network in this template (docs/deploy.md).
+  // checkov:skip=CKV_AZURE_222: A public HTTP API by design; vnetEnabled puts the app's outbound traffic in a virtual network, not its endpoint (docs/deploy.md).
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales out from zero by itself; a minimum instance count would be always-ready instances, billed while idle.
   // checkov:skip=CKV_AZURE_213: The App Service health check probes every instance each minute, which a scale-to-zero Flex app does not use; /api/health serves external probes (scripts/smoke.py).
   name: appName
@@ -105,6 +117,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // VNet integration (vnetEnabled): the app reaches the host's account through its private
+    // endpoints once that account is closed to public networks.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     clientCertEnabled: false
     functionAppConfig: {
       runtime: {
@@ -158,6 +173,28 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__clientId'
           value: identityClientId
         }
+        // The uploads account (UploadsStorage): make_thumbnail's and reject_upload's triggers
+        // and the image store, through the same identity (docs/images.md).
+        {
+          name: 'UploadsStorage__blobServiceUri'
+          value: uploadsBlobEndpoint
+        }
+        {
+          name: 'UploadsStorage__queueServiceUri'
+          value: uploadsQueueEndpoint
+        }
+        {
+          name: 'UploadsStorage__tableServiceUri'
+          value: uploadsTableEndpoint
+        }
+        {
+          name: 'UploadsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'UploadsStorage__clientId'
+          value: identityClientId
+        }
         // Telemetry to Application Insights with an Entra ID token (local auth is off). With
         // host.json telemetryMode OpenTelemetry the host exports its own logs and spans; this
         // setting makes the Python worker configure the Azure Monitor distro too, so the app's
@@ -196,6 +233,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'PAGING_TOKEN_SECRET'
           value: pagingTokenSecret
+        }
+        // The upload limit; the Event Grid subscriptions filter on the same parameter.
+        {
+          name: 'THUMBNAIL_MAX_BYTES'
+          value: string(thumbnailMaxBytes)
         }
         // Every route but the anonymous ones needs a caller with a token the app verifies
         // itself, against the issuer, audiences and clients Easy Auth checks too (app-auth.bicep).

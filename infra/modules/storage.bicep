@@ -1,6 +1,8 @@
-// The one storage account: the Functions host's own storage (AzureWebJobsStorage), the
-// deployment packages, and the app's tables, queues and blobs. Shared keys are off, so every
-// caller authenticates with Entra ID; uploads use user delegation SAS URLs.
+// One storage account, made the same way for each of the app's accounts: the host's own
+// (AzureWebJobsStorage: keys, deployment packages, host queues, the order data), the uploads
+// account (UploadsStorage: what the internet writes through SAS URLs) and any extra order
+// account. Shared keys are off, so every caller authenticates with Entra ID (uploads with user
+// delegation SAS URLs); HTTPS only, TLS 1.2 at least.
 param name string
 param location string
 param tags object = {}
@@ -26,9 +28,22 @@ param skuName string = 'Standard_LRS'
 @description('Days a deleted blob or container can be restored.')
 param deleteRetentionDays int = 7
 
+// Closed: reachable only through private endpoints (host-network.bicep); no public endpoint,
+// and no trusted-service bypass.
+@allowed(['Enabled', 'Disabled'])
+@description('Public network access: Disabled closes the account to every network but private endpoints.')
+param publicNetworkAccess string = 'Enabled'
+
+// Copy Blob and Put Blob From URL may only copy from accounts of this scope (AAD: the same
+// Entra ID tenant; PrivateLink: accounts with a private link to the same virtual network).
+// Empty leaves the property unset: any source.
+@allowed(['', 'AAD', 'PrivateLink'])
+@description('Where server-side copies into this account may come from (allowedCopyScope); empty for anywhere.')
+param allowedCopyScope string = ''
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  // checkov:skip=CKV_AZURE_35: The endpoint is public by design (browsers PUT uploads with a SAS; no virtual network in this template, see docs/deploy.md). Every request still needs an Entra ID token or a user delegation SAS.
-  // checkov:skip=CKV_AZURE_59: Same as CKV_AZURE_35: a public endpoint, with shared keys and anonymous blob access off.
+  // checkov:skip=CKV_AZURE_35: Public network access is the publicNetworkAccess parameter: the uploads account is public by design (browsers PUT uploads with a SAS), the host's closes with vnetEnabled (docs/deploy.md). Every request still needs an Entra ID token or a user delegation SAS.
+  // checkov:skip=CKV_AZURE_59: Same as CKV_AZURE_35: public network access is a parameter, and shared keys and anonymous blob access are off either way.
   // checkov:skip=CKV_AZURE_206: Replication is the skuName parameter; LRS is the cost-conscious default for a sample (ZRS or GRS for production).
   name: name
   location: location
@@ -45,8 +60,12 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
+    allowedCopyScope: empty(allowedCopyScope) ? null : allowedCopyScope
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: (publicNetworkAccess == 'Disabled') ? {
+      bypass: 'None'
+      defaultAction: 'Deny'
+    } : {
       bypass: 'AzureServices'
       defaultAction: 'Allow'
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.api_docs.common import UNAVAILABLE, json_body, problem, ref
+from shared.images.exceptions import REASONS
 from shared.images.names import MAX_NAME_CHARS, NAME_PATTERN
 
 __all__ = ["PATHS", "SCHEMAS"]
@@ -28,13 +29,7 @@ SCHEMAS: dict[str, Any] = {
             "reason": {
                 "type": "string",
                 "description": "Why a failed upload was refused.",
-                "enum": [
-                    "not-an-image",
-                    "format-not-allowed",
-                    "corrupt",
-                    "too-many-pixels",
-                    "too-large",
-                ],
+                "enum": list(REASONS),
             },
             "source_etag": {"type": "string"},
             "thumbnail": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.api_docs.change_rules import change_rules_extension, change_rules_table
 from shared.api_docs.common import UNAVAILABLE, json_body, problem, ref
 from shared.etags import IF_MATCH_PATTERN
 from shared.orders.validation import IDEMPOTENCY_KEY_PATTERN
@@ -94,6 +95,24 @@ SCHEMAS: dict[str, Any] = {
             "updated_at": {"type": "string", "format": "date-time"},
         },
     },
+    "ChangeProblem": {
+        "description": "A refused change (`forbidden-change`): `errors` names each field the "
+        "caller may not change in the order's status (`status` for the transition, an empty "
+        "field for a delete), `transition` the refused status transition",
+        "allOf": [
+            ref("Problem"),
+            {
+                "type": "object",
+                "properties": {
+                    "transition": {
+                        "type": "object",
+                        "required": ["from", "to"],
+                        "properties": {"from": STATUS, "to": STATUS},
+                    }
+                },
+            },
+        ],
+    },
     "OrderPage": {
         "type": "object",
         "required": ["items", "continuation"],
@@ -135,6 +154,19 @@ _CREATED = json_body(
         },
     },
 }
+_CHANGE_RULES = (
+    "What each caller may change, by the order's status (a field sent with the value it "
+    "already has changes nothing and is never refused; a transition outside the lifecycle "
+    "is 409 for everyone):\n\n" + change_rules_table()
+)
+
+
+def _refused(description: str) -> dict[str, Any]:
+    return problem(description) | {
+        "content": {"application/problem+json": {"schema": ref("ChangeProblem")}}
+    }
+
+
 _BODY_PROBLEMS = {
     "400": problem("The body is not JSON, or a header is malformed"),
     "413": problem("Body over 64 KiB"),
@@ -160,6 +192,11 @@ PATHS: dict[str, Any] = {
         },
         "get": {
             "operationId": "list_orders",
+            "description": "One page per call, one storage request: a page may hold fewer than "
+            "`limit` orders, or none, and still carry a `continuation`; follow it until it is "
+            "null. A customer's listing (or `customer_id`) is that customer's orders in creation "
+            "order, read from their own partition; orders created before the customer index "
+            "existed are not in it (docs/storage-design.md)",
             "parameters": [
                 {
                     "name": "customer_id",
@@ -193,6 +230,8 @@ PATHS: dict[str, Any] = {
         },
         "patch": {
             "operationId": "update_order",
+            "description": _CHANGE_RULES,
+            "x-change-rules": change_rules_extension(),
             "parameters": [_IF_MATCH | {"required": True}],
             "requestBody": {
                 "required": True,
@@ -201,8 +240,12 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _ORDER,
                 **_BODY_PROBLEMS,
+                "403": _refused(
+                    "The caller's roles may not change orders, or not this field in the "
+                    "order's status, or not this status transition (`forbidden-change`)"
+                ),
                 "404": problem("No such order"),
-                "409": problem("Status change not allowed"),
+                "409": problem("Status change outside the lifecycle"),
                 "412": problem("Stale ETag"),
                 "422": problem("Invalid fields"),
                 "428": problem("If-Match missing"),
@@ -211,10 +254,15 @@ PATHS: dict[str, Any] = {
         },
         "delete": {
             "operationId": "delete_order",
+            "description": _CHANGE_RULES,
             "parameters": [_IF_MATCH],
             "responses": {
                 "204": {"description": "Deleted"},
                 "400": problem("Malformed If-Match"),
+                "403": _refused(
+                    "The caller's roles may not delete orders, or not in the order's status "
+                    "(`forbidden-change`)"
+                ),
                 "404": problem("No such order"),
                 "412": problem("Stale ETag"),
                 "503": UNAVAILABLE,

@@ -71,5 +71,6 @@ def _secured(operation: dict[str, Any]) -> dict[str, Any]:
         security = [{SCHEME: [role]} for role in allowed]
     who = "; ".join(f"{name}: {_SCOPES[scope]}" for name, scope in allowed.items())
     description = f"{operation.get('description', '')}\n\nWho may call: {who}.".strip()
-    responses = operation["responses"] | {"401": _UNAUTHENTICATED, "403": _FORBIDDEN}
+    # An operation's own 403 says more than the generic one (a refused change names its field).
+    responses = {"401": _UNAUTHENTICATED, "403": _FORBIDDEN} | operation["responses"]
     return operation | {"security": security, "description": description, "responses": responses}

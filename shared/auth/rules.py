@@ -5,6 +5,10 @@ A back-office role reaches every customer's data (`Scope.ANY`) or none of it for
 (`Scope.OWN`). Another customer's order or image is answered as if it did not exist (404, by
 the service that looked it up), so a customer cannot learn which ids exist; only a write that
 names another customer outright (creating an order for them) is refused with 403.
+
+Which fields of an order, in which status, and which status transitions each row may make
+is the second table, beside this one: shared.orders.change_rules (it lives with the order's
+statuses, since the orders package already depends on this one).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from shared.errors import Forbidden
 if TYPE_CHECKING:
     from shared.auth.caller import Caller
 
-__all__ = ["CUSTOMER", "RULES", "Action", "Grant", "Scope", "authorize"]
+__all__ = ["CUSTOMER", "RULES", "Action", "Grant", "Scope", "authorize", "rows_of"]
 
 
 class Action(StrEnum):
@@ -68,10 +72,15 @@ class Grant:
         return None if self.scope is Scope.ANY else self.customer_id
 
 
+def rows_of(caller: Caller) -> tuple[str, ...]:
+    """The rows that speak for `caller`: each app role it holds, or the customer's row when
+    it holds none (the change table, shared.orders.change_rules, is read by the same rows)."""
+    return tuple(sorted(role for role in caller.roles if role in RULES)) or (CUSTOMER,)
+
+
 def authorize(caller: Caller, action: Action) -> Grant:
     """The widest grant the caller's roles give for `action`; Forbidden when there is none."""
-    rows = [RULES[role] for role in caller.roles if role in RULES] or [RULES[CUSTOMER]]
-    scope = max((row[action] for row in rows), key=lambda s: s.value)
+    scope = max((RULES[row][action] for row in rows_of(caller)), key=lambda s: s.value)
     if scope is Scope.NONE:
         raise Forbidden(f"Your roles do not allow you to {action}.")
     if scope is Scope.OWN and caller.customer_id is None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from shared.errors import AppError
 
 __all__ = [
+    "REASONS",
     "CorruptImage",
     "FormatNotAllowed",
     "ImageRejected",
     "NotAnImage",
     "TooLarge",
     "TooManyPixels",
+    "UploadMethodNotAllowed",
 ]
 
 
@@ -52,3 +54,14 @@ class CorruptImage(ImageRejected):
     """An allowed format that cannot be decoded: truncated, damaged or malformed."""
 
     code = "corrupt"
+
+
+class UploadMethodNotAllowed(ImageRejected):
+    """The blob was not made by an upload (Put Blob, Put Block List) but, say, by a
+    server-side copy: only uploads become thumbnails (docs/images.md, "Oversized uploads")."""
+
+    code = "upload-method-not-allowed"
+
+
+# Every reason code a `failed` status can carry, in the order above (the OpenAPI enum).
+REASONS = tuple(cls.code for cls in ImageRejected.__subclasses__())

@@ -35,6 +35,11 @@ class ImageStore(Protocol):
         """The current version of uploads/<name>, or None when there is no such blob."""
         ...
 
+    async def delete_upload(self, name: str, etag: str) -> None:
+        """Delete uploads/<name> if it is still version `etag` (never a newer upload); a
+        blob already gone or replaced is left as it is."""
+        ...
+
     async def save_thumbnail(
         self, name: str, thumbnail: Thumbnail, source: SourceVersion
     ) -> str | None:

@@ -1,5 +1,6 @@
 """The one module that talks to Azure Storage for thumbnails: blobs, the status table, and the
-SAS URLs that let a client PUT an upload or GET a thumbnail without any other credential.
+SAS URLs that let a client PUT an upload or GET a thumbnail without any other credential
+(signed by shared.images.signing).
 
 Every write that can race is conditional. A thumbnail or status written for a newer source
 version is never replaced by an older one: the stored source version is compared first, and
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
-from azure.storage.blob import BlobSasPermissions, ContentSettings, generate_blob_sas
+from azure.storage.blob import BlobSasPermissions, ContentSettings
 
 from shared.errors import StorageUnavailable
 from shared.images.ports import SignedUrl, UploadTicket
+from shared.images.signing import BlobSigner, link_cache_control, whole_seconds
 from shared.images.status import ImageStatus, SourceVersion, status_keys
 from shared.tables import (
     RETRY_WRITES,
@@ -34,15 +36,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from azure.data.tables.aio import TableClient
-    from azure.storage.blob import UserDelegationKey
     from azure.storage.blob.aio import BlobClient, BlobServiceClient
 
     from shared.images.result import Thumbnail
 
 __all__ = [
     "CACHE_CONTROL",
-    "CLOCK_SKEW",
-    "DELEGATION_KEY_LIFETIME",
     "THUMBNAILS",
     "UPLOADS",
     "UPLOAD_URL_TTL",
@@ -53,11 +52,11 @@ logger = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
 THUMBNAILS = "thumbnails"
-CACHE_CONTROL = "public, max-age=3600"
+# Stored with each thumbnail, for a read without one of our links (a tool with a token): no
+# shared cache may keep it, and nothing may reuse it unchecked. A link overrides it with
+# `private, max-age=<its lifetime>` (shared.images.signing).
+CACHE_CONTROL = "private, no-cache"
 UPLOAD_URL_TTL = timedelta(minutes=15)
-# A SAS starts this long before it is signed: other machines' clocks may lag ours.
-CLOCK_SKEW = timedelta(minutes=5)
-DELEGATION_KEY_LIFETIME = timedelta(hours=6)  # Azure allows up to 7 days
 _ATTEMPTS = 3
 
 
@@ -69,7 +68,7 @@ class AzureImageStore:
         self._blobs = blobs
         self._statuses = statuses
         self._created: set[str] = set()
-        self._delegation: UserDelegationKey | None = None  # reused until near expiry
+        self._signer = BlobSigner(blobs)
 
     async def source_version(self, name: str) -> SourceVersion | None:
         client = self._blobs.get_blob_client(UPLOADS, name)
@@ -79,6 +78,16 @@ class AzureImageStore:
             except ResourceNotFoundError:
                 return None
         return SourceVersion(props.etag.strip('"'), props.last_modified)
+
+    async def delete_upload(self, name: str, etag: str) -> None:
+        client = self._blobs.get_blob_client(UPLOADS, name)
+        with storage_unavailable_on_failure("delete upload"):
+            try:  # If-Match: a newer upload under the same name is not ours to delete
+                await client.delete_blob(
+                    etag=f'"{etag}"', match_condition=MatchConditions.IfNotModified
+                )
+            except (ResourceNotFoundError, ResourceModifiedError):
+                logger.info("upload delete skipped name=%s reason=gone-or-replaced", name)
 
     async def save_thumbnail(
         self, name: str, thumbnail: Thumbnail, source: SourceVersion
@@ -116,58 +125,20 @@ class AzureImageStore:
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         await self._ensure_container(UPLOADS)
-        expires = _whole_seconds(now + UPLOAD_URL_TTL)
+        expires = whole_seconds(now + UPLOAD_URL_TTL)
         permission = BlobSasPermissions(create=True, write=True)
-        url = await self._signed_url(
+        url = await self._signer.url(
             UPLOADS, name, permission, now, expires, content_type=content_type
         )
         return UploadTicket(name, url, expires)
 
     async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
-        expires = _whole_seconds(now + ttl)
-        url = await self._signed_url(THUMBNAILS, name, BlobSasPermissions(read=True), now, expires)
+        """Storage answers it with `Cache-Control: private, max-age=<the link's lifetime>`."""
+        expires = whole_seconds(now + ttl)
+        read = BlobSasPermissions(read=True)
+        caching = link_cache_control(now, expires)
+        url = await self._signer.url(THUMBNAILS, name, read, now, expires, cache_control=caching)
         return SignedUrl(url, expires)
-
-    async def _signed_url(
-        self,
-        container: str,
-        name: str,
-        permission: BlobSasPermissions,
-        now: datetime,
-        expires: datetime,
-        **options: Any,
-    ) -> str:
-        """The blob's URL with a SAS for it alone, valid from CLOCK_SKEW before `now`."""
-        client = self._blobs.get_blob_client(container, name)
-        start = now - CLOCK_SKEW
-        sas = generate_blob_sas(
-            client.account_name or "",
-            container,
-            name,
-            **await self._signing_key(start, expires),
-            permission=permission,
-            start=start,
-            expiry=expires,
-            **options,
-        )
-        return f"{client.url}?{sas}"
-
-    async def _signing_key(self, start: datetime, expires: datetime) -> dict[str, Any]:
-        """The account key when we have one (connection strings, Azurite); otherwise a user
-        delegation key, which a managed identity may request (Storage Blob Delegator). The key
-        is kept per process and replaced before a SAS would outlive it; it starts when the SAS
-        starts, since a SAS that starts before its key may be refused."""
-        account_key = getattr(self._blobs.credential, "account_key", None)
-        if account_key:
-            return {"account_key": account_key}
-        key = self._delegation
-        if key is None or not _key_covers(key, start, expires):
-            with storage_unavailable_on_failure("get user delegation key"):
-                key = await self._blobs.get_user_delegation_key(
-                    start, start + DELEGATION_KEY_LIFETIME
-                )
-            self._delegation = key
-        return {"user_delegation_key": key}
 
     async def _thumbnail_version(
         self, client: BlobClient
@@ -234,18 +205,6 @@ class AzureImageStore:
             with contextlib.suppress(ResourceExistsError):
                 await self._blobs.create_container(name)
             self._created.add(name)
-
-
-def _whole_seconds(when: datetime) -> datetime:
-    """A SAS carries its expiry in whole seconds; so does the expiry we report with it."""
-    return when.replace(microsecond=0)
-
-
-def _key_covers(key: UserDelegationKey, start: datetime, expires: datetime) -> bool:
-    """Whether a SAS from `start` to `expires` lies within the key's own validity."""
-    key_start = datetime.fromisoformat(key.signed_start or "9999-12-31T00:00:00Z")
-    key_expiry = datetime.fromisoformat(key.signed_expiry or "1970-01-01T00:00:00Z")
-    return key_start <= start and expires <= key_expiry
 
 
 def _version_of(entity: dict[str, Any]) -> SourceVersion:

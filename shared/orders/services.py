@@ -7,15 +7,16 @@ can never miss or invent a change.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared import telemetry
 from shared.auth import Action, Caller, authorize
+from shared.auth.rules import rows_of
 from shared.errors import Forbidden, PreconditionRequired
 from shared.jsoncodec import decode_json, encode_json
+from shared.orders.change_rules import SWEEP, check_change, check_delete
 from shared.orders.errors import (
     IdempotencyKeyInProgress,
     IdempotencyKeyReused,
@@ -34,6 +35,7 @@ from shared.orders.validation import (
     parse_query,
 )
 from shared.paging import decode_token, encode_token
+from shared.sharding import order_id_for
 from shared.telemetry import metrics
 
 if TYPE_CHECKING:
@@ -59,10 +61,6 @@ EXPIRY_ATTEMPTS = 5
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def new_order_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +100,12 @@ async def create_order(
     keys: IdempotencyStore,
     idempotency_key: str | None = None,
     clock: Callable[[], datetime] = utc_now,
-    new_id: Callable[[], str] = new_order_id,
+    new_id: Callable[[str], str] = order_id_for,
 ) -> CreateResult:
     """Create an order; with an Idempotency-Key, at most one order per caller, key and body
     (the key is the caller's own, as the IETF draft has it: another caller's same key makes
-    another order and never replays this one)."""
+    another order and never replays this one). `new_id(customer_id)` names the new order,
+    in its customer's bucket (shared.sharding.order_id_for; one account by default)."""
     grant = authorize(caller, Action.CREATE_ORDER)
     draft = parse_draft(body, customer_id=grant.customer_filter)
     if not grant.covers(draft.customer_id):
@@ -114,12 +113,12 @@ async def create_order(
     now = clock()
     stamp = format_time(now)
     if idempotency_key is None:
-        order = Order.create(new_id(), draft, now=stamp)
+        order = Order.create(new_id(draft.customer_id), draft, now=stamp)
         return _counted(CreateResult(await _insert(order, repo=repo, now=stamp)))
     wanted = IdempotencyRecord(
         key_hash=_sha256(f"{caller.id}\n{idempotency_key}"),
         request_hash=_sha256(encode_json(asdict(draft))),
-        order_id=new_id(),
+        order_id=new_id(draft.customer_id),
         expires_at=format_time(now + IDEMPOTENCY_WINDOW),
     )
     record = await keys.claim(wanted, now=stamp)
@@ -169,6 +168,7 @@ async def update_order(
         raise PreconditionRequired("Send If-Match with the order's ETag to change it.")
     changes = parse_changes(body)
     current = await _current(order_id, if_match, caller, Action.CHANGE_ORDER, repo=repo)
+    check_change(rows_of(caller), current, changes)
     now = format_time(clock())
     changed = current.apply(changes, now=now)
     event = OrderEvent.for_change(current, changed, now=now)
@@ -195,8 +195,10 @@ async def expire_order(
             return False
         if current.created_at >= created_before:
             return False
+        expiry = OrderChanges(status=OrderStatus.EXPIRED)
+        check_change((SWEEP,), current, expiry)  # the sweep's row of the change table
         now = format_time(clock())
-        expired = current.apply(OrderChanges(status=OrderStatus.EXPIRED), now=now, system=True)
+        expired = current.apply(expiry, now=now)
         try:
             await repo.replace(current, expired, OrderEvent.for_change(current, expired, now=now))
         except StaleOrder:
@@ -216,6 +218,7 @@ async def delete_order(
     clock: Callable[[], datetime] = utc_now,
 ) -> None:
     current = await _current(order_id, if_match or ("*",), caller, Action.DELETE_ORDER, repo=repo)
+    check_delete(rows_of(caller), current)
     event = OrderEvent.for_change(current, None, now=format_time(clock()))
     await repo.remove(current, event)
     telemetry.record(metrics.ORDERS_DELETED)
@@ -249,14 +252,18 @@ async def list_orders(
     secret: bytes,
 ) -> tuple[list[Order], str | None]:
     """One page of orders and an opaque token for the next (None at the end). A customer's
-    list holds their own orders only: asking for another customer's finds none."""
+    list holds their own orders only: asking for another customer's finds none. One call
+    reads one page of storage, so a page may be short, or empty, and still have a token."""
     own = authorize(caller, Action.LIST_ORDERS).customer_filter
     query = parse_query(customer_id=customer_id, status=status)
     if own is not None and query.customer_id not in (None, own):
         return [], None
     query = replace(query, customer_id=own or query.customer_id)
     size = parse_limit(limit)
+    # "customer-index": positions in the layout of the customer index (docs/storage-design.md);
+    # a token issued for the listings before it is refused (400) rather than misread.
     scope = f"orders?customer_id={query.customer_id or ''}&status={query.status or ''}"
+    scope += "&layout=customer-index"
     position = decode_token(continuation, scope=scope, secret=secret) if continuation else None
     page = await repo.query(query, limit=size, continuation=position)
     if page.continuation is None:

@@ -1,6 +1,7 @@
 """The order ports over several storage accounts: each call goes to the account of its order
-(shared.sharding.order_bucket) or of its idempotency key; listings and background walks visit
-every account. With one account shared.bootstrap does not use these at all.
+(shared.sharding.order_bucket), of its customer (a customer's listing) or of its idempotency
+key; a listing of every customer and the background walks visit every account. With one
+account shared.bootstrap does not use these at all.
 
 Nothing here touches storage itself: each account has its own TableOrderRepository,
 TableOrderBacklog and TableIdempotencyStore, so a transaction never leaves its account.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.orders.repository import OrderPage
-from shared.sharding import key_account, order_bucket
+from shared.sharding import customer_bucket, key_account, order_bucket
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +34,8 @@ _ACCOUNT = "account"  # the continuation's own key; the service's are PartitionK
 
 
 class ShardedOrderRepository:
-    """Orders in the account of their bucket; listings read the accounts one after another."""
+    """Orders in the account of their bucket. A customer's listing reads their account only;
+    a listing of every customer reads one page of one account per call, in account order."""
 
     def __init__(self, accounts: Sequence[OrderRepository]) -> None:
         self._accounts = tuple(accounts)
@@ -56,24 +58,22 @@ class ShardedOrderRepository:
     async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
-        """Up to `limit` orders, account by account; the continuation names the account a
-        page stopped in and, within it, where the service stopped."""
-        inner = dict(continuation or {})
-        start = int(inner.pop(_ACCOUNT, "0"))
-        position: Continuation | None = inner or None
-        items: list[Order] = []
-        for index in range(start, len(self._accounts)):
-            page = await self._accounts[index].query(
-                query, limit=limit - len(items), continuation=position
+        """One page of one account: the customer's, or the account the continuation names
+        (with the service's position in it); the next page may be the next account's."""
+        if query.customer_id:
+            account = customer_bucket(query.customer_id, len(self._accounts))[0]
+            return await self._accounts[account].query(
+                query, limit=limit, continuation=continuation
             )
-            items += page.items
-            if page.continuation:
-                return OrderPage(items, {_ACCOUNT: str(index), **page.continuation})
-            position = None
-            if len(items) >= limit:
-                more = index + 1 < len(self._accounts)
-                return OrderPage(items, {_ACCOUNT: str(index + 1)} if more else None)
-        return OrderPage(items, None)
+        inner = dict(continuation or {})
+        index = int(inner.pop(_ACCOUNT, "0"))
+        if index >= len(self._accounts):  # a token from a deployment with more accounts
+            return OrderPage([], None)
+        page = await self._accounts[index].query(query, limit=limit, continuation=inner or None)
+        if page.continuation:
+            return OrderPage(page.items, {_ACCOUNT: str(index), **page.continuation})
+        more = index + 1 < len(self._accounts)
+        return OrderPage(page.items, {_ACCOUNT: str(index + 1)} if more else None)
 
 
 class ShardedOrderBacklog:

@@ -2,7 +2,9 @@
 
 Layout (see docs/storage-design.md): every order lives in one of PARTITIONS hash buckets
 with its companion rows, so one entity-group transaction writes the order, its outbox event
-and its sweep index row together, and a read by id is one point read.
+and its index rows together, and a read by id is one point read. A customer's listing is one
+RowKey range of their customer-index rows in one partition; every listing reads one page of
+storage per call (shared.tables.query_page).
 """
 
 from __future__ import annotations
@@ -22,19 +24,15 @@ from azure.data.tables import UpdateMode
 from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
 from shared.orders.repository import IdempotencyRecord, OrderPage
 from shared.orders.table_layout import (
-    OUTBOX_ROW,
     PARTITIONS,
-    PENDING_ROW,
-    all_partitions,
-    event_from_row,
     index_changes,
+    listing_filter,
     order_entity,
     order_from_entity,
     order_keys,
     outbox_entity,
     outbox_row_key,
     partition_of,
-    prefix_range,
 )
 from shared.table_transactions import (
     Delete,
@@ -54,8 +52,6 @@ from shared.tables import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from azure.data.tables import TableEntity
     from azure.data.tables.aio import TableClient
 
@@ -66,7 +62,6 @@ if TYPE_CHECKING:
 __all__ = [
     "PARTITIONS",
     "TableIdempotencyStore",
-    "TableOrderBacklog",
     "TableOrderRepository",
     "order_keys",
     "outbox_row_key",
@@ -75,10 +70,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# An entity-group transaction holds at most 100 operations (Performing entity group
-# transactions, docs/change-feed.md).
-TRANSACTION_ROWS = 100
-_DELETE_ATTEMPTS = 5
+# Where the customer-index row's operation sits in every order transaction (index_changes).
+_CUSTOMER_ROW_OPERATION = 2
 
 
 def _from_entity(entity: TableEntity) -> Order:
@@ -153,40 +146,46 @@ class TableOrderRepository:
             raise
 
     async def remove(self, current: Order, event: OrderEvent) -> None:
-        order = current
-        partition, row = order_keys(order.order_id)
+        partition, row = order_keys(current.order_id)
         operations: list[Operation] = [
             Delete(partition, row, etag=_etag_of(current)),
             Insert(outbox_entity(event)),
-            *index_changes(order, None),
+            *index_changes(current, None),
         ]
         try:
-            await self._commit(order, operations)
+            await self._remove(current, event, operations)
+        except TransactionFailed as exc:
+            if exc.index != _CUSTOMER_ROW_OPERATION or exc.status_code != 404:
+                raise
+            # Written before the customer index and not changed since: it has no row to drop.
+            del operations[_CUSTOMER_ROW_OPERATION]
+            await self._remove(current, event, operations)
+
+    async def _remove(self, current: Order, event: OrderEvent, operations: list[Operation]) -> None:
+        try:
+            await self._commit(current, operations)
         except TransactionFailed as exc:
             if exc.index == 0 and exc.status_code in (404, 412):
-                await self._check_removed_by_us(order.order_id, event, exc)
+                await self._check_removed_by_us(current.order_id, event, exc)
                 return
             raise
 
     async def query(
         self, query: OrderQuery, *, limit: int, continuation: Continuation | None
     ) -> OrderPage:
-        conditions, parameters = ["kind eq @kind"], {"kind": "order"}
-        if query.customer_id:
-            conditions.append("customer_id eq @customer_id")
-            parameters["customer_id"] = query.customer_id
-        if query.status:
-            conditions.append("status eq @status")
-            parameters["status"] = query.status.value
+        """One page of storage: a customer's is a RowKey range of their customer-index rows
+        in their partition (no other customer's row is read); without a customer, the order
+        rows of every partition, as far as one page goes."""
+        condition, parameters = listing_filter(query.customer_id, query.status)
         with storage_unavailable_on_failure("list_orders"):
             entities, next_position = await query_page(
                 self._client,
-                " and ".join(conditions),
+                condition,
                 parameters,
                 limit=limit,
                 continuation=continuation,
             )
-        return OrderPage([_from_entity(entity) for entity in entities], next_position)
+        return OrderPage([order_from_entity(entity, None) for entity in entities], next_position)
 
     async def _commit(self, order: Order, operations: list[Operation]) -> Order:
         """A missing table leaves as ResourceNotFoundError (code TableNotFound), not as a
@@ -280,94 +279,3 @@ class TableIdempotencyStore:
             await self._client.update_entity(
                 check_entity(entity), mode=UpdateMode.MERGE, **RETRY_WRITES
             )
-
-
-class TableOrderBacklog:
-    """The work a change leaves behind in the order partitions: unsent outbox rows and the
-    pending index. Each read is a RowKey range inside one partition, never a table scan."""
-
-    def __init__(self, client: TableClient) -> None:
-        self._client = client
-
-    def partitions(self) -> tuple[str, ...]:
-        return all_partitions()
-
-    async def unsent_events(
-        self, partition: str, *, created_before: str, limit: int
-    ) -> list[OrderEvent]:
-        low, high = prefix_range(OUTBOX_ROW)
-        rows = await self._range(partition, low, high, limit, created_before=created_before)
-        return [event_from_row(row) for row in rows]
-
-    def partition_of(self, order_id: str) -> str:
-        return partition_of(order_id)
-
-    async def clear_sent(self, events: Sequence[OrderEvent]) -> int:
-        """Delete sent events' outbox rows: one entity-group transaction per partition and
-        TRANSACTION_ROWS rows. A row already gone (the relay, or a second sender, deleted it)
-        is skipped, not an error."""
-        by_partition: dict[str, list[str]] = {}
-        for event in events:
-            rows = by_partition.setdefault(partition_of(event.order_id), [])
-            rows.append(outbox_row_key(event.order_id, event.version))
-        deleted = 0
-        with storage_unavailable_on_failure("delete_outbox_rows"):
-            for partition, rows in by_partition.items():
-                for start in range(0, len(rows), TRANSACTION_ROWS):
-                    chunk = rows[start : start + TRANSACTION_ROWS]
-                    deleted += await self._delete_rows(partition, chunk)
-        return deleted
-
-    async def _delete_rows(self, partition: str, rows: list[str]) -> int:
-        """One transaction deletes `rows`. A transaction fails whole when one row is missing
-        (404), so after a 404 one query finds which rows are left and only those are deleted:
-        two more requests, however many rows were gone."""
-        for _ in range(_DELETE_ATTEMPTS):
-            if not rows:
-                return 0
-            deletes = [Delete(partition, row) for row in rows]
-            try:
-                await submit_transaction(self._client, deletes, **RETRY_WRITES)
-            except TransactionFailed as exc:
-                if exc.status_code != 404:
-                    raise
-                rows = await self._existing(partition, rows)
-                continue
-            return len(rows)
-        # Only other deleters make rows vanish; whatever they left, the relay finds later.
-        logger.warning("outbox_rows_left partition=%s rows=%d", partition, len(rows))
-        return 0
-
-    async def _existing(self, partition: str, rows: list[str]) -> list[str]:
-        names = {f"r{index}": row for index, row in enumerate(rows)}
-        wanted = " or ".join(f"RowKey eq @{name}" for name in names)
-        found = self._client.query_entities(
-            f"PartitionKey eq @p and ( {wanted} )",  # the SDK substitutes space-separated @names
-            parameters={"p": partition, **names},
-            select=["RowKey"],
-        )
-        present = {str(entity["RowKey"]) async for entity in found}
-        return [row for row in rows if row in present]
-
-    async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
-        low, _ = prefix_range(PENDING_ROW)
-        rows = await self._range(partition, low, f"{PENDING_ROW}{created_before}", limit)
-        return [str(row["order_id"]) for row in rows]
-
-    async def _range(
-        self, partition: str, low: str, high: str, limit: int, *, created_before: str = ""
-    ) -> list[TableEntity]:
-        query = "PartitionKey eq @p and RowKey ge @low and RowKey lt @high"
-        parameters = {"p": partition, "low": low, "high": high}
-        if created_before:
-            query += " and created_at lt @before"
-            parameters["before"] = created_before
-        found: list[TableEntity] = []
-        with storage_unavailable_on_failure("read_backlog"):
-            async for entity in self._client.query_entities(
-                query, parameters=parameters, results_per_page=min(limit, 1000)
-            ):
-                found.append(entity)
-                if len(found) >= limit:
-                    break
-        return found

@@ -104,9 +104,10 @@ class StorageNames:
     containers: frozenset[str]
 
 
-def _looped_names(storage_file: str, type_suffix: str, module: str) -> frozenset[str]:
-    """The names the storage module creates in a loop, followed back to main.bicep's list."""
-    (resource,) = resources(storage_file, type_suffix).values()
+def _looped_names(type_suffix: str, module: str) -> frozenset[str]:
+    """The names storage.bicep creates in a loop, followed back to main.bicep's list (the
+    uploads account's module passes its lists on to storage.bicep under the same names)."""
+    (resource,) = resources("modules/storage.bicep", type_suffix).values()
     array_param = resource["config"]["loop_type"]["detail"]["array_name"]
     values = resolve_main(module_params(module)[array_param])
     assert isinstance(values, list), f"{module}.{array_param} is not a list in main.bicep"
@@ -114,13 +115,29 @@ def _looped_names(storage_file: str, type_suffix: str, module: str) -> frozenset
     return frozenset(pattern(value) for value in values)
 
 
-def storage_names() -> StorageNames:
-    (module,) = modules_of("modules/storage.bicep")
-    storage_file = module_file(module)
+# The main.bicep modules of the app's two accounts: the host's (AzureWebJobsStorage) and the
+# uploads account (UploadsStorage).
+HOST_ACCOUNT, UPLOADS_ACCOUNT = "storage", "uploads"
+
+
+def account_names(module: str) -> StorageNames:
+    """What main.bicep's module `module` creates in its account."""
     return StorageNames(
-        tables=_looped_names(storage_file, "/tableServices/tables", module),
-        queues=_looped_names(storage_file, "/queueServices/queues", module),
-        containers=_looped_names(storage_file, "/blobServices/containers", module),
+        tables=_looped_names("/tableServices/tables", module),
+        queues=_looped_names("/queueServices/queues", module),
+        containers=_looped_names("/blobServices/containers", module),
+    )
+
+
+def storage_names() -> StorageNames:
+    """What the app's two accounts hold together."""
+    assert modules_of("modules/storage.bicep") == [HOST_ACCOUNT]
+    assert modules_of("modules/uploads-account.bicep") == [UPLOADS_ACCOUNT]
+    host, uploads = account_names(HOST_ACCOUNT), account_names(UPLOADS_ACCOUNT)
+    return StorageNames(
+        tables=host.tables | uploads.tables,
+        queues=host.queues | uploads.queues,
+        containers=host.containers | uploads.containers,
     )
 
 
@@ -186,6 +203,9 @@ DEPLOYMENT_OUTPUTS = {
     "storageBlobEndpoint": "https://stexample.blob.core.windows.net/",
     "storageQueueEndpoint": "https://stexample.queue.core.windows.net/",
     "storageTableEndpoint": "https://stexample.table.core.windows.net/",
+    "uploadsBlobEndpoint": "https://stexampleup.blob.core.windows.net/",
+    "uploadsQueueEndpoint": "https://stexampleup.queue.core.windows.net/",
+    "uploadsTableEndpoint": "https://stexampleup.table.core.windows.net/",
     "identityClientId": "00000000-0000-0000-0000-0000000000c1",
     "applicationInsightsConnectionString": (
         "InstrumentationKey=00000000-0000-0000-0000-0000000000a1;"
@@ -212,6 +232,8 @@ def deployed_value(expression: Any) -> str:
         return _INTERPOLATION.sub(
             lambda match: deployed_value(BicepElement(match.group(0)[2:-1])), expression
         )
+    if isinstance(expression, dict) and expression.get("function", {}).get("type") == "string":
+        return deployed_value(expression["function"]["parameters"]["value_to_convert"])
     name = str(expression)
     (module,) = modules_of("modules/function-app.bicep")
     passed = module_params(module).get(name)
@@ -227,7 +249,7 @@ def deployed_value(expression: Any) -> str:
     if parameter is not None:
         default = parameter["default"]
         generated = _azd_generated(parameter)
-        if is_literal(default):
+        if is_literal(default) or isinstance(default, int):
             return str(default)
         assert generated is not None, f"main.bicep parameter {dotted(passed)} has no value"
         return generated
@@ -256,3 +278,29 @@ def deployed_settings() -> dict[str, str]:
     """The app's environment on Azure: the app settings infra sets, and the platform's."""
     settings = {name: deployed_value(value) for name, value in app_settings().items()}
     return settings | platform_settings()
+
+
+def evaluate(expression: Any, values: Mapping[str, Any]) -> Any:
+    """The value of a Bicep expression of the few shapes the templates use for their switches
+    (literals, names bound in `values`, `a ? b : c`, `==`, `!`, `empty(...)`), for checking
+    what a parameter such as vnetEnabled makes of a property."""
+    if isinstance(expression, BicepElement):
+        return values[str(expression)] if str(expression) in values else dotted(expression)
+    if isinstance(expression, dict) and "operator" in expression:
+        operator, operands = expression["operator"]["type"], expression["operator"]["operands"]
+        if operator == "conditional":
+            chosen = "true_value" if evaluate(operands["condition"], values) else "false_value"
+            return evaluate(operands[chosen], values)
+        if operator == "equals":
+            first, second = (evaluate(operands[k], values) for k in ("operand_1", "operand_2"))
+            return first == second
+        if operator == "logical_not":
+            return not evaluate(operands["bool_expression"], values)
+        return dotted(expression)
+    if isinstance(expression, dict) and expression.get("function", {}).get("type") == "empty":
+        return not evaluate(expression["function"]["parameters"]["item_to_test"], values)
+    if isinstance(expression, dict):
+        return {key: evaluate(value, values) for key, value in expression.items()}
+    if isinstance(expression, list):
+        return [evaluate(item, values) for item in expression]
+    return expression

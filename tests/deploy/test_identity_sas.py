@@ -14,6 +14,7 @@ import pytest
 from azure.storage.blob import BlobServiceClient, generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient as AsyncBlobServiceClient
 
+from shared.images import signing
 from shared.images.store import UPLOAD_URL_TTL, AzureImageStore
 from tests.sas import (
     NoNetworkCredential,
@@ -46,8 +47,8 @@ async def test_upload_url_is_a_user_delegation_sas_for_one_blob(blobs: Any) -> N
         "https://prodorders.blob.core.windows.net/uploads/holiday/beach.jpg?"
     )
     sas = query(ticket.upload_url)
-    # Write-only (create + write), one blob, the declared content type, 15 minutes.
-    assert (sas["sp"], sas["sr"], sas["rsct"]) == ("cw", "b", "image/jpeg")
+    # Write-only (create + write), one blob, the declared content type, 15 minutes, HTTPS only.
+    assert (sas["sp"], sas["sr"], sas["rsct"], sas["spr"]) == ("cw", "b", "image/jpeg", "https")
     assert sas["se"] == (NOW + UPLOAD_URL_TTL).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert sas["st"] == (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert ticket.expires_at == NOW + UPLOAD_URL_TTL
@@ -78,6 +79,7 @@ async def test_signature_comes_from_the_delegation_key_value(blobs: Any) -> None
         "start": NOW - timedelta(minutes=5),
         "expiry": NOW + UPLOAD_URL_TTL,
         "content_type": "image/png",
+        "protocol": "https",
     }
     same = query(generate_blob_sas(user_delegation_key=delegation_key(start, expiry), **signed))
     other_key = delegation_key(start, expiry, value=b"x" * 32)
@@ -116,11 +118,21 @@ async def test_azurite_accepts_the_identity_only_upload_url(
     monkeypatch.setattr(identity, "create_container", create_container)
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
     now = datetime.now(UTC).replace(microsecond=0)
+    headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"}
+    # Signed for an HTTPS endpoint, the URL is HTTPS-only (spr=https): over plain HTTP the blob
+    # service refuses it, signature and all.
+    https_only = await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
+        "identity/plain.jpg", "image/jpeg", now=now
+    )
+    plain = https_only.upload_url.replace("https://", "http://", 1)
+    assert await asyncio.to_thread(status_of, Request(plain, b"x", headers, method="PUT")) == 403
+    # Azurite speaks HTTP only, so the rest signs as for an HTTP endpoint (the protocol rule
+    # is tests/unit/images/test_sas.py's), to show the delegation signature itself accepted.
+    monkeypatch.setattr(signing, "sas_protocol", lambda endpoint: None)
     ticket = await AzureImageStore(identity, statuses=None).upload_ticket(  # type: ignore[arg-type]
         "identity/ok.jpg", "image/jpeg", now=now
     )
     upload_url = ticket.upload_url.replace("https://", "http://", 1)
-    headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"}
     put = Request(upload_url, data=b"\xff\xd8 not really a jpeg", method="PUT", headers=headers)
     assert await asyncio.to_thread(status_of, put) == 201
     stored = keyed.get_blob_client("uploads", "identity/ok.jpg").get_blob_properties()

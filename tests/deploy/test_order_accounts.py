@@ -2,11 +2,14 @@
 (shared/sharding.py): each extra account made by the same module as the host's (so keys off,
 OAuth, TLS 1.2 hold for each) with the same data roles for the app's identity, each queue and
 its poison twin in the account the code sends to, and app settings the app and the host read
-as identity-based connections. Offline, on the parsed templates; the few Bicep expressions
-that compute names are mirrored here and tied to the template's text, so that a change to
-either side fails."""
+as identity-based connections. Offline: main.bicep is evaluated for several K and N, its loops,
+modules and names as written in the files (tests/deploy/bicep_eval.py), with placeholders for
+what only ARM computes."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,9 +17,12 @@ from shared.config import load_settings
 from shared.settings_rules import MAX_EVENT_QUEUES, MAX_ORDER_ACCOUNTS
 from shared.sharding import queue_account, queue_names
 from tests.deploy import infra
+from tests.deploy.bicep_eval import Template
 from tests.deploy.test_consistency import APP_IDENTITY, _connection_problems
 
-EVENT_QUEUES = "modules/event-queues.bicep"
+if TYPE_CHECKING:
+    from tests.deploy.bicep_eval import LazyObject
+
 ORDER_ACCOUNT = "modules/order-account.bicep"
 
 
@@ -56,96 +62,120 @@ def test_each_extra_account_is_the_host_account_s_module_with_the_same_roles() -
     assert passed["tableNames"] == "storageTables"  # every table of the host's account
 
 
-def _queues_here(account: int, accounts: int, queues: int) -> list[str]:
-    """event-queues.bicep's loop, mirrored: `queuesHere` entries, queue then poison."""
-    here = 0 if queues == 1 else (queues - account + accounts - 1) // accounts
-    names = []
-    for j in range(here * 2):
-        index = account + (j // 2) * accounts
-        names.append(f"order-events-{index}" if j % 2 == 0 else f"order-events-{index}-poison")
-    return names
+def _arm(resource_type: str, body: LazyObject, path: str) -> Any:
+    """What ARM computes for the properties the tests read, in the shape it has on Azure."""
+    if resource_type == "Microsoft.Storage/storageAccounts":
+        kind = path.removeprefix("properties.primaryEndpoints.")
+        if kind in ("blob", "queue", "table"):
+            return f"https://{body['name']}.{kind}.core.windows.net/"
+    if (resource_type, path) == (
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "properties.clientId",
+    ):
+        return infra.DEPLOYMENT_OUTPUTS["identityClientId"]
+    return None
 
 
-def test_the_mirrored_queue_loop_is_the_template_s() -> None:
-    text = (infra.INFRA / EVENT_QUEUES).read_text("utf-8")
-    assert (
-        "var queuesHere = queues == 1 ? 0 : (queues - accountIndex + accounts - 1) / accounts"
-        in text
-    )
-    assert "range(0, queuesHere * 2)" in text
-    assert (
-        "name: j % 2 == 0 ? 'order-events-${accountIndex + (j / 2) * accounts}' : "
-        "'order-events-${accountIndex + (j / 2) * accounts}-poison'" in text
-    )
+def _deployment(accounts: int, queues: int) -> Template:
+    """main.bicep with K accounts and N queues; resourceToken (uniqueString) a placeholder."""
+    given = {"orderStorageAccounts": accounts, "orderEventQueues": queues, "resourceToken": "tok"}
+    return Template(infra.MAIN, given, _arm)
 
 
-@pytest.mark.parametrize("accounts", [1, 2, 3, 10, MAX_ORDER_ACCOUNTS])
-@pytest.mark.parametrize("queues", [1, 2, 4, 16, MAX_EVENT_QUEUES])
+def _account_of(url: str) -> str:
+    return str(urlsplit(url).hostname).split(".")[0]
+
+
+def _queues_by_account(main: Template) -> dict[str, list[str]]:
+    """Every queue the deployment makes, by the name of the account it is made in: each
+    storage module's own list, and each event-queues module's loop."""
+    storages = [
+        main["storage"],
+        *(account.template["storage"] for account in main["orderAccounts"]),
+    ]
+    event_queues = [
+        main["primaryEventQueues"],
+        *(account.template["eventQueues"] for account in main["orderAccounts"]),
+    ]
+    made: dict[str, list[str]] = {}
+    for storage in storages:
+        template = storage.template
+        made.setdefault(template["account"].get("name"), []).extend(template.params["queueNames"])
+    for module in event_queues:
+        template = module.template
+        names = [queue.get("name") for queue in template["eventQueues"]]
+        made.setdefault(template.params["storageAccountName"], []).extend(names)
+    return made
+
+
+def _order_settings(main: Template) -> dict[str, str]:
+    """main.bicep's orderSettings, evaluated."""
+    return {setting["name"]: setting["value"] for setting in main["orderSettings"]}
+
+
+ACCOUNTS = [1, 2, 3, 10, MAX_ORDER_ACCOUNTS]
+QUEUES = [1, 2, 4, 16, MAX_EVENT_QUEUES]
+
+
+@pytest.mark.parametrize("accounts", ACCOUNTS)
+@pytest.mark.parametrize("queues", QUEUES)
 def test_each_queue_and_its_poison_twin_are_made_in_the_account_the_code_uses(
     accounts: int, queues: int
 ) -> None:
-    made = {k: _queues_here(k, accounts, queues) for k in range(accounts)}
-    if queues == 1:  # the host account's own list has order-events and its poison twin
-        assert all(names == [] for names in made.values())
-        assert {"order-events", "order-events-poison"} <= infra.storage_names().queues
-        return
-    for index, name in enumerate(queue_names(queues)):
-        home = queue_account(index, accounts)
-        assert {k for k, names in made.items() if name in names} == {home}
-        assert f"{name}-poison" in made[home]
-    assert sum(len(names) for names in made.values()) == 2 * queues
-
-
-def _order_settings(accounts: int, queues: int) -> dict[str, str]:
-    """main.bicep's orderSettings for K accounts, mirrored, with deployment placeholders."""
-    extra = [f"OrdersStorage{k}" for k in range(1, accounts)]
-    settings = {
-        "ORDER_EVENT_QUEUES": str(queues),
-        "ORDER_STORAGE_CONNECTIONS": ",".join(["AzureWebJobsStorage", *extra]),
+    main = _deployment(accounts, queues)
+    made = _queues_by_account(main)
+    settings = _order_settings(main)
+    connections = settings["ORDER_STORAGE_CONNECTIONS"].split(",")
+    host_queues = main["functionApp"].body["params"]["storageQueueEndpoint"]
+    endpoints = [host_queues] + [settings[f"{c}__queueServiceUri"] for c in connections[1:]]
+    accounts_in_order = [_account_of(url) for url in endpoints]
+    assert len(set(accounts_in_order)) == accounts and set(accounts_in_order) == set(made)
+    feed = {
+        a: sorted(n for n in names if n.startswith("order-events")) for a, names in made.items()
     }
-    suffixes = ["blobServiceUri", "queueServiceUri", "tableServiceUri", "credential", "clientId"]
-    for j in range((accounts - 1) * 5):
-        account = j // 5 + 1
-        values = [
-            f"https://storder{account}.blob.core.windows.net/",
-            f"https://storder{account}.queue.core.windows.net/",
-            f"https://storder{account}.table.core.windows.net/",
-            "managedidentity",
-            infra.DEPLOYMENT_OUTPUTS["identityClientId"],
-        ]
-        settings[f"OrdersStorage{account}__{suffixes[j % 5]}"] = values[j % 5]
-    return settings
+    # The host's list always has the one queue of the default deployment and its twin.
+    expected: dict[str, list[str]] = {a: [] for a in made} | {
+        accounts_in_order[0]: ["order-events", "order-events-poison"]
+    }
+    if queues > 1:
+        for index, name in enumerate(queue_names(queues)):
+            expected[accounts_in_order[queue_account(index, accounts)]] += [name, f"{name}-poison"]
+    assert feed == {a: sorted(names) for a, names in expected.items()}
+    assert sum(len(names) for names in feed.values()) == 2 + (2 * queues if queues > 1 else 0)
 
 
-def test_the_mirrored_settings_are_the_template_s() -> None:
-    text = (infra.INFRA / infra.MAIN).read_text("utf-8")
-    for expected in (
-        "var extraOrderConnections = [for k in range(1, orderStorageAccounts - 1): "
-        "'OrdersStorage${k}']",
-        "var orderConnectionSuffixes = ['blobServiceUri', 'queueServiceUri', "
-        "'tableServiceUri', 'credential', 'clientId']",
-        "range(0, (orderStorageAccounts - 1) * 5)",
-        "name: 'OrdersStorage${j / 5 + 1}__${orderConnectionSuffixes[j % 5]}'",
-        "value: join(concat(['AzureWebJobsStorage'], extraOrderConnections), ',')",
-        "value: string(orderEventQueues)",
-    ):
-        assert expected in text, expected
-    values = infra.variable(infra.MAIN, "extraOrderConnectionSettings")["config"]["value"]
-    listed = values["operator"]["operands"]["operand_1"]
-    endpoints = [infra.dotted(value) for value in listed[:3]]
-    for value, kind in zip(endpoints, ("blob", "queue", "table"), strict=True):
-        assert value.startswith("{'operator': {'type': 'index_accessor'")  # orderAccounts[j / 5]
-        assert "'operand_1': 'orderAccounts'" in value
-        assert value.endswith(f".outputs.{kind}Endpoint")
-    assert len(listed) == 5 and listed[3] == "managedidentity"
-    assert infra.dotted(listed[4]) == "identity.outputs.clientId"
+@pytest.mark.parametrize("accounts", ACCOUNTS)
+def test_each_extra_connection_points_at_its_own_account(accounts: int) -> None:
+    main = _deployment(accounts, 4)
+    settings = _order_settings(main)
+    extra = [f"OrdersStorage{k}" for k in range(1, accounts)]
+    assert settings["ORDER_STORAGE_CONNECTIONS"] == ",".join(["AzureWebJobsStorage", *extra])
+    assert settings["ORDER_EVENT_QUEUES"] == "4"
+    made = {
+        module.template.params["accountIndex"]: module.template for module in main["orderAccounts"]
+    }
+    assert sorted(made) == list(range(1, accounts))
+    suffixes = {"blobServiceUri", "queueServiceUri", "tableServiceUri", "credential", "clientId"}
+    assert set(settings) == {"ORDER_STORAGE_CONNECTIONS", "ORDER_EVENT_QUEUES"} | {
+        f"{c}__{suffix}" for c in extra for suffix in suffixes
+    }
+    for k, template in made.items():
+        account = template["storage"].template["account"].get("name")
+        for kind in ("blob", "queue", "table"):
+            assert settings[f"OrdersStorage{k}__{kind}ServiceUri"] == (
+                f"https://{account}.{kind}.core.windows.net/"
+            )
+        assert settings[f"OrdersStorage{k}__credential"] == "managedidentity"
+        assert (
+            settings[f"OrdersStorage{k}__clientId"] == infra.DEPLOYMENT_OUTPUTS["identityClientId"]
+        )
 
 
 @pytest.mark.parametrize(("accounts", "queues"), [(1, 1), (3, 4), (10, 16)])
 def test_the_app_and_its_triggers_start_keyless_on_every_account(
     accounts: int, queues: int
 ) -> None:
-    settings = infra.deployed_settings() | _order_settings(accounts, queues)
+    settings = infra.deployed_settings() | _order_settings(_deployment(accounts, queues))
     # Easy Auth (auth-infra) turns this on on Azure; the check here is about storage.
     settings |= {"AUTH_REQUIRED": "true", "WEBSITE_AUTH_ENABLED": "True"}
     loaded = load_settings(settings)

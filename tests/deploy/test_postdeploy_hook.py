@@ -24,12 +24,14 @@ ENV = {
     "AZURE_RESOURCE_GROUP": "rg-test",
     "AZURE_FUNCTION_APP_NAME": "func-abc",
     "SERVICE_API_URI": "https://func-abc-h3d.westeurope-01.azurewebsites.net",
-    "AZURE_STORAGE_ACCOUNT_ID": "/subscriptions/s/resourceGroups/rg-test/providers/"
-    "Microsoft.Storage/storageAccounts/stabc",
+    "UPLOADS_STORAGE_ACCOUNT_ID": "/subscriptions/s/resourceGroups/rg-test/providers/"
+    "Microsoft.Storage/storageAccounts/stabcup",
     "EVENT_GRID_SYSTEM_TOPIC_NAME": "evgt-abc",
     "UPLOADS_CONTAINER_NAME": "uploads",
     "EVENT_GRID_DEAD_LETTER_CONTAINER_NAME": "eventgrid-deadletter",
     "THUMBNAIL_FUNCTION_NAME": "make_thumbnail",
+    "THUMBNAIL_MAX_BYTES": "52428800",
+    "UPLOAD_APIS": '["PutBlob","PutBlockList"]',  # as azd keeps main.bicep's string(...) output
     "POSTDEPLOY_PAUSE_SECONDS": "0",
     "POSTDEPLOY_ATTEMPTS": "5",
 }
@@ -81,11 +83,20 @@ def test_creates_the_blob_created_subscription_to_the_webhook(hook: Any) -> None
     assert properties["filter"] == {
         "includedEventTypes": ["Microsoft.Storage.BlobCreated"],
         "subjectBeginsWith": "/blobServices/default/containers/uploads/blobs/",
+        # Only uploads up to the limit, made by an upload, ever reach make_thumbnail.
+        "advancedFilters": [
+            {
+                "operatorType": "NumberLessThanOrEquals",
+                "key": "data.contentLength",
+                "value": 52428800,
+            },
+            {"operatorType": "StringIn", "key": "data.api", "values": ["PutBlob", "PutBlockList"]},
+        ],
     }
     dead_letter = properties["deadLetterWithResourceIdentity"]
     assert dead_letter["identity"] == {"type": "SystemAssigned"}
     assert dead_letter["deadLetterDestination"]["properties"] == {
-        "resourceId": ENV["AZURE_STORAGE_ACCOUNT_ID"],
+        "resourceId": ENV["UPLOADS_STORAGE_ACCOUNT_ID"],
         "blobContainerName": "eventgrid-deadletter",
     }
     assert "now triggers make_thumbnail" in run.output
@@ -129,6 +140,22 @@ def test_fails_clearly_without_the_azd_values(hook: Any) -> None:
     run = hook(env=env)
     assert run.code == 1
     assert "missing azd environment values: EVENT_GRID_SYSTEM_TOPIC_NAME" in run.output
+    assert run.calls == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("THUMBNAIL_MAX_BYTES", "50MB"),
+        ("THUMBNAIL_MAX_BYTES", '1}, {"x": 1'),
+        ("UPLOAD_APIS", "PutBlob"),
+    ],
+)
+def test_fails_clearly_on_a_filter_value_that_is_not_json(hook: Any, name: str, value: str) -> None:
+    """The two values go into the body's JSON as they are: anything else is refused first."""
+    run = hook(env=ENV | {name: value})
+    assert run.code == 1
+    assert f"{name} must be" in run.output
     assert run.calls == []
 
 
@@ -182,6 +209,10 @@ def test_powershell_twin_sends_the_same_request() -> None:
         webhook,
         "/blobServices/default/containers/",
         "SystemAssigned",
+        "'NumberLessThanOrEquals'; key = 'data.contentLength'; "
+        "value = [long]$env:THUMBNAIL_MAX_BYTES",
+        "'StringIn'; key = 'data.api'; values = $uploadApis",
+        "$env:UPLOAD_APIS | ConvertFrom-Json",
     ):
         assert literal in ps1, literal
     assert '--body "@$($file.FullName)"' in ps1  # the key never reaches a command line

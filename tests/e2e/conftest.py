@@ -5,7 +5,8 @@ authentication off; `easy_auth_host` serves it with `--easy-auth`, as on Azure (
 `issuer`, the repository's local test issuer); `sample_host` serves tests/e2e/sample_app, which
 has one function per trigger kind. Each yields a `DevhostProcess` (base_url, connection_string,
 restart(), invocations()). As under `make run`, a page served by an app host may PUT uploads
-to Azurite's blob service (CORS). `app_blobs` is a blob client on the app host's storage;
+to Azurite's blob service (CORS). The app hosts keep their images in the session Azurite's
+uploads account (UploadsStorage), as on Azure. `app_blobs` is a blob client on it;
 `run_id` a per-test prefix for blob names, since the session's Azurite is shared.
 """
 
@@ -19,6 +20,7 @@ from azure.storage.blob import BlobServiceClient
 
 from devhost.auth import LocalIssuer
 from devhost.azurite import allow_browser_uploads
+from shared.azurite import UPLOADS_ACCOUNT
 from tests.e2e.harness import ROOT, SAMPLE_APP, SAMPLE_EVENTS, DevhostProcess
 
 if TYPE_CHECKING:
@@ -47,9 +49,9 @@ def app_host(
         ROOT,
         azurite.connection_string,
         tmp_path_factory.mktemp("app") / "devhost.log",
-        extra_env={"ORDER_SWEEP_SCHEDULE": NEVER},
+        extra_env={"ORDER_SWEEP_SCHEDULE": NEVER, "UploadsStorage": _uploads(azurite)},
     )
-    _allow_uploads_from(azurite.connection_string, host.base_url)
+    _allow_uploads_from(host.uploads_connection, host.base_url)
     host.start()
     yield host
     host.stop()
@@ -77,13 +79,22 @@ def easy_auth_host(
         ROOT,
         azurite.connection_string,
         tmp_path_factory.mktemp("easy-auth") / "devhost.log",
-        extra_env={"ORDER_SWEEP_SCHEDULE": NEVER, "CUSTOMER_ID_CLAIM": "customer_id"},
+        extra_env={
+            "ORDER_SWEEP_SCHEDULE": NEVER,
+            "CUSTOMER_ID_CLAIM": "customer_id",
+            "UploadsStorage": _uploads(azurite),
+        },
         extra_args=["--easy-auth"],
     )
-    _allow_uploads_from(azurite.connection_string, host.base_url)
+    _allow_uploads_from(host.uploads_connection, host.base_url)
     host.start()
     yield host
     host.stop()
+
+
+def _uploads(azurite: Azurite) -> str:
+    """The uploads account of the session's Azurite: the app's images apart, as on Azure."""
+    return azurite.connection_string_of(UPLOADS_ACCOUNT)
 
 
 def _allow_uploads_from(connection_string: str, origin: str) -> None:
@@ -112,7 +123,7 @@ def sample_host(
 
 @pytest.fixture(scope="module")
 def app_blobs(app_host: DevhostProcess) -> Iterator[BlobServiceClient]:
-    with BlobServiceClient.from_connection_string(app_host.connection_string) as service:
+    with BlobServiceClient.from_connection_string(app_host.uploads_connection) as service:
         yield service
 
 

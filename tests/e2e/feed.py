@@ -21,6 +21,7 @@ __all__ = [
     "pages",
     "report_truth",
     "report_view",
+    "unstorable_event",
 ]
 
 
@@ -88,3 +89,24 @@ def converged(host: DevhostProcess, customers: list[str], *days: str) -> bool:
     if not all(customer_view(host, c) == customer_truth(host, c) for c in customers):
         return False
     return all(report_view(host, day) == report_truth(host, day) for day in days)
+
+
+def unstorable_event(marker: str) -> dict[str, Any]:
+    """A well-formed order event the read model cannot store ("/" is not allowed in table
+    keys): not recognisably bad up front, so the host retries it maxDequeueCount times and
+    then moves it to the poison queue."""
+    return {
+        "event_id": marker,
+        "type": "INSERT",
+        "order_id": f"o-{marker}",
+        "version": 1,
+        "occurred_at": "2026-11-26T00:00:00.000Z",
+        "old_image": None,
+        "new_image": {
+            "order_id": f"o-{marker}",
+            "customer_id": "bad/customer",
+            "status": "PENDING",
+            "created_at": "2026-11-26T00:00:00.000Z",
+            "total_amount": 1,
+        },
+    }

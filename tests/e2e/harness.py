@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devhost.azurite import free_port
+from devhost.keys import HostKeys
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -68,6 +70,17 @@ def request(
         return Response(exc.code, exc.headers, exc.read())
 
 
+def raw_exchange(port: int, data: bytes) -> bytes:
+    """Send `data` as it is on a fresh connection to 127.0.0.1 and read the reply until the
+    server closes it: for requests urllib will not send (bad bytes, odd methods, huge lines)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
 def wait_for(condition: Callable[[], Any], timeout: float, *, interval: float = 0.1) -> Any:
     """Poll until `condition()` is truthy; returns its value or raises TimeoutError."""
     deadline = time.monotonic() + timeout
@@ -93,11 +106,17 @@ class DevhostProcess:
     devhost_root: Path = ROOT
 
     @property
+    def uploads_connection(self) -> str:
+        """The app's uploads account (UploadsStorage): its own, or the host's."""
+        return self.extra_env.get("UploadsStorage", self.connection_string)
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
         env = {**os.environ, **self.extra_env, "AzureWebJobsStorage": self.connection_string}
+        env["UploadsStorage"] = self.uploads_connection
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(self.devhost_root), env.get("PYTHONPATH")])
         )
@@ -135,8 +154,20 @@ class DevhostProcess:
         if self.process.poll() is not None:
             raise RuntimeError(f"devhost exited early:\n{self.log_text()[-3000:]}")
         with contextlib.suppress(OSError):
-            return request("GET", f"{self.base_url}/admin/host/status", timeout=2).status == 200
+            status = self.admin("GET", "/admin/host/status", timeout=2).status
+            return status == 200
         return False
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Response:
+        """A call to the host's own API with the app folder's master key, once devhost made
+        one (devhost --easy-auth asks for it; without, it is ignored), as JSON (the only
+        kind of body the host's API runs a function from)."""
+        keys = HostKeys.read(self.script_root)
+        key = {} if keys is None else {"x-functions-key": keys.master}
+        headers = (
+            key | {"Content-Type": "application/json"} | dict(kwargs.pop("headers", None) or {})
+        )
+        return self.call(method, path, headers=headers, **kwargs)
 
     def stop(self, timeout: float = 60) -> int | None:
         """SIGINT (Ctrl-C), as a user stops it; returns the exit code."""

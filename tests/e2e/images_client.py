@@ -1,19 +1,15 @@
 """The thumbnail feature as a browser and an operator see it, for the e2e tests: ask the app
-for an upload URL, PUT the bytes to storage with it, read the status; read the thumbnail,
-the host's invocation log and the blob trigger's poison queue."""
+for an upload URL, PUT the bytes to storage with it, read the status; read the thumbnail
+and the host's invocation log."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import io
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.queue import QueueClient
 from PIL import Image
 
 from tests.e2e.harness import request, wait_for
@@ -25,7 +21,6 @@ if TYPE_CHECKING:
 
 JSON = {"Content-Type": "application/json"}
 WAIT_S = 60  # a bound for giving up, not a speed: latency is measured in bench/
-POISON_QUEUE = "webjobs-blobtrigger-poison"
 
 
 @dataclass(frozen=True)
@@ -93,12 +88,3 @@ def runs_for(host: DevhostProcess, name: str) -> list[dict[str, str]]:
     return [
         run for run in host.invocations("make_thumbnail") if run.get("blob") == f"uploads/{name}"
     ]
-
-
-def poisoned_blob_names(host: DevhostProcess) -> set[str]:
-    """BlobName of every message in the blob trigger's poison queue (none if it is absent)."""
-    queue = QueueClient.from_connection_string(host.connection_string, POISON_QUEUE)
-    with contextlib.suppress(ResourceNotFoundError):
-        messages = list(queue.peek_messages(max_messages=32))
-        return {json.loads(base64.b64decode(m.content))["BlobName"] for m in messages}
-    return set()

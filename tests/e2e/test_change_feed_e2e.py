@@ -31,6 +31,7 @@ from tests.e2e.feed import (
     customer_view,
     report_truth,
     report_view,
+    unstorable_event,
 )
 from tests.e2e.harness import wait_for
 from tests.support import BACK_OFFICE
@@ -191,23 +192,7 @@ def test_a_message_that_keeps_failing_ends_in_the_poison_queue(
     )
     work = QueueClient.from_connection_string(storage_env.connection_string, "order-events")
     marker = uuid.uuid4().hex
-    # A well-formed event the read model cannot store ("/" is not allowed in table keys):
-    # not recognisably bad up front, so the host retries it maxDequeueCount times.
-    event = {
-        "event_id": marker,
-        "type": "INSERT",
-        "order_id": f"o-{marker}",
-        "version": 1,
-        "occurred_at": "2026-11-26T00:00:00.000Z",
-        "old_image": None,
-        "new_image": {
-            "order_id": f"o-{marker}",
-            "customer_id": "bad/customer",
-            "status": "PENDING",
-            "created_at": "2026-11-26T00:00:00.000Z",
-            "total_amount": 1,
-        },
-    }
+    event = unstorable_event(marker)  # retried maxDequeueCount times, then poisoned
     sent = work.send_message(base64.b64encode(json.dumps(event).encode()).decode())
 
     def parked() -> list[str]:

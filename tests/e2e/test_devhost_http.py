@@ -6,8 +6,12 @@ import concurrent.futures
 import uuid
 from typing import TYPE_CHECKING
 
+from tests.e2e.harness import raw_exchange
+
 if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
+
+JSON = {"Content-Type": "application/json"}  # the admin API runs functions only from JSON
 
 
 def test_async_function_gets_route_query_headers_body_and_context(
@@ -81,15 +85,21 @@ def test_every_invocation_logs_one_structured_line(sample_host: DevhostProcess) 
 
 
 def test_admin_endpoint_rejects_unknown_and_http_functions(sample_host: DevhostProcess) -> None:
-    assert sample_host.call("POST", "/admin/functions/nope", body=b"{}").status == 404
-    assert sample_host.call("POST", "/admin/functions/echo", body=b"{}").status == 400
-    assert sample_host.call("POST", "/admin/functions/tick", body=b"not json").status == 400
+    assert sample_host.call("POST", "/admin/functions/nope", body=b"{}", headers=JSON).status == 404
+    assert sample_host.call("POST", "/admin/functions/echo", body=b"{}", headers=JSON).status == 400
+    assert (
+        sample_host.call("POST", "/admin/functions/tick", body=b"not json", headers=JSON).status
+        == 400
+    )
 
 
 def test_a_non_http_function_returning_a_value_is_an_error(sample_host: DevhostProcess) -> None:
     from tests.e2e.harness import wait_for
 
-    assert sample_host.call("POST", "/admin/functions/returns_value", body=b"{}").status == 202
+    assert (
+        sample_host.call("POST", "/admin/functions/returns_value", body=b"{}", headers=JSON).status
+        == 202
+    )
     line = wait_for(lambda: sample_host.invocations("returns_value"), 60)[-1]
     assert line["outcome"] == "failed"
     # The worker library's check and exception (its message differs a little by invoker).
@@ -107,24 +117,12 @@ def test_any_method_is_routed_like_the_host_does(sample_host: DevhostProcess) ->
 
 def test_admin_body_nested_too_deep_is_a_400(sample_host: DevhostProcess) -> None:
     body = b'{"input": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
-    assert sample_host.call("POST", "/admin/functions/tick", body=body).status == 400
+    assert sample_host.call("POST", "/admin/functions/tick", body=body, headers=JSON).status == 400
     assert sample_host.call("GET", "/admin/host/status").status == 200  # still serving
 
 
-def _raw_exchange(port: int, data: bytes) -> bytes:
-    """Send `data` on a fresh connection and read the reply until the server closes it."""
-    import socket
-
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(data)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    return reply
-
-
 def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) -> None:
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         (
             b"POST /api/echo/7/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
@@ -139,7 +137,7 @@ def test_chunked_body_reaches_the_function_whole(sample_host: DevhostProcess) ->
 def test_body_declared_over_the_host_limit_is_413_unread(sample_host: DevhostProcess) -> None:
     """101 MB declared, 10 bytes sent: answered 413 at once and the connection closed,
     without waiting for (or reading) a body over the host's 100 MB limit."""
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         (
             b"POST /api/echo/4130/x HTTP/1.1\r\nHost: localhost\r\n"
@@ -156,14 +154,14 @@ def test_a_header_that_is_not_utf8_is_refused_before_any_function(
     """Kestrel decodes header values as UTF-8 and answers 400 when it cannot; the protocol's
     strings could not carry such a value to the worker either."""
     before = len(sample_host.invocations("echo"))
-    reply = _raw_exchange(
+    reply = raw_exchange(
         sample_host.port,
         b"GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nIf-Match: \x84\r\n"
         b"Connection: close\r\n\r\n",
     )
     assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
     assert len(sample_host.invocations("echo")) == before
-    ok = _raw_exchange(
+    ok = raw_exchange(
         sample_host.port,
         "GET /api/echo/1/x HTTP/1.1\r\nHost: localhost\r\nX-Probe: \u00e9\r\n"
         "Connection: close\r\n\r\n".encode(),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tests.e2e.harness import DevhostProcess
 
 WAIT_S = 60
+JSON = {"Content-Type": "application/json"}  # the admin API runs functions only from JSON
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,9 @@ def test_timer_fires_through_the_admin_endpoint(sample_host: DevhostProcess) -> 
     ticks = _queue(sample_host, "e2e-ticks")
     ticks.clear_messages()
     before = len(sample_host.invocations("tick"))
-    response = sample_host.call("POST", "/admin/functions/tick", body=b'{"input": ""}')
+    response = sample_host.call(
+        "POST", "/admin/functions/tick", body=b'{"input": ""}', headers=JSON
+    )
     assert response.status == 202
     assert wait_for(lambda: _messages(ticks), WAIT_S) == [{"past_due": False}]
     # The queue output is written before the invocation's log line: wait for the line too.

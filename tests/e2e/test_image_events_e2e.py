@@ -113,7 +113,11 @@ def test_the_webhook_answers_the_handshake_and_dispatches_on_the_event_type(
     assert post(app_host, "Unsubscribe", []).status == 202
     assert post(app_host, "SomethingElse", []).status == 400
     assert post(app_host, "Notification", {"no": "data"}).status == 400
-    assert app_host.call("POST", "/runtime/webhooks/nosuch", body=b"[]").status == 404
+    json_type = {"Content-Type": "application/json"}
+    assert (
+        app_host.call("POST", "/runtime/webhooks/nosuch", body=b"[]", headers=json_type).status
+        == 404
+    )
 
 
 def test_duplicate_notifications_give_one_thumbnail_and_one_final_status(

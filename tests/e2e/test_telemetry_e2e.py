@@ -21,6 +21,7 @@ from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
 from shared.config import load_settings
 from shared.telemetry.pseudonyms import Pseudonyms
+from tests.e2e.feed import pages
 from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
 
 if TYPE_CHECKING:
@@ -174,7 +175,8 @@ def test_create_order_is_a_request_with_its_storage_calls_as_dependencies(
         d.id: d for d in items(sink, "RemoteDependency") if d.name == "table transaction"
     }
     batch = next(c for c in calls if "/$batch" in c.name)
-    assert transactions[batch.parent_id].properties["rows"] == "3"
+    # the order, its outbox event, its pending-index and customer-index rows
+    assert transactions[batch.parent_id].properties["rows"] == "4"
     assert transactions[batch.parent_id].parent_id == request.id
 
 
@@ -246,38 +248,66 @@ def test_one_operation_runs_from_the_http_request_to_the_read_model(
     assert applied.properties["InvocationId"] == host.properties["faas.invocation_id"]
 
 
-def test_the_order_metrics_are_exported_with_their_attributes(
+def _metric(sink: IngestionSink, name: str, part: str = "value", **dimensions: str) -> float:
+    """A metric's total over every export so far (the exporter sends deltas): the sum of its
+    points' `value`, or of their `count` (a histogram's number of observations)."""
+    return sum(
+        float(point.get(part, 0))
+        for envelope in sink.items
+        if envelope["data"]["baseType"] == "MetricData"
+        for point in envelope["data"]["baseData"]["metrics"]
+        if point["name"] == name
+        if all(
+            envelope["data"]["baseData"].get("properties", {}).get(k) == v
+            for k, v in dimensions.items()
+        )
+    )
+
+
+def _order_counts(sink: IngestionSink) -> dict[str, float]:
+    return {
+        "created": _metric(sink, "orders.created"),
+        "applied": _metric(sink, "orders.feed.events", outcome="applied"),
+        "lag observations": _metric(sink, "orders.feed.lag", "count"),
+        "rejected": _metric(
+            sink, "orders.rejected", operation="create", **{"problem.type": "validation-failed"}
+        ),
+    }
+
+
+def test_the_order_metrics_count_each_order_once(
     telemetry_host: DevhostProcess, sink: IngestionSink
 ) -> None:
-    _created_order(telemetry_host)
+    """The sink holds every test's telemetry: each count is checked against what this host
+    did, not as "at least one". Every order in the store was counted created once and its
+    event applied once (an idempotent replay counts nothing); the refused create once."""
+    known = len(pages(telemetry_host, "/api/orders", {}))
+    # The module's earlier orders, all exported: the baseline this test's change is read on.
+    earlier = {"created": known, "applied": known, "lag observations": known}
+
+    def settled() -> dict[str, float] | None:
+        counts = _order_counts(sink)
+        return counts if all(counts[name] == n for name, n in earlier.items()) else None
+
+    baseline: dict[str, float] = wait_for(settled, WITHIN_S)
+    lag_before = _metric(sink, "orders.feed.lag")
+    key = {"Idempotency-Key": f'"{uuid.uuid4().hex}"'}
+    body = json.dumps(ORDER).encode()
+    created = telemetry_host.call("POST", "/api/orders", body=body, headers=JSON | key)
+    replayed = telemetry_host.call("POST", "/api/orders", body=body, headers=JSON | key)
+    assert (created.status, replayed.headers.get("Idempotency-Replayed")) == (201, "true")
     bad = telemetry_host.call("POST", "/api/orders", body=b'{"quantity": 0}', headers=JSON)
     assert bad.status == 422
+    assert len(pages(telemetry_host, "/api/orders", {})) == known + 1
 
-    def metric(name: str, **dimensions: str) -> float:
-        return sum(
-            float(point["value"])
-            for envelope in sink.items
-            if envelope["data"]["baseType"] == "MetricData"
-            for point in envelope["data"]["baseData"]["metrics"]
-            if point["name"] == name
-            if all(
-                envelope["data"]["baseData"].get("properties", {}).get(k) == v
-                for k, v in dimensions.items()
-            )
-        )
+    def changed() -> dict[str, float]:
+        now = _order_counts(sink)
+        return {name: now[name] - baseline[name] for name in now}
 
-    wait_for(
-        lambda: (
-            metric("orders.created") >= 1
-            and metric(
-                "orders.rejected", operation="create", **{"problem.type": "validation-failed"}
-            )
-            >= 1
-            and metric("orders.feed.events", outcome="applied") >= 1
-            and metric("orders.feed.lag") > 0
-        ),
-        WITHIN_S,
-    )
+    # The refused create was recorded last: the export that holds it holds the replay too.
+    wait_for(lambda: all(v >= 1 for v in changed().values()), WITHIN_S)
+    assert changed() == {"created": 1, "applied": 1, "lag observations": 1, "rejected": 1}
+    assert _metric(sink, "orders.feed.lag") - lag_before > 0  # the new event's lag, in seconds
 
 
 def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(

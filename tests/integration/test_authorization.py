@@ -5,6 +5,8 @@ token does not verify."""
 
 from __future__ import annotations
 
+import asyncio
+import urllib.request
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +16,13 @@ from shared import bootstrap
 from shared.auth import READ_ALL, READ_WRITE_ALL
 from tests.auth import headers_for, platform_on
 from tests.forged_tokens import principal_headers
-from tests.support import call_http, json_of
+from tests.integration.uploads import http_status, make_thumbnail, stored
+from tests.support import call_http, json_of, upload_blobs
+from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     import azure.functions as func
 
     from devhost.azurite import Azurite
@@ -235,7 +241,11 @@ async def test_an_idempotency_key_belongs_to_its_caller() -> None:
 
 
 async def test_a_customers_images_live_in_their_own_folder() -> None:
+    """A uploads and the trigger makes the thumbnail: A reads its status, B asking for the
+    same image, by A's folder or by the same name in its own, gets 404."""
     a, b = customer(), customer()
+    if not await upload_blobs().get_container_client("uploads").exists():
+        await upload_blobs().create_container("uploads")
     ticket = await call_http(
         "create_image_upload",
         "POST",
@@ -245,14 +255,22 @@ async def test_a_customers_images_live_in_their_own_folder() -> None:
     assert ticket.status_code == 200
     assert json_of(ticket)["name"] == "holiday/a.jpg"
     assert f"/uploads/{a}/holiday/a.jpg?" in json_of(ticket)["upload_url"]
-    other = await call_http(
-        "get_image_status", "GET", route_params={"name": f"{a}/holiday/a.jpg"}, headers=as_(b)
+    put = urllib.request.Request(
+        json_of(ticket)["upload_url"],
+        data=f.encode(f.quadrants(), "JPEG"),
+        method="PUT",
+        headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "image/jpeg"},
     )
-    assert other.status_code == 404
-    same_name = await call_http(
-        "get_image_status", "GET", route_params={"name": "holiday/a.jpg"}, headers=as_(b)
-    )
-    assert same_name.status_code == 404  # b's own holiday/a.jpg: never uploaded
+    assert await asyncio.to_thread(http_status, put) == 201  # the customer's own PUT
+    await make_thumbnail(await stored(f"{a}/holiday/a.jpg"))
+
+    def status_as(oid: str, name: str) -> Awaitable[func.HttpResponse]:
+        return call_http("get_image_status", "GET", route_params={"name": name}, headers=as_(oid))
+
+    mine = await status_as(a, "holiday/a.jpg")
+    assert (mine.status_code, json_of(mine)["status"]) == (200, "ready")
+    assert (await status_as(b, f"{a}/holiday/a.jpg")).status_code == 404
+    assert (await status_as(b, "holiday/a.jpg")).status_code == 404  # b's own: never uploaded
 
 
 async def test_with_authentication_required_and_no_issuer_every_function_fails_closed(

@@ -6,12 +6,10 @@ import asyncio
 import io
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import azure.functions as func
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
 from PIL import Image
@@ -19,12 +17,21 @@ from PIL import Image
 from devhost.azurite import free_port
 from shared import bootstrap
 from shared.api_docs import openapi_document
+from shared.azurite import UPLOADS_ACCOUNT
 from shared.bootstrap import IMAGE_STATUS_TABLE
 from shared.errors import StorageUnavailable
+from shared.images import signing
 from shared.images.status import SourceVersion, status_keys
 from shared.images.store import AzureImageStore
+from tests.integration.uploads import http_status, make_thumbnail, upload
 from tests.sas import NoNetworkCredential, azurite_delegation_key, delegation_key, query
-from tests.support import blob_service, call_http, invoke, json_of, point_app_at, table
+from tests.support import (
+    call_http,
+    json_of,
+    point_app_at,
+    upload_blobs,
+    uploads_table,
+)
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -33,61 +40,19 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 async def storage(storage_env: Azurite) -> Azurite:
-    if not await blob_service().get_container_client("uploads").exists():
-        await blob_service().create_container("uploads")
+    if not await upload_blobs().get_container_client("uploads").exists():
+        await upload_blobs().create_container("uploads")
     return storage_env
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One version of uploads/<name>, deliverable to the blob trigger as often as needed."""
-
-    name: str
-    data: bytes
-    etag: str
-    last_modified: str
-    uri: str
-
-    def stream(self) -> func.InputStream:
-        """A fresh InputStream, as the host builds one per delivery."""
-        return func.blob.InputStream(
-            data=self.data,
-            name=f"uploads/{self.name}",
-            uri=self.uri,
-            length=len(self.data),
-            blob_properties={"ETag": self.etag, "LastModified": self.last_modified},
-        )
-
-
-async def upload(name: str, data: bytes) -> Delivery:
-    """Write uploads/<name>; the returned delivery carries the version the host would see."""
-    client = blob_service().get_blob_client("uploads", name)
-    await client.upload_blob(data, overwrite=True)
-    props = await client.get_blob_properties()
-    return Delivery(name, data, props.etag, props.last_modified.isoformat(), client.url)
-
-
-async def make_thumbnail(delivery: Delivery) -> None:
-    await invoke("make_thumbnail", delivery.stream())
-
-
 async def thumbnail(name: str) -> tuple[Any, bytes]:
-    client = blob_service().get_blob_client("thumbnails", name)
+    client = upload_blobs().get_blob_client("thumbnails", name)
     return await client.get_blob_properties(), await (await client.download_blob()).readall()
 
 
 async def status(name: str) -> tuple[int, dict[str, Any]]:
     response = await call_http("get_image_status", "GET", route_params={"name": name})
     return response.status_code, json_of(response)
-
-
-def http_status(request: urllib.request.Request | str) -> int:
-    """The status of one plain HTTP call (urllib raises for error statuses)."""
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def fetch(url: str) -> tuple[int, str | None, bytes]:
@@ -99,10 +64,16 @@ def fetch(url: str) -> tuple[int, str | None, bytes]:
         return error.code, error.headers["Content-Type"], error.read()
 
 
+def cache_control(url: str) -> str | None:
+    """The Cache-Control storage answers a GET of `url` with (blocking)."""
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.headers["Cache-Control"]
+
+
 async def status_rows(name: str) -> list[Any]:
     partition, row = status_keys(name)
     query = "PartitionKey eq @partition and RowKey eq @row"
-    rows = (await table(IMAGE_STATUS_TABLE)).query_entities(
+    rows = (await uploads_table(IMAGE_STATUS_TABLE)).query_entities(
         query, parameters={"partition": partition, "row": row}
     )
     return [entity async for entity in rows]
@@ -117,7 +88,7 @@ async def test_upload_becomes_thumbnail_with_metadata_and_ready_status(storage: 
 
     props, data = await thumbnail(name)
     assert props.content_settings.content_type == "image/jpeg"
-    assert props.content_settings.cache_control == "public, max-age=3600"
+    assert props.content_settings.cache_control == "private, no-cache"
     assert props.metadata["source_etag"] == source_etag
     assert (props.metadata["width"], props.metadata["height"]) == ("200", "100")
     assert Image.open(io.BytesIO(data)).size == (200, 100)
@@ -154,6 +125,12 @@ async def test_the_ready_status_url_fetches_the_thumbnail_until_it_expires(
     assert (code, media_type) == (200, "image/jpeg")
     assert data == (await thumbnail(name))[1]
     assert Image.open(io.BytesIO(data)).size == (200, 100)
+    # Served private (no shared cache keeps it), for no longer than the link lasts: the link's
+    # own override, which storage honours, not the blob's stored `private, no-cache`.
+    lifetime = (expires - asked).total_seconds()
+    served = await asyncio.to_thread(cache_control, url)
+    assert served is not None and served.startswith("private, max-age="), served
+    assert 0 < int(served.rsplit("=", 1)[1]) <= lifetime
     write = urllib.request.Request(
         url, data=b"x", method="PUT", headers={"x-ms-blob-type": "BlockBlob"}
     )
@@ -173,11 +150,18 @@ async def test_an_identity_signed_thumbnail_url_is_a_delegation_sas_azurite_acce
     await make_thumbnail(await upload(name, f.oriented_jpeg(6)))
     # The SDK sends a token credential over HTTPS only, and the scheme is not signed: sign for
     # https, then GET over Azurite's plain HTTP.
-    https = blob_service().url.replace("http://", "https://", 1)
+    https = upload_blobs().url.replace("http://", "https://", 1)
     # A fake token credential, with only what signing uses (tests/sas.py).
     identity = BlobServiceClient(https, credential=NoNetworkCredential())  # type: ignore[arg-type]
     monkeypatch.setattr(identity, "get_user_delegation_key", azurite_delegation_key)
     now, ttl = datetime.now(UTC), timedelta(minutes=5)
+    # Signed for HTTPS, the link is HTTPS-only (spr=https): Azurite refuses it over HTTP.
+    images = AzureImageStore(identity, statuses=None)  # type: ignore[arg-type]
+    https_only = await images.thumbnail_url(name, now=now, ttl=ttl)
+    plain = https_only.url.replace("https://", "http://", 1)
+    assert (await asyncio.to_thread(fetch, plain))[0] == 403
+    # Azurite speaks HTTP only: sign as for an HTTP endpoint to check the signature itself.
+    monkeypatch.setattr(signing, "sas_protocol", lambda endpoint: None)
 
     signed = await AzureImageStore(identity, statuses=None).thumbnail_url(name, now=now, ttl=ttl)  # type: ignore[arg-type]
 
@@ -204,7 +188,7 @@ async def test_bad_upload_is_recorded_as_failed_without_raising(storage: Azurite
 
     code, body = await status(name)
     assert (code, body["status"], body["reason"]) == (200, "failed", "not-an-image")
-    assert not await blob_service().get_blob_client("thumbnails", name).exists()
+    assert not await upload_blobs().get_blob_client("thumbnails", name).exists()
 
 
 async def test_duplicate_delivery_writes_once_and_keeps_one_status(storage: Azurite) -> None:
@@ -260,13 +244,15 @@ async def test_transient_storage_failure_raises_then_a_retry_succeeds(
 ) -> None:
     name = "retry.jpg"
     stream = await upload(name, f.encode(f.quadrants(), "JPEG"))
-    dead = storage.connection_string.replace(str(storage.blob_port), str(free_port()))
-    await point_app_at(monkeypatch, dead)  # blob retries are bounded in STORAGE_CLIENT_OPTIONS
+    uploads = storage.connection_string_of(UPLOADS_ACCOUNT)
+    dead = uploads.replace(str(storage.blob_port), str(free_port()))
+    # blob retries are bounded in STORAGE_CLIENT_OPTIONS
+    await point_app_at(monkeypatch, storage.connection_string, uploads=dead)
 
     with pytest.raises(StorageUnavailable):
         await make_thumbnail(stream)
 
-    await point_app_at(monkeypatch, storage.connection_string)
+    await point_app_at(monkeypatch, storage.connection_string, uploads=uploads)
     await make_thumbnail(stream)  # the host's retry
     assert (await status(name))[1]["status"] == "ready"
 
@@ -274,15 +260,11 @@ async def test_transient_storage_failure_raises_then_a_retry_succeeds(
 async def test_status_is_pending_until_processed_and_404_when_never_uploaded(
     storage: Azurite,
 ) -> None:
-    await upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
+    uploaded = await upload("waiting.gif", f.encode(f.quadrants().convert("P"), "GIF"))
 
     assert await status("waiting.gif") == (
         200,
-        {
-            "name": "waiting.gif",
-            "status": "pending",
-            "source_etag": (await status("waiting.gif"))[1]["source_etag"],
-        },
+        {"name": "waiting.gif", "status": "pending", "source_etag": uploaded.etag.strip('"')},
     )
     assert (await status("never/uploaded.png"))[0] == 404
 
@@ -315,7 +297,7 @@ async def test_post_returns_a_write_only_upload_url_that_works(storage: Azurite)
     )
     assert await asyncio.to_thread(http_status, put) == 201  # a browser's PUT, off the loop
     assert await asyncio.to_thread(http_status, ticket["upload_url"]) == 403  # no reading
-    assert await blob_service().get_blob_client("uploads", "direct/cat.png").exists()
+    assert await upload_blobs().get_blob_client("uploads", "direct/cat.png").exists()
 
 
 @pytest.mark.parametrize(

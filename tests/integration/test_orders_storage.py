@@ -48,16 +48,56 @@ async def rows_of(order_id: str) -> list[str]:
     return sorted([r["RowKey"] async for r in rows if order_id in r["RowKey"]])
 
 
+async def customer_row(order: Order) -> dict[str, Any] | None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    key = f"customer:{order.customer_id}:{order.created_at}:{order.order_id}"
+    try:
+        return dict(await (await table("Orders")).get_entity(partition_of(order.order_id), key))
+    except ResourceNotFoundError:
+        return None
+
+
 async def test_order_outbox_and_index_rows_are_written_together() -> None:
     order = make_order(customer())
     repo = TableOrderRepository(await table("Orders"))  # not the publisher: it drops the outbox
     stored = await repo.add(order, inserted(order))
     oid = order.order_id
+    listed = f"customer:{order.customer_id}:{order.created_at}:{oid}"
     v1, v2 = f"outbox:{oid}:{1:010d}", f"outbox:{oid}:{2:010d}"
-    assert await rows_of(oid) == [f"order:{oid}", v1, f"pending:{order.created_at}:{oid}"]
+    pending = f"pending:{order.created_at}:{oid}"
+    assert await rows_of(oid) == [listed, f"order:{oid}", v1, pending]
     confirmed = stored.apply(OrderChanges(status=OrderStatus.CONFIRMED), now="t")
     await repo.replace(stored, confirmed, OrderEvent.for_change(stored, confirmed, now="t"))
-    assert await rows_of(oid) == [f"order:{oid}", v1, v2]
+    assert await rows_of(oid) == [listed, f"order:{oid}", v1, v2]
+    row = await customer_row(order)
+    assert row is not None and (row["status"], row["version"]) == ("CONFIRMED", 2)
+    current = await repo.get(oid)
+    assert current is not None
+    await repo.remove(current, OrderEvent.for_change(current, None, now="t"))
+    assert await rows_of(oid) == [v1, v2, f"outbox:{oid}:{3:010d}"]
+
+
+async def test_an_order_from_before_the_customer_index_can_be_changed_and_deleted() -> None:
+    """Orders written before the index have no row: the first change writes it (an upsert),
+    and a delete of one never changed since drops what is there."""
+    repo = TableOrderRepository(await table("Orders"))
+    for changed_first in (True, False):
+        order = make_order(customer())
+        stored = await repo.add(order, inserted(order))
+        row = await customer_row(order)
+        assert row is not None
+        await (await table("Orders")).delete_entity(row["PartitionKey"], row["RowKey"])
+        if changed_first:
+            changed = stored.apply(OrderChanges(quantity=4), now="t")
+            stored = await repo.replace(
+                stored, changed, OrderEvent.for_change(stored, changed, now="t")
+            )
+            row = await customer_row(order)
+            assert row is not None and row["quantity"] == 4
+        await repo.remove(stored, OrderEvent.for_change(stored, None, now="t"))
+        assert await repo.get(order.order_id) is None
+        assert await customer_row(order) is None
 
 
 async def test_failed_transaction_writes_nothing() -> None:

@@ -13,7 +13,7 @@ import pytest
 from shared import bootstrap, table_transactions
 from shared.changes.cleanup import BatchedCleanup
 from shared.changes.outbox import PublishingOrderRepository, relay_unsent
-from shared.orders import services, table_repository
+from shared.orders import services, table_backlog
 from shared.orders.events import OrderEvent
 from shared.orders.model import format_time
 from shared.orders.table_layout import OUTBOX_ROW, outbox_row_key, partition_of
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("feed_env")
 
 @pytest.fixture
 def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of rows of each entity-group transaction the orders module submits."""
+    """The number of rows of each entity-group transaction the outbox cleanup submits."""
     sizes: list[int] = []
     submit = table_transactions.submit_transaction
 
@@ -39,7 +39,7 @@ def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sizes.append(len(operations))
         return await submit(client, operations, **kwargs)
 
-    monkeypatch.setattr(table_repository, "submit_transaction", counted)
+    monkeypatch.setattr(table_backlog, "submit_transaction", counted)
     return sizes
 
 
@@ -65,8 +65,8 @@ async def committed_events(count: int, *, partition: str | None = None) -> list[
     return found
 
 
-def _fixed(order_id: str) -> Callable[[], str]:
-    return lambda: order_id
+def _fixed(order_id: str) -> Callable[[str], str]:
+    return lambda _customer: order_id
 
 
 async def outbox_of(order_events: list[OrderEvent]) -> set[str]:

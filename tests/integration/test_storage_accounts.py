@@ -1,11 +1,11 @@
 """Three storage accounts and four event queues on one Azurite (AZURITE_ACCOUNTS): each order's
-rows in the account of its bucket and nowhere else, new orders taking the accounts in turn,
-listings paging across accounts, each queue in its account, the read models in the account of
-their customer or order, the report summing every account exactly, the sweep and the relay
-reaching every account, and Idempotency-Key records sharded too. In-process, through the
-app's registered HTTP functions and the consumer's core entry point (the registered queue
-functions were indexed for one queue; tests/e2e and tests/reliability run the N=4, K=3 app
-through devhost)."""
+rows in the account of its bucket and nowhere else, new orders in their customer's account and
+partition, a customer's listing in their account and every customer's paging across accounts,
+each queue in its account, the read models in the account of their customer or order, the
+report summing every account exactly, the sweep and the relay reaching every account, and
+Idempotency-Key records sharded too. In-process, through the app's registered HTTP functions
+and the consumer's core entry point (the registered queue functions were indexed for one
+queue; tests/e2e and tests/reliability run the N=4, K=3 app through devhost)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,13 @@ from shared.azurite import ORDER_ACCOUNTS
 from shared.changes import process_event_message
 from shared.orders import services
 from shared.orders.events import OrderEvent
-from shared.sharding import customer_account, order_bucket, queue_account, queue_names
+from shared.sharding import (
+    customer_account,
+    customer_bucket,
+    order_bucket,
+    queue_account,
+    queue_names,
+)
 from tests.support import BACK_OFFICE, call_http, invoke, json_of, point_app_at
 
 if TYPE_CHECKING:
@@ -116,36 +122,55 @@ async def create(customer: str, amount: str = "2.50", **headers: str) -> dict[st
     return dict(json_of(response))
 
 
+def customers_in_each_account(per_account: int) -> list[str]:
+    """Fresh customer ids, `per_account` of them placed in each account (their orders go
+    where the customer goes: shared.sharding.customer_bucket)."""
+    chosen: dict[int, list[str]] = {index: [] for index in range(ACCOUNTS)}
+    while any(len(names) < per_account for names in chosen.values()):
+        name = f"c-{uuid.uuid4().hex[:8]}"
+        names = chosen[customer_bucket(name, ACCOUNTS)[0]]
+        if len(names) < per_account:
+            names.append(name)
+    return [name for names in chosen.values() for name in names]
+
+
+async def pages_of(limit: int, **params: str) -> list[list[str]]:
+    """Every page of a listing, as the order ids of each page."""
+    found: list[list[str]] = []
+    token: str | None = None
+    while True:
+        more = {"continuation": token} if token else {}
+        page = json_of(
+            await call_http("list_orders", "GET", params={"limit": str(limit), **params, **more})
+        )
+        found.append([order["order_id"] for order in page["items"]])
+        token = page["continuation"]
+        if not token:
+            return found
+
+
 @pytest.mark.usefixtures("sharded")
-async def test_orders_live_in_the_account_of_their_bucket_and_take_the_accounts_in_turn() -> None:
-    customer = f"c-{uuid.uuid4().hex[:8]}"
-    made = [await create(customer) for _ in range(60)]
-    ids = {order["order_id"] for order in made}
+async def test_orders_live_in_the_account_and_partition_of_their_customer() -> None:
+    customers = customers_in_each_account(3)
+    made = {c: [(await create(c))["order_id"] for _ in range(4)] for c in customers}
+    owner = {order_id: c for c, orders in made.items() for order_id in orders}
+    ids = set(owner)
     per_account = await rows_by_account("Orders")
     for index, rows in enumerate(per_account):
         mine = {r["order_id"] for r in rows if r["RowKey"].startswith("order:")} & ids
-        assert mine == {i for i in ids if order_bucket(i, ACCOUNTS)[0] == index}
-        assert len(mine) == 20  # exactly even: the ids take the accounts in turn
-        for row in rows:  # each row in its order's partition
+        home = {o for o, c in owner.items() if customer_bucket(c, ACCOUNTS)[0] == index}
+        assert mine == home and len(mine) == 12  # three customers of four orders each
+        for row in rows:  # every row of an order in its customer's partition, the index too
             order_id = row.get("order_id") or row["RowKey"].split(":")[1]
             if order_id in ids:
-                assert row["PartitionKey"] == f"p{order_bucket(order_id, ACCOUNTS)[1]:02d}"
-    listed: list[str] = []
-    token: str | None = None
-    while True:
-        params = {
-            "customer_id": customer,
-            "limit": "7",
-            **({"continuation": token} if token else {}),
-        }
-        page = json_of(await call_http("list_orders", "GET", params=params))
-        listed += [order["order_id"] for order in page["items"]]
-        token = page["continuation"]
-        if not token:
-            break
-    assert sorted(listed) == sorted(ids)  # every account, each order once
-    for order in made[:5]:
-        response = await call_http("get_order", "GET", route_params={"order_id": order["order_id"]})
+                assert row["PartitionKey"] == f"p{customer_bucket(owner[order_id])[1]:02d}"
+    for customer, orders in made.items():
+        listed = await pages_of(3, customer_id=customer)
+        assert sorted(o for page in listed for o in page) == sorted(orders)
+    everyone = [o for page in await pages_of(7) for o in page]
+    assert ids <= set(everyone) and len(everyone) == len(set(everyone))  # each order once
+    for order_id in list(ids)[:5]:
+        response = await call_http("get_order", "GET", route_params={"order_id": order_id})
         assert response.status_code == 200
 
 
@@ -189,7 +214,10 @@ async def test_the_sweep_and_the_relay_reach_every_account(
     from shared.changes import publisher
 
     then = datetime.now(UTC) - timedelta(days=2)
-    body = {"customer_id": "c-stale", "product_id": "p", "quantity": 1, "total_amount": 3}
+    bodies = [
+        {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 3}
+        for customer in customers_in_each_account(3)
+    ]
     repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
     with monkeypatch.context() as patch:  # sends fail: the events wait in every outbox
         patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
@@ -204,7 +232,7 @@ async def test_the_sweep_and_the_relay_reach_every_account(
                     new_id=bootstrap.new_order_id,
                 )
             ).order.order_id
-            for _ in range(9)
+            for body in bodies
         ]
     assert Counter(order_bucket(o, ACCOUNTS)[0] for o in stale) == {0: 3, 1: 3, 2: 3}
     with caplog.at_level("INFO", logger="shared.changes.sweep"):

@@ -17,7 +17,7 @@ from tests.reliability.sharded_load import ShardedReport, run_sharded_load
 
 def _load_rows(reports: list[LoadReport]) -> list[str]:
     rows = [
-        "| fault | orders | acknowledged | lost | keys with 2 orders | raw 5xx (not 503) | "
+        "| fault | orders | acknowledged | lost | keys with 2 orders | unexpected answers | "
         "retries (creates retried) | p50 / p99 / max latency s | fault lasted s | "
         "converged after s | poison |",
         "|---|---:|---:|---:|---:|---|---|---|---:|---:|---:|",
@@ -25,7 +25,7 @@ def _load_rows(reports: list[LoadReport]) -> list[str]:
     for r in reports:
         rows.append(
             f"| {r.fault} | {r.orders} | {r.acknowledged} | {r.lost} | {r.duplicated_keys} | "
-            f"{r.raw_5xx or 0} | {r.retries} ({r.creates_retried}) | "
+            f"{r.unexpected or 0} | {r.retries} ({r.creates_retried}) | "
             f"{r.p50_s:.2f} / {r.p99_s:.2f} / {r.max_s:.2f} | {r.fault_s:.1f} | "
             f"{r.convergence_s:.1f} | {len(r.poisoned)} |"
         )
@@ -50,12 +50,14 @@ def _outage_rows(o: OutageReport) -> list[str]:
 
 def _sharded_rows(r: ShardedReport) -> list[str]:
     return [
-        "| orders (created, updated) | acknowledged | updated | lost | keys with 2 orders | "
-        "reports exact | orders per account | raw 5xx | retries | p50 / p99 create s | "
+        "| orders (created, updated) | acknowledged | updated | orders per version | lost | "
+        "keys with 2 orders | "
+        "reports exact | orders per account | unexpected answers | retries | p50 / p99 create s | "
         "restart lasted s | converged after s | poison |",
-        "|---:|---:|---:|---:|---:|---|---|---|---:|---|---:|---:|---:|",
-        f"| {r.orders} | {r.acknowledged} | {r.updated} | {r.lost} | {r.duplicated_keys} | "
-        f"{r.reports_exact} | {r.per_account} ({r.spread:.1%} off even) | {r.raw_5xx or 0} | "
+        "|---:|---:|---:|---|---:|---:|---|---|---|---:|---|---:|---:|---:|",
+        f"| {r.orders} | {r.acknowledged} | {r.updated} | {r.versions} | {r.lost} | "
+        f"{r.duplicated_keys} | "
+        f"{r.reports_exact} | {r.per_account} ({r.spread:.1%} off even) | {r.unexpected or 0} | "
         f"{r.retries} | {r.p50_s:.2f} / {r.p99_s:.2f} | {r.fault_s:.1f} | "
         f"{r.convergence_s:.1f} | {len(r.poisoned)} |",
     ]

@@ -32,18 +32,24 @@ class OutageReport:
     outage_s: float
     requests: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    statuses_by_request: dict[str, Counter[int]] = field(default_factory=dict)
     missing_retry_after: int = 0
     timed_out: int = 0  # no answer within the client's 30 s
     max_s: float = 0.0
     slowest_by_request: dict[str, float] = field(default_factory=dict)
     recovery_s: float = 0.0  # restore -> first 200 from /api/health
     feed_recovery_s: float = 0.0  # restore -> an order created after it is in the read model
+    # Both recoveries are waited for with a deadline (the run raises past it); this says that
+    # the devhost process that lived through the outage is the one that recovered.
+    host_restarted: bool = True
     poisoned: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return (
             set(self.statuses) == {503}
+            and set(self.statuses_by_request) == set(request_labels())
+            and not self.host_restarted
             and not self.missing_retry_after
             and not self.poisoned
             and not self.timed_out
@@ -51,30 +57,55 @@ class OutageReport:
         )
 
 
-def _requests(order_id: str, customer: str) -> list[tuple[str, str, bytes | None]]:
-    body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 1}
+# Every kind of request the clients make during the outage, as (method, path template, body
+# template); {id} is an order made before the outage, {customer} its customer.
+_PLAN = (
+    ("GET", "/api/health", None),
+    ("GET", "/api/orders/{id}", None),
+    (
+        "POST",
+        "/api/orders",
+        '{"customer_id": "{customer}", "product_id": "p", "quantity": 1, "total_amount": 1}',
+    ),
+    ("GET", "/api/orders?customer_id={customer}", None),
+    ("GET", "/api/customers/{customer}/orders", None),
+    ("GET", "/api/reports/orders", None),
+    ("POST", "/api/images", '{"name": "o/a.png", "content_type": "image/png"}'),
+    ("GET", "/api/images/o/a.png", None),
+)
+Request = tuple[str, str, str, bytes | None]  # label, method, path, body
+
+
+def request_labels() -> set[str]:
+    """`GET /api/orders/{id}`: each kind of request, its query left out."""
+    return {f"{method} {path.split('?')[0]}" for method, path, _ in _PLAN}
+
+
+def _requests(order_id: str, customer: str) -> list[Request]:
+    def filled(template: str) -> str:
+        return template.replace("{id}", order_id).replace("{customer}", customer)
+
     return [
-        ("GET", "/api/health", None),
-        ("GET", f"/api/orders/{order_id}", None),
-        ("POST", "/api/orders", json.dumps(body).encode()),
-        ("GET", f"/api/orders?customer_id={customer}", None),
-        ("GET", f"/api/customers/{customer}/orders", None),
-        ("GET", "/api/reports/orders", None),
-        ("POST", "/api/images", b'{"name": "o/a.png", "content_type": "image/png"}'),
-        ("GET", "/api/images/o/a.png", None),
+        (
+            f"{method} {path.split('?')[0]}",
+            method,
+            filled(path),
+            None if body is None else filled(body).encode(),
+        )
+        for method, path, body in _PLAN
     ]
 
 
 def _client(
     host: DevhostProcess,
-    plan: list[tuple[str, str, bytes | None]],
+    plan: list[Request],
     until: float,
     report: OutageReport,
     lock: threading.Lock,
 ) -> None:
     index = 0
     while time.monotonic() < until:
-        method, path, body = plan[index % len(plan)]
+        label, method, path, body = plan[index % len(plan)]
         index += 1
         headers = JSON | ({"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {})
         started = time.monotonic()
@@ -86,12 +117,12 @@ def _client(
         with lock:
             report.requests += 1
             report.max_s = max(report.max_s, took)
-            label = f"{method} {path.split('?')[0]}"
             report.slowest_by_request[label] = max(report.slowest_by_request.get(label, 0), took)
             if answer is None:
                 report.timed_out += 1
                 continue
             report.statuses[answer.status] += 1
+            report.statuses_by_request.setdefault(label, Counter())[answer.status] += 1
             report.missing_retry_after += "Retry-After" not in answer.headers
 
 
@@ -114,6 +145,8 @@ def _outage(host: DevhostProcess, proxy: StorageProxy, outage_s: float) -> Outag
     created = call(host, "POST", "/api/orders", body=json.dumps(body).encode(), headers=JSON)
     assert created.status == 201, created.body
     report, lock = OutageReport(outage_s), threading.Lock()
+    assert host.process is not None
+    process = host.process
     proxy.cut()
     # Requests start until ANSWER_WITHIN_S before the end, so each one ends inside the outage.
     until = time.monotonic() + max(outage_s - ANSWER_WITHIN_S - 1, 1)
@@ -137,5 +170,6 @@ def _outage(host: DevhostProcess, proxy: StorageProxy, outage_s: float) -> Outag
     order_id = after.json()["order_id"]
     poll(lambda: order_id in {o["order_id"] for o in customer_view(host, customer)}, 300, 0.2)
     report.feed_recovery_s = time.monotonic() - restored
+    report.host_restarted = host.process is not process or process.poll() is not None
     report.poisoned = unexplained_poison(proxy.azurite.connection_string)
     return report

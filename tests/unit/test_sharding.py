@@ -16,11 +16,13 @@ import pytest
 from shared.changes.publisher import ShardedEventPublisher
 from shared.config import SettingsError, load_settings
 from shared.orders.events import OrderEvent
-from shared.orders.table_layout import partition_of
+from shared.orders.table_layout import customer_partition, partition_of
 from shared.sharding import (
     PARTITIONS,
     customer_account,
+    customer_bucket,
     order_bucket,
+    order_id_for,
     queue_account,
     queue_index,
     queue_names,
@@ -117,12 +119,12 @@ def test_the_number_of_queues_is_read_with_one_by_default() -> None:
 
 
 def _registered(env: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The app's queue-triggered functions as a fresh worker process indexes them."""
+    """The change feed's queue-triggered functions as a fresh worker process indexes them."""
     code = (
         "import json; from function_app import app; print(json.dumps({f.get_function_name(): "
         "[b for b in json.loads(f.get_function_json())['bindings'] "
         "if b['type'] == 'queueTrigger'][0] for f in app.get_functions() "
-        "if 'queueTrigger' in f.get_function_json()}))"
+        "if f.get_function_name().startswith('process_order_event')}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -223,12 +225,42 @@ def test_each_queue_trigger_binds_to_the_connection_of_its_account() -> None:
     assert {b["connection"] for b in unreadable.values()} == {"AzureWebJobsStorage"}
 
 
-def test_balanced_ids_take_the_accounts_in_turn() -> None:
-    from shared.sharding import balanced_order_ids
+CUSTOMERS = [f"c-{n}" for n in range(12_000)]
 
-    new_id = balanced_order_ids(3)
-    ids = [new_id() for _ in range(30)]
-    assert [order_bucket(i, 3)[0] for i in ids] == [0, 1, 2] * 10
-    assert len(set(ids)) == 30 and all(len(i) == 36 for i in ids)
-    one = balanced_order_ids(1)
-    assert uuid.UUID(one()).version == 4
+
+@pytest.mark.parametrize("accounts", [1, 3, 32])
+def test_a_new_order_id_is_a_uuid_in_its_customers_bucket(accounts: int) -> None:
+    """So the customer's orders and their index rows share one partition of one account,
+    while the id alone still names both (old ids keep working)."""
+    for customer in CUSTOMERS[:40]:
+        order_id = order_id_for(customer, accounts)
+        parsed = uuid.UUID(order_id)
+        assert (str(parsed), parsed.version, parsed.variant) == (order_id, 4, uuid.RFC_4122)
+        assert order_bucket(order_id, accounts) == customer_bucket(customer, accounts)
+        assert partition_of(order_id) == customer_partition(customer)
+    made = {order_id_for("c-1", accounts) for _ in range(200)}
+    assert len(made) == 200  # random: the bucket is drawn for, never made up
+
+
+def test_a_customers_partition_is_the_same_whatever_the_number_of_accounts() -> None:
+    for customer in CUSTOMERS[:2000]:
+        assert customer_bucket(customer, 3)[1] == customer_bucket(customer, 1)[1]
+
+
+def test_customers_spread_evenly_over_accounts_and_partitions() -> None:
+    """Orders now fill the accounts by customer: even over many customers (one heavy
+    customer stays in one partition: docs/scaling.md)."""
+    counts = Counter(customer_bucket(customer, 3) for customer in CUSTOMERS)
+    assert len(counts) == 3 * PARTITIONS
+    assert all(abs(n - 250) <= 0.25 * 250 for n in counts.values()), counts
+    per_account = Counter(account for account, _ in counts.elements())
+    assert all(abs(n - 4000) <= 200 for n in per_account.values()), per_account
+
+
+def test_a_customers_orders_and_read_model_are_placed_independently() -> None:
+    """Different slices of the digest: the account of a customer's orders does not decide
+    the account of their OrdersByCustomer partition."""
+    same = sum(
+        customer_bucket(customer, 3)[0] == customer_account(customer, 3) for customer in CUSTOMERS
+    )
+    assert abs(same - len(CUSTOMERS) / 3) <= 0.05 * len(CUSTOMERS)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from shared.tables import EntityRejected, check_entity
+from shared.tables import EntityRejected, check_entity, query_page
+from tests.unit.recording_transport import RecordingTransport, table_client
 
 
 def entity(**properties: object) -> dict[str, object]:
@@ -39,3 +42,25 @@ def test_entity_over_1_mib_is_rejected() -> None:
     assert check_entity(entity(**nearly))
     with pytest.raises(EntityRejected):
         check_entity(entity(**nearly, more="x" * 30_000))
+
+
+async def test_a_listing_reads_one_page_even_when_it_is_short() -> None:
+    """A page can come back short (or empty) with a position: storage may stop at a partition
+    boundary or after 5 s. query_page reads that one page and hands the position on, rather
+    than reading on until `limit` is filled (the cost of a call is bounded before it is paid)."""
+    page = {"value": [{"PartitionKey": "p00", "RowKey": "order:a", "n": 1}]}
+    transport = RecordingTransport(
+        200,
+        {
+            "Content-Type": "application/json;odata=minimalmetadata",
+            "x-ms-continuation-NextPartitionKey": "p07",
+            "x-ms-continuation-NextRowKey": "order:b",
+        },
+        json.dumps(page).encode(),
+    )
+    async with table_client(transport) as client:
+        found, position = await query_page(client, "n eq @n", {"n": 1}, limit=20, continuation=None)
+    assert len(transport.requests) == 1
+    assert "$top=20" in transport.requests[0].url
+    assert [entity["RowKey"] for entity in found] == ["order:a"]
+    assert position == {"PartitionKey": "p07", "RowKey": "order:b"}

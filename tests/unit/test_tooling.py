@@ -4,12 +4,18 @@ with its own name (so `make test` and `python -m tools test` cannot drift), CI's
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from tools.__main__ import _parser
+
+if TYPE_CHECKING:
+    import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,11 +50,26 @@ def test_make_passes_its_variables_on() -> None:
     assert "--runs $(E2E_RUNS)" in recipes["e2e-repeat"][0]
 
 
-def test_ci_runs_make_test_and_pre_commit_the_lint_and_type_targets() -> None:
+def test_pre_commit_runs_the_lint_and_type_targets() -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
     assert entries == ["make --no-print-directory lint", "make --no-print-directory typecheck"]
-    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_ci_run_calls_make_test_alone_with_ci_set_whatever_the_caller_s_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """.ci/run, run for real with a `make` that records what it was asked and under which CI:
+    the browser test's "a skip is a failure under CI" must not depend on who calls it."""
+    calls = tmp_path / "calls"
+    fake_make = tmp_path / "bin" / "make"
+    fake_make.parent.mkdir()
+    fake_make.write_text(f'#!/bin/sh\necho "CI=${{CI:-}} $*" >> {calls}\n', encoding="utf-8")
+    fake_make.chmod(0o755)
+    monkeypatch.delenv("CI", raising=False)
+    environment = os.environ | {"PATH": f"{fake_make.parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=environment, check=True, timeout=60)
+    assert calls.read_text(encoding="utf-8").splitlines() == ["CI=true test"]
 
 
 def test_scripts_run_sh_is_the_run_command() -> None:

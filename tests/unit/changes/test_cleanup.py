@@ -69,12 +69,13 @@ async def create_orders(repo: PublishingOrderRepository, count: int) -> list[str
 
 
 async def test_rows_sent_within_the_window_go_in_one_request(inner) -> None:
-    backlog, publisher = FakeBacklog(inner), FakePublisher()
-    cleanup = BatchedCleanup(backlog, after=0.5)  # seven in-memory creates take far less
+    backlog, publisher, ticks = FakeBacklog(inner), FakePublisher(), Ticks()
+    cleanup = BatchedCleanup(backlog, after=0.05, clock=ticks)
     repo = PublishingOrderRepository(inner, publisher=publisher, backlog=backlog, cleanup=cleanup)
-    ids = await create_orders(repo, 7)
+    ids = await create_orders(repo, 7)  # all at one instant of the injected clock
     assert backlog.sent == set() and cleanup.waiting == 7  # sent, not yet deleted
-    for _ in range(100):  # the timer fires 0.5 s after the first; wait at most 5 s
+    ticks.now += 0.05  # the window ends; the timer sees it at its next wake-up
+    for _ in range(100):  # a deadline for that wake-up (0.05 s apart), not a speed
         if not cleanup.waiting:
             break
         await asyncio.sleep(0.05)

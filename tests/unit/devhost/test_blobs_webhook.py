@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devhost.blobinput import BlobTriggerMessage
 from devhost.webhooks import BlobsWebhook
@@ -143,7 +145,80 @@ async def test_a_delivery_that_cannot_be_enqueued_answers_500_so_event_grid_retr
     request = make_mocked_request(
         "POST",
         "/runtime/webhooks/blobs?functionName=Host.Functions.make_thumbnail",
-        headers={"aeg-event-type": "Notification"},
+        headers={
+            "aeg-event-type": "Notification",
+            "Host": "127.0.0.1:7071",
+            "Content-Type": "application/json",
+        },
     )
     response = await frontend.handle(request, json.dumps([_event()]).encode())
     assert response.status == 500
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nested past Python's limit: RecursionError
+        b"\xff\xfe[]",  # not UTF-8
+        [{"data": {"url": "http://[::1/devstoreaccount1/uploads/a.jpg"}}],  # unbalanced [
+        [{"data": {"url": "http://127.0.0.1:port/devstoreaccount1/uploads/a.jpg"}}],
+    ],
+)
+async def test_a_body_python_cannot_read_is_a_400_not_a_500(
+    webhook: BlobsWebhook, enqueued: list[BlobTriggerMessage], body: object
+) -> None:
+    status, payload = await _post(webhook, "Notification", body)
+    assert status == 400, payload
+    assert "error" in json.loads(payload)
+    assert enqueued == []
+
+
+async def test_a_cloud_event_validation_is_read_whatever_its_data_text_holds(
+    webhook: BlobsWebhook,
+) -> None:
+    body = {"data": '{"validationCode": "\ud800"}', "type": "validation"}
+    status, _ = await _post(webhook, "SubscriptionValidation", json.dumps(body).encode())
+    assert status == 200  # JSON allows the escape: the code is read, not refused with a 500
+    status, _ = await _post(webhook, "SubscriptionValidation", {"data": "[" * 100_000})
+    assert status == 400
+
+
+_KINDS = st.sampled_from(["Notification", "SubscriptionValidation", "Unsubscribe", "x", None])
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+# Characters that mean something in a URL, so hosts, ports and paths come out odd.
+_URL_TEXT = st.text(alphabet=st.sampled_from("[]:@/.?#%a1\u00e9\x00"), max_size=12)
+_URLS = st.builds("http://{}/{}".format, _URL_TEXT, _URL_TEXT) | _URL_TEXT | _JSONISH
+_EVENTS = st.lists(
+    st.fixed_dictionaries({"data": st.fixed_dictionaries({"url": _URLS})}), min_size=1, max_size=2
+)
+
+
+async def _answer(kind: str | None, body: bytes) -> int:
+    async def enqueue(message: BlobTriggerMessage) -> None:
+        pass
+
+    headers = {} if kind is None else {"aeg-event-type": kind}
+    status, _, _ = await BlobsWebhook(enqueue).handle("POST", FUNCTION, headers, body)
+    return status
+
+
+# Whatever a client posts, the answer is the webhook's own (2xx, or 4xx with a reason): only
+# storage failing to take a message may answer 500 (Event Grid then retries).
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(kind=_KINDS, body=st.binary(max_size=64) | _JSONISH.map(lambda v: json.dumps(v).encode()))
+async def test_no_body_makes_the_webhook_answer_500(kind: str | None, body: bytes) -> None:
+    assert await _answer(kind, body) < 500
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(events=_EVENTS)
+async def test_no_event_makes_the_webhook_answer_500(events: list[object]) -> None:
+    assert await _answer("Notification", json.dumps(events).encode()) < 500

@@ -265,7 +265,7 @@ async def test_the_front_end_asks_the_gate_before_the_functions_but_not_for_admi
     assert seen["X-MS-CLIENT-PRINCIPAL-ID"] == OID
     assert seen.getall("X-MS-CLIENT-PRINCIPAL-NAME") == [OID]
 
-    status = make_mocked_request("GET", "/admin/host/status")
+    status = make_mocked_request("GET", "/admin/host/status", {"Host": "localhost:7071"})
     assert await frontend.handle(status, b"") == "admin answered"
 
 

@@ -227,7 +227,7 @@ class ScriptedClient(WebhookClient):
         )
         self.answers, self.posts = answers, 0
 
-    async def _post(self, event: dict[str, object]) -> int:
+    async def _attempt(self, event: dict[str, object]) -> int:
         answer = self.answers[min(self.posts, len(self.answers) - 1)]
         self.posts += 1
         if isinstance(answer, OSError):

@@ -32,6 +32,11 @@ GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
         ("n/{id:int:range(1,10)}", "n/10", {"id": "10"}),
         ("n/{id:int:range(1,10)}", "n/11", None),
         ("n/{id:min(5)}", "n/4", None),
+        ("n/{id:int}", "n/" + "0" * 5000 + "7", {"id": "0" * 5000 + "7"}),  # int.TryParse: yes
+        # Over Python's 4300-digit limit for int(): no match, where int() raised (a 500).
+        ("n/{id:int}", "n/" + "9" * 5000, None),
+        ("n/{id:long:max(9)}", "n/-" + "9" * 5000, None),
+        ("n/{id:range(1,10)}", "n/" + "0" * 5000 + "9", {"id": "0" * 5000 + "9"}),
         ("n/{s:minlength(2):maxlength(3)}", "n/abcd", None),
         ("n/{s:length(3)}", "n/abc", {"s": "abc"}),
         ("n/{s:regex(^a\\d{{2}}$)}", "n/a12", {"s": "a12"}),

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from devhost.triggerdata import ScheduleStatus, blob_trigger, http_trigger, queue_trigger
 from devhost.triggerdata.blob import as_reference
 from devhost.triggerdata.dotnet import iso
@@ -66,6 +68,47 @@ def test_a_request_without_a_body_sends_none() -> None:
     trigger = http_trigger("GET", "http://h/api/x", [], [], {}, b"")
     assert trigger.data.value.body is None
     assert set(trigger.metadata) == {"Query", "Headers"}
+
+
+def _body_metadata(body: bytes) -> dict[str, Any]:
+    trigger = http_trigger("POST", "http://h/api/x", [], [], {}, body)
+    assert trigger_body(trigger) == body  # the request itself always goes on, whole
+    return {k: v.value for k, v in trigger.metadata.items() if k not in ("Query", "Headers")}
+
+
+def _nested(depth: int) -> bytes:
+    """A JSON object `depth` containers deep: {"a": {"a": ... 1}}."""
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _nested(65),  # past Newtonsoft's MaxDepth of 64: the host reads no binding data
+        _nested(100_000),  # past Python's own limit: RecursionError, not a 500
+        b'{"a": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}",
+        b'{"a": ' + b"9" * 5000 + b"}",  # over Python's 4300-digit limit for int()
+        b'{"a": "\xff"}',  # not UTF-8
+        b'{"a": 1,}',  # not JSON
+        b"[1, 2]",  # JSON, but not an object
+    ],
+)
+def test_a_body_the_host_cannot_read_gives_no_binding_data(body: bytes) -> None:
+    assert _body_metadata(body) == {}
+
+
+def test_a_body_64_deep_still_gives_its_properties() -> None:
+    assert set(_body_metadata(_nested(64))) == {"a"}
+
+
+def test_numbers_past_a_double_and_lone_surrogates_are_sent_as_the_host_sends_them() -> None:
+    """1e999999 reads as infinity (.NET's double.Parse too); a lone surrogate, which JSON may
+    escape but UTF-8 cannot carry, reaches the worker as U+FFFD (the host's protobuf writes
+    strings with Encoding.UTF8), so the worker invoker can build its message."""
+    found = _body_metadata(b'{"n": 1e999999, "s": "x\\ud800", "\\udc00": {"k": "\\ud83d"}}')
+    assert found == {"n": "Infinity", "s": "x\ufffd", "\ufffd": '{"k":"\ufffd"}'}
+    for text in found:
+        text.encode()  # would raise UnicodeEncodeError on a surrogate
 
 
 def test_a_queue_message_carries_the_extensions_binding_data() -> None:

@@ -20,9 +20,15 @@ class FakeImageStore:
     thumbnails: dict[str, tuple[Thumbnail, SourceVersion]] = field(default_factory=dict)
     statuses: dict[str, ImageStatus] = field(default_factory=dict)
     writes: int = 0
+    deleted: list[str] = field(default_factory=list)
 
     async def source_version(self, name: str) -> SourceVersion | None:
         return self.sources.get(name)
+
+    async def delete_upload(self, name: str, etag: str) -> None:
+        if name in self.sources and self.sources[name].etag == etag:
+            del self.sources[name]
+            self.deleted.append(name)
 
     async def save_thumbnail(
         self, name: str, thumbnail: Thumbnail, source: SourceVersion

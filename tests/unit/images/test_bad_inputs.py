@@ -1,11 +1,11 @@
-"""Every bad upload ends as the right permanent failure, fast, without decoding big buffers."""
+"""Every bad upload ends as the right permanent failure, without decoding big buffers (how
+fast each is refused, against a good photo's thumbnail: bench/bad_inputs.py)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,13 +30,11 @@ def test_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("name", CASES)
 def test_bad_input_is_a_permanent_failure(name: str) -> None:
     data, code = corpus()[name]
-    started = time.perf_counter()
 
     with pytest.raises(ImageRejected) as caught:
         create_thumbnail(data, ThumbnailSettings())
 
     assert caught.value.code == code, caught.value.detail
-    assert time.perf_counter() - started < 1.0
 
 
 def test_too_many_bytes_is_refused_before_parsing() -> None:

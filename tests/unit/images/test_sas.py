@@ -2,7 +2,9 @@
 the thumbnail URL (read only), each for one blob, valid from CLOCK_SKEW before now. With an
 account key they are signed with it; under an identity, with a user delegation key that starts
 with the SAS (a SAS starting before its key may be refused), kept per process and replaced
-before a SAS would outlive it."""
+before a SAS would outlive it. On an HTTPS endpoint (Azure) every link is HTTPS-only
+(`spr=https`); on Azurite's HTTP endpoint it cannot be. A thumbnail link makes storage answer
+`Cache-Control: private, max-age=<its lifetime>` (`rscc`)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,9 @@ import pytest
 from azure.storage.blob import generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient
 
-from shared.azurite import KEY
-from shared.images.store import (
-    CLOCK_SKEW,
-    DELEGATION_KEY_LIFETIME,
-    UPLOAD_URL_TTL,
-    AzureImageStore,
-)
+from shared.azurite import KEY, connection_string
+from shared.images.signing import CLOCK_SKEW, DELEGATION_KEY_LIFETIME, sas_protocol
+from shared.images.store import UPLOAD_URL_TTL, AzureImageStore
 from tests.sas import KEY_OID, delegation_key, offline_identity_client, query
 
 if TYPE_CHECKING:
@@ -27,6 +25,7 @@ if TYPE_CHECKING:
 
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 TTL = timedelta(minutes=10)
+AZURITE = connection_string()
 KEYED = (
     "DefaultEndpointsProtocol=https;AccountName=prodorders;"
     f"AccountKey={KEY};EndpointSuffix=core.windows.net"
@@ -72,6 +71,7 @@ async def test_thumbnail_url_is_a_read_only_sas_for_one_blob(keyed: BlobServiceC
     assert (sas["sp"], sas["sr"]) == ("r", "b")
     assert (sas["st"], sas["se"]) == (stamp(NOW - CLOCK_SKEW), stamp(NOW + TTL))
     assert "skoid" not in sas, "an account key SAS, not a delegation one"
+    assert (sas["spr"], sas["rscc"]) == ("https", "private, max-age=600")
     expected = query(
         generate_blob_sas(
             "prodorders",
@@ -81,6 +81,8 @@ async def test_thumbnail_url_is_a_read_only_sas_for_one_blob(keyed: BlobServiceC
             permission="r",
             start=NOW - CLOCK_SKEW,
             expiry=NOW + TTL,
+            protocol="https",
+            cache_control="private, max-age=600",
         )
     )
     assert sas["sig"] == expected["sig"]
@@ -108,6 +110,8 @@ async def test_identity_thumbnail_url_is_signed_with_a_key_that_starts_with_it(
         "permission": "r",
         "start": start,
         "expiry": NOW + TTL,
+        "protocol": "https",
+        "cache_control": "private, max-age=600",
     }
     requested: tuple[datetime, datetime] = identity.key_requests[0]
     key = delegation_key(*requested)
@@ -122,6 +126,7 @@ async def test_the_upload_sas_starts_with_its_key_too(identity: Any) -> None:
 
     sas = query(ticket.upload_url)
     assert (sas["sp"], sas["rsct"], sas["se"]) == ("cw", "image/jpeg", stamp(NOW + UPLOAD_URL_TTL))
+    assert sas["spr"] == "https"
     assert sas["st"] == sas["skt"] == stamp(NOW - CLOCK_SKEW)
     assert identity.key_requests == [(NOW - CLOCK_SKEW, NOW - CLOCK_SKEW + DELEGATION_KEY_LIFETIME)]
 
@@ -152,3 +157,35 @@ async def test_a_key_that_starts_after_the_sas_is_not_used(identity: Any) -> Non
 
     assert len(identity.key_requests) == 2
     assert query(signed.url)["skt"] == query(signed.url)["st"] == stamp(earlier - CLOCK_SKEW)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "protocol"),
+    [
+        ("https://prodorders.blob.core.windows.net/", "https"),
+        ("HTTPS://prodorders.blob.core.windows.net", "https"),
+        ("https://prodorders.privatelink.blob.core.windows.net/", "https"),
+        ("http://127.0.0.1:10000/devstoreaccount1", None),
+        ("http://azurite:10000/devuploads", None),
+    ],
+)
+def test_the_sas_protocol_follows_the_endpoint_scheme(endpoint: str, protocol: str | None) -> None:
+    assert sas_protocol(endpoint) == protocol
+
+
+async def test_links_to_an_http_emulator_leave_the_protocol_open(monkeypatch: Any) -> None:
+    """Azurite serves HTTP only: a link restricted to HTTPS would never work there."""
+    client = BlobServiceClient.from_connection_string(AZURITE)
+
+    async def no_container(name: str, **_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(client, "create_container", no_container)
+    try:
+        images = store(client)
+        ticket = await images.upload_ticket("a.jpg", "image/jpeg", now=NOW)
+        signed = await images.thumbnail_url("a.jpg", now=NOW, ttl=TTL)
+    finally:
+        await client.close()
+    assert "spr" not in query(ticket.upload_url) and "spr" not in query(signed.url)
+    assert query(signed.url)["rscc"] == "private, max-age=600"

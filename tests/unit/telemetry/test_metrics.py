@@ -74,12 +74,24 @@ def test_a_counter_reaches_the_sdk_with_its_unit_and_attributes(otel: Sdk) -> No
 
 
 def test_a_histogram_records_seconds_with_bucket_advice(otel: Sdk) -> None:
-    record(metrics.FEED_LAG, 0.25, attributes={"event.type": "INSERT"})
+    """The SDK is the process's, cumulative over every test: compared with what it held."""
+    insert = {"event.type": "INSERT"}
+    count, total = _observed(otel.metric("orders.feed.lag"), insert)
+    record(metrics.FEED_LAG, 0.25, attributes=insert)
     metric = otel.metric("orders.feed.lag")
     assert metric is not None and metric.unit == "s"
-    (point,) = [p for p in histogram_points(metric) if attributes_of(p) == {"event.type": "INSERT"}]
-    assert point.count >= 1 and point.max >= 0.25
+    (point,) = [p for p in histogram_points(metric) if attributes_of(p) == insert]
+    assert point.count == count + 1
+    assert point.sum == pytest.approx(total + 0.25)
+    assert point.max >= 0.25
     assert tuple(point.explicit_bounds) == metrics.SECONDS_BUCKETS
+
+
+def _observed(metric: Metric | None, attributes: dict[str, str]) -> tuple[int, float]:
+    """A histogram's observations and their sum so far, for `attributes`."""
+    points = [] if metric is None else histogram_points(metric)
+    matching = [p for p in points if attributes_of(p) == attributes]
+    return sum(p.count for p in matching), sum(p.sum for p in matching)
 
 
 def _sum(metric: Metric | None, attributes: dict[str, str]) -> float:

@@ -17,6 +17,14 @@ LINT = [
     (".venv/bin/python", "-m", "ruff", "check", "."),
     (".venv/bin/python", "-m", "ruff", "format", "--check", "."),
     (".venv/bin/lint-imports",),
+    (
+        ".venv/bin/actionlint",
+        "-shellcheck=.venv/tools/bin/shellcheck",
+        "-pyflakes=",
+        ".github/workflows/ci.yml",
+        ".github/workflows/deploy.yml",
+    ),
+    (".venv/bin/zizmor", "--offline", "--strict-collection", "--persona", "pedantic", ".github"),
 ]
 TYPES = [(".venv/bin/python", "-m", "mypy"), (".venv/bin/python", "-m", "mypy", "tests")]
 SUITE_3_12 = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.azurite import ORDER_ACCOUNTS
+from shared.azurite import ORDER_ACCOUNTS, UPLOADS_ACCOUNT
 from tools import commands, install
 from tools.__main__ import main
 
@@ -60,6 +60,9 @@ def test_run_serves_the_app_over_three_accounts_and_three_queues() -> None:
     for name, account in zip(("OrdersStorage1", "OrdersStorage2"), ORDER_ACCOUNTS, strict=True):
         assert f"AccountName={account};" in env[name]
         assert f"{account}:" in env["AZURITE_ACCOUNTS"]  # Azurite serves that account
+    # The images in an account of their own, as on Azure (docs/images.md).
+    assert f"AccountName={UPLOADS_ACCOUNT};" in env["UploadsStorage"]
+    assert f"{UPLOADS_ACCOUNT}:" in env["AZURITE_ACCOUNTS"]
 
 
 def test_variables_already_set_win() -> None:
