@@ -7,7 +7,7 @@ the write's rejection metric, and the mapping of the core's exceptions to proble
 be written; a test checks every HTTP function of the app went through here.
 
 Every route decides who may call it: an `anonymous` one takes the request alone; any other
-is handed the `Caller` read from the platform's principal (shared.auth), and the core's rules
+is handed the `Caller` its verified bearer token names (shared.auth), and the core's rules
 decide what that caller may do. The caller is read here and nowhere else.
 """
 
@@ -19,11 +19,12 @@ import azure.functions as func
 from blueprints.http import internal_error, problem_for
 from blueprints.lazy import lazy_module
 from shared.config import SettingsError
-from shared.errors import AppError, StorageUnavailable
+from shared.errors import AppError, IssuerUnavailable, StorageUnavailable
 
 if TYPE_CHECKING:
     from shared import auth, bootstrap, telemetry
     from shared.auth import Caller
+    from shared.config import AuthSettings
 else:
     auth = lazy_module("shared.auth")
     bootstrap = lazy_module("shared.bootstrap")
@@ -114,12 +115,7 @@ def _wrap(
                 if anonymous:
                     response = await cast("AnonymousHandler", handler)(req)
                 else:
-                    caller = auth.caller_from_headers(
-                        req.headers,
-                        trusted=auth_settings.platform,
-                        required=auth_settings.required,
-                        customer_claim=auth_settings.customer_claim,
-                    )
+                    caller = await _caller(req, auth_settings)
                     with telemetry.caller(caller.id):
                         response = await cast("Handler", handler)(req, caller)
             except Exception as error:  # noqa: BLE001 - the one place bugs become a logged 500
@@ -144,10 +140,20 @@ def _wrap(
     return endpoint
 
 
+async def _caller(req: func.HttpRequest, settings: "AuthSettings") -> "Caller":
+    """Who calls: the local developer while authentication is off (local development only),
+    else the caller whose valid token came with the request (docs/security.md, "Trust")."""
+    if not settings.required:
+        return auth.LOCAL_DEVELOPER
+    return await auth.authenticate(
+        req.headers, verifier=bootstrap.token_verifier(), customer_claim=settings.customer_claim
+    )
+
+
 def _count_rejection(operation: str, error: AppError) -> None:
     """A refused write (4xx problem) counts by problem type; an unreachable store (503) is
     not a refusal."""
-    if not isinstance(error, StorageUnavailable | SettingsError):
+    if not isinstance(error, StorageUnavailable | SettingsError | IssuerUnavailable):
         telemetry.record(
             telemetry.metrics.ORDERS_REJECTED,
             attributes={"operation": operation, "problem.type": error.code},

@@ -19,6 +19,7 @@ from shared.errors import (
     Forbidden,
     ForbiddenChange,
     InvalidInput,
+    IssuerUnavailable,
     MalformedRequest,
     NotFound,
     PayloadTooLarge,
@@ -59,6 +60,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], int, str], ...] = (
     (PayloadTooLarge, 413, "Content Too Large"),
     (UnsupportedMediaType, 415, "Unsupported Media Type"),
     (StorageUnavailable, 503, "Service Unavailable"),
+    (IssuerUnavailable, 503, "Service Unavailable"),
     (SettingsError, 503, "Service Unavailable"),
 )
 

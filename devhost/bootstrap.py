@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from devhost.adminruns import AdminRuns, host_status
-from devhost.auth import EasyAuth, check_platform_setting, emulate_platform
+from devhost.auth import EasyAuth
 from devhost.blobqueue import EventGridBlobListener, HostBlobQueue
 from devhost.blobs import BlobTriggerListener
 from devhost.eventsource import EVENT_GRID_CONFIG, EventSource, SourceOptions, subscriptions_for
@@ -134,12 +134,8 @@ def build_host(options: HostOptions) -> DevHost:
 
 def _easy_auth(script_root: Path, *, enabled: bool) -> EasyAuth | None:
     """The platform's gate, its settings put in the environment before the app is imported,
-    as on Azure; without it, a WEBSITE_AUTH_ENABLED that nothing would back is refused."""
-    if not enabled:
-        check_platform_setting(os.environ)
-        return None
-    emulate_platform(os.environ)
-    return EasyAuth.for_app(script_root)
+    as on Azure, and the local issuer's keys served where the app fetches them."""
+    return EasyAuth.start(script_root, os.environ) if enabled else None
 
 
 def _host_keys(script_root: Path) -> HostKeys:

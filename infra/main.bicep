@@ -109,6 +109,22 @@ param vnetEnabled bool = false
 @description('Application (client) id of the Entra ID app registration that callers get tokens for. The preprovision hook (scripts/app_registration.py) creates the registration and sets AZURE_AUTH_CLIENT_ID.')
 param authClientId string
 
+@description('Client ids of the applications allowed to call the API besides the registration itself, comma-separated: a shop front end, a back-office tool, a daemon (AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS). Easy Auth (allowedApplications) and the app (AUTH_ALLOWED_CLIENT_APPLICATIONS) refuse any other client with 403.')
+param authAllowedClientApplications string = ''
+
+@description('Let the Azure CLI call the API with the signed-in user\'s token (az account get-access-token), for dev environments only (AZURE_AUTH_ALLOW_AZURE_CLI): allowed here, and pre-authorized by the preprovision hook.')
+param authAllowAzureCli bool = false
+
+// Who may call, one list for both locks (docs/security.md, "Trust"): tokens of this tenant's v2
+// issuer, for the registration (its client id or api:// URI), obtained by an allowed client:
+// the registration itself (a daemon's client-credentials token), those listed, and the Azure
+// CLI only when opted in. Easy Auth checks them (app-auth.bicep), and so does the app.
+var authIssuer = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+var authAudiences = [authClientId, 'api://${authClientId}']
+var azureCliClientId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'
+var listedClientApplications = empty(authAllowedClientApplications) ? [] : split(replace(authAllowedClientApplications, ' ', ''), ',')
+var allowedClientApplications = union([authClientId], listedClientApplications, authAllowAzureCli ? [azureCliClientId] : [])
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = !empty(functionAppName) ? toLower(functionAppName) : 'func-${resourceToken}'
@@ -372,6 +388,9 @@ module functionApp 'modules/function-app.bicep' = {
     corsAllowedOrigins: corsAllowedOrigins
     pagingTokenSecret: pagingTokenSecret
     orderSettings: orderSettings
+    authIssuer: authIssuer
+    authAudiences: join(authAudiences, ',')
+    authAllowedClientApplications: join(allowedClientApplications, ',')
   }
   // The host starts as soon as the app exists: its identity must already hold the data roles,
   // and with vnetEnabled the host's account must be reachable through its private endpoints.
@@ -392,6 +411,9 @@ module appAuth 'modules/app-auth.bicep' = {
   params: {
     appName: functionApp.outputs.name
     clientId: authClientId
+    openIdIssuer: authIssuer
+    allowedAudiences: authAudiences
+    allowedApplications: allowedClientApplications
     excludedPaths: anonymousPaths
   }
 }
@@ -493,6 +515,8 @@ output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output UPLOADS_CONTAINER_NAME string = uploadsContainer
 output EVENT_GRID_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainer
 output THUMBNAIL_FUNCTION_NAME string = thumbnailFunctionName
-// What scripts/smoke.py asks a token for, and the origin whose preflight it checks.
+// What scripts/smoke.py asks a token for, the clients whose tokens are accepted, and the origin
+// whose preflight it checks.
 output AZURE_AUTH_CLIENT_ID string = authClientId
+output AZURE_AUTH_ALLOWED_CLIENTS string = join(allowedClientApplications, ',')
 output CORS_ALLOWED_ORIGINS string = corsAllowedOrigins

@@ -7,10 +7,13 @@ or brings up to date, the registration described in infra/app-registration.json:
    saved at once with `azd env set AZURE_AUTH_CLIENT_ID`, which main.parameters.json passes to
    infra/ (authClientId). Later runs find it by that value and create nothing;
 2. its identifier URI `api://<client id>`, its app roles (the roles the code checks), v2
-   access tokens, and a `user_impersonation` scope that the Azure CLI is pre-authorized for,
-   so that `az account get-access-token --resource api://<client id>` works without a consent
-   prompt (scripts/smoke.py uses it): two Graph PATCHes through `az rest`, because a
-   pre-authorization may only name a scope that already exists;
+   access tokens, and a `user_impersonation` scope; with `AZURE_AUTH_ALLOW_AZURE_CLI=true`
+   (dev environments only; infra then also lets the Azure CLI through Easy Auth and the app),
+   the Azure CLI is pre-authorized for that scope, so that
+   `az account get-access-token --resource api://<client id>` works without a consent prompt
+   (scripts/smoke.py can use it); without it, no client is pre-authorized, and a run removes an
+   earlier pre-authorization. Two Graph PATCHes through `az rest`, because a pre-authorization
+   may only name a scope that already exists;
 3. its service principal, which role assignments and token issuance need.
 
 Every step sets the whole desired state, so running it again is safe. The signed-in identity
@@ -37,6 +40,7 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRATION = ROOT / "infra" / "app-registration.json"
 CLIENT_ID_SETTING = "AZURE_AUTH_CLIENT_ID"
+ALLOW_AZURE_CLI_SETTING = "AZURE_AUTH_ALLOW_AZURE_CLI"
 GRAPH_APPLICATIONS = "https://graph.microsoft.com/v1.0/applications"
 # Tries of each step right after creating the application (5 s apart by default).
 ATTEMPTS = int(os.environ.get("APP_REGISTRATION_ATTEMPTS", "12"))
@@ -143,9 +147,18 @@ def find_or_create(registration: dict[str, Any], env_name: str) -> tuple[str, st
     return client_id, retrying("the new registration", ATTEMPTS, object_id_of, client_id), True
 
 
-def desired_state(registration: dict[str, Any], client_id: str) -> list[str]:
+def allows_azure_cli() -> bool:
+    """The opt-in, as azd passes its environment (`azd env set AZURE_AUTH_ALLOW_AZURE_CLI true`)."""
+    return os.environ.get(ALLOW_AZURE_CLI_SETTING, "").strip().lower() in ("true", "1", "yes")
+
+
+def desired_state(registration: dict[str, Any], client_id: str, *, azure_cli: bool) -> list[str]:
     """The PATCH bodies, in order: the scope must exist before a pre-authorization names it."""
-    api = registration["api"]
+    api = dict(registration["api"])
+    if azure_cli:
+        scopes = [scope["id"] for scope in api["oauth2PermissionScopes"]]
+        cli = {"appId": registration["azureCliAppId"], "delegatedPermissionIds": scopes}
+        api["preAuthorizedApplications"] = [*api["preAuthorizedApplications"], cli]
     bodies: list[dict[str, Any]] = [
         {
             "identifierUris": [f"api://{client_id}"],
@@ -176,7 +189,8 @@ def main() -> int:
         registration = json.loads(REGISTRATION.read_text("utf-8"))
         client_id, object_id, created = find_or_create(registration, env_name)
         attempts = ATTEMPTS if created else 1
-        for body in desired_state(registration, client_id):
+        azure_cli = allows_azure_cli()
+        for body in desired_state(registration, client_id, azure_cli=azure_cli):
             retrying("updating the registration", attempts, patch, object_id, body)
         retrying("its service principal", attempts, ensure_service_principal, client_id)
     except HookFailure as failure:
@@ -184,6 +198,8 @@ def main() -> int:
         return 1
     roles = ", ".join(role["value"] for role in registration["appRoles"])
     say(f"app registration {client_id} (api://{client_id}) is up to date; app roles: {roles}")
+    if azure_cli:
+        say(f"the Azure CLI is pre-authorized and allowed to call ({ALLOW_AZURE_CLI_SETTING})")
     return 0
 
 

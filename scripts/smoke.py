@@ -3,9 +3,21 @@
     python scripts/smoke.py                      # after `azd up`: URL, client id from azd
     python scripts/smoke.py --base-url https://<host> --token <access token>
 
-It needs an Entra ID access token for the app (`az account get-access-token --resource
-api://<client id>`, which it runs itself) from someone granted the Orders.ReadWrite.All app
-role (docs/deploy.md, "Granting roles"). Each step exercises one piece of the deployment:
+It needs an Entra ID access token for the app, for a caller granted the Orders.ReadWrite.All
+app role (docs/deploy.md, "Granting roles"), obtained by a client application the deployment
+allows (Easy Auth and the app answer 403 to any other). It gets one itself, in this order:
+
+- with SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET: the client credentials of an allowed client
+  application (the app registration itself, or one listed in
+  AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS), from the tenant's token endpoint
+  (AZURE_AUTHORITY_HOST, default https://login.microsoftonline.com), scope
+  api://<client id>/.default: the way for any environment;
+- else `az account get-access-token --resource api://<client id>`, as the signed-in user: only
+  where the deployment allows the Azure CLI (AZURE_AUTH_ALLOWED_CLIENTS, an output of infra/,
+  lists it after `azd env set AZURE_AUTH_ALLOW_AZURE_CLI true` and `azd provision`; dev
+  environments only).
+
+Each step exercises one piece of the deployment:
 
 1. GET /api/health (anonymous): the app started and its identity reads Table storage.
 2. The anonymous pages (pyproject.toml's easy-auth-excluded-paths) answer without a token;
@@ -43,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 if TYPE_CHECKING:
@@ -70,6 +83,7 @@ JPEG = base64.b64decode(
 ROOT = Path(__file__).resolve().parents[1]
 # The role the order steps need: they act on an order of a made-up customer.
 WRITER_ROLE = "Orders.ReadWrite.All"
+AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 # A principal header as the platform would make it, which no client may bring along.
 FORGED_PRINCIPAL = base64.b64encode(
     json.dumps(
@@ -173,11 +187,53 @@ def azd_value(name: str) -> str | None:
 
 
 def access_token() -> str:
-    """A token for the app (api://<client id>) from az, as the signed-in user."""
-    az = shutil.which("az")
+    """A token for the app (api://<client id>): an allowed client's, or the Azure CLI's."""
     client_id, tenant = azd_value("AZURE_AUTH_CLIENT_ID"), azd_value("AZURE_TENANT_ID")
-    if az is None or not client_id:
-        raise SmokeFailure("pass --token, or run where az and the azd environment are available")
+    if not client_id:
+        raise SmokeFailure("pass --token, or run inside the azd project after azd up")
+    smoke_client, secret = os.environ.get("SMOKE_CLIENT_ID"), os.environ.get("SMOKE_CLIENT_SECRET")
+    if smoke_client and secret:
+        if not tenant:
+            raise SmokeFailure("AZURE_TENANT_ID is needed for a client-credentials token")
+        return client_credentials_token(tenant, client_id, smoke_client, secret)
+    if AZURE_CLI not in (allowed_clients() or set()):
+        raise SmokeFailure(
+            "no way to get a token: set SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET to an allowed "
+            "client's credentials, or (dev environments) `azd env set AZURE_AUTH_ALLOW_AZURE_CLI "
+            "true` and `azd provision`, or pass --token (docs/deploy.md, 'The smoke test')"
+        )
+    return azure_cli_token(client_id, tenant)
+
+
+def client_credentials_token(tenant: str, client_id: str, smoke_client: str, secret: str) -> str:
+    """OAuth 2.0 client credentials at the tenant's v2 token endpoint
+    (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow)."""
+    authority = os.environ.get("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com")
+    form = urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": smoke_client,
+            "client_secret": secret,
+            "scope": f"api://{client_id}/.default",
+        }
+    ).encode()
+    answer = http(
+        "POST",
+        f"{authority.rstrip('/')}/{tenant}/oauth2/v2.0/token",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    token = (answer.json() or {}).get("access_token") if answer.status == 200 else None
+    if not token:
+        detail = (answer.json() or {}).get("error_description", f"HTTP {answer.status}")
+        raise SmokeFailure(f"no client-credentials token for api://{client_id}: {detail}")
+    return str(token)
+
+
+def azure_cli_token(client_id: str, tenant: str | None) -> str:
+    az = shutil.which("az")
+    if az is None:
+        raise SmokeFailure("az is required for an Azure CLI token: https://aka.ms/azure-cli")
     command = [az, "account", "get-access-token", "--resource", f"api://{client_id}"]
     command += ["--tenant", tenant] if tenant else []
     found = subprocess.run(  # noqa: S603 - fixed arguments, az from PATH
@@ -190,6 +246,13 @@ def access_token() -> str:
         detail = found.stderr.strip()
         raise SmokeFailure(f"az could not get a token for api://{client_id}: {detail}")
     return found.stdout.strip()
+
+
+def allowed_clients() -> set[str] | None:
+    """The client applications the deployment lets call (infra/ computes the list and outputs
+    it); None when it is not at hand (a --base-url and --token run elsewhere)."""
+    listed = azd_value("AZURE_AUTH_ALLOWED_CLIENTS")
+    return set(filter(None, listed.replace(" ", "").split(","))) if listed else None
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -215,9 +278,17 @@ def check_token(token: str) -> None:
     if WRITER_ROLE not in roles:
         raise SmokeFailure(
             f"the token's roles are {roles}, without {WRITER_ROLE}, which the order steps need: "
-            "grant it (docs/deploy.md, 'Granting roles'), then sign in again (az login)"
+            "grant it (docs/deploy.md, 'Granting roles'), then get a new token"
         )
-    say(f"ok   token: v2.0 for {claims.get('aud')}, roles {', '.join(roles)}")
+    allowed = allowed_clients()
+    if allowed is not None and claims.get("azp") not in allowed:
+        raise SmokeFailure(
+            f"the token was obtained by client application {claims.get('azp')}, which the "
+            "deployment does not allow (Easy Auth and the app answer 403): use an allowed "
+            "client (docs/deploy.md, 'The smoke test')"
+        )
+    client, joined = claims.get("azp"), ", ".join(roles)
+    say(f"ok   token: v2.0 for {claims.get('aud')}, client {client}, roles {joined}")
 
 
 def excluded_paths() -> list[str]:
@@ -366,7 +437,11 @@ def run(api: Api, timeout: float, origin: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="the app's URL (default: azd's SERVICE_API_URI)")
-    parser.add_argument("--token", help="an access token for the app (default: from az)")
+    parser.add_argument(
+        "--token",
+        help="an access token for the app (default: client credentials from SMOKE_CLIENT_ID and "
+        "SMOKE_CLIENT_SECRET, else az where the Azure CLI is allowed)",
+    )
     parser.add_argument(
         "--origin", help="an origin to send a CORS preflight from (default: CORS_ALLOWED_ORIGINS)"
     )

@@ -31,6 +31,7 @@ from shared.sharding import order_id_for, queue_account, queue_names
 if TYPE_CHECKING:
     from azure.data.tables.aio import TableClient
 
+    from shared.auth.tokens import TokenVerifier
     from shared.changes.cleanup import BatchedCleanup
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
@@ -52,10 +53,12 @@ __all__ = [
     "order_repository",
     "order_storage_clients",
     "outbox_cleanup",
+    "prefetch_signing_keys",
     "queue_publisher",
     "reset",
     "settings",
     "storage_clients",
+    "token_verifier",
     "uploads_clients",
 ]
 
@@ -89,8 +92,17 @@ class _SettingsCache:
             if first:
                 logger.error("settings_invalid detail=%s", error.detail)
             raise
+        _install_pseudonyms(value)
         self.value = value
         return value
+
+
+def _install_pseudonyms(current: Settings) -> None:
+    """The key of the pseudonyms in logs and spans comes with the settings (shared.telemetry
+    .pseudonyms), and so does whether a customer id is an oid that may be recorded as it is."""
+    from shared.telemetry import pseudonyms
+
+    pseudonyms.install(pseudonyms.Pseudonyms.for_settings(current))
 
 
 _settings = _SettingsCache()
@@ -99,6 +111,35 @@ _settings = _SettingsCache()
 def settings() -> Settings:
     """The app's settings (shared.config), read from the app settings once per process."""
     return _settings.get()
+
+
+# --- callers' tokens ------------------------------------------------------------------------
+
+
+_verifier: list[TokenVerifier] = []  # made on first use; one per process
+_verifier_lock = threading.Lock()
+
+
+def token_verifier() -> TokenVerifier:
+    """Checks callers' bearer tokens (shared.auth.tokens) with the issuer's signing keys,
+    cached for the process: they are fetched on worker threads and hold no client of an
+    event loop, so one serves every loop, and a new instance fetches them once."""
+    with _verifier_lock:
+        if not _verifier:
+            from shared.auth.keys import SigningKeys
+            from shared.auth.tokens import TokenVerifier
+
+            current = settings()
+            keys = SigningKeys.for_settings(current.auth, ca_bundle=current.storage.ca_bundle)
+            _verifier.append(TokenVerifier(keys, current.auth))
+        return _verifier[0]
+
+
+async def prefetch_signing_keys() -> None:
+    """Fetch the issuer's signing keys now, off the event loop, so that the first caller does
+    not wait for them (for a warmup function); nothing when authentication is off."""
+    if settings().auth.required:
+        await token_verifier().keys.prefetch()
 
 
 # --- what holds a storage client: one set per event loop ------------------------------------
@@ -303,6 +344,10 @@ async def reset() -> None:
     are now (tests point the app at another account)."""
     _settings.value = None
     _settings.reported.clear()
+    _verifier.clear()
+    from shared.telemetry import pseudonyms
+
+    pseudonyms.install(None)
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
         if wiring.cleanup is not None:

@@ -22,6 +22,7 @@ from shared.settings_rules import (
     event_queues_ok,
     order_connection_names,
     read_switch,
+    split_list,
     uploads_connection_set,
 )
 from shared.sharding import ORDER_EVENTS_QUEUE
@@ -114,21 +115,28 @@ class ThumbnailSettings:
 @dataclass(frozen=True, slots=True)
 class AuthSettings:
     """Who may call (docs/security.md). `required`: every route but the anonymous ones needs
-    a caller (AUTH_REQUIRED, default true; false only for local development). `platform`:
-    App Service authentication is on, so the principal header comes from the platform and
-    may be trusted (WEBSITE_AUTH_ENABLED, injected by the platform or by devhost
-    `--easy-auth`). `customer_claim`: the claim that names a customer (CUSTOMER_ID_CLAIM)."""
+    a caller with a valid token (AUTH_REQUIRED, default true; false only for local
+    development, and refused on Azure). The token must be signed by `issuer` (AUTH_ISSUER),
+    whose keys are found through `openid_configuration_url`, name one of `audiences` and be
+    issued to one of `allowed_clients` (AUTH_AUDIENCES, AUTH_ALLOWED_CLIENT_APPLICATIONS).
+    `customer_claim`: the claim that names a customer (CUSTOMER_ID_CLAIM)."""
 
     required: bool = True
-    platform: bool = False
     customer_claim: str = "oid"
+    issuer: str = ""
+    openid_configuration_url: str = ""
+    audiences: tuple[str, ...] = ()
+    allowed_clients: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     storage: StorageEndpoints
     cors_allowed_origins: tuple[str, ...]
-    paging_secret: bytes
+    paging_secret: bytes = field(repr=False)
+    # Keys the pseudonyms of file names and customer ids in logs and spans
+    # (shared.telemetry.pseudonyms; docs/operations.md, "What is recorded about people").
+    pseudonym_key: bytes = field(repr=False, default=b"")
     orders_table: str = "Orders"
     idempotency_table: str = "IdempotencyKeys"
     # Change feed and sweep (docs/change-feed.md). The sweep's schedule is not here: the
@@ -206,17 +214,19 @@ def _with_identity(
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
-    return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+    return tuple(origin.rstrip("/") for origin in split_list(raw))
 
 
-def _read_paging_secret(env: dict[str, str], storage: StorageEndpoints) -> bytes:
-    """The key that signs continuation tokens. Without PAGING_TOKEN_SECRET a connection string
-    (its account key is a secret every such deployment has) seeds it, so tokens survive
-    restarts and scale-out. An identity-based connection holds no secret at all: deriving the
-    key from its public URIs would let anyone forge tokens, so the setting is then required."""
+def _derived_key(env: dict[str, str], storage: StorageEndpoints, purpose: bytes) -> bytes:
+    """A key for one purpose, derived from the app's one secret. PAGING_TOKEN_SECRET (azd
+    generates it), else a connection string (its account key is a secret every such
+    deployment has), seeds it, so it is the same on every instance and after restarts. An
+    identity-based connection holds no secret at all: deriving from its public URIs would let
+    anyone compute the key, so the setting is then required (shared.settings_rules). Each
+    purpose hashes under its own label: one key reveals nothing of another."""
     seed = env.get("PAGING_TOKEN_SECRET", "").strip() or storage.connection_string
     assert seed, "shared.settings_rules requires PAGING_TOKEN_SECRET without a connection string"
-    return hashlib.sha256(b"paging-token:" + seed.encode()).digest()
+    return hashlib.sha256(purpose + b":" + seed.encode()).digest()
 
 
 def _read_int(env: dict[str, str], name: str, default: int) -> int:
@@ -304,14 +314,24 @@ def load_settings(env: dict[str, str]) -> Settings:
         order_connections=order_connections,
         order_storage=order_storage,
         cors_allowed_origins=_read_origins(env.get("CORS_ALLOWED_ORIGINS", "")),
-        paging_secret=_read_paging_secret(env, storage),
+        paging_secret=_derived_key(env, storage, b"paging-token"),
+        pseudonym_key=_derived_key(env, storage, b"telemetry-pseudonym"),
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
         uploads_storage=_read_uploads_storage(env),
-        auth=AuthSettings(
-            required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,
-            platform=read_switch(env.get("WEBSITE_AUTH_ENABLED", "")) is True,
-            customer_claim=env.get("CUSTOMER_ID_CLAIM", "").strip() or "oid",
-        ),
+        auth=_read_auth(env),
+    )
+
+
+def _read_auth(env: dict[str, str]) -> AuthSettings:
+    issuer = env.get("AUTH_ISSUER", "").strip()
+    discovery = f"{issuer.rstrip('/')}/.well-known/openid-configuration" if issuer else ""
+    return AuthSettings(
+        required=read_switch(env.get("AUTH_REQUIRED", "")) is not False,
+        customer_claim=env.get("CUSTOMER_ID_CLAIM", "").strip() or "oid",
+        issuer=issuer,
+        openid_configuration_url=env.get("AUTH_OPENID_CONFIGURATION_URL", "").strip() or discovery,
+        audiences=split_list(env.get("AUTH_AUDIENCES", "")),
+        allowed_clients=frozenset(split_list(env.get("AUTH_ALLOWED_CLIENT_APPLICATIONS", ""))),
     )

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 __all__ = [
     "AppError",
+    "ClientNotAllowed",
     "Conflict",
     "FieldError",
     "Forbidden",
     "ForbiddenChange",
     "InvalidInput",
+    "IssuerUnavailable",
     "MalformedRequest",
     "NotFound",
     "PayloadTooLarge",
@@ -71,6 +73,12 @@ class Forbidden(AppError):
     """The caller is known but may not do this (a role is missing)."""
 
     code = "forbidden"
+
+
+class ClientNotAllowed(Forbidden):
+    """A valid token, issued to a client application not on AUTH_ALLOWED_CLIENT_APPLICATIONS."""
+
+    code = "client-not-allowed"
 
 
 class ForbiddenChange(Forbidden):
@@ -132,3 +140,9 @@ class StorageUnavailable(AppError):
     """Storage could not be reached in time; the caller may retry later."""
 
     code = "storage-unavailable"
+
+
+class IssuerUnavailable(AppError):
+    """The token issuer's signing keys could not be fetched and none are cached: retry later."""
+
+    code = "issuer-unavailable"

@@ -1,60 +1,75 @@
-"""Callers for tests: the principal the platform hands the app, in its own format.
+"""Callers for tests: bearer tokens from a test issuer whose keys are served over HTTP.
 
-`principal()` builds what App Service authentication puts in X-MS-CLIENT-PRINCIPAL (base64 of
-JSON with `auth_typ`, `claims` as `{typ, val}` pairs, `name_typ`, `role_typ`); `platform_on`
-switches the app to trust it, as the platform's WEBSITE_AUTH_ENABLED does on Azure.
+The app trusts nothing but a token it verifies against its issuer's published keys
+(shared.auth), so tests that act as a caller do what a client does: send
+`Authorization: Bearer <token>`. `token_issuer()` is one local issuer (devhost.auth's, in a
+temporary folder) with its OpenID configuration and key set served on loopback, made once per
+test process; `platform_on` points the app's settings at it, as infra points the deployed app
+at Entra ID; `headers_for` and `token_for` mint its tokens.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import atexit
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from devhost.auth import IssuerServer, LocalIssuer, as_deployed, mint
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import pytest
 
-OBJECT_ID_URI = "http://schemas.microsoft.com/identity/claims/objectidentifier"
-TENANT_ID_URI = "http://schemas.microsoft.com/identity/claims/tenantid"
+
+class TokenIssuer:
+    """A local issuer and the server that publishes its keys."""
+
+    def __init__(self, folder: Path) -> None:
+        self.issuer = LocalIssuer.open(folder)
+        self.server = IssuerServer(self.issuer)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The app settings that make the app require and verify this issuer's tokens, with
+        WEBSITE_AUTH_ENABLED as the platform sets it (it opens nothing: the app verifies)."""
+        deployed = as_deployed(self.issuer, self.server.configuration_url)
+        return deployed | {"AUTH_ALLOWED_CLIENT_APPLICATIONS": self.issuer.client_app_id}
 
 
-def principal(
+@cache
+def token_issuer() -> TokenIssuer:
+    """One per test process: generating its RSA key takes a moment."""
+    folder = Path(tempfile.mkdtemp(prefix="test-issuer-"))
+    issuer = TokenIssuer(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    atexit.register(issuer.server.close)
+    return issuer
+
+
+def token_for(
     oid: str,
     *,
     roles: Iterable[str] = (),
-    long_names: bool = False,
-    extra: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+    client: str | None = None,
+    expires_in: int | None = None,
 ) -> str:
-    """The X-MS-CLIENT-PRINCIPAL value for a caller with object id `oid` and `roles`;
-    `long_names` sends the object id under its long URI name, as the platform may."""
-    claims: list[dict[str, str]] = [
-        {"typ": OBJECT_ID_URI if long_names else "oid", "val": oid},
-        {"typ": TENANT_ID_URI, "val": "00000000-0000-0000-0000-00000000000a"},
-        {"typ": "name", "val": f"Test user {oid}"},
-    ]
-    claims += [{"typ": "roles", "val": role} for role in roles]
-    claims += [{"typ": typ, "val": val} for typ, val in (extra or {}).items()]
-    document: dict[str, Any] = {
-        "auth_typ": "aad",
-        "claims": claims,
-        "name_typ": "name",
-        "role_typ": "roles",
-    }
-    return base64.b64encode(json.dumps(document).encode()).decode()
+    """A token of the test issuer for object id `oid` with `roles`, `extra` claims (a
+    customer claim, say) and, by default, the issuer's allowed client."""
+    options: dict[str, Any] = {} if expires_in is None else {"expires_in": expires_in}
+    return mint(token_issuer().issuer, oid, roles=roles, claims=extra, client=client, **options)
 
 
 def headers_for(oid: str, **kwargs: Any) -> dict[str, str]:
-    """The headers the platform adds for this caller."""
-    return {
-        "X-MS-CLIENT-PRINCIPAL": principal(oid, **kwargs),
-        "X-MS-CLIENT-PRINCIPAL-ID": oid,
-        "X-MS-CLIENT-PRINCIPAL-IDP": "aad",
-    }
+    """The headers a client sends for this caller (`token_for`'s options)."""
+    return {"Authorization": f"Bearer {token_for(oid, **kwargs)}"}
 
 
 def platform_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Authentication required and done by the platform, as on Azure."""
-    monkeypatch.setenv("AUTH_REQUIRED", "true")
-    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
+    """Authentication required, against the test issuer, as on Azure against Entra ID."""
+    for name, value in token_issuer().settings.items():
+        monkeypatch.setenv(name, value)

@@ -1,6 +1,7 @@
-"""Tokens that App Service authentication must refuse, made from a local test issuer
-(devhost.auth) the ways an attacker or a mistake would make them: for the unit tests of the
-validator and the e2e tests of devhost --easy-auth, so both refuse the same tokens."""
+"""Tokens that App Service authentication and the app must refuse, made from a local test
+issuer (devhost.auth) the ways an attacker or a mistake would make them: for the unit tests of
+both validators and the e2e tests, so all refuse the same tokens; and the principal headers a
+client forges, which nothing may trust."""
 
 from __future__ import annotations
 
@@ -18,9 +19,23 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from devhost.auth import mint
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from devhost.auth import LocalIssuer
 
 DELETE = object()  # a claim value for `reissued`: leave the claim out
+
+
+def principal_headers(oid: str, *, roles: Iterable[str] = ()) -> dict[str, str]:
+    """`X-MS-CLIENT-PRINCIPAL*` as App Service authentication writes them, for a caller with
+    `roles`: what a client sends to pass itself off as that caller."""
+    claims = [{"typ": "oid", "val": oid}] + [{"typ": "roles", "val": role} for role in roles]
+    document = {"auth_typ": "aad", "claims": claims, "name_typ": "name", "role_typ": "roles"}
+    return {
+        "X-MS-CLIENT-PRINCIPAL": base64.b64encode(json.dumps(document).encode()).decode(),
+        "X-MS-CLIENT-PRINCIPAL-ID": oid,
+        "X-MS-CLIENT-PRINCIPAL-IDP": "aad",
+    }
 
 
 def _b64(data: bytes) -> str:

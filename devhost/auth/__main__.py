@@ -1,6 +1,7 @@
 """`python -m devhost.auth token --oid ID [--customer ID] [--role ROLE]... [--expires-in S]
-[--audience AUD] [--script-root DIR]`: print an access token from the local test issuer, which
-`python -m devhost --easy-auth` started from the same folder accepts (docs/security.md)."""
+[--audience AUD] [--client ID] [--script-root DIR]`: print an access token from the local test
+issuer, which `python -m devhost --easy-auth` started from the same folder accepts
+(docs/security.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     token.add_argument("--audience", help="the aud claim (default: the local client id)")
     token.add_argument(
+        "--client",
+        help="the client application that asked for it (azp; default: the local client app, "
+        "which devhost --easy-auth allows; another id makes a token it answers 403)",
+    )
+    token.add_argument(
         "--script-root",
         type=Path,
         default=Path.cwd(),
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         roles=args.role,
         expires_in=args.expires_in,
         audience=args.audience,
+        client=args.client,
     )
     sys.stdout.write(token + "\n")
     return 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 __all__ = [
+    "ClientRejected",
     "EasyAuthError",
     "ExcludedPathsInvalid",
     "IssuerUnreadable",
-    "PlatformClaimedWithoutEmulation",
     "TokenRejected",
 ]
 
@@ -23,8 +23,8 @@ class ExcludedPathsInvalid(EasyAuthError, ValueError):
     """`[tool.devhost] easy-auth-excluded-paths` is not a list of absolute paths."""
 
 
-class PlatformClaimedWithoutEmulation(EasyAuthError, ValueError):
-    """WEBSITE_AUTH_ENABLED is set but nothing strips forged principal headers."""
+class ClientRejected(EasyAuthError):
+    """A valid token of a client application that `allowedApplications` does not list."""
 
 
 class TokenRejected(EasyAuthError):

@@ -8,9 +8,15 @@ Every request loses the `X-MS-CLIENT-PRINCIPAL*` headers a client sent. Then:
   `globalValidation.excludedPaths`) and a CORS preflight (a browser sends no credentials on
   one) pass without a caller, and any token they carry is ignored;
 - any other request needs `Authorization: Bearer <token>` that the local issuer's key
-  validates: then it passes with the caller's principal headers added, else it is answered
-  401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750: `error="invalid_token"` and why,
-  when a token was sent) and never reaches the app.
+  validates: then it passes with the caller's principal headers added (and its
+  `Authorization` header unchanged, which the app verifies itself), else it is answered 401
+  with a `WWW-Authenticate: Bearer` challenge (RFC 6750: `error="invalid_token"` and why, when
+  a token was sent) and never reaches the app;
+- a valid token of a client application not on AUTH_ALLOWED_CLIENT_APPLICATIONS is answered
+  403, as `allowedApplications` makes Easy Auth answer.
+
+`start` also serves the local issuer's OpenID configuration and keys (devhost.auth.discovery)
+and points the app at them, as the platform's settings point the deployed app at Entra ID.
 """
 
 from __future__ import annotations
@@ -19,14 +25,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from devhost.auth.exceptions import ExcludedPathsInvalid, TokenRejected
+from devhost.auth.discovery import IssuerServer
+from devhost.auth.exceptions import ClientRejected, ExcludedPathsInvalid, TokenRejected
 from devhost.auth.issuer import LocalIssuer
+from devhost.auth.platform import allowed_clients, emulate_platform
 from devhost.auth.principal import principal_headers, without_principal
 from devhost.auth.validation import TokenValidator
 from devhost.project import devhost_table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, MutableMapping
     from pathlib import Path
 
     from multidict import CIMultiDict, MultiMapping
@@ -40,34 +48,48 @@ EXCLUDED_PATHS_KEY = "easy-auth-excluded-paths"
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """The platform's answer to a request without a valid token: 401, a Bearer challenge."""
+    """The platform's answer to a request it refuses: 401 with a Bearer challenge without a
+    valid token, 403 (no challenge) for a client application that may not call."""
 
-    challenge: str
+    challenge: str | None
     status: int = 401
 
     @property
     def headers(self) -> list[tuple[str, str]]:
-        return [("WWW-Authenticate", self.challenge)]
+        return [("WWW-Authenticate", self.challenge)] if self.challenge else []
 
 
 class EasyAuth:
-    def __init__(self, validator: TokenValidator, excluded: Iterable[str]) -> None:
+    def __init__(
+        self, validator: TokenValidator, excluded: Iterable[str], *, server: IssuerServer | None
+    ) -> None:
         self._validator = validator
         self.excluded = frozenset(excluded)
+        self.server = server
 
     @classmethod
-    def for_app(cls, script_root: Path) -> EasyAuth:
-        """The gate for the app in `script_root`: its issuer (made on first use) and its
+    def start(cls, script_root: Path, environ: MutableMapping[str, str]) -> EasyAuth:
+        """The gate for the app in `script_root`: its issuer (made on first use), served over
+        HTTP, the platform's settings in `environ` (before the app is imported), and the
         excluded paths; reads files, so it is called once, before serving."""
         issuer = LocalIssuer.open(script_root)
-        gate = cls(TokenValidator(issuer), excluded_paths(script_root))
+        server = IssuerServer(issuer)
+        emulate_platform(environ, issuer, server.configuration_url)
+        validator = TokenValidator(issuer, allowed_clients=allowed_clients(environ))
+        gate = cls(validator, excluded_paths(script_root), server=server)
         logger.info(
-            "easy_auth on: bearer tokens of the local issuer in %s; no token needed for %s; "
-            "mint one with: python -m devhost.auth token --oid <id> [--role <role>]",
+            "easy_auth on: bearer tokens of the local issuer in %s (keys at %s); no token "
+            "needed for %s; mint one with: python -m devhost.auth token --oid <id> "
+            "[--role <role>]",
             issuer.folder,
+            server.configuration_url,
             ", ".join(sorted(gate.excluded)) or "no path",
         )
         return gate
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
     def admit(
         self, method: str, path: str, headers: MultiMapping[str]
@@ -88,6 +110,9 @@ class EasyAuth:
         except TokenRejected as exc:
             logger.info("easy_auth_refused method=%s path=%s reason=%r", method, path, str(exc))
             return Refusal(f'Bearer error="invalid_token", error_description="{exc}"')
+        except ClientRejected as exc:
+            logger.info("easy_auth_forbidden method=%s path=%s reason=%r", method, path, str(exc))
+            return Refusal(None, 403)
         kept.extend(principal_headers(claims))
         return kept
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from devhost.auth.issuer import LocalIssuer
 
@@ -32,21 +32,25 @@ def mint(
     roles: Iterable[str] = (),
     expires_in: int = DEFAULT_LIFETIME,
     audience: str | None = None,
+    client: str | None = None,
+    claims: Mapping[str, Any] | None = None,
     now: int | None = None,
 ) -> str:
     """A signed token for object id `oid`. A negative `expires_in` makes one that expired
-    that long ago (issued an hour before it expired); `audience` another app's token."""
+    that long ago (issued an hour before it expired); `audience` another app's token;
+    `client` the client application that asked for it (`azp`; default the issuer's local
+    client, which devhost allows); `claims` adds or replaces claims."""
     issued = int(time.time()) if now is None else now
     expires = issued + expires_in
     if expires_in <= 0:
         issued = expires - DEFAULT_LIFETIME
-    claims: dict[str, Any] = {
+    payload: dict[str, Any] = {
         "aud": audience if audience is not None else issuer.client_id,
         "iss": issuer.issuer,
         "iat": issued,
         "nbf": issued,
         "exp": expires,
-        "azp": issuer.client_app_id,
+        "azp": client if client is not None else issuer.client_app_id,
         "oid": oid,
         # Entra's `sub` is pairwise (per app) for users and equals `oid` for applications;
         # nothing here tells users from applications, so it is the oid.
@@ -56,8 +60,9 @@ def mint(
     }
     role_list = list(dict.fromkeys(roles))
     if role_list:
-        claims["roles"] = role_list
+        payload["roles"] = role_list
     if customer is not None:
-        claims[CUSTOMER_CLAIM] = customer
+        payload[CUSTOMER_CLAIM] = customer
+    payload |= claims or {}
     headers = {"kid": issuer.kid, "typ": "JWT"}
-    return jwt.encode(claims, issuer.private_key, algorithm=ALGORITHM, headers=headers)
+    return jwt.encode(payload, issuer.private_key, algorithm=ALGORITHM, headers=headers)

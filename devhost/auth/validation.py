@@ -1,6 +1,8 @@
 """Bearer token validation, as Easy Auth validates an Entra ID access token before the app runs:
-the signature with the issuer's key, the algorithm, `iss`, `aud`, `exp` and `nbf`, and the
-claims a caller must have. It only authenticates; roles are the app's to check.
+the signature with the issuer's key, the algorithm, `iss`, `aud`, `exp` and `nbf`, the claims
+a caller must have, and, as `defaultAuthorizationPolicy.allowedApplications` does, the client
+application (`azp`, or `appid` in a v1 token). It only authenticates; roles are the app's to
+check.
 
 The key is the local issuer's, loaded once when devhost starts: nothing is fetched (no OpenID
 discovery, no key set), so a request never waits for I/O, and validation is a few tens of
@@ -13,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from devhost.auth.exceptions import TokenRejected
+from devhost.auth.exceptions import ClientRejected, TokenRejected
 from devhost.auth.tokens import ALGORITHM
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from devhost.auth.issuer import LocalIssuer
 
 __all__ = ["LEEWAY_SECONDS", "REQUIRED_CLAIMS", "TokenValidator"]
@@ -39,7 +43,16 @@ _REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
 
 
 class TokenValidator:
-    def __init__(self, issuer: LocalIssuer, *, leeway: float = LEEWAY_SECONDS) -> None:
+    def __init__(
+        self,
+        issuer: LocalIssuer,
+        *,
+        allowed_clients: Iterable[str] = (),
+        leeway: float = LEEWAY_SECONDS,
+    ) -> None:
+        """`allowed_clients`: the client ids `allowedApplications` lists; empty lets any
+        client through, as Easy Auth does without the policy."""
+        self._clients = frozenset(allowed_clients)
         self._key = issuer.public_key
         self._kid = issuer.kid
         self._issuer = issuer.issuer
@@ -74,6 +87,9 @@ class TokenValidator:
             raise TokenRejected("the token is signed with a key this issuer does not have")
         if not isinstance(claims["oid"], str) or not claims["oid"].strip():
             raise TokenRejected("the token oid claim is not an object id")
+        client = claims.get("appid") if claims.get("ver") == "1.0" else claims.get("azp")
+        if self._clients and client not in self._clients:
+            raise ClientRejected(f"client application {client} is not allowed")
         return claims
 
 

@@ -1,14 +1,25 @@
 // App Service built-in authentication ("Easy Auth") in front of the function app: every request
 // must carry an Entra ID v2 access token issued by this tenant for the app registration that the
-// preprovision hook makes (scripts/app_registration.py), except on the excluded paths. The app
-// checks roles itself (Easy Auth does not) and also refuses callers without a principal:
-// docs/security.md, "On Azure".
+// preprovision hook makes (scripts/app_registration.py), obtained by an allowed client
+// application, except on the excluded paths. The app verifies the same token itself against the
+// same issuer, audiences and clients (main.bicep passes both the same values), and checks roles,
+// which Easy Auth does not: docs/security.md, "On Azure" and "Trust".
 param appName string
 
 @minLength(36)
 @maxLength(36)
 @description('Application (client) id of the app registration the tokens are issued for.')
 param clientId string
+
+@description('The v2 issuer of this tenant: Easy Auth reads its metadata for the signing keys and checks the token\'s iss against it (v2 tokens only: the registration sets requestedAccessTokenVersion 2).')
+param openIdIssuer string
+
+@description('What a token\'s aud may be: the registration\'s client id (what a v2 token carries) and its api:// URI (what a client names when it asks for a token).')
+param allowedAudiences array
+
+@minLength(1)
+@description('Client ids whose tokens are accepted (azp of a v2 token, appid of a v1 token); any other client gets 403.')
+param allowedApplications array
 
 @description('Paths served without a token, each matched exactly: the anonymous routes of the app and the blobs extension webhook.')
 param excludedPaths array
@@ -17,13 +28,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' existing = {
   name: appName
 }
 
-// v2 tokens only (the registration sets requestedAccessTokenVersion 2): Easy Auth reads this
-// issuer's metadata for the signing keys and checks the token's `iss` against it.
-var openIdIssuer = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
-
-// The platform validates the bearer token and passes the caller to the app as
-// X-MS-CLIENT-PRINCIPAL (removing any such header a client sent); unauthenticated calls to a
-// path not excluded get 401 before the app runs. No login redirects and no token store: callers
+// The platform validates the bearer token, forwards it (Authorization, unchanged) and adds the
+// caller as X-MS-CLIENT-PRINCIPAL, which the app ignores; unauthenticated calls to a path not
+// excluded get 401 before the app runs, and tokens of a client not allowed 403. No login redirects and no token store: callers
 // are API clients that bring their own tokens.
 resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   // checkov:skip=CKV_AZURE_13: The check reads the classic authsettings shape (properties.enabled); authsettingsV2 turns authentication on with platform.enabled, which CKV_AZURE_56 checks and passes.
@@ -55,12 +62,10 @@ resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
           clientId: clientId
         }
         validation: {
-          // A v2 token's `aud` is the client id; the api:// URI is what a client names when
-          // it asks for a token (az account get-access-token --resource api://<client id>).
-          allowedAudiences: [
-            clientId
-            'api://${clientId}'
-          ]
+          allowedAudiences: allowedAudiences
+          defaultAuthorizationPolicy: {
+            allowedApplications: allowedApplications
+          }
         }
       }
     }

@@ -65,6 +65,11 @@ param pagingTokenSecret string
 @description('ORDER_EVENT_QUEUES, ORDER_STORAGE_CONNECTIONS and each extra order account\'s connection (main.bicep).')
 param orderSettings array = []
 
+@description('AUTH_ISSUER, AUTH_AUDIENCES (comma-separated), AUTH_ALLOWED_CLIENT_APPLICATIONS (comma-separated): what the app checks each token against, the same as Easy Auth (main.bicep).')
+param authIssuer string
+param authAudiences string
+param authAllowedClientApplications string
+
 // Every HTTP function scales together in the `http` group (per-function scaling); its
 // always-ready instances are Flex Consumption's answer to cold starts.
 var alwaysReady = alwaysReadyHttpInstances > 0 ? {
@@ -234,12 +239,24 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'THUMBNAIL_MAX_BYTES'
           value: string(thumbnailMaxBytes)
         }
-        // Every route but the anonymous ones needs a caller, whom the app takes from Easy Auth's
-        // X-MS-CLIENT-PRINCIPAL (app-auth.bicep). A literal, not a parameter: on Azure it is
-        // never off, and the app answers 503 if Easy Auth is not on with it (docs/security.md).
+        // Every route but the anonymous ones needs a caller with a token the app verifies
+        // itself, against the issuer, audiences and clients Easy Auth checks too (app-auth.bicep).
+        // A literal, not a parameter: on Azure it is never off (the app refuses false there).
         {
           name: 'AUTH_REQUIRED'
           value: 'true'
+        }
+        {
+          name: 'AUTH_ISSUER'
+          value: authIssuer
+        }
+        {
+          name: 'AUTH_AUDIENCES'
+          value: authAudiences
+        }
+        {
+          name: 'AUTH_ALLOWED_CLIENT_APPLICATIONS'
+          value: authAllowedClientApplications
         }
       ], orderSettings)
     }

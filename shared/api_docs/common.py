@@ -22,11 +22,13 @@ def problem(description: str) -> dict[str, Any]:
     }
 
 
-# Every operation can answer this: storage unreachable (within 15 s), or an app setting is
-# invalid and the app refuses all work until it is fixed (type ...:misconfigured).
+# Every operation can answer this: storage unreachable (within 15 s), an app setting is
+# invalid and the app refuses all work until it is fixed (type ...:misconfigured), or the
+# token issuer's signing keys cannot be fetched (type ...:issuer-unavailable).
 UNAVAILABLE = problem(
-    "Storage is unreachable, or an app setting is invalid (`misconfigured`, naming the "
-    "settings); `Retry-After` says when to try again"
+    "Storage is unreachable, an app setting is invalid (`misconfigured`, naming the "
+    "settings), or the token issuer's keys cannot be fetched (`issuer-unavailable`); "
+    "`Retry-After` says when to try again"
 ) | {"headers": {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}}}
 
 SCHEMAS: dict[str, Any] = {

@@ -24,8 +24,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "bearerFormat": "JWT",
         "description": (
             "An Entra ID access token for the app's registration, checked by App Service "
-            "authentication. App roles: Orders.ReadWrite.All, Orders.Read.All; a caller with "
-            "neither is a customer, who reaches only their own orders and images"
+            "authentication and again by the app itself; it must be obtained by a client "
+            "application the deployment allows (else 403 `client-not-allowed`). App roles: "
+            "Orders.ReadWrite.All, Orders.Read.All; a caller with neither is a customer, who "
+            "reaches only their own orders and images"
         ),
     }
 }

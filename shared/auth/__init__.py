@@ -1,18 +1,18 @@
 """Who is calling, and what they may do.
 
-The platform authenticates (App Service built-in authentication with Entra ID on Azure,
-devhost `--easy-auth` locally) and hands the app the caller's principal; `principal` turns it
-into a `Caller`, and `rules` decides, as one table of role x action x owner, what that caller
-may do. See docs/security.md.
+The caller proves who they are with an Entra ID access token; App Service authentication
+checks it before the app runs, and the app checks it again itself (`claims` reads the bearer
+token and builds the `Caller`; `tokens` and `keys`, loaded on first use, verify it against the
+issuer's published keys). `rules` decides, as one table of role x action x owner, what that
+caller may do. See docs/security.md.
 """
 
 from shared.auth.caller import LOCAL_DEVELOPER, READ_ALL, READ_WRITE_ALL, ROLES, Caller
-from shared.auth.principal import PRINCIPAL_HEADER, caller_from_headers
+from shared.auth.claims import authenticate, bearer_token, caller_from_claims
 from shared.auth.rules import Action, Grant, Scope, authorize
 
 __all__ = [
     "LOCAL_DEVELOPER",
-    "PRINCIPAL_HEADER",
     "READ_ALL",
     "READ_WRITE_ALL",
     "ROLES",
@@ -20,6 +20,8 @@ __all__ = [
     "Caller",
     "Grant",
     "Scope",
+    "authenticate",
     "authorize",
-    "caller_from_headers",
+    "bearer_token",
+    "caller_from_claims",
 ]

@@ -22,6 +22,7 @@ from shared.images.names import validate_name
 from shared.images.result import CONTENT_TYPES
 from shared.images.status import ImageStatus
 from shared.telemetry import metrics
+from shared.telemetry.pseudonyms import blob_name as recorded
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,7 +62,7 @@ async def process_upload(
     error when it raises) and the failure reason, which thumbnails.processed and
     thumbnails.duration count too (docs/operations.md)."""
     started = time.perf_counter()
-    with telemetry.span(SPAN_NAME, attributes={"blob.name": upload.name}) as span:
+    with telemetry.span(SPAN_NAME, attributes={"blob.name": recorded(upload.name)}) as span:
         try:
             status = await _process_upload(upload, store=store, settings=settings)
         except Exception as error:
@@ -89,7 +90,7 @@ async def _process_upload(
 ) -> ImageStatus | None:
     current = await store.source_version(upload.name)
     if current is None or (upload.version and upload.version.etag != current.etag):
-        logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", upload.name)
+        logger.info("thumbnail skipped name=%s reason=superseded-or-deleted", recorded(upload.name))
         return None
     version = upload.version or current
     from shared.images.pipeline import create_thumbnail  # Pillow loads on the first upload only
@@ -99,12 +100,12 @@ async def _process_upload(
             raise TooLarge(f"{upload.length} bytes exceeds {settings.max_bytes}")
         thumbnail = await asyncio.to_thread(lambda: create_thumbnail(upload.read(), settings))
     except ImageRejected as rejected:
-        logger.warning("thumbnail rejected name=%s reason=%s", upload.name, rejected.code)
+        logger.warning("thumbnail rejected name=%s reason=%s", recorded(upload.name), rejected.code)
         failed = ImageStatus(upload.name, "failed", version, reason=rejected.code)
         return await _record(store, failed)
     url = await store.save_thumbnail(upload.name, thumbnail, version)
     if url is None:
-        logger.info("thumbnail skipped name=%s reason=newer-thumbnail", upload.name)
+        logger.info("thumbnail skipped name=%s reason=newer-thumbnail", recorded(upload.name))
         return None
     ready = ImageStatus(
         upload.name,
@@ -116,7 +117,10 @@ async def _process_upload(
         thumbnail_url=url,
     )
     logger.info(
-        "thumbnail ready name=%s width=%d height=%d", upload.name, thumbnail.width, thumbnail.height
+        "thumbnail ready name=%s width=%d height=%d",
+        recorded(upload.name),
+        thumbnail.width,
+        thumbnail.height,
     )
     return await _record(store, ready)
 

@@ -30,6 +30,7 @@ from shared.tables import (
     check_entity,
     storage_unavailable_on_failure,
 )
+from shared.telemetry.pseudonyms import blob_name as recorded
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -101,8 +102,8 @@ class AzureImageStore:
                 await self._upload(client, thumbnail, source, etag)
                 return client.url
             except (ResourceExistsError, ResourceModifiedError):
-                logger.info("thumbnail write raced name=%s; comparing again", name)
-        raise StorageUnavailable(f"Thumbnail {name!r} kept changing; retry later.")
+                logger.info("thumbnail write raced name=%s; comparing again", recorded(name))
+        raise StorageUnavailable(f"Thumbnail {recorded(name)} kept changing; retry later.")
 
     async def get_status(self, name: str) -> ImageStatus | None:
         entity = await self._status_entity(name)
@@ -119,8 +120,8 @@ class AzureImageStore:
                 await self._write_status(entity, stored)
                 return True
             except (ResourceExistsError, ResourceModifiedError):
-                logger.info("status write raced name=%s; comparing again", status.name)
-        raise StorageUnavailable(f"Status of {status.name!r} kept changing; retry later.")
+                logger.info("status write raced name=%s; comparing again", recorded(status.name))
+        raise StorageUnavailable(f"Status of {recorded(status.name)} kept changing; retry later.")
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
         await self._ensure_container(UPLOADS)

@@ -241,6 +241,10 @@ def deployed_value(expression: Any) -> str:
         return str(passed)
     if passed is None and name not in DEPLOYMENT_OUTPUTS:  # not passed: the module's default
         return str(parse("modules/function-app.bicep")["parameters"][name]["default"])
+    if name not in DEPLOYMENT_OUTPUTS and _computed_in_main(passed):
+        from tests.deploy.evaluate import main_value  # it reads main.bicep through this module
+
+        return str(main_value(passed))
     parameter = parse(MAIN)["parameters"].get(dotted(passed))
     if parameter is not None:
         default = parameter["default"]
@@ -252,12 +256,22 @@ def deployed_value(expression: Any) -> str:
     return DEPLOYMENT_OUTPUTS[name]
 
 
+def _computed_in_main(passed: Any) -> bool:
+    """A main.bicep variable or function call (join, ...), not a parameter or an output."""
+    if isinstance(passed, dict):
+        return "function" in passed
+    return str(passed) in parse(MAIN)["variables"]
+
+
 def platform_settings() -> dict[str, str]:
-    """What the platform itself puts in the app's environment: WEBSITE_AUTH_ENABLED=True
-    while App Service authentication is on (infra/modules/app-auth.bicep; the App Service
-    app settings reference, "Authentication & Authorization")."""
+    """What the platform itself puts in the app's environment: the app's name and plan on
+    every instance (WEBSITE_SITE_NAME, WEBSITE_SKU; the variables that tell the app it runs on
+    Azure, shared/settings_rules.py), and WEBSITE_AUTH_ENABLED=True while App Service
+    authentication is on (infra/modules/app-auth.bicep; the App Service app settings
+    reference, "Authentication & Authorization")."""
     auth = parse("modules/app-auth.bicep")["resources"]["authSettings"]["config"]["properties"]
-    return {"WEBSITE_AUTH_ENABLED": "True"} if auth["platform"]["enabled"] is True else {}
+    azure = {"WEBSITE_SITE_NAME": "func-example", "WEBSITE_SKU": "FlexConsumption"}
+    return azure | ({"WEBSITE_AUTH_ENABLED": "True"} if auth["platform"]["enabled"] is True else {})
 
 
 def deployed_settings() -> dict[str, str]:

@@ -1,8 +1,10 @@
 """Easy Auth on Azure (infra/modules/app-auth.bicep) against the app and its registration:
 on, refusing unauthenticated calls with 401, excluding exactly the app's anonymous paths and
 the blobs webhook (as devhost's copy does), accepting only v2 tokens of this tenant for this
-registration, whose app roles are the ones the code checks; and the app told to require a
-caller. The exclusion check is also run on lists with one path too many or too few."""
+registration from allowed client applications (the registration itself, those listed, the
+Azure CLI only when opted in), whose app roles are the ones the code checks; and the app told
+to require a caller and to check the same issuer, audiences and clients itself. The exclusion
+check is also run on lists with one path too many or too few."""
 
 from __future__ import annotations
 
@@ -15,14 +17,18 @@ from typing import Any
 import pytest
 
 from shared.auth import ROLES as CODE_ROLES
+from shared.config import SettingsError, load_settings
 from tests.deploy import app_model, infra
+from tests.deploy.evaluate import AZD, TENANT_ID, main_value
 from tests.deploy.infra import INFRA, ROOT, is_literal
 
 AUTH_MODULE = "modules/app-auth.bicep"
 REGISTRATION = INFRA / "app-registration.json"
-# Microsoft Azure CLI, a first-party client: pre-authorized so that
-# `az account get-access-token --resource api://<client id>` needs no consent prompt.
+# Microsoft Azure CLI, a first-party client: allowed and pre-authorized (so that
+# `az account get-access-token --resource api://<client id>` needs no consent prompt) only
+# when AZURE_AUTH_ALLOW_AZURE_CLI opts in.
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+CLIENT = AZD["authClientId"]
 V2_ISSUER = "${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0"
 
 
@@ -134,14 +140,101 @@ def test_the_exclusion_check_catches_a_wrong_list(change: Any, problem: str) -> 
     assert any(found.startswith(problem) for found in problems), problems
 
 
+def easy_auth_value(name: str, parameters: dict[str, Any] | None = None) -> Any:
+    """What main.bicep passes the Easy Auth module as `name`, evaluated."""
+    (module,) = infra.modules_of(AUTH_MODULE)
+    return main_value(infra.module_params(module)[name], parameters)
+
+
+# Each authentication setting of the app and the function-app.bicep parameter it is set from.
+APP_AUTH_SETTINGS = {
+    "AUTH_ISSUER": "authIssuer",
+    "AUTH_AUDIENCES": "authAudiences",
+    "AUTH_ALLOWED_CLIENT_APPLICATIONS": "authAllowedClientApplications",
+}
+
+
+def app_setting(name: str, parameters: dict[str, Any] | None = None) -> str:
+    """The app setting `name` as main.bicep computes it for the function app."""
+    parameter = APP_AUTH_SETTINGS[name]
+    assert str(infra.app_settings()[name]) == parameter
+    (module,) = infra.modules_of("modules/function-app.bicep")
+    return str(main_value(infra.module_params(module)[parameter], parameters))
+
+
 def test_only_v2_tokens_of_this_tenant_for_this_registration_are_accepted() -> None:
-    assert infra.variable(AUTH_MODULE, "openIdIssuer") == V2_ISSUER
+    assert infra.variable(infra.MAIN, "authIssuer") == V2_ISSUER
     aad = auth_settings()["properties"]["identityProviders"]["azureActiveDirectory"]
     assert aad["enabled"] is True
     assert aad["registration"] == {"openIdIssuer": "openIdIssuer", "clientId": "clientId"}
-    assert aad["validation"]["allowedAudiences"] == ["clientId", "api://${clientId}"]
+    assert aad["validation"]["allowedAudiences"] == "allowedAudiences"
+    issuer = f"https://login.microsoftonline.com/{TENANT_ID}/v2.0"
+    assert easy_auth_value("openIdIssuer") == issuer
+    assert easy_auth_value("allowedAudiences") == [CLIENT, f"api://{CLIENT}"]
     assert registration()["api"]["requestedAccessTokenVersion"] == 2
     assert registration()["signInAudience"] == "AzureADMyOrg"
+
+
+def test_only_allowed_client_applications_get_through_easy_auth() -> None:
+    aad = auth_settings()["properties"]["identityProviders"]["azureActiveDirectory"]
+    policy = aad["validation"]["defaultAuthorizationPolicy"]
+    assert policy == {"allowedApplications": "allowedApplications"}
+    parameter = infra.parse(AUTH_MODULE)["parameters"]["allowedApplications"]
+    assert {"type": "min_length", "argument": 1} in parameter["decorators"]  # never "any client"
+
+
+@pytest.mark.parametrize(
+    ("parameters", "allowed"),
+    [
+        ({}, [CLIENT]),
+        ({"authAllowAzureCli": True}, [CLIENT, AZURE_CLI]),
+        (
+            {"authAllowedClientApplications": "spa-1, daemon-2", "authAllowAzureCli": False},
+            [CLIENT, "spa-1", "daemon-2"],
+        ),
+        ({"authAllowedClientApplications": CLIENT}, [CLIENT]),
+    ],
+    ids=["default", "azure-cli-opt-in", "listed", "no-duplicates"],
+)
+def test_easy_auth_and_the_app_allow_the_same_clients(
+    parameters: dict[str, Any], allowed: list[str]
+) -> None:
+    """One parameter feeds both locks: allowedApplications and AUTH_ALLOWED_CLIENT_APPLICATIONS;
+    the Azure CLI is on neither unless opted in."""
+    assert easy_auth_value("allowedApplications", parameters) == allowed
+    assert app_setting("AUTH_ALLOWED_CLIENT_APPLICATIONS", parameters).split(",") == allowed
+
+
+def test_the_app_checks_the_issuer_and_audiences_easy_auth_checks() -> None:
+    assert app_setting("AUTH_ISSUER") == easy_auth_value("openIdIssuer")
+    assert app_setting("AUTH_AUDIENCES").split(",") == easy_auth_value("allowedAudiences")
+    auth = load_settings(infra.deployed_settings()).auth
+    assert auth.required and auth.issuer == easy_auth_value("openIdIssuer")
+    assert auth.allowed_clients == {CLIENT}
+
+
+def test_the_smoke_test_learns_the_allowed_clients_from_the_same_list() -> None:
+    outputs = infra.parse(infra.MAIN)["outputs"]
+    assert main_value(outputs["AZURE_AUTH_ALLOWED_CLIENTS"]["value"]) == CLIENT
+    with_cli = main_value(
+        outputs["AZURE_AUTH_ALLOWED_CLIENTS"]["value"], {"authAllowAzureCli": True}
+    )
+    assert with_cli == f"{CLIENT},{AZURE_CLI}"
+
+
+def test_the_azure_cli_opt_in_comes_from_azd_and_is_off_by_default() -> None:
+    parameters = json.loads((INFRA / "main.parameters.json").read_text("utf-8"))["parameters"]
+    assert parameters["authAllowAzureCli"] == {"value": "${AZURE_AUTH_ALLOW_AZURE_CLI=false}"}
+    assert parameters["authAllowedClientApplications"] == {
+        "value": "${AZURE_AUTH_ALLOWED_CLIENT_APPLICATIONS=}"
+    }
+    assert infra.parse(infra.MAIN)["parameters"]["authAllowAzureCli"]["default"] is False
+
+
+def test_on_azure_authentication_cannot_be_turned_off_by_a_setting() -> None:
+    deployed = infra.deployed_settings()
+    with pytest.raises(SettingsError, match="AUTH_REQUIRED must not be false on Azure"):
+        load_settings(deployed | {"AUTH_REQUIRED": "false"})
 
 
 def test_the_client_id_comes_from_the_preprovision_hook_through_azd() -> None:
@@ -174,11 +267,12 @@ def test_the_registration_has_the_app_roles_the_code_checks() -> None:
         assert role["displayName"] and role["description"]
 
 
-def test_the_azure_cli_may_ask_for_user_tokens_without_a_consent_prompt() -> None:
+def test_no_client_is_pre_authorized_by_default() -> None:
+    """The preprovision hook adds the Azure CLI's pre-authorization only with
+    AZURE_AUTH_ALLOW_AZURE_CLI (tests/deploy/test_preprovision_hook.py)."""
     api = registration()["api"]
     (scope,) = api["oauth2PermissionScopes"]
     assert scope["value"] == "user_impersonation" and scope["type"] == "User"
     assert scope["id"] == stable_id("scope", "user_impersonation") and scope["isEnabled"] is True
-    assert api["preAuthorizedApplications"] == [
-        {"appId": AZURE_CLI, "delegatedPermissionIds": [scope["id"]]}
-    ]
+    assert api["preAuthorizedApplications"] == []
+    assert registration()["azureCliAppId"] == AZURE_CLI

@@ -77,7 +77,7 @@ def test_the_first_run_creates_the_registration_and_saves_its_client_id(hook: An
     assert f"app registration {CLIENT_ID} (api://{CLIENT_ID}) is up to date" in run.output
 
 
-def test_it_sets_roles_v2_tokens_the_identifier_and_the_cli_pre_authorization(
+def test_it_sets_roles_v2_tokens_the_identifier_and_no_pre_authorization(
     hook: Any, tmp_path: Path
 ) -> None:
     run = hook()
@@ -95,9 +95,25 @@ def test_it_sets_roles_v2_tokens_the_identifier_and_the_cli_pre_authorization(
             "oauth2PermissionScopes": REGISTRATION["api"]["oauth2PermissionScopes"],
         },
     }
-    # The pre-authorization names the scope, so it comes once the scope exists.
+    # A pre-authorization names the scope, so the list comes once the scope exists: empty
+    # unless opted in, which also removes one an earlier run made.
     assert json.loads(second["body"]) == {"api": REGISTRATION["api"]}
+    assert json.loads(second["body"])["api"]["preAuthorizedApplications"] == []
     assert not list(tmp_path.glob("tmp*")), "the body file was left behind"
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1"])
+def test_the_azure_cli_is_pre_authorized_only_when_opted_in(hook: Any, value: str) -> None:
+    run = hook(env=ENV | {"AZURE_AUTH_ALLOW_AZURE_CLI": value})
+    assert run.code == 0, run.output
+    _, second = run.patches()
+    (scope,) = REGISTRATION["api"]["oauth2PermissionScopes"]
+    assert json.loads(second["body"])["api"]["preAuthorizedApplications"] == [
+        {"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "delegatedPermissionIds": [scope["id"]]}
+    ]
+    assert "Azure CLI is pre-authorized" in run.output
+    off = hook(env=ENV | {"AZURE_AUTH_ALLOW_AZURE_CLI": "false"})
+    assert json.loads(off.patches()[1]["body"])["api"]["preAuthorizedApplications"] == []
 
 
 def test_running_it_again_updates_the_same_registration(hook: Any) -> None:

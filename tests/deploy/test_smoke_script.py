@@ -46,7 +46,18 @@ CLIENT_ID = "00000000-0000-0000-0000-0000000000c1"
 TENANT_ID = "00000000-0000-0000-0000-0000000000f1"
 ORIGIN = "https://shop.example"
 # Values smoke.py would otherwise read from the azd environment.
-AZD_VALUES = ("SERVICE_API_URI", "AZURE_AUTH_CLIENT_ID", "AZURE_TENANT_ID", "CORS_ALLOWED_ORIGINS")
+AZD_VALUES = (
+    "SERVICE_API_URI",
+    "AZURE_AUTH_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "CORS_ALLOWED_ORIGINS",
+    "AZURE_AUTH_ALLOWED_CLIENTS",
+    "SMOKE_CLIENT_ID",
+    "SMOKE_CLIENT_SECRET",
+    "AZURE_AUTHORITY_HOST",
+)
+AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+DAEMON = "00000000-0000-0000-0000-0000000000d1"
 with (ROOT / "pyproject.toml").open("rb") as _file:
     EXCLUDED = frozenset(tomllib.load(_file)["tool"]["devhost"]["easy-auth-excluded-paths"])
 
@@ -57,11 +68,14 @@ def jwt(**claims: Any) -> str:
     def part(value: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
-    payload = {"ver": "2.0", "aud": CLIENT_ID, "roles": ["Orders.ReadWrite.All"]} | claims
+    payload = {"ver": "2.0", "aud": CLIENT_ID, "azp": CLIENT_ID} | claims
+    payload.setdefault("roles", ["Orders.ReadWrite.All"])
     return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(payload)}.c2lnbmF0dXJl"
 
 
-TOKEN = jwt()
+TOKEN = jwt()  # the registration's own (a daemon's client-credentials token): always allowed
+CLI_TOKEN = jwt(azp=AZURE_CLI)
+DAEMON_TOKEN = jwt(azp=DAEMON)
 
 
 def smoke(
@@ -96,7 +110,8 @@ class EasyAuth(BaseHTTPRequestHandler):
         bearer = self.headers.get("Authorization") or ""
         self.seen.append((self.command, path, bearer))
         preflight = self.command == "OPTIONS" and not self.refuse_preflights
-        if self.enabled and path not in EXCLUDED and bearer != f"Bearer {TOKEN}" and not preflight:
+        accepted = bearer.removeprefix("Bearer ") in (TOKEN, CLI_TOKEN, DAEMON_TOKEN)
+        if self.enabled and path not in EXCLUDED and not accepted and not preflight:
             self.answer(401, {"WWW-Authenticate": 'Bearer realm="stand-in"'}, b"")
             return
         length = int(self.headers.get("Content-Length") or 0)
@@ -236,7 +251,9 @@ def test_a_preflight_the_app_answers_passes_with_the_configured_origin() -> None
     assert "FAIL POST /api/orders: HTTP 503" in result.stdout  # it went on to the next step
 
 
-def test_the_token_comes_from_az_for_the_app_and_stays_out_of_the_output(tmp_path: Path) -> None:
+def test_the_token_comes_from_az_where_the_cli_is_allowed_and_stays_out_of_the_output(
+    tmp_path: Path,
+) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "az"
@@ -249,7 +266,9 @@ def test_the_token_comes_from_az_for_the_app_and_stays_out_of_the_output(tmp_pat
         "FAKE_AZ_LOG": str(tmp_path / "calls.jsonl"),
         "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
         "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_AUTH_ALLOWED_CLIENTS": f"{CLIENT_ID},{AZURE_CLI}",  # the CLI opted in
     }
+    (tmp_path / "state.json").write_text(json.dumps({"token": CLI_TOKEN}))
     with serving(BrokenApp) as (base_url, front):
         result = smoke(base_url, "--key", "unused-key", timeout=5, env=env)
     (call,) = [json.loads(line)["argv"] for line in (tmp_path / "calls.jsonl").open()]
@@ -265,9 +284,80 @@ def test_the_token_comes_from_az_for_the_app_and_stays_out_of_the_output(tmp_pat
         "--output",
         "tsv",
     ]
+    assert f"client {AZURE_CLI}" in result.stdout
     assert "FAIL POST /api/orders: HTTP 503" in result.stdout
-    assert ("POST", "/api/orders", f"Bearer {TOKEN}") in front.seen
-    assert TOKEN not in result.stdout + result.stderr
+    assert ("POST", "/api/orders", f"Bearer {CLI_TOKEN}") in front.seen
+    assert CLI_TOKEN not in result.stdout + result.stderr
+
+
+def test_without_the_cli_opt_in_or_client_credentials_it_says_how_to_get_a_token() -> None:
+    env = {
+        "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_AUTH_ALLOWED_CLIENTS": CLIENT_ID,
+    }
+    result = smoke(f"http://127.0.0.1:{free_port()}", "--timeout", "2", timeout=2, env=env)
+    assert result.returncode == 1
+    assert "SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET" in result.stdout
+    assert "AZURE_AUTH_ALLOW_AZURE_CLI" in result.stdout
+
+
+class TokenEndpoint(BaseHTTPRequestHandler):
+    """Entra ID's v2 token endpoint for the client credentials grant, as a stand-in."""
+
+    forms: ClassVar[list[dict[str, list[str]]]] = []
+
+    def do_POST(self) -> None:
+        from urllib.parse import parse_qs
+
+        length = int(self.headers.get("Content-Length") or 0)
+        self.forms.append({"path": [self.path]} | parse_qs(self.rfile.read(length).decode()))
+        body = json.dumps({"token_type": "Bearer", "access_token": DAEMON_TOKEN}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_client_credentials_token_of_an_allowed_client(tmp_path: Path) -> None:
+    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    env = {
+        "AZURE_AUTH_CLIENT_ID": CLIENT_ID,
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_AUTH_ALLOWED_CLIENTS": f"{CLIENT_ID},spa-1,{DAEMON}",
+        "SMOKE_CLIENT_ID": DAEMON,
+        "SMOKE_CLIENT_SECRET": "not-a-real-secret",
+        "AZURE_AUTHORITY_HOST": f"http://127.0.0.1:{endpoint.server_port}",
+    }
+    try:
+        with serving(BrokenApp) as (base_url, front):
+            result = smoke(base_url, "--timeout", "5", timeout=5, env=env)
+    finally:
+        endpoint.shutdown()
+        endpoint.server_close()
+    (form,) = TokenEndpoint.forms
+    assert form == {
+        "path": [f"/{TENANT_ID}/oauth2/v2.0/token"],
+        "grant_type": ["client_credentials"],
+        "client_id": [DAEMON],
+        "client_secret": ["not-a-real-secret"],
+        "scope": [f"api://{CLIENT_ID}/.default"],
+    }
+    assert f"ok   token: v2.0 for {CLIENT_ID}, client {DAEMON}" in result.stdout
+    assert ("POST", "/api/orders", f"Bearer {DAEMON_TOKEN}") in front.seen
+    assert "not-a-real-secret" not in result.stdout + result.stderr
+
+
+def test_a_token_of_a_client_the_deployment_does_not_allow_stops_it_first() -> None:
+    env = {"AZURE_AUTH_CLIENT_ID": CLIENT_ID, "AZURE_AUTH_ALLOWED_CLIENTS": CLIENT_ID}
+    result = smoke(f"http://127.0.0.1:{free_port()}", "--token", CLI_TOKEN, timeout=2, env=env)
+    assert result.returncode == 1
+    assert f"client application {AZURE_CLI}, which the deployment does not allow" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,6 @@ from devhost.auth import mint
 from devhost.keys import HostKeys
 from shared.auth import READ_ALL, READ_WRITE_ALL
 from tests import forged_tokens as forged
-from tests.auth import headers_for
 from tests.e2e.callers import Caller, back_office, customer, problem_type
 from tests.e2e.harness import ROOT, request, wait_for
 from tests.unit.images import factories as f
@@ -106,7 +105,7 @@ def test_without_a_token_only_the_excluded_paths_answer(host: DevhostProcess) ->
 
 
 def test_a_forged_principal_without_a_token_is_refused(host: DevhostProcess) -> None:
-    forged_principal = headers_for(str(uuid.uuid4()), roles=[READ_WRITE_ALL])
+    forged_principal = forged.principal_headers(str(uuid.uuid4()), roles=[READ_WRITE_ALL])
     lower = {name.lower(): value for name, value in forged_principal.items()}
     for sent in (forged_principal, lower):
         assert_refused_by_the_platform(host.call("GET", "/api/orders", headers=sent))
@@ -131,6 +130,19 @@ def test_the_token_command_mints_what_devhost_accepts_and_a_wrong_audience_on_re
     refused = host.call("GET", "/api/orders", headers={"Authorization": f"Bearer {other}"})
     assert_refused_by_the_platform(refused, 'Bearer error="invalid_token"')
     assert "audience" in refused.headers["WWW-Authenticate"]
+
+
+def test_a_client_application_not_allowed_is_403_from_the_platform(
+    host: DevhostProcess,
+) -> None:
+    """allowedApplications, as infra sets it: the Azure CLI's token (or any client's) is
+    valid, but its client id is not on the list, so the app never runs."""
+    before = http_invocations(host)
+    cli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+    token = token_command("--oid", str(uuid.uuid4()), "--role", READ_WRITE_ALL, "--client", cli)
+    refused = host.call("GET", "/api/reports/orders", headers={"Authorization": f"Bearer {token}"})
+    assert (refused.status, refused.body) == (403, b"")
+    assert http_invocations(host) == before
 
 
 def test_excluded_paths_ignore_a_bad_token_and_the_webhook_keeps_working(
@@ -170,7 +182,7 @@ def test_a_forged_principal_beside_a_customers_token_is_replaced(
 ) -> None:
     a, b = customer(host, issuer), customer(host, issuer)
     theirs = b.create().json()["order_id"]
-    forged_principal = headers_for(str(uuid.uuid4()), roles=[READ_WRITE_ALL])
+    forged_principal = forged.principal_headers(str(uuid.uuid4()), roles=[READ_WRITE_ALL])
     assert a.call("GET", f"/api/orders/{theirs}", headers=forged_principal).status == 404
     assert a.call("GET", "/api/reports/orders", headers=forged_principal).status == 403
 

@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -18,11 +19,14 @@ import pytest
 
 from devhost.azurite import running_azurite
 from devhost.ingestion import IngestionSink
+from shared.config import load_settings
+from shared.telemetry.pseudonyms import Pseudonyms
 from tests.e2e.feed import pages
 from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from devhost.azurite import Azurite
 
@@ -85,14 +89,21 @@ def telemetry_host(
 ) -> Iterator[DevhostProcess]:
     """The app with telemetry on, on an Azurite of its own: on the session's, another test's
     devhost would compete for the `order-events` messages this host's orders produce."""
-    folder = tmp_path_factory.mktemp("telemetry")
+    with _app_with_telemetry(sink, tmp_path_factory.mktemp("telemetry")) as host:
+        yield host
+
+
+@contextmanager
+def _app_with_telemetry(
+    sink: IngestionSink, folder: Path, **settings: str
+) -> Iterator[DevhostProcess]:
     with running_azurite(folder / "azurite", log_file=folder / "azurite.log") as azurite:
+        telemetry = {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string}
         host = DevhostProcess(
             ROOT,
             azurite.connection_string,
             folder / "devhost.log",
-            extra_env=FAST_EXPORT
-            | {"APPLICATIONINSIGHTS_CONNECTION_STRING": sink.connection_string},
+            extra_env=FAST_EXPORT | telemetry | settings,
         )
         host.start()
         yield host
@@ -103,6 +114,23 @@ def _created_order(host: DevhostProcess) -> str:
     response = host.call("POST", "/api/orders", body=json.dumps(ORDER).encode(), headers=JSON)
     assert response.status == 201, response.body
     return str(response.json()["order_id"])
+
+
+def _pseudonyms(host: DevhostProcess, **settings: str) -> Pseudonyms:
+    """The pseudonyms the host's app writes: its key derives from its storage connection."""
+    env = {"AzureWebJobsStorage": host.connection_string, "AUTH_REQUIRED": "false"}
+    return Pseudonyms.for_settings(load_settings(env | settings))
+
+
+def _thumbnail_span(sink: IngestionSink, recorded: str) -> Item:
+    """The app's `make thumbnail` span of the blob whose name is recorded as `recorded`."""
+
+    def found() -> Item | None:
+        spans = items(sink, "RemoteDependency")
+        thumbnails = (d for d in spans if d.name == "make thumbnail")
+        return next((d for d in thumbnails if d.properties.get("blob.name") == recorded), None)
+
+    return wait_for(found, WITHIN_S)
 
 
 def _request_of(sink: IngestionSink, function: str, **dimensions: str) -> Item:
@@ -289,18 +317,9 @@ def test_a_thumbnail_upload_is_its_own_operation_with_its_outcome(
     from tests.unit.images import factories as f
 
     name = f"telemetry-{uuid.uuid4().hex[:8]}/photo.jpg"
+    recorded = _pseudonyms(telemetry_host).blob_name(name)  # file names are never recorded
     upload(telemetry_host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
-    span = wait_for(
-        lambda: next(
-            (
-                d
-                for d in items(sink, "RemoteDependency")
-                if d.name == "make thumbnail" and d.properties.get("blob.name") == name
-            ),
-            None,
-        ),
-        WITHIN_S,
-    )
+    span = _thumbnail_span(sink, recorded)
     assert span.properties["thumbnail.outcome"] == "ready"
     request = _request_of(sink, "make_thumbnail", **{"faas.document.name": f"uploads/{name}"})
     assert span.operation_id == request.operation_id and span.parent_id == request.id
@@ -425,3 +444,71 @@ def test_spans_reach_an_otlp_endpoint(
         for span in scope.spans
     ]
     assert [span.name for span in spans] == ["echo"]
+
+
+@pytest.fixture(scope="module")
+def email_customer_host(
+    sink: IngestionSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevhostProcess]:
+    """The app with telemetry on, customers named by a claim that is not the pseudonymous oid
+    (CUSTOMER_ID_CLAIM=email), on an Azurite of its own (see telemetry_host)."""
+    folder = tmp_path_factory.mktemp("private")
+    with _app_with_telemetry(sink, folder, CUSTOMER_ID_CLAIM="email") as host:
+        yield host
+
+
+# Where a file name or customer id may still show, and why: none of them is the app's own record
+# (docs/operations.md, "What is recorded about people").
+_NOT_THE_APPS = {
+    ("RemoteDependency", "HTTP"): "a storage request's URL (the storage SDK's span)",
+    ("Request", "host"): "the host's record of an invocation (URL, blob path)",
+    ("Message", "host"): "the host's own log lines",
+}
+
+
+def _origin(item: Item) -> tuple[str, str]:
+    if item.kind == "Message":
+        logger = str(item.properties.get("logger_name", ""))
+        return "Message", "app" if logger.startswith(("shared.", "blueprints.")) else "host"
+    if item.kind == "RemoteDependency":
+        return "RemoteDependency", str(item.raw.get("type"))
+    app_request = item.name in ("process order event",)  # the app's CONSUMER span
+    return item.kind, "app" if app_request else "host"
+
+
+def test_file_names_and_non_oid_customer_ids_never_reach_the_apps_logs_or_spans(
+    email_customer_host: DevhostProcess, sink: IngestionSink
+) -> None:
+    """A customer named by an e-mail-like claim uploads a file whose name names a person: the
+    app's own log lines and spans carry only their keyed pseudonyms (which still correlate);
+    anything else that carries them is listed in _NOT_THE_APPS and in docs/operations.md."""
+    from tests.e2e.images_client import upload
+    from tests.unit.images import factories as f
+
+    host = email_customer_host
+    customer, file_name = f"jane-doe-{uuid.uuid4().hex[:6]}", f"passport-{uuid.uuid4().hex[:6]}.jpg"
+    body = json.dumps(ORDER | {"customer_id": customer}).encode()
+    assert host.call("POST", "/api/orders", body=body, headers=JSON).status == 201
+    name = f"{customer}/{file_name}"
+    upload(host, name, f.encode(f.quadrants((300, 200)), "JPEG"), "image/jpeg")
+    recorded = _pseudonyms(host, CUSTOMER_ID_CLAIM="email").blob_name(name)
+    assert customer not in recorded and file_name not in recorded
+    wait_for(
+        lambda: any(
+            i.kind == "Message" and f"thumbnail ready name={recorded} " in i.name
+            for i in items(sink)
+        ),
+        WITHIN_S,
+    )
+    wait_for(
+        lambda: host.call("GET", f"/api/customers/{customer}/orders").json()["items"] or None,
+        WITHIN_S,
+    )
+    assert _thumbnail_span(sink, recorded).properties["thumbnail.outcome"] == "ready"
+    found = {
+        (_origin(item), item.name[:60])
+        for item in items(sink)
+        if customer in json.dumps(item.raw) or file_name in json.dumps(item.raw)
+    }
+    assert found, "the storage calls carry the names: the search itself works"
+    assert {origin for origin, _ in found} <= set(_NOT_THE_APPS), found

@@ -1,6 +1,7 @@
-"""Who may call what, through the app's registered functions on a real Azurite, with the
-principal the platform would hand the app: customer A against customer B on every route,
-each back-office role, and a caller the platform did not vouch for."""
+"""Who may call what, through the app's registered functions on a real Azurite, with bearer
+tokens the app verifies against its issuer's published keys (tests/auth.py): customer A against
+customer B on every route, each back-office role, forged principal headers, and a caller whose
+token does not verify."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from shared import bootstrap
 from shared.auth import READ_ALL, READ_WRITE_ALL
 from tests.auth import headers_for, platform_on
+from tests.forged_tokens import principal_headers
 from tests.integration.uploads import http_status, make_thumbnail, stored
-from tests.support import blob_service, call_http, json_of
+from tests.support import call_http, json_of, upload_blobs
 from tests.unit.images import factories as f
 
 if TYPE_CHECKING:
@@ -78,11 +80,30 @@ async def test_no_caller_is_401_with_a_bearer_challenge_on_every_route_but_the_a
         assert (await call_http(name, "GET")).status_code == 200, name
 
 
-async def test_a_malformed_principal_is_401_never_500() -> None:
-    for raw in ("%%%", "e30=", "x" * 20_000):
-        headers = {"X-MS-CLIENT-PRINCIPAL": raw}
-        response = await call_http("list_orders", "GET", headers=headers)
-        assert response.status_code == 401, raw[:10]
+async def test_a_forged_principal_or_malformed_authorization_is_401_never_500() -> None:
+    """The platform's principal header is not what the app trusts, with or without the
+    platform's WEBSITE_AUTH_ENABLED (set here): a principal that claims a role, beside no token
+    or a broken one, gets 401 like any caller without a valid token."""
+    forged = principal_headers(OPS, roles=[READ_WRITE_ALL])
+    for authorization in (
+        None,
+        "Bearer",
+        "Bearer a.b.c",
+        "Basic b3BzOg==",
+        "Bearer " + "x" * 20_000,
+    ):
+        headers = forged | ({"Authorization": authorization} if authorization else {})
+        response = await call_http("get_order_report", "GET", headers=headers)
+        assert response.status_code == 401, authorization and authorization[:12]
+        assert problem(response) == "unauthenticated"
+
+
+async def test_a_customer_token_beside_a_forged_back_office_principal_stays_a_customer() -> None:
+    """The principal header names the token's own oid and adds a role: the app reads the
+    token's claims, not the header's (docs/security.md, "Trust")."""
+    headers = as_(OPS) | principal_headers(OPS, roles=[READ_WRITE_ALL])
+    response = await call_http("get_order_report", "GET", headers=headers)
+    assert (response.status_code, problem(response)) == (403, "forbidden")
 
 
 async def test_a_customer_creates_only_for_themselves() -> None:
@@ -223,8 +244,8 @@ async def test_a_customers_images_live_in_their_own_folder() -> None:
     """A uploads and the trigger makes the thumbnail: A reads its status, B asking for the
     same image, by A's folder or by the same name in its own, gets 404."""
     a, b = customer(), customer()
-    if not await blob_service().get_container_client("uploads").exists():
-        await blob_service().create_container("uploads")
+    if not await upload_blobs().get_container_client("uploads").exists():
+        await upload_blobs().create_container("uploads")
     ticket = await call_http(
         "create_image_upload",
         "POST",
@@ -252,13 +273,40 @@ async def test_a_customers_images_live_in_their_own_folder() -> None:
     assert (await status_as(b, "holiday/a.jpg")).status_code == 404  # b's own: never uploaded
 
 
-async def test_with_authentication_required_and_no_platform_every_function_fails_closed(
+async def test_with_authentication_required_and_no_issuer_every_function_fails_closed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("AUTH_ISSUER")
+    await bootstrap.reset()
+    for name in ("list_orders", "health"):
+        response = await call_http(name, "GET", headers=as_(OPS, READ_WRITE_ALL))
+        assert (response.status_code, problem(response)) == (503, "misconfigured"), name
+        assert "AUTH_ISSUER" in json_of(response)["detail"]
+        assert "AUTH_REQUIRED=false" not in json_of(response)["detail"]
+
+
+async def test_without_the_platform_switch_a_valid_token_still_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WEBSITE_AUTH_ENABLED neither opens nor closes anything: the token decides."""
     monkeypatch.delenv("WEBSITE_AUTH_ENABLED")
     await bootstrap.reset()
-    forged = as_(OPS, READ_WRITE_ALL)
-    for name in ("list_orders", "health"):
-        response = await call_http(name, "GET", headers=forged)
-        assert (response.status_code, problem(response)) == (503, "misconfigured"), name
-        assert "AUTH_REQUIRED" in json_of(response)["detail"]
+    response = await call_http("get_order_report", "GET", headers=as_(AUDITOR, READ_ALL))
+    assert response.status_code == 200, response.get_body()
+
+
+async def test_a_token_of_a_client_application_not_allowed_is_403_naming_the_client() -> None:
+    stranger = "11111111-2222-3333-4444-555555555555"
+    response = await call_http(
+        "list_orders", "GET", headers=headers_for(OPS, roles=[READ_WRITE_ALL], client=stranger)
+    )
+    assert (response.status_code, problem(response)) == (403, "client-not-allowed")
+    assert stranger in json_of(response)["detail"]
+
+
+async def test_an_expired_or_foreign_token_is_401() -> None:
+    expired = headers_for(OPS, roles=[READ_WRITE_ALL], expires_in=-300)
+    foreign = headers_for(OPS, roles=[READ_WRITE_ALL], extra={"iss": "https://evil.example/v2.0"})
+    for headers in (expired, foreign):
+        response = await call_http("list_orders", "GET", headers=headers)
+        assert (response.status_code, problem(response)) == (401, "unauthenticated")

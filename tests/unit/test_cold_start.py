@@ -1,6 +1,6 @@
 """Importing the app must not load storage SDKs, their HTTP transport (aiohttp),
-azure-identity, Pillow or OpenTelemetry (cold start); with telemetry off, running a function
-must not load OpenTelemetry either."""
+azure-identity, PyJWT and its cryptography, Pillow or OpenTelemetry (cold start); with
+telemetry off, running a function must not load OpenTelemetry either."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ HEAVY = (
     "requests",
     "opentelemetry",
     "azure.monitor",
+    "jwt",
+    "cryptography",
 )
 TELEMETRY = ("opentelemetry", "azure.monitor", "azure.core.tracing.ext")
 

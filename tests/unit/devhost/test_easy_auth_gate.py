@@ -1,7 +1,9 @@
 """devhost --easy-auth in front of the app: principal headers only ever come from it, written
-as the platform writes them and read by the app's own parser; excluded paths and CORS
-preflights pass without a token; anything else needs a valid one or is answered 401 with a
-Bearer challenge before the app runs; the platform's settings are set as on Azure."""
+as the platform writes them; the token it lets through is forwarded and the app, verifying it
+against the keys devhost serves, names the same caller; excluded paths and CORS preflights
+pass without a token; anything else needs a valid one or is answered 401 with a Bearer
+challenge (403 for a client not allowed) before the app runs; the platform's and infra's
+settings are set as on Azure."""
 
 from __future__ import annotations
 
@@ -18,9 +20,7 @@ from devhost.auth import (
     EasyAuth,
     ExcludedPathsInvalid,
     LocalIssuer,
-    PlatformClaimedWithoutEmulation,
     Refusal,
-    check_platform_setting,
     emulate_platform,
     mint,
 )
@@ -28,8 +28,10 @@ from devhost.auth.gate import excluded_paths
 from devhost.auth.principal import principal_headers
 from devhost.auth.validation import TokenValidator
 from devhost.frontend.dispatch import Frontend
-from shared.auth import READ_ALL, READ_WRITE_ALL
-from shared.auth.principal import parse_principal
+from shared.auth import READ_ALL, READ_WRITE_ALL, caller_from_claims
+from shared.auth.keys import SigningKeys, http_get
+from shared.auth.tokens import TokenVerifier
+from shared.config import load_settings
 from tests import forged_tokens as forged
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,7 +53,8 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
 
 @pytest.fixture(scope="module")
 def gate(issuer: LocalIssuer) -> EasyAuth:
-    return EasyAuth(TokenValidator(issuer), EXCLUDED)
+    validator = TokenValidator(issuer, allowed_clients={issuer.client_app_id})
+    return EasyAuth(validator, EXCLUDED, server=None)
 
 
 def headers(**named: str) -> CIMultiDictProxy[str]:
@@ -94,18 +97,33 @@ def test_a_valid_token_passes_with_the_callers_principal_in_the_platforms_format
 @pytest.mark.parametrize(
     ("customer_claim", "customer"), [("oid", OID), ("customer_id", "c-7"), ("extn.shop", None)]
 )
-def test_the_app_reads_the_principal_devhost_writes(
-    issuer: LocalIssuer, customer_claim: str, customer: str | None
+async def test_the_app_names_the_caller_devhost_names_from_the_token_it_forwards(
+    tmp_path: Path, customer_claim: str, customer: str | None
 ) -> None:
-    """The app's own parser (shared.auth) on devhost's headers: the long URI name of oid
-    and repeated roles claims are what it must understand from the platform."""
-    token = mint(issuer, OID, roles=[READ_ALL, "Unknown.Role"], customer="c-7")
-    claims = TokenValidator(issuer).claims(token)
-    raw = dict(principal_headers(claims))["X-MS-CLIENT-PRINCIPAL"]
-
-    caller = parse_principal(raw, customer_claim=customer_claim)
-
-    assert (caller.id, caller.customer_id, caller.roles) == (OID, customer, frozenset({READ_ALL}))
+    """devhost started as `--easy-auth` starts: the app, set up by it, fetches the issuer's
+    keys from devhost over HTTP, verifies the forwarded token and names the caller whose
+    principal devhost wrote."""
+    environ: dict[str, str] = {}
+    gate = EasyAuth.start(tmp_path, environ)
+    try:
+        issuer = LocalIssuer.open(tmp_path)
+        token = mint(issuer, OID, roles=[READ_ALL, "Unknown.Role"], customer="c-7")
+        admitted = gate.admit("GET", "/api/orders", bearer(token))
+        assert isinstance(admitted, CIMultiDict)
+        settings = load_settings(environ | {"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
+        keys = SigningKeys(
+            settings.auth.openid_configuration_url, settings.auth.issuer, fetch=http_get
+        )
+        claims = await TokenVerifier(keys, settings.auth).claims(admitted["Authorization"][7:])
+        caller = caller_from_claims(claims, customer_claim=customer_claim)
+        assert (caller.id, caller.customer_id, caller.roles) == (
+            OID,
+            customer,
+            frozenset({READ_ALL}),
+        )
+        assert admitted["X-MS-CLIENT-PRINCIPAL-ID"] == caller.id
+    finally:
+        gate.close()
 
 
 def test_a_name_claim_names_the_principal() -> None:
@@ -165,14 +183,24 @@ def test_an_invalid_token_is_refused_saying_why(gate: EasyAuth, issuer: LocalIss
     refused = gate.admit("GET", "/api/orders", bearer(mint(issuer, OID, expires_in=-600)))
     assert refused == Refusal('Bearer error="invalid_token", error_description="the token expired"')
     forged_alg = gate.admit("GET", "/api/orders", bearer(forged.unsigned(issuer, OID)))
-    assert isinstance(forged_alg, Refusal) and "RS256" in forged_alg.challenge
+    assert isinstance(forged_alg, Refusal) and "RS256" in str(forged_alg.challenge)
+
+
+def test_a_client_not_allowed_is_403_as_allowed_applications_answers(
+    gate: EasyAuth, issuer: LocalIssuer
+) -> None:
+    token = mint(issuer, OID, client="04b07795-8ddb-461a-bbee-02f9e1bf7b46")
+    refused = gate.admit("GET", "/api/orders", bearer(token))
+    assert refused == Refusal(None, 403) and Refusal(None, 403).headers == []
+    v1 = forged.reissued(issuer, OID, ver="1.0", azp=forged.DELETE, appid=issuer.client_app_id)
+    assert isinstance(gate.admit("GET", "/api/orders", bearer(v1)), CIMultiDict)
 
 
 def test_two_authorization_headers_are_refused(gate: EasyAuth, issuer: LocalIssuer) -> None:
     good = f"Bearer {mint(issuer, OID)}"
     sent = CIMultiDictProxy(CIMultiDict([("Authorization", good), ("Authorization", good)]))
     refused = gate.admit("GET", "/api/orders", sent)
-    assert isinstance(refused, Refusal) and "more than one" in refused.challenge
+    assert isinstance(refused, Refusal) and "more than one" in str(refused.challenge)
 
 
 def test_excluded_paths_pass_without_a_token_and_ignore_a_bad_one(
@@ -241,20 +269,33 @@ async def test_the_front_end_asks_the_gate_before_the_functions_but_not_for_admi
     assert await frontend.handle(status, b"") == "admin answered"
 
 
-def test_easy_auth_sets_the_platforms_settings_as_deployed() -> None:
-    environ = {"AUTH_REQUIRED": "false", "OTHER": "1"}
-    emulate_platform(environ)
-    assert environ == {"AUTH_REQUIRED": "true", "WEBSITE_AUTH_ENABLED": "True", "OTHER": "1"}
+def test_easy_auth_sets_the_platforms_and_infras_settings_as_deployed(
+    issuer: LocalIssuer,
+) -> None:
+    environ = {"AUTH_REQUIRED": "false", "AUTH_ISSUER": "https://elsewhere/v2.0", "OTHER": "1"}
+    emulate_platform(environ, issuer, "http://127.0.0.1:1/configuration")
+    assert environ == {
+        "AUTH_REQUIRED": "true",
+        "WEBSITE_AUTH_ENABLED": "True",
+        "AUTH_ISSUER": issuer.issuer,
+        "AUTH_OPENID_CONFIGURATION_URL": "http://127.0.0.1:1/configuration",
+        "AUTH_AUDIENCES": f"{issuer.client_id},api://{issuer.client_id}",
+        "AUTH_ALLOWED_CLIENT_APPLICATIONS": issuer.client_app_id,
+        "OTHER": "1",
+    }
 
 
-@pytest.mark.parametrize("value", ["True", "true", "1", "yes", " TRUE ", "anything"])
-def test_without_easy_auth_a_platform_switch_that_nothing_backs_is_refused(value: str) -> None:
-    with pytest.raises(PlatformClaimedWithoutEmulation, match="--easy-auth"):
-        check_platform_setting({"WEBSITE_AUTH_ENABLED": value})
-
-
-@pytest.mark.parametrize(
-    "environ", [{}, {"WEBSITE_AUTH_ENABLED": "False"}, {"WEBSITE_AUTH_ENABLED": ""}]
-)
-def test_without_easy_auth_the_switch_may_be_absent_or_off(environ: dict[str, str]) -> None:
-    check_platform_setting(environ)
+def test_a_client_list_of_the_local_settings_is_kept_for_app_and_gate(
+    tmp_path: Path, issuer: LocalIssuer
+) -> None:
+    environ = {"AUTH_ALLOWED_CLIENT_APPLICATIONS": "spa-client, cli-client"}
+    gate = EasyAuth.start(tmp_path, environ)
+    try:
+        assert environ["AUTH_ALLOWED_CLIENT_APPLICATIONS"] == "spa-client, cli-client"
+        local = LocalIssuer.open(tmp_path)
+        assert isinstance(
+            gate.admit("GET", "/x", bearer(mint(local, OID, client="spa-client"))), CIMultiDict
+        )
+        assert gate.admit("GET", "/x", bearer(mint(local, OID))) == Refusal(None, 403)
+    finally:
+        gate.close()

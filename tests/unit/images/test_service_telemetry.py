@@ -1,5 +1,5 @@
-"""Each upload handled is one `make thumbnail` span with the blob name and the outcome, and
-is counted with its duration."""
+"""Each upload handled is one `make thumbnail` span with the blob name (as its pseudonym) and
+the outcome, and is counted with its duration."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shared.config import ThumbnailSettings
 from shared.images import service
 from shared.images.service import Upload, process_upload
 from shared.images.status import SourceVersion
+from shared.telemetry.pseudonyms import blob_name
 from tests.otel import attributes_of, counter_points
 from tests.unit.images import factories as f
 from tests.unit.images.fakes import FakeImageStore
@@ -56,7 +57,7 @@ async def test_the_outcome_is_on_the_span_and_in_the_counters(
     labels = {"outcome": outcome} | ({"reason": reason} if reason else {})
     before = _count(otel, **labels)
     await _deliver(data, version)
-    expected = {"blob.name": "a/b.png", "thumbnail.outcome": outcome}
+    expected = {"blob.name": blob_name("a/b.png"), "thumbnail.outcome": outcome}
     assert _span(otel) == expected | ({"thumbnail.reason": reason} if reason else {})
     assert _count(otel, **labels) == before + 1
     duration = otel.metric("thumbnails.duration")
@@ -79,3 +80,17 @@ async def test_a_storage_error_is_an_error_outcome_and_still_raises(
     assert span.attributes is not None and span.attributes["thumbnail.outcome"] == "error"
     assert span.attributes["thumbnail.reason"] == "ConnectionError"
     assert span.status.status_code is trace.StatusCode.ERROR
+
+
+async def test_neither_span_nor_log_lines_carry_the_file_name(
+    otel: Sdk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="shared.images")
+    await _deliver(PNG)
+    await _deliver(b"garbage")
+    assert "b.png" not in str(_spans_attributes(otel))
+    assert caplog.records and not [r for r in caplog.records if "b.png" in r.getMessage()]
+
+
+def _spans_attributes(otel: Sdk) -> list[dict[str, object]]:
+    return [dict(s.attributes or {}) for s in otel.finished()]
