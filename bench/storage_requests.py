@@ -218,12 +218,11 @@ def _make_stale_orders(azurite: Azurite, served: dict[str, str], queues: int, co
     async def make() -> None:
         await bootstrap.reset()
         body = {"customer_id": "bench-stale", "product_id": "p", "quantity": 1, "total_amount": 3}
-        repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+        repo = await bootstrap.order_repository()
         for _ in range(count):
             await services.create_order(
                 body,
                 repo=repo,
-                keys=keys,
                 clock=lambda: then,
                 caller=caller,
                 new_id=bootstrap.new_order_id,

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
     from shared.images.ports import ImageStore
-    from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
+    from shared.orders.legacy_keys import TableLegacyKeys
+    from shared.orders.repository import LegacyIdempotencyKeys, OrderBacklog, OrderRepository
     from shared.storage import StorageClients
 
 __all__ = [
@@ -46,8 +47,8 @@ __all__ = [
     "daily_summary",
     "event_publisher",
     "health_probe",
-    "idempotency_store",
     "image_store",
+    "legacy_idempotency_keys",
     "new_order_id",
     "order_backlog",
     "order_repository",
@@ -157,6 +158,7 @@ class _Wiring:
     publisher: ShardedEventPublisher | None = None
     images: ImageStore | None = None
     cleanup: BatchedCleanup | None = None
+    legacy_keys: TableLegacyKeys | None = None
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
@@ -233,12 +235,18 @@ async def order_repository() -> OrderRepository:
     )
 
 
-async def idempotency_store() -> IdempotencyStore:
-    from shared.orders.sharded import ShardedIdempotencyStore
-    from shared.orders.table_repository import TableIdempotencyStore
+async def legacy_idempotency_keys() -> LegacyIdempotencyKeys:
+    """Idempotency-Key records written before issue 33, in their own table of each order
+    account; one per loop, as it remembers until when they are read (its clients are made
+    without creating the table: a deployment without it reads nothing)."""
+    wiring = _wiring()
+    if wiring.legacy_keys is None:
+        from shared.orders.legacy_keys import TableLegacyKeys
 
-    stores = [TableIdempotencyStore(t) for t in await _order_tables(settings().idempotency_table)]
-    return stores[0] if len(stores) == 1 else ShardedIdempotencyStore(stores)
+        name = settings().idempotency_table
+        tables = [a.table_service().get_table_client(name) for a in wiring.accounts]
+        wiring.legacy_keys = TableLegacyKeys(tables)
+    return wiring.legacy_keys
 
 
 async def order_backlog() -> OrderBacklog:

@@ -218,7 +218,7 @@ async def test_the_sweep_and_the_relay_reach_every_account(
         {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 3}
         for customer in customers_in_each_account(3)
     ]
-    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    repo = await bootstrap.order_repository()
     with monkeypatch.context() as patch:  # sends fail: the events wait in every outbox
         patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
         stale = [
@@ -226,7 +226,6 @@ async def test_the_sweep_and_the_relay_reach_every_account(
                 await services.create_order(
                     body,
                     repo=repo,
-                    keys=keys,
                     clock=lambda: then,
                     caller=BACK_OFFICE,
                     new_id=bootstrap.new_order_id,
