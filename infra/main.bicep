@@ -176,7 +176,6 @@ var orderSettings = concat([
 // lists from the code and fails when this template misses one.
 var storageTables = [
   'Orders' // Settings.orders_table: orders, their outbox and index rows
-  'IdempotencyKeys' // Settings.idempotency_table
   'OrdersByCustomer' // Settings.customer_orders_table: read model
   'OrderSummary' // Settings.order_summary_table: daily report tallies
 ]

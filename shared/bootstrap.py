@@ -243,7 +243,7 @@ async def legacy_idempotency_keys() -> LegacyIdempotencyKeys:
     if wiring.legacy_keys is None:
         from shared.orders.legacy_keys import TableLegacyKeys
 
-        name = settings().idempotency_table
+        name = settings().legacy_idempotency_table
         tables = [a.table_service().get_table_client(name) for a in wiring.accounts]
         wiring.legacy_keys = TableLegacyKeys(tables)
     return wiring.legacy_keys
