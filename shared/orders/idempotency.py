@@ -15,7 +15,8 @@ only when it is refused:
 
 Records written before issue 33 (their own table, `IdempotencyKeys`) are still honoured while
 they can be alive: `LegacyIdempotencyKeys` reads them for one window after the move, and only
-those can be `UNFINISHED` (claimed, the order never confirmed).
+those can be `UNFINISHED` (claimed, the order never confirmed). The record and its states are
+defined beside the ports that store them (shared.orders.repository).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ async def create_once(
     record = key.record_for(order, now=now)
     for _ in range(_ATTEMPTS):
         try:
-            return await _insert(order, repo=repo, now=now, key=record), False
+            return await _insert(order, repo=repo, key=record), False
         except IdempotencyKeyTaken as taken:
             stored = taken.record
         if stored is None:  # replacing a record that is gone: insert anew
@@ -121,11 +122,13 @@ async def create_once(
     raise IdempotencyKeyTaken(None)
 
 
-async def _insert(
-    order: Order, *, repo: OrderRepository, now: datetime, key: IdempotencyRecord | None
-) -> Order:
-    event = OrderEvent.for_change(None, order, now=format_time(now))
-    return await repo.add(order, event, key=key)
+async def _insert(order: Order, *, repo: OrderRepository, key: IdempotencyRecord) -> Order:
+    return await repo.add(order, OrderEvent.for_change(None, order, now=order.created_at), key=key)
+
+
+def _check_same_request(stored: IdempotencyRecord, key: IdempotencyKey) -> None:
+    if stored.request_hash != key.request_hash:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
 
 
 async def _replay(
@@ -133,8 +136,7 @@ async def _replay(
 ) -> Order:
     """The order a COMPLETED record made, as it is now (the body and ETag a GET answers);
     as it was created, without an ETag, once it has been deleted."""
-    if stored.request_hash != key.request_hash:
-        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
+    _check_same_request(stored, key)
     current = await repo.get(stored.order_id)
     if current is not None:
         return current
@@ -153,8 +155,7 @@ async def _answer_legacy(
     """Answer as the flow before issue 33 did for its live record: replay the answer it
     stored; an unfinished one names the order to make (or already made), with the record
     then written in the new place too."""
-    if earlier.request_hash != key.request_hash:
-        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
+    _check_same_request(earlier, key)
     if earlier.state(now) is RecordState.COMPLETED:
         assert earlier.response is not None
         stored = decode_json(earlier.response)
@@ -162,9 +163,7 @@ async def _answer_legacy(
     resumed = replace(order, order_id=earlier.order_id)
     logger.info("idempotency_key_resumed order_id=%s", earlier.order_id)
     try:
-        return await _insert(
-            resumed, repo=repo, now=now, key=key.record_for(resumed, now=now)
-        ), False
+        return await _insert(resumed, repo=repo, key=key.record_for(resumed, now=now)), False
     except (OrderAlreadyExists, IdempotencyKeyTaken):
         existing = await repo.get(earlier.order_id)
         if existing is None:

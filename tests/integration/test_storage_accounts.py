@@ -3,9 +3,9 @@ rows in the account of its bucket and nowhere else, new orders in their customer
 partition, a customer's listing in their account and every customer's paging across accounts,
 each queue in its account, the read models in the account of their customer or order, the
 report summing every account exactly, the sweep and the relay reaching every account, and
-each Idempotency-Key record beside its order. In-process, through the app's registered HTTP functions
-and the consumer's core entry point (the registered queue functions were indexed for one
-queue; tests/e2e and tests/reliability run the N=4, K=3 app through devhost)."""
+each Idempotency-Key record beside its order. In-process, through the app's registered HTTP
+functions and the consumer's core entry point (the registered queue functions were indexed for
+one queue; tests/e2e and tests/reliability run the N=4, K=3 app through devhost)."""
 
 from __future__ import annotations
 
