@@ -24,7 +24,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
 from shared.orders.idempotency import IDEMPOTENCY_WINDOW
 from shared.orders.model import format_time
-from shared.orders.repository import IdempotencyRecord
+from shared.orders.table_layout import record_from_entity
 from shared.sharding import key_account
 from shared.tables import RETRY_WRITES, RETURN_NO_CONTENT, storage_unavailable_on_failure
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from azure.data.tables import TableEntity
     from azure.data.tables.aio import TableClient
+
+    from shared.orders.repository import IdempotencyRecord
 
 __all__ = ["LEGACY_ROW", "MARKER", "MOVE_MARGIN", "TableLegacyKeys"]
 
@@ -62,14 +64,7 @@ class TableLegacyKeys:
         entity = await self._read(table, legacy_hash, LEGACY_ROW)
         if entity is None:
             return None
-        return IdempotencyRecord(
-            key_hash=legacy_hash,
-            request_hash=str(entity["request_hash"]),
-            order_id=str(entity["order_id"]),
-            expires_at=str(entity["expires_at"]),
-            response=entity.get("response"),
-            etag=entity.metadata["etag"],
-        )
+        return record_from_entity(entity, legacy_hash, str(entity.metadata["etag"]))
 
     async def _reading(self, now: datetime) -> bool:
         if self._until is None:
