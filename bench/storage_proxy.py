@@ -108,7 +108,8 @@ def classify(service: str, verb: str, target: str, body: bytes) -> RequestKind:
     elif service == "queue":
         what = _queue_what(verb, url.path, parse_qs(url.query))
     else:
-        comp = parse_qs(url.query).get("comp", [""])[0]
+        query = parse_qs(url.query)
+        comp = query.get("comp", query.get("restype", [""]))[0]  # restype: the container itself
         parts = url.path.strip("/").split("/")
         container = parts[1] if len(parts) > 1 else ""
         what = f"{container} {comp}".strip()

@@ -197,12 +197,12 @@ def _wiring() -> _Wiring:
 
 
 async def _table(name: str) -> TableClient:
-    return await storage_clients().table(name)
+    return storage_clients().table(name)
 
 
 async def _order_tables(name: str) -> list[TableClient]:
     """Table `name` in each order account."""
-    return [await account.table(name) for account in order_storage_clients()]
+    return [account.table(name) for account in order_storage_clients()]
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -318,9 +318,8 @@ async def image_store() -> ImageStore:
     if wiring.images is None:
         from shared.images.store import AzureImageStore
 
-        statuses = await wiring.uploads.table(IMAGE_STATUS_TABLE)
-        if wiring.images is None:  # not made by a concurrent first use meanwhile
-            wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
+        statuses = wiring.uploads.table(IMAGE_STATUS_TABLE)
+        wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
     return wiring.images
 
 

@@ -123,7 +123,7 @@ def queue_service() -> QueueServiceClient:
 async def table(name: str) -> TableClient:
     from shared import bootstrap
 
-    return await bootstrap.storage_clients().table(name)
+    return bootstrap.storage_clients().table(name)
 
 
 def upload_blobs() -> BlobServiceClient:
@@ -137,7 +137,7 @@ async def uploads_table(name: str) -> TableClient:
     """A table of the uploads account (ImageStatus)."""
     from shared import bootstrap
 
-    return await bootstrap.uploads_clients().table(name)
+    return bootstrap.uploads_clients().table(name)
 
 
 # A caller with every right (Orders.ReadWrite.All), for tests of what the core does rather
