@@ -29,6 +29,9 @@ from shared.config import Settings, SettingsError, read_settings
 from shared.sharding import order_id_for, queue_account, queue_names
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+    from datetime import datetime
+
     from azure.data.tables.aio import TableClient
 
     from shared.auth.tokens import TokenVerifier
@@ -36,8 +39,10 @@ if TYPE_CHECKING:
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
     from shared.images.ports import ImageStore
+    from shared.images.store import AzureImageStore
     from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
     from shared.storage import StorageClients
+    from shared.warmup import WarmupReport
 
 __all__ = [
     "IMAGE_STATUS_TABLE",
@@ -60,6 +65,7 @@ __all__ = [
     "storage_clients",
     "token_verifier",
     "uploads_clients",
+    "warm_up",
 ]
 
 logger = logging.getLogger(__name__)
@@ -155,8 +161,15 @@ class _Wiring:
     # itself when the setting is unset.
     uploads: StorageClients
     publisher: ShardedEventPublisher | None = None
-    images: ImageStore | None = None
+    images: AzureImageStore | None = None
     cleanup: BatchedCleanup | None = None
+    signed_in: asyncio.Task[None] | None = None
+
+    def every_account(self) -> list[StorageClients]:
+        """Each account's clients once (`storage` is usually an order account, and the
+        uploads account too unless UploadsStorage is set)."""
+        every = (self.storage, *self.accounts, self.uploads)
+        return list({id(c): c for c in every}.values())
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
@@ -196,13 +209,34 @@ def _wiring() -> _Wiring:
     return wiring
 
 
+async def _ready() -> _Wiring:
+    """This loop's wiring, every account's identity signed in. Building a client sends no
+    request (shared.provisioning), so the only waiting a first use can do is for tokens: the
+    first call on a loop (the first invocation, when no warmup ran) fetches every account's at
+    once, and every later or concurrent call waits for that one fetch."""
+    wiring = _wiring()
+    if wiring.signed_in is None:
+        wiring.signed_in = asyncio.create_task(_sign_in(wiring.every_account()))
+    await asyncio.shield(wiring.signed_in)
+    return wiring
+
+
+async def _sign_in(accounts: list[StorageClients]) -> None:
+    """Each account's token, concurrently; a failure is left to the clients' own first
+    request, which asks the credential again (and answers 503 if it fails there too)."""
+    results = await asyncio.gather(*(a.sign_in() for a in accounts), return_exceptions=True)
+    for result in results:
+        if isinstance(result, Exception):
+            logger.warning("storage_sign_in_failed error=%s", type(result).__name__)
+
+
 async def _table(name: str) -> TableClient:
-    return storage_clients().table(name)
+    return (await _ready()).storage.table(name)
 
 
 async def _order_tables(name: str) -> list[TableClient]:
     """Table `name` in each order account."""
-    return [account.table(name) for account in order_storage_clients()]
+    return [account.table(name) for account in (await _ready()).accounts]
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -257,7 +291,7 @@ async def order_backlog() -> OrderBacklog:
 async def outbox_cleanup() -> BatchedCleanup:
     """Where senders leave sent events, whose outbox rows are deleted in batches; one per
     loop, as it holds the rows not yet deleted and the timer that deletes them."""
-    wiring = _wiring()
+    wiring = await _ready()
     if wiring.cleanup is None:
         from shared.changes.cleanup import BatchedCleanup
 
@@ -312,9 +346,13 @@ async def daily_summary() -> DailySummary:
 
 
 async def image_store() -> ImageStore:
-    """Thumbnails and statuses in the uploads account; one per loop, as it remembers the
-    containers it made and its signing key."""
-    wiring = _wiring()
+    """Thumbnails and statuses in the uploads account; one per loop, as it remembers its
+    signing key (and, signing with an account key, that `uploads` exists)."""
+    return await _azure_image_store()
+
+
+async def _azure_image_store() -> AzureImageStore:
+    wiring = await _ready()
     if wiring.images is None:
         from shared.images.store import AzureImageStore
 
@@ -337,6 +375,39 @@ async def health_probe() -> TableClient:
     return await _table(settings().orders_table)
 
 
+async def warm_up(*, now: datetime) -> WarmupReport:
+    """Everything a function needs, before the instance takes traffic (blueprints/warmup.py):
+    every adapter of every account built (importing the SDKs), each identity's token fetched,
+    then at once one cheap call per table, event queue and container, opening its pooled
+    connection (and creating one that is missing), the image store's signing key and the
+    token issuer's signing keys. Failed steps are logged and skipped (shared.warmup)."""
+    from shared.warmup import open_queue, open_table, run_steps
+
+    wiring = await _ready()
+    current = settings()
+    await order_repository()  # the orders' adapters, the backlog, the cleanup, the publisher
+    await idempotency_store()
+    await customer_orders()
+    await daily_summary()
+    images = await _azure_image_store()
+    steps: dict[str, Awaitable[object]] = {}
+    tables = (
+        current.orders_table,
+        current.idempotency_table,
+        current.customer_orders_table,
+        current.order_summary_table,
+    )
+    for index, account in enumerate(wiring.accounts):
+        for name in tables:
+            steps[f"table {name} of order account {index}"] = open_table(account.table(name))
+    steps[f"table {IMAGE_STATUS_TABLE}"] = open_table(wiring.uploads.table(IMAGE_STATUS_TABLE))
+    for shard in event_publisher().shards:
+        steps[f"queue {shard.queue.queue_name}"] = open_queue(shard.queue)
+    steps["containers and signing key"] = images.warm(now=now)
+    steps["token issuer's signing keys"] = prefetch_signing_keys()  # with authentication on
+    return await run_steps(steps)
+
+
 async def reset() -> None:
     """As a new process: forget the settings (and which problems were logged) and close this
     loop's clients, so the next use builds everything again from the app settings as they
@@ -349,8 +420,9 @@ async def reset() -> None:
     pseudonyms.install(None)
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
+        if wiring.signed_in is not None:
+            wiring.signed_in.cancel()
         if wiring.cleanup is not None:
             await wiring.cleanup.close()
-        every = (wiring.storage, *wiring.accounts, wiring.uploads)
-        for clients in {id(c): c for c in every}.values():
+        for clients in wiring.every_account():
             await clients.close()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from shared.config import StorageEndpoints
 
-__all__ = ["CLIENT_OPTIONS", "STORAGE_CLIENT_OPTIONS", "StorageClients"]
+__all__ = ["CLIENT_OPTIONS", "STORAGE_CLIENT_OPTIONS", "STORAGE_SCOPE", "StorageClients"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ STORAGE_CLIENT_OPTIONS: dict[str, Any] = {
     "read_timeout": 3,
 }
 ClientT = TypeVar("ClientT")
+# The scope every storage client asks its credential for (tables, queues and blobs alike).
+STORAGE_SCOPE = "https://storage.azure.com/.default"
 
 
 def _with_transport(storage: StorageEndpoints, options: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +124,13 @@ class StorageClients:
         if client is None:
             client = self._tables.setdefault(name, self.table_service().get_table_client(name))
         return client
+
+    async def sign_in(self) -> None:
+        """Fetch the identity's token for storage now, so that the clients' first requests
+        find it in the credential's cache (the SDKs' policies ask the same credential). With
+        a connection string there is no token: nothing to do."""
+        if not self.endpoints.connection_string:
+            await self._identity().get_token(STORAGE_SCOPE)
 
     async def close(self) -> None:
         for client in self._services.values():

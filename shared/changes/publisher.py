@@ -118,6 +118,10 @@ class ShardedEventPublisher:
     def __init__(self, shards: Sequence[QueueEventPublisher]) -> None:
         self._shards = tuple(shards)
 
+    @property
+    def shards(self) -> tuple[QueueEventPublisher, ...]:
+        return self._shards
+
     def shard(self, index: int) -> QueueEventPublisher:
         """The publisher of queue `index`: the consumer of that queue parks messages there."""
         return self._shards[index]
