@@ -22,6 +22,7 @@ import logging
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from shared.changes.cleanup import BatchedCleanup
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
+    from shared.changes.resend import Resender
     from shared.images.ports import ImageStore
     from shared.images.store import AzureImageStore
     from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
@@ -163,6 +165,7 @@ class _Wiring:
     publisher: ShardedEventPublisher | None = None
     images: AzureImageStore | None = None
     cleanup: BatchedCleanup | None = None
+    resend: Resender | None = None
     signed_in: asyncio.Task[None] | None = None
 
     def every_account(self) -> list[StorageClients]:
@@ -262,8 +265,13 @@ async def order_repository() -> OrderRepository:
     inners = [TableOrderRepository(t) for t in await _order_tables(settings().orders_table)]
     inner = inners[0] if len(inners) == 1 else ShardedOrderRepository(inners)
     backlog = await order_backlog()
+    cleanup = await outbox_cleanup()
     return PublishingOrderRepository(
-        inner, publisher=event_publisher(), backlog=backlog, cleanup=await outbox_cleanup()
+        inner,
+        publisher=event_publisher(),
+        backlog=backlog,
+        cleanup=cleanup,
+        resend=_resender(cleanup),
     )
 
 
@@ -299,6 +307,25 @@ async def outbox_cleanup() -> BatchedCleanup:
         if wiring.cleanup is None:  # not made by a concurrent first use meanwhile
             wiring.cleanup = BatchedCleanup(backlog)
     return wiring.cleanup
+
+
+def _resender(cleanup: BatchedCleanup) -> Resender:
+    """Where failed sends wait to be tried again within seconds; one per loop, as it holds
+    them and the task that retries them (shared.changes.resend)."""
+    wiring = _wiring()
+    if wiring.resend is None:
+        from shared.changes.outbox import deliver
+        from shared.changes.resend import Resender
+
+        wiring.resend = Resender(
+            partial(
+                deliver,
+                publisher=event_publisher(),
+                cleanup=cleanup,
+                failure="order_event_resend_failed",
+            )
+        )
+    return wiring.resend
 
 
 def event_publisher() -> ShardedEventPublisher:
@@ -422,6 +449,8 @@ async def reset() -> None:
     if wiring is not None:
         if wiring.signed_in is not None:
             wiring.signed_in.cancel()
+        if wiring.resend is not None:
+            await wiring.resend.close()
         if wiring.cleanup is not None:
             await wiring.cleanup.close()
         for clients in wiring.every_account():
