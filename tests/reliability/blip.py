@@ -92,6 +92,7 @@ def run_blip(
     down_s: float = 3.0,
     within_s: float = 15.0,
     tree: Path = ROOT,
+    clients: int = CLIENTS,
 ) -> BlipReport:
     """One Azurite and one devhost (serving `functions` of the app at `tree`); raises
     TimeoutError if the read models are not exact within `within_s` of storage coming back."""
@@ -107,7 +108,7 @@ def run_blip(
     )
     try:
         host.start()
-        report = _blip(host, proxy, BlipReport(cut, down_s), within_s)
+        report = _blip(host, proxy, BlipReport(cut, down_s), within_s, clients)
         report.poisoned = unexplained_poison(azurite.connection_string)
         return report
     finally:
@@ -117,10 +118,10 @@ def run_blip(
 
 
 def _blip(
-    host: DevhostProcess, proxy: StorageProxy, report: BlipReport, within_s: float
+    host: DevhostProcess, proxy: StorageProxy, report: BlipReport, within_s: float, count: int
 ) -> BlipReport:
     load = _Load(host, uuid.uuid4().hex[:8])
-    clients = [threading.Thread(target=load.client, args=(i,)) for i in range(CLIENTS)]
+    clients = [threading.Thread(target=load.client, args=(i,)) for i in range(count)]
     for client in clients:
         client.start()
     try:
