@@ -3,12 +3,13 @@ in the same run.
 
 Each run is tests/reliability/blip.py's scenario with the whole app served, the relay
 included: `--clients` (16) clients create orders through devhost; once eight are
-acknowledged, storage (`--cut storage`: all three services) or only the queue service
-(`--cut queue`) stops answering for `--down` seconds; then the time from storage's return
-until every customer's view and the daily report equal the orders store. Who sent the events
-whose send failed is counted from devhost's log: the process that made them
-(`order_event_resent`) or the relay. `--baseline REV` runs the app at git revision REV (`git
-archive`, on its own devhost code) the same way, the runs taking turns.
+acknowledged, storage fails for `--down` seconds. `--cut storage` stalls all three services,
+a dead network path (answers to requests already taken are lost too); `--cut queue` has the
+queue service answer 503 (tests/reliability/blip.py says why both). Measured: the time from
+storage's return until every customer's view and the daily report equal the orders store.
+Who sent the events whose send failed is counted from devhost's log: the process that made
+them (`order_event_resent`) or the relay. `--baseline REV` runs the app at git revision REV
+(`git archive`, on its own devhost code) the same way, the runs taking turns.
 
     .venv/bin/python -m bench.recovery [--repeat 2] [--down 3] [--cut storage queue]
         [--clients 16] [--baseline main]
@@ -29,6 +30,7 @@ from tests.e2e.harness import ROOT
 from tests.reliability.blip import NEVER, BlipReport, run_blip
 from tests.reliability.proxy import SERVICES
 
+QUEUE_DOWN = ("unavailable", ("queue",))
 GIVE_UP_S = 300.0  # a bound, not a figure: the relay's minute and its backoff fit well inside
 
 
@@ -52,7 +54,7 @@ def main() -> None:
         run = 0
         for _ in range(args.repeat):
             for cut in args.cut:
-                services = SERVICES if cut == "storage" else ("queue",)
+                fault, services = ("stalled", SERVICES) if cut == "storage" else QUEUE_DOWN
                 for label, tree in trees.items():
                     run += 1
                     folder = Path(tmp) / f"run-{run}"
@@ -60,7 +62,8 @@ def main() -> None:
                     report = run_blip(
                         folder,
                         served[label],
-                        cut=services,
+                        fault=fault,
+                        services=services,
                         down_s=args.down,
                         within_s=GIVE_UP_S,
                         tree=tree,

@@ -30,7 +30,6 @@ from shared.config import Settings, SettingsError, read_settings
 from shared.sharding import order_id_for, queue_account, queue_names
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
     from datetime import datetime
 
     from azure.data.tables.aio import TableClient
@@ -408,7 +407,7 @@ async def warm_up(*, now: datetime) -> WarmupReport:
     then at once one cheap call per table, event queue and container, opening its pooled
     connection (and creating one that is missing), the image store's signing key and the
     token issuer's signing keys. Failed steps are logged and skipped (shared.warmup)."""
-    from shared.warmup import open_queue, open_table, run_steps
+    from shared.warmup import run_steps, storage_steps
 
     wiring = await _ready()
     current = settings()
@@ -416,21 +415,16 @@ async def warm_up(*, now: datetime) -> WarmupReport:
     await idempotency_store()
     await customer_orders()
     await daily_summary()
-    images = await _azure_image_store()
-    steps: dict[str, Awaitable[object]] = {}
-    tables = (
+    names = (
         current.orders_table,
         current.idempotency_table,
         current.customer_orders_table,
         current.order_summary_table,
     )
-    for index, account in enumerate(wiring.accounts):
-        for name in tables:
-            steps[f"table {name} of order account {index}"] = open_table(account.table(name))
-    steps[f"table {IMAGE_STATUS_TABLE}"] = open_table(wiring.uploads.table(IMAGE_STATUS_TABLE))
-    for shard in event_publisher().shards:
-        steps[f"queue {shard.queue.queue_name}"] = open_queue(shard.queue)
-    steps["containers and signing key"] = images.warm(now=now)
+    tables = [account.table(name) for account in wiring.accounts for name in names]
+    tables.append(wiring.uploads.table(IMAGE_STATUS_TABLE))
+    queues = [shard.queue for shard in event_publisher().shards]
+    steps = storage_steps(tables, queues, await _azure_image_store(), now=now)
     steps["token issuer's signing keys"] = prefetch_signing_keys()  # with authentication on
     return await run_steps(steps)
 

@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING
 from shared.provisioning import QUEUE_NOT_FOUND, creating_on_missing, creating_table
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Mapping
+    from collections.abc import Awaitable, Mapping, Sequence
+    from datetime import datetime
 
     from azure.data.tables.aio import TableClient
     from azure.storage.queue.aio import QueueClient
 
-__all__ = ["WarmupReport", "open_queue", "open_table", "run_steps"]
+    from shared.images.store import AzureImageStore
+
+__all__ = ["WarmupReport", "open_queue", "open_table", "run_steps", "storage_steps"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,23 @@ async def open_queue(client: QueueClient) -> None:
         create=client.create_queue,
         name=client.queue_name,
     )
+
+
+def storage_steps(
+    tables: Sequence[TableClient],
+    queues: Sequence[QueueClient],
+    images: AzureImageStore,
+    *,
+    now: datetime,
+) -> dict[str, Awaitable[object]]:
+    """One step per table and queue, and the image store's (its containers, its signing key),
+    named for the log."""
+    steps: dict[str, Awaitable[object]] = {
+        f"table {t.table_name} of {t.account_name}": open_table(t) for t in tables
+    }
+    steps |= {f"queue {q.queue_name} of {q.account_name}": open_queue(q) for q in queues}
+    steps["containers and signing key"] = images.warm(now=now)
+    return steps
 
 
 async def run_steps(steps: Mapping[str, Awaitable[object]]) -> WarmupReport:

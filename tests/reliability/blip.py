@@ -1,8 +1,16 @@
 """A short storage blip while orders are created: how long until every read model is exact.
 
 Clients create orders through devhost; once some are acknowledged, the queue service (or all of
-storage) stops answering for a few seconds (tests/reliability/proxy.py stalls connections, as a
-dead network path does), then comes back. Sends after commit fail meanwhile and their events
+storage) fails for a few seconds, then comes back. Two kinds of failure:
+
+- `unavailable`: the service answers every request with 503 Server Busy at once
+  (bench/storage_proxy.py). Every send made meanwhile fails, and no request is taken without
+  its answer arriving: what the app does about the blip is all that is measured.
+- `stalled`: a dead network path (tests/reliability/proxy.py): nothing is forwarded or
+  answered, so clients wait for their timeouts. Answers to requests storage had already taken
+  are lost too; a lost answer to a queue receive hides its messages for the listener's
+  visibility timeout (devhost's lease, 60 s; the .NET host's, 10 minutes), which no app-side
+  retry can shorten. Sends after commit fail meanwhile and their events
 wait in the outbox. The report says how long after storage came back every customer's view and
 the daily report equalled the orders store, and who sent the waiting events: the process that
 made them (`order_event_resent`, shared/changes/resend.py) or the relay (`outbox_relay`).
@@ -19,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bench.storage_proxy import CountingProxy
 from devhost.azurite import start_azurite
 from tests.e2e.feed import converged, pages
 from tests.e2e.harness import ROOT, DevhostProcess
@@ -28,6 +37,8 @@ from tests.reliability.proxy import StorageProxy
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from devhost.azurite import Azurite
 
 CUSTOMERS = 4
 CLIENTS = 4
@@ -39,7 +50,8 @@ RELAY_FUNCTIONS = ("relay_outbox", "nightly_sweep")
 
 @dataclass
 class BlipReport:
-    cut: tuple[str, ...]
+    fault: str
+    services: tuple[str, ...]
     down_s: float
     orders: int = 0
     deferred: int = 0  # sends that failed right after their commit
@@ -49,12 +61,53 @@ class BlipReport:
     poisoned: list[str] = field(default_factory=list)
 
 
+class _Stalled:
+    """`services` become a dead network path (tests/reliability/proxy.py)."""
+
+    def __init__(self, azurite: Azurite, services: tuple[str, ...]) -> None:
+        self.proxy, self.services = StorageProxy(azurite), services
+        self.connection_string = self.proxy.connection_string
+
+    def begin(self) -> None:
+        self.proxy.cut(*self.services)
+
+    def end(self) -> None:
+        self.proxy.restore()
+
+    def close(self) -> None:
+        self.proxy.close()
+
+
+class _Unavailable:
+    """`services` answer 503 Server Busy to every request (bench/storage_proxy.py)."""
+
+    def __init__(self, azurite: Azurite, services: tuple[str, ...]) -> None:
+        self.proxy, self.services = CountingProxy(azurite), frozenset(services)
+        self.connection_string = self.proxy.connection_string()
+
+    def begin(self) -> None:
+        self.proxy.unavailable = self.services
+
+    def end(self) -> None:
+        self.proxy.unavailable = frozenset()
+
+    def close(self) -> None:
+        self.proxy.close()
+
+
+FAULTS: dict[str, type[_Stalled | _Unavailable]] = {
+    "unavailable": _Unavailable,
+    "stalled": _Stalled,
+}
+
+
 @dataclass
 class _Load:
     """Clients creating orders until `stop`, each create retried until acknowledged."""
 
     host: DevhostProcess
     run: str
+    pace_s: float  # each client's pause between creates
     acknowledged: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,6 +126,7 @@ class _Load:
             if outcome.order_id is not None:
                 with self.lock:
                     self.acknowledged.append(outcome.order_id)
+            self.stop.wait(self.pace_s)
 
     def count(self) -> int:
         with self.lock:
@@ -88,19 +142,21 @@ def run_blip(
     workdir: Path,
     functions: list[str],
     *,
-    cut: tuple[str, ...] = ("queue",),
+    fault: str = "unavailable",
+    services: tuple[str, ...] = ("queue",),
     down_s: float = 3.0,
     within_s: float = 15.0,
     tree: Path = ROOT,
     clients: int = CLIENTS,
+    pace_s: float = 0.0,
 ) -> BlipReport:
     """One Azurite and one devhost (serving `functions` of the app at `tree`); raises
     TimeoutError if the read models are not exact within `within_s` of storage coming back."""
     azurite = start_azurite(workdir / "azurite", log_file=workdir / "azurite.log")
-    proxy = StorageProxy(azurite)
+    blip = FAULTS[fault](azurite, services)
     host = DevhostProcess(
         tree,
-        proxy.connection_string,
+        blip.connection_string,
         workdir / "devhost.log",
         extra_env={"ORDER_SWEEP_SCHEDULE": NEVER},
         extra_args=["--no-event-source", "--functions", *functions],
@@ -108,27 +164,34 @@ def run_blip(
     )
     try:
         host.start()
-        report = _blip(host, proxy, BlipReport(cut, down_s), within_s, clients)
+        report = BlipReport(fault, services, down_s)
+        report = _blip(
+            host, blip, report, within_s, _Load(host, uuid.uuid4().hex[:8], pace_s), clients
+        )
         report.poisoned = unexplained_poison(azurite.connection_string)
         return report
     finally:
         host.stop()
-        proxy.close()
+        blip.close()
         azurite.stop()
 
 
 def _blip(
-    host: DevhostProcess, proxy: StorageProxy, report: BlipReport, within_s: float, count: int
+    host: DevhostProcess,
+    blip: _Stalled | _Unavailable,
+    report: BlipReport,
+    within_s: float,
+    load: _Load,
+    count: int,
 ) -> BlipReport:
-    load = _Load(host, uuid.uuid4().hex[:8])
     clients = [threading.Thread(target=load.client, args=(i,)) for i in range(count)]
     for client in clients:
         client.start()
     try:
         poll(lambda: load.count() >= BEFORE_CUT, 120, interval=0.05)
-        proxy.cut(*report.cut)
+        blip.begin()
         time.sleep(report.down_s)
-        proxy.restore()
+        blip.end()
         restored = time.monotonic()
         time.sleep(AFTER_RESTORE_S)
     finally:

@@ -3,7 +3,8 @@
 `cut()` makes storage look like a dead network path, the hardest kind of outage: connections
 are still accepted but nothing is forwarded or answered, so clients wait for their own
 timeouts (a refused connection would fail fast and prove less). `cut("queue")` does it to one
-service only. `restore()` breaks the connections that were stalled and forwards new ones again.
+service only. `restore()` breaks the connections that were stalled and forwards new ones
+again.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ class _Forwarder:
             stalled, self._open = (self._open, []) if self.is_cut else ([], self._open)
             self.is_cut = False
         for sock in stalled:
+            # shutdown first: a plain close() while a pump thread is blocked in recv() on the
+            # socket leaves the connection open, and the client waits out its read timeout.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 sock.close()
 
