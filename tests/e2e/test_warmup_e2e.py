@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.harness import SAMPLE_APP, DevhostProcess
+from tests.e2e.harness import ROOT, SAMPLE_APP, DevhostProcess
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -20,9 +20,18 @@ def _position(lines: list[str], needle: str) -> int:
     return next(index for index, line in enumerate(lines) if needle in line)
 
 
-def test_the_warmup_runs_once_before_http_is_admitted(app_host: DevhostProcess) -> None:
-    assert app_host.call("GET", "/api/openapi.json").status == 200  # an HTTP request, logged
-    lines = app_host.log_text().splitlines()
+def test_the_warmup_runs_once_before_http_is_admitted(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    host = DevhostProcess(
+        ROOT, azurite.connection_string, tmp_path_factory.mktemp("warmup") / "devhost.log"
+    )
+    host.start()
+    try:
+        assert host.call("GET", "/api/openapi.json").status == 200  # an HTTP request, logged
+        lines = host.log_text().splitlines()
+    finally:
+        host.stop()
     warmups = [line for line in lines if "invocation function=warmup " in line]
     assert len(warmups) == 1, warmups
     assert "trigger=warmupTrigger" in warmups[0] and "outcome=succeeded" in warmups[0]
