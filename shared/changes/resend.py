@@ -27,10 +27,11 @@ docs/change-feed.md says why these timings; `bench/recovery.py` measures the cat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
+
+from shared.changes.cleanup import cancel
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -135,8 +136,5 @@ class Resender:
     async def close(self) -> None:
         """Stop retrying (the loop or process ends): what waits is left to the relay."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(task)
         self._waiting.clear()

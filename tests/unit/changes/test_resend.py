@@ -81,6 +81,18 @@ def resender(queue: Queue, backlog: FakeBacklog, *, retry_for: float = 5.0) -> R
     return Resender(send, first_pause=0.01, longest_pause=0.04, retry_for=retry_for)
 
 
+@pytest.fixture
+def resend(queue: Queue, backlog: FakeBacklog) -> Resender:
+    return resender(queue, backlog)
+
+
+@pytest.fixture
+def repo(
+    inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog, resend: Resender
+) -> PublishingOrderRepository:
+    return repository(inner, queue, backlog, resend)
+
+
 def repository(
     inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog, resend: Resender
 ) -> PublishingOrderRepository:
@@ -95,10 +107,8 @@ async def create(repo: PublishingOrderRepository, clock: Clock) -> str:
 
 
 async def test_a_failed_send_is_sent_again_once_the_queue_is_back(
-    inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog
+    repo: PublishingOrderRepository, resend: Resender, queue: Queue, backlog: FakeBacklog
 ) -> None:
-    resend = resender(queue, backlog)
-    repo = repository(inner, queue, backlog, resend)
     queue.down = True
     order_id = await create(repo, Clock())  # the request succeeds all the same
     assert queue.delivered == [] and resend.waiting == 1
@@ -110,10 +120,8 @@ async def test_a_failed_send_is_sent_again_once_the_queue_is_back(
 
 
 async def test_while_the_queue_is_down_a_round_sends_one_event_not_all(
-    inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog
+    repo: PublishingOrderRepository, resend: Resender, queue: Queue, backlog: FakeBacklog
 ) -> None:
-    resend = resender(queue, backlog)
-    repo = repository(inner, queue, backlog, resend)
     queue.down = True
     clock = Clock()
     for _ in range(20):
@@ -147,11 +155,9 @@ async def test_an_event_not_sent_in_time_is_left_to_the_relay(
 
 
 async def test_nothing_runs_while_nothing_waits(
-    inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog
+    repo: PublishingOrderRepository, resend: Resender, queue: Queue, backlog: FakeBacklog
 ) -> None:
     """An idle process makes no request: the retry task exists only while events wait."""
-    resend = resender(queue, backlog)
-    repo = repository(inner, queue, backlog, resend)
     await create(repo, Clock())  # sent at once: nothing waits
     assert resend.waiting == 0 and len(asyncio.all_tasks()) == 1
     queue.down = True
@@ -162,13 +168,11 @@ async def test_nothing_runs_while_nothing_waits(
 
 
 async def test_a_copy_sent_by_a_retry_is_absorbed_by_the_read_models(
-    inner: FakeOrderRepository, queue: Queue, backlog: FakeBacklog
+    repo: PublishingOrderRepository, resend: Resender, queue: Queue, backlog: FakeBacklog
 ) -> None:
     """The send reached the queue but its answer was lost, so the retry sends the event a
     second time. The consumer applies both copies; the version check drops the second, and
     both read models end as after one (docs/change-feed.md, "Catching up after a blip")."""
-    resend = resender(queue, backlog)
-    repo = repository(inner, queue, backlog, resend)
     queue.lose_answers = 1
     await create(repo, Clock())
     await until(lambda: resend.waiting == 0)
