@@ -329,7 +329,7 @@ def _resender(cleanup: BatchedCleanup) -> Resender:
 
 def event_publisher() -> ShardedEventPublisher:
     """The event queues (`order-events`, or `order-events-0..N-1`, queue i in order account
-    i mod K) and their `-poison` twins; one per loop, as it remembers which queues it made."""
+    i mod K) and their `-poison` twins; one per loop, as its queue clients belong to it."""
     wiring = _wiring()
     if wiring.publisher is None:
         from shared.changes.publisher import QueueEventPublisher, ShardedEventPublisher
