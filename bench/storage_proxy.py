@@ -108,7 +108,8 @@ def classify(service: str, verb: str, target: str, body: bytes) -> RequestKind:
     elif service == "queue":
         what = _queue_what(verb, url.path, parse_qs(url.query))
     else:
-        comp = parse_qs(url.query).get("comp", [""])[0]
+        query = parse_qs(url.query)
+        comp = query.get("comp", query.get("restype", [""]))[0]  # restype: the container itself
         parts = url.path.strip("/").split("/")
         container = parts[1] if len(parts) > 1 else ""
         what = f"{container} {comp}".strip()
@@ -125,6 +126,9 @@ class CountingProxy:
         self._counts: Counter[RequestKind] = Counter()
         self._queries: list[TableQuery] = []
         self._lock = threading.Lock()
+        # Services that answer 503 Server Busy instead of forwarding (an outage of one service
+        # that still answers: tests/reliability/blip.py); such requests are not counted.
+        self.unavailable: frozenset[str] = frozenset()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._ports: dict[str, int] = {}
@@ -191,6 +195,8 @@ class CountingProxy:
     def _forwarder(self, service: str, port: int) -> Handler:
         async def forward(request: web.BaseRequest) -> web.StreamResponse:
             body = await request.read()
+            if service in self.unavailable:
+                return web.Response(status=503, headers={"x-ms-error-code": "ServerBusy"})
             kind = classify(service, request.method, request.raw_path, body)
             with self._lock:
                 self._counts[kind] += 1
