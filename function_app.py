@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from blueprints import changes, images, orders, schedules, system, upload_page
+from blueprints import changes, images, orders, schedules, system, upload_page, warmup
 
 # Function keys are no lock for public clients: callers are identified by the platform's
 # authentication and each route's rules (docs/security.md).
@@ -13,3 +13,4 @@ app.register_functions(changes.bp)
 app.register_functions(schedules.bp)
 app.register_functions(images.bp)
 app.register_functions(upload_page.bp)
+app.register_functions(warmup.bp)

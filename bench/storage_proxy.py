@@ -108,7 +108,8 @@ def classify(service: str, verb: str, target: str, body: bytes) -> RequestKind:
     elif service == "queue":
         what = _queue_what(verb, url.path, parse_qs(url.query))
     else:
-        comp = parse_qs(url.query).get("comp", [""])[0]
+        query = parse_qs(url.query)
+        comp = query.get("comp", query.get("restype", [""]))[0]  # restype: the container itself
         parts = url.path.strip("/").split("/")
         container = parts[1] if len(parts) > 1 else ""
         what = f"{container} {comp}".strip()
@@ -126,6 +127,9 @@ class CountingProxy:
         self._queries: list[TableQuery] = []
         self._lock = threading.Lock()
         self._held: dict[str, threading.Event] = {}  # kind -> set once one answer is held
+        # Services that answer 503 Server Busy instead of forwarding (an outage of one service
+        # that still answers: tests/reliability/blip.py); such requests are not counted.
+        self.unavailable: frozenset[str] = frozenset()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._ports: dict[str, int] = {}
@@ -202,6 +206,8 @@ class CountingProxy:
     def _forwarder(self, service: str, port: int) -> Handler:
         async def forward(request: web.BaseRequest) -> web.StreamResponse:
             body = await request.read()
+            if service in self.unavailable:
+                return web.Response(status=503, headers={"x-ms-error-code": "ServerBusy"})
             kind = classify(service, request.method, request.raw_path, body)
             with self._lock:
                 self._counts[kind] += 1

@@ -94,9 +94,9 @@ class Phase:
         return feed / self.per
 
 
-def _function_names(tree: Path, settings: dict[str, str]) -> list[str]:
-    """The tree's functions but the image ones, as its devhost loads them with `settings`
-    (the number of event queues decides the queue functions)."""
+def function_names(tree: Path, settings: dict[str, str] | None = None) -> list[str]:
+    """Every function of the app at `tree`, as its devhost loads them with `settings` (the
+    number of event queues decides the queue functions)."""
     import subprocess
     import sys
 
@@ -107,13 +107,18 @@ def _function_names(tree: Path, settings: dict[str, str]) -> list[str]:
     listed = subprocess.run(
         [sys.executable, "-c", code, str(tree)],
         cwd=tree,
-        env={**os.environ, **settings},
+        env={**os.environ, **(settings or {})},
         capture_output=True,
         check=True,
         text=True,
     ).stdout
     names: list[str] = json.loads(listed.strip().splitlines()[-1])
-    return [name for name in names if name not in IMAGE_FUNCTIONS]
+    return names
+
+
+def _function_names(tree: Path, settings: dict[str, str]) -> list[str]:
+    """The tree's functions but the image ones."""
+    return [name for name in function_names(tree, settings) if name not in IMAGE_FUNCTIONS]
 
 
 def settled(connections: list[str]) -> bool:

@@ -45,6 +45,7 @@ from devhost.storage import StorageAccounts
 from devhost.telemetry import HostTelemetry
 from devhost.telemetry import configure as configure_telemetry
 from devhost.timers import TimerTriggerListener
+from devhost.warmup import WARMUP_TRIGGER, WarmupListener
 from devhost.webhooks import BlobsWebhook
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ _LISTENERS: dict[str, ListenerFactory] = {
     "blobTrigger": BlobTriggerListener,
     "queueTrigger": QueueTriggerListener,
     "timerTrigger": TimerTriggerListener,
+    WARMUP_TRIGGER: WarmupListener,
 }
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AppLoadError", "FunctionSpec", "load_functions"]
 
-SUPPORTED_TRIGGERS = ("httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger")
+SUPPORTED_TRIGGERS = ("httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger", "warmupTrigger")
 
 
 class AppLoadError(RuntimeError):

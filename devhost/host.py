@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from devhost.frontend import HttpServer
+from devhost.warmup import run_warmup
 
 if TYPE_CHECKING:
     from devhost.adminruns import AdminRuns
@@ -46,9 +47,10 @@ class DevHost:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> int:
-        """Start the invoker (the worker: init, metadata, load), listen, start every listener,
-        print the functions; the port listened on."""
+        """Start the invoker (the worker: init, metadata, load), run the warmup function
+        (devhost.warmup), listen, start every listener, print the functions; the port."""
         await self.runtime.invoker.start(self.functions)
+        await run_warmup(self.functions, self.runtime)  # as a scaled-out instance: before HTTP
         self.port = await self.server.start(self.bind, self.port)
         if self.blob_queue is not None:
             await self.blob_queue.start()

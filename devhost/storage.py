@@ -22,7 +22,16 @@ from shared.transport import TRANSPORT_OPTIONS, ca_bundle_transport
 __all__ = ["ConnectionSettingError", "StorageAccounts", "connection_string_for"]
 
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
-_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 30, "retry_total": 3}
+# Retries as the .NET host's storage clients make them (Azure.Core `RetryOptions`: 3 retries,
+# exponential from 0.8 s), not the Python SDK's default 15 s first pause, which held devhost's
+# queue polling back for half a minute after a short storage blip.
+_OPTIONS: dict[str, Any] = {
+    "connection_timeout": 5,
+    "read_timeout": 30,
+    "retry_total": 3,
+    "initial_backoff": 0.8,
+    "increment_base": 2,
+}
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 
 

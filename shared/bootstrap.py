@@ -22,6 +22,7 @@ import logging
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -29,16 +30,21 @@ from shared.config import Settings, SettingsError, read_settings
 from shared.sharding import order_id_for, queue_account, queue_names
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from azure.data.tables.aio import TableClient
 
     from shared.auth.tokens import TokenVerifier
     from shared.changes.cleanup import BatchedCleanup
     from shared.changes.publisher import EventPublisher, ShardedEventPublisher
     from shared.changes.read_models import CustomerOrders, DailySummary
+    from shared.changes.resend import Resender
     from shared.images.ports import ImageStore
+    from shared.images.store import AzureImageStore
     from shared.orders.legacy_keys import TableLegacyKeys
     from shared.orders.repository import LegacyIdempotencyKeys, OrderBacklog, OrderRepository
     from shared.storage import StorageClients
+    from shared.warmup import WarmupReport
 
 __all__ = [
     "IMAGE_STATUS_TABLE",
@@ -61,6 +67,7 @@ __all__ = [
     "storage_clients",
     "token_verifier",
     "uploads_clients",
+    "warm_up",
 ]
 
 logger = logging.getLogger(__name__)
@@ -156,9 +163,17 @@ class _Wiring:
     # itself when the setting is unset.
     uploads: StorageClients
     publisher: ShardedEventPublisher | None = None
-    images: ImageStore | None = None
+    images: AzureImageStore | None = None
     cleanup: BatchedCleanup | None = None
     legacy_keys: TableLegacyKeys | None = None
+    resend: Resender | None = None
+    signed_in: asyncio.Task[None] | None = None
+
+    def every_account(self) -> list[StorageClients]:
+        """Each account's clients once (`storage` is usually an order account, and the
+        uploads account too unless UploadsStorage is set)."""
+        every = (self.storage, *self.accounts, self.uploads)
+        return list({id(c): c for c in every}.values())
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wiring] = (
@@ -198,13 +213,34 @@ def _wiring() -> _Wiring:
     return wiring
 
 
+async def _ready() -> _Wiring:
+    """This loop's wiring, every account's identity signed in. Building a client sends no
+    request (shared.provisioning), so the only waiting a first use can do is for tokens: the
+    first call on a loop (the first invocation, when no warmup ran) fetches every account's at
+    once, and every later or concurrent call waits for that one fetch."""
+    wiring = _wiring()
+    if wiring.signed_in is None:
+        wiring.signed_in = asyncio.create_task(_sign_in(wiring.every_account()))
+    await asyncio.shield(wiring.signed_in)
+    return wiring
+
+
+async def _sign_in(accounts: list[StorageClients]) -> None:
+    """Each account's token, concurrently; a failure is left to the clients' own first
+    request, which asks the credential again (and answers 503 if it fails there too)."""
+    results = await asyncio.gather(*(a.sign_in() for a in accounts), return_exceptions=True)
+    for result in results:
+        if isinstance(result, Exception):
+            logger.warning("storage_sign_in_failed error=%s", type(result).__name__)
+
+
 async def _table(name: str) -> TableClient:
-    return await storage_clients().table(name)
+    return (await _ready()).storage.table(name)
 
 
 async def _order_tables(name: str) -> list[TableClient]:
     """Table `name` in each order account."""
-    return [await account.table(name) for account in order_storage_clients()]
+    return [account.table(name) for account in (await _ready()).accounts]
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -230,22 +266,30 @@ async def order_repository() -> OrderRepository:
     inners = [TableOrderRepository(t) for t in await _order_tables(settings().orders_table)]
     inner = inners[0] if len(inners) == 1 else ShardedOrderRepository(inners)
     backlog = await order_backlog()
+    cleanup = await outbox_cleanup()
     return PublishingOrderRepository(
-        inner, publisher=event_publisher(), backlog=backlog, cleanup=await outbox_cleanup()
+        inner,
+        publisher=event_publisher(),
+        backlog=backlog,
+        cleanup=cleanup,
+        resend=_resender(cleanup),
     )
 
 
 async def legacy_idempotency_keys() -> LegacyIdempotencyKeys:
     """Idempotency-Key records written before issue 33, in their own table of each order
-    account; one per loop, as it remembers until when they are read (its clients are made
-    without creating the table: a deployment without it reads nothing)."""
-    wiring = _wiring()
+    account; one per loop, as it remembers until when they are read (nothing creates that
+    table: a deployment without it reads nothing)."""
+    return await _legacy_keys()
+
+
+async def _legacy_keys() -> TableLegacyKeys:
+    wiring = await _ready()
     if wiring.legacy_keys is None:
         from shared.orders.legacy_keys import TableLegacyKeys
 
         name = settings().legacy_idempotency_table
-        tables = [a.table_service().get_table_client(name) for a in wiring.accounts]
-        wiring.legacy_keys = TableLegacyKeys(tables)
+        wiring.legacy_keys = TableLegacyKeys([a.table(name) for a in wiring.accounts])
     return wiring.legacy_keys
 
 
@@ -265,7 +309,7 @@ async def order_backlog() -> OrderBacklog:
 async def outbox_cleanup() -> BatchedCleanup:
     """Where senders leave sent events, whose outbox rows are deleted in batches; one per
     loop, as it holds the rows not yet deleted and the timer that deletes them."""
-    wiring = _wiring()
+    wiring = await _ready()
     if wiring.cleanup is None:
         from shared.changes.cleanup import BatchedCleanup
 
@@ -275,9 +319,28 @@ async def outbox_cleanup() -> BatchedCleanup:
     return wiring.cleanup
 
 
+def _resender(cleanup: BatchedCleanup) -> Resender:
+    """Where failed sends wait to be tried again within seconds; one per loop, as it holds
+    them and the task that retries them (shared.changes.resend)."""
+    wiring = _wiring()
+    if wiring.resend is None:
+        from shared.changes.outbox import deliver
+        from shared.changes.resend import Resender
+
+        wiring.resend = Resender(
+            partial(
+                deliver,
+                publisher=event_publisher(),
+                cleanup=cleanup,
+                failure="order_event_resend_failed",
+            )
+        )
+    return wiring.resend
+
+
 def event_publisher() -> ShardedEventPublisher:
     """The event queues (`order-events`, or `order-events-0..N-1`, queue i in order account
-    i mod K) and their `-poison` twins; one per loop, as it remembers which queues it made."""
+    i mod K) and their `-poison` twins; one per loop, as its queue clients belong to it."""
     wiring = _wiring()
     if wiring.publisher is None:
         from shared.changes.publisher import QueueEventPublisher, ShardedEventPublisher
@@ -320,15 +383,18 @@ async def daily_summary() -> DailySummary:
 
 
 async def image_store() -> ImageStore:
-    """Thumbnails and statuses in the uploads account; one per loop, as it remembers the
-    containers it made and its signing key."""
-    wiring = _wiring()
+    """Thumbnails and statuses in the uploads account; one per loop, as it remembers its
+    signing key (and, signing with an account key, that `uploads` exists)."""
+    return await _azure_image_store()
+
+
+async def _azure_image_store() -> AzureImageStore:
+    wiring = await _ready()
     if wiring.images is None:
         from shared.images.store import AzureImageStore
 
-        statuses = await wiring.uploads.table(IMAGE_STATUS_TABLE)
-        if wiring.images is None:  # not made by a concurrent first use meanwhile
-            wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
+        statuses = wiring.uploads.table(IMAGE_STATUS_TABLE)
+        wiring.images = AzureImageStore(wiring.uploads.blob_service(), statuses)
     return wiring.images
 
 
@@ -346,6 +412,30 @@ async def health_probe() -> TableClient:
     return await _table(settings().orders_table)
 
 
+async def warm_up(*, now: datetime) -> WarmupReport:
+    """Everything a function needs, before the instance takes traffic (blueprints/warmup.py):
+    every adapter of every account built (importing the SDKs), each identity's token fetched,
+    then at once one cheap call per table, event queue and container, opening its pooled
+    connection (and creating one that is missing), the image store's signing key and the
+    token issuer's signing keys. Failed steps are logged and skipped (shared.warmup)."""
+    from shared.warmup import run_steps, storage_steps
+
+    wiring = await _ready()
+    current = settings()
+    await order_repository()  # the orders' adapters, the backlog, the cleanup, the publisher
+    await customer_orders()
+    await daily_summary()
+    names = (current.orders_table, current.customer_orders_table, current.order_summary_table)
+    tables = [account.table(name) for account in wiring.accounts for name in names]
+    tables.append(wiring.uploads.table(IMAGE_STATUS_TABLE))
+    queues = [shard.queue for shard in event_publisher().shards]
+    steps = storage_steps(tables, queues, await _azure_image_store(), now=now)
+    steps["token issuer's signing keys"] = prefetch_signing_keys()  # with authentication on
+    # Whether keys written before issue 33 are still read (never creating their table).
+    steps["Idempotency-Keys written before"] = (await _legacy_keys()).reading(now)
+    return await run_steps(steps)
+
+
 async def reset() -> None:
     """As a new process: forget the settings (and which problems were logged) and close this
     loop's clients, so the next use builds everything again from the app settings as they
@@ -358,8 +448,11 @@ async def reset() -> None:
     pseudonyms.install(None)
     wiring = _by_loop.pop(asyncio.get_running_loop(), None)
     if wiring is not None:
+        if wiring.signed_in is not None:
+            wiring.signed_in.cancel()
+        if wiring.resend is not None:
+            await wiring.resend.close()
         if wiring.cleanup is not None:
             await wiring.cleanup.close()
-        every = (wiring.storage, *wiring.accounts, wiring.uploads)
-        for clients in {id(c): c for c in every}.values():
+        for clients in wiring.every_account():
             await clients.close()

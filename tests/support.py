@@ -123,7 +123,7 @@ def queue_service() -> QueueServiceClient:
 async def table(name: str) -> TableClient:
     from shared import bootstrap
 
-    return await bootstrap.storage_clients().table(name)
+    return bootstrap.storage_clients().table(name)
 
 
 def upload_blobs() -> BlobServiceClient:
@@ -137,7 +137,7 @@ async def uploads_table(name: str) -> TableClient:
     """A table of the uploads account (ImageStatus)."""
     from shared import bootstrap
 
-    return await bootstrap.uploads_clients().table(name)
+    return bootstrap.uploads_clients().table(name)
 
 
 # A caller with every right (Orders.ReadWrite.All), for tests of what the core does rather
@@ -156,3 +156,16 @@ def other_customers(me: str, total: int) -> list[str]:
         if customer_partition(name) == customer_partition(me):
             near.append(name)
     return near + [f"c-{uuid.uuid4().hex[:12]}" for _ in range(total - len(near))]
+
+
+def lose_sends(patch: Any) -> None:
+    """On `patch` (a pytest MonkeyPatch context): sends after commit fail and nothing is kept
+    to send again, as in a process that died right after its commits, so the events wait in
+    the outbox for the relay (shared.changes.resend would otherwise send them within seconds)."""
+    from shared.changes import publisher, resend
+
+    async def refuse(self: object, event: object) -> None:
+        raise ConnectionError("queue unreachable")
+
+    patch.setattr(publisher.QueueEventPublisher, "publish", refuse)
+    patch.setattr(resend.Resender, "failed", lambda self, event: None)

@@ -19,7 +19,7 @@ from devhost.schedules import parse_schedule
 from devhost.timespan import parse_timespan
 
 ROOT = Path(__file__).resolve().parents[1]
-KNOWN_TRIGGERS = {"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger"}
+KNOWN_TRIGGERS = {"httpTrigger", "blobTrigger", "queueTrigger", "timerTrigger", "warmupTrigger"}
 STORAGE_BINDINGS = {"blobTrigger", "queueTrigger", "blob", "queue", "table"}
 BLOB_SOURCES = {"EventGrid", "LogsAndContainerScan"}
 FUNCTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,127}$")

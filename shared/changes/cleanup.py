@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from shared.orders.events import OrderEvent
     from shared.orders.repository import OrderBacklog
 
-__all__ = ["CLEANUP_AFTER", "GIVE_UP_AFTER", "BatchedCleanup", "ImmediateCleanup", "SentEvents"]
+__all__ = [
+    "CLEANUP_AFTER",
+    "GIVE_UP_AFTER",
+    "BatchedCleanup",
+    "ImmediateCleanup",
+    "SentEvents",
+    "cancel",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +163,13 @@ class BatchedCleanup(SentEvents):
     async def close(self) -> None:
         await self.flush()
         timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        await cancel(timer)
         self._waiting.clear()
+
+
+async def cancel(task: asyncio.Task[None] | None) -> None:
+    """Stop a timer task of this package and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -3,8 +3,9 @@
 A change and its event are committed together (see shared.orders.table_layout). Right after
 the commit the event is sent, and its outbox row is handed to the cleanup
 (shared.changes.cleanup), which deletes sent rows in batches; if the send fails the request
-still succeeds, and `relay_unsent` sends the event later. Sending twice is harmless: every
-consumer compares versions.
+still succeeds, the same process tries again within seconds (shared.changes.resend), and
+`relay_unsent` sends whatever is still left later. Sending twice is harmless: every consumer
+compares versions.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from shared.changes.cleanup import SentEvents
     from shared.changes.publisher import EventPublisher
+    from shared.changes.resend import Resender
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
     from shared.orders.repository import (
@@ -39,6 +41,7 @@ __all__ = [
     "RELAY_AGE",
     "PublishingOrderRepository",
     "RelayReport",
+    "deliver",
     "publish_committed",
     "relay_unsent",
     "run_relay",
@@ -51,11 +54,32 @@ RELAY_AGE = timedelta(minutes=1)
 
 
 async def publish_committed(
-    event: OrderEvent, *, publisher: EventPublisher, cleanup: SentEvents
+    event: OrderEvent,
+    *,
+    publisher: EventPublisher,
+    cleanup: SentEvents,
+    resend: Resender | None = None,
 ) -> bool:
-    """Send a committed event and hand its outbox row to the cleanup; never raises (the relay
-    repairs)."""
-    if not await _send(event, publisher, failure="order_event_send_deferred"):
+    """Send a committed event and hand its outbox row to the cleanup; never raises. A failed
+    send goes to `resend`, which tries again within seconds (shared.changes.resend); the
+    relay repairs whatever is left."""
+    if await deliver(event, publisher=publisher, cleanup=cleanup):
+        return True
+    if resend is not None:
+        resend.failed(event)
+    return False
+
+
+async def deliver(
+    event: OrderEvent,
+    *,
+    publisher: EventPublisher,
+    cleanup: SentEvents,
+    failure: str = "order_event_send_deferred",
+) -> bool:
+    """Send the event and hand its outbox row to the cleanup: False (logged as `failure`)
+    if the send failed, leaving the row where it is."""
+    if not await _send(event, publisher, failure=failure):
         return False
     try:
         await cleanup.sent(event)
@@ -71,7 +95,8 @@ async def publish_committed(
 
 class PublishingOrderRepository:
     """An OrderRepository that publishes each change's event once the change is committed.
-    Without a `cleanup`, each sent event's row is deleted at once (one request each)."""
+    Without a `cleanup`, each sent event's row is deleted at once (one request each); without
+    a `resend`, a failed send waits for the relay."""
 
     def __init__(
         self,
@@ -80,12 +105,15 @@ class PublishingOrderRepository:
         publisher: EventPublisher,
         backlog: OrderBacklog,
         cleanup: SentEvents | None = None,
+        resend: Resender | None = None,
     ) -> None:
-        self._inner, self._publisher = inner, publisher
+        self._inner, self._publisher, self._resend = inner, publisher, resend
         self._cleanup = cleanup or ImmediateCleanup(backlog)
 
     async def _publish(self, event: OrderEvent) -> None:
-        await publish_committed(event, publisher=self._publisher, cleanup=self._cleanup)
+        await publish_committed(
+            event, publisher=self._publisher, cleanup=self._cleanup, resend=self._resend
+        )
 
     async def get(self, order_id: str) -> Order | None:
         return await self._inner.get(order_id)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.changes.errors import BadEventMessage
 from shared.orders.events import OrderEvent
+from shared.provisioning import QUEUE_NOT_FOUND, creating_on_missing
 from shared.sharding import queue_index
 from shared.tables import storage_unavailable_on_failure
 
@@ -85,16 +85,22 @@ class QueueEventPublisher:
 
     def __init__(self, queue: QueueClient, poison: QueueClient) -> None:
         self._queue, self._poison = queue, poison
-        self._created: set[str] = set()
+
+    @property
+    def queue(self) -> QueueClient:
+        """The event queue itself (the warmup opens its connection)."""
+        return self._queue
 
     async def _send(self, queue: QueueClient, content: str) -> None:
-        """Send, creating the queue on first use in this process (inside the caller's
-        error handling, so an unreachable queue service fails the send, not the caller)."""
+        """Send; a queue that does not exist yet is created and the send made once more
+        (shared.provisioning). Failures stay inside the caller's error handling."""
         with storage_unavailable_on_failure("send_queue_message"):
-            if queue.queue_name not in self._created:
-                await ensure_queue(queue)
-                self._created.add(queue.queue_name)
-            await queue.send_message(content, **_SEND_OPTIONS)
+            await creating_on_missing(
+                lambda: queue.send_message(content, **_SEND_OPTIONS),
+                code=QUEUE_NOT_FOUND,
+                create=lambda: queue.create_queue(**_SEND_OPTIONS),
+                name=queue.queue_name,
+            )
 
     async def publish(self, event: OrderEvent) -> None:
         await self._send(self._queue, encode_message(event.to_json()))
@@ -112,6 +118,10 @@ class ShardedEventPublisher:
     def __init__(self, shards: Sequence[QueueEventPublisher]) -> None:
         self._shards = tuple(shards)
 
+    @property
+    def shards(self) -> tuple[QueueEventPublisher, ...]:
+        return self._shards
+
     def shard(self, index: int) -> QueueEventPublisher:
         """The publisher of queue `index`: the consumer of that queue parks messages there."""
         return self._shards[index]
@@ -122,11 +132,3 @@ class ShardedEventPublisher:
     async def dead_letter(self, body: bytes, *, reason: str) -> None:
         """A message of no known queue (the consumer passes its own queue's publisher)."""
         await self._shards[0].dead_letter(body, reason=reason)
-
-
-async def ensure_queue(queue: QueueClient) -> QueueClient:
-    from azure.core.exceptions import ResourceExistsError
-
-    with contextlib.suppress(ResourceExistsError):
-        await queue.create_queue(**_SEND_OPTIONS)
-    return queue

@@ -25,6 +25,7 @@ from shared.changes.projections import Contribution, CustomerOrderRow
 from shared.changes.read_models import CustomerOrderPage
 from shared.jsoncodec import decode_json, encode_json
 from shared.orders.table_layout import prefix_range
+from shared.provisioning import creating_table, missing_table_reads_empty
 from shared.tables import (
     RETRY_WRITES,
     RETURN_NO_CONTENT,
@@ -64,7 +65,10 @@ async def _save(client: TableClient, entity: dict[str, Any], etag: str | None) -
     with storage_unavailable_on_failure("write_read_model"):
         try:
             if etag is None:
-                await client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
+                await creating_table(
+                    client,
+                    lambda: client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT),
+                )
             else:
                 await client.update_entity(
                     entity,
@@ -114,7 +118,9 @@ class TableCustomerOrders:
         if status is not None:
             query += " and status eq @status"
             parameters["status"] = status.value
-        with storage_unavailable_on_failure("list_customer_orders"):
+        entities: list[TableEntity] = []
+        next_position = None
+        with storage_unavailable_on_failure("list_customer_orders"), missing_table_reads_empty():
             entities, next_position = await query_page(
                 self._client,
                 query,
@@ -169,6 +175,6 @@ class TableDailySummary:
             results_per_page=1000,
             select=["RowKey", "version", "status", "amount"],
         )
-        with storage_unavailable_on_failure("read_order_summary"):
+        with storage_unavailable_on_failure("read_order_summary"), missing_table_reads_empty():
             async for entity in rows:
                 yield _contribution(day, entity)

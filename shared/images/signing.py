@@ -89,6 +89,17 @@ class BlobSigner:
         )
         return f"{client.url}?{sas}"
 
+    @property
+    def signs_with_account_key(self) -> bool:
+        """Whether links are signed with the account key (a connection string: Azurite, or
+        an account outside infra/), not a delegation key (an identity, as deployed)."""
+        return bool(getattr(self._blobs.credential, "account_key", None))
+
+    async def prefetch(self, now: datetime) -> None:
+        """Fetch the key a link signed at `now` uses (a delegation key: one request; the
+        account key: none), so that the first link signed does not wait for it."""
+        await self._signing_key(now - CLOCK_SKEW, now)
+
     async def _signing_key(self, start: datetime, expires: datetime) -> dict[str, Any]:
         """The account key when we have one; otherwise a user delegation key, which a managed
         identity may request (Storage Blob Delegator, in Blob Data Contributor). The key is

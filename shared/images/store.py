@@ -10,6 +10,7 @@ comparison run again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from shared.errors import StorageUnavailable
 from shared.images.ports import SignedUrl, UploadTicket
 from shared.images.signing import BlobSigner, link_cache_control, whole_seconds
 from shared.images.status import ImageStatus, SourceVersion, status_keys
+from shared.provisioning import CONTAINER_NOT_FOUND, creating_on_missing, creating_table
 from shared.tables import (
     RETRY_WRITES,
     RETURN_NO_CONTENT,
@@ -92,7 +94,6 @@ class AzureImageStore:
     async def save_thumbnail(
         self, name: str, thumbnail: Thumbnail, source: SourceVersion
     ) -> str | None:
-        await self._ensure_container(THUMBNAILS)
         client = self._blobs.get_blob_client(THUMBNAILS, name)
         for _ in range(_ATTEMPTS):
             etag, stored = await self._thumbnail_version(client)
@@ -124,13 +125,27 @@ class AzureImageStore:
         raise StorageUnavailable(f"Status of {recorded(status.name)} kept changing; retry later.")
 
     async def upload_ticket(self, name: str, content_type: str, *, now: datetime) -> UploadTicket:
-        await self._ensure_container(UPLOADS)
+        """The client PUTs to `uploads` itself, so the app never hears that the container is
+        missing. A deployment from infra/ signs with a user delegation key and has the
+        container, so it makes no call; signed with an account key (Azurite, or an account
+        infra/ did not make) the container is made once per process unless the warmup did."""
+        if self._signer.signs_with_account_key:
+            await self._ensure_container(UPLOADS)
         expires = whole_seconds(now + UPLOAD_URL_TTL)
         permission = BlobSasPermissions(create=True, write=True)
         url = await self._signer.url(
             UPLOADS, name, permission, now, expires, content_type=content_type
         )
         return UploadTicket(name, url, expires)
+
+    async def warm(self, *, now: datetime) -> None:
+        """Before traffic (the warmup function): open the blob connection with one cheap call
+        per container, creating either where it is missing, and fetch the signing key."""
+        await asyncio.gather(
+            self._existing_container(UPLOADS),
+            self._existing_container(THUMBNAILS),
+            self._signer.prefetch(now),
+        )
 
     async def thumbnail_url(self, name: str, *, now: datetime, ttl: timedelta) -> SignedUrl:
         """Storage answers it with `Cache-Control: private, max-age=<the link's lifetime>`."""
@@ -172,8 +187,13 @@ class AzureImageStore:
         }
         settings = ContentSettings(content_type=thumbnail.content_type, cache_control=CACHE_CONTROL)
         with storage_unavailable_on_failure("upload thumbnail"):
-            await client.upload_blob(
-                thumbnail.data, content_settings=settings, metadata=metadata, **conditions
+            await creating_on_missing(
+                lambda: client.upload_blob(
+                    thumbnail.data, content_settings=settings, metadata=metadata, **conditions
+                ),
+                code=CONTAINER_NOT_FOUND,
+                create=lambda: self._blobs.create_container(client.container_name),
+                name=client.container_name,
             )
 
     async def _status_entity(self, name: str) -> dict[str, Any] | None:
@@ -188,7 +208,12 @@ class AzureImageStore:
     async def _write_status(self, entity: Mapping[str, Any], stored: dict[str, Any] | None) -> None:
         with storage_unavailable_on_failure("save image status"):
             if stored is None:
-                await self._statuses.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT)
+                await creating_table(
+                    self._statuses,
+                    lambda: self._statuses.create_entity(
+                        entity, **RETRY_WRITES, **RETURN_NO_CONTENT
+                    ),
+                )
             else:
                 await self._statuses.update_entity(
                     entity,
@@ -205,6 +230,18 @@ class AzureImageStore:
             with contextlib.suppress(ResourceExistsError):
                 await self._blobs.create_container(name)
             self._created.add(name)
+
+    async def _existing_container(self, name: str) -> None:
+        """One read of the container's properties; a missing one is created."""
+        container = self._blobs.get_container_client(name)
+        with storage_unavailable_on_failure("get container properties"):
+            await creating_on_missing(
+                container.get_container_properties,
+                code=CONTAINER_NOT_FOUND,
+                create=container.create_container,
+                name=name,
+            )
+        self._created.add(name)
 
 
 def _version_of(entity: dict[str, Any]) -> SourceVersion:

@@ -25,6 +25,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from shared.orders.idempotency import IDEMPOTENCY_WINDOW
 from shared.orders.model import format_time
 from shared.orders.table_layout import record_from_entity
+from shared.provisioning import TABLE_NOT_FOUND, error_code
 from shared.sharding import key_account
 from shared.tables import RETRY_WRITES, RETURN_NO_CONTENT, storage_unavailable_on_failure
 
@@ -46,7 +47,6 @@ MARKER = ("moved", "to-order-partitions")
 # Instances of the old version may still be writing records a little after that moment.
 MOVE_MARGIN = timedelta(hours=1)
 _CLOSED = ""  # the window's end when there is no old table: before every moment
-_TABLE_NOT_FOUND = "TableNotFound"
 
 
 class TableLegacyKeys:
@@ -58,7 +58,7 @@ class TableLegacyKeys:
         self._until: str | None = None  # the window's end, once known
 
     async def find(self, legacy_hash: str, *, now: datetime) -> IdempotencyRecord | None:
-        if not await self._reading(now):
+        if not await self.reading(now):
             return None
         table = self._tables[key_account(legacy_hash, len(self._tables))]
         entity = await self._read(table, legacy_hash, LEGACY_ROW)
@@ -66,7 +66,10 @@ class TableLegacyKeys:
             return None
         return record_from_entity(entity, legacy_hash, str(entity.metadata["etag"]))
 
-    async def _reading(self, now: datetime) -> bool:
+    async def reading(self, now: datetime) -> bool:
+        """Whether records of the old table are read at `now`: the first call asks storage
+        (the marker, or that there is no table), later ones only compare (a warmup asks
+        first, so no request pays for it)."""
         if self._until is None:
             self._until = await self._window(now)
             logger.info("legacy_idempotency_keys read_until=%s", self._until or "never")
@@ -103,17 +106,10 @@ class TableLegacyKeys:
             try:
                 return await table.get_entity(partition, row)
             except ResourceNotFoundError as error:
-                if missing_table and _table_missing(error):
+                if missing_table and error_code(error) == TABLE_NOT_FOUND:
                     raise _NoTable from error
                 return None
 
 
 class _NoTable(Exception):
     """The old table does not exist: this deployment never wrote a record there."""
-
-
-def _table_missing(error: ResourceNotFoundError) -> bool:
-    """Whether a 404 names the table rather than the row (the service's error code)."""
-    code = getattr(error, "error_code", None)
-    text = str(code.value if hasattr(code, "value") else code) if code else str(error)
-    return _TABLE_NOT_FOUND in text

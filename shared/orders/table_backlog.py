@@ -17,6 +17,7 @@ from shared.orders.table_layout import (
     partition_of,
     prefix_range,
 )
+from shared.provisioning import missing_table_reads_empty
 from shared.table_transactions import Delete, TransactionFailed, submit_transaction
 from shared.tables import RETRY_WRITES, storage_unavailable_on_failure
 
@@ -119,7 +120,7 @@ class TableOrderBacklog:
             query += " and created_at lt @before"
             parameters["before"] = created_before
         found: list[TableEntity] = []
-        with storage_unavailable_on_failure("read_backlog"):
+        with storage_unavailable_on_failure("read_backlog"), missing_table_reads_empty():
             async for entity in self._client.query_entities(
                 query, parameters=parameters, results_per_page=min(limit, 1000)
             ):

@@ -37,6 +37,7 @@ from shared.orders.table_layout import (
     partition_of,
     record_from_entity,
 )
+from shared.provisioning import creating_table, missing_table_reads_empty
 from shared.table_transactions import (
     Delete,
     Insert,
@@ -193,7 +194,9 @@ class TableOrderRepository:
         in their partition (no other customer's row is read); without a customer, the order
         rows of every partition, as far as one page goes."""
         condition, parameters = listing_filter(query.customer_id, query.status)
-        with storage_unavailable_on_failure("list_orders"):
+        entities: list[TableEntity] = []
+        next_position = None
+        with storage_unavailable_on_failure("list_orders"), missing_table_reads_empty():
             entities, next_position = await query_page(
                 self._client,
                 condition,
@@ -204,13 +207,15 @@ class TableOrderRepository:
         return OrderPage([order_from_entity(entity, None) for entity in entities], next_position)
 
     async def _commit(self, order: Order, operations: list[Operation]) -> Order:
-        """A missing table leaves as ResourceNotFoundError (code TableNotFound), not as a
-        refused operation: the table is made once per process, so it is a deployment fault,
-        answered as a logged 500, never as a missing order or a retry-later 503."""
+        """A missing table is not a refused operation (shared.table_transaction_errors), so
+        never a missing order: the table is created and the transaction sent once more."""
         for operation in operations:
             _check(operation)
         with storage_unavailable_on_failure("write_order"):
-            results = await submit_transaction(self._client, operations, **RETRY_WRITES)
+            results = await creating_table(
+                self._client,
+                lambda: submit_transaction(self._client, operations, **RETRY_WRITES),
+            )
         return _with_etag(order, results[0].get("etag"))
 
     async def _our_earlier_write(self, order_id: str, event: OrderEvent, error: Exception) -> Order:

@@ -103,11 +103,12 @@ def test_an_upload_over_the_limit_is_never_downloaded_and_ends_failed(
     status = settled(alice, name)
 
     assert status == {"name": name, "status": "failed", "reason": "too-large", "source_etag": etag}
+    # The status is written before the blob is deleted and the run is logged: wait for both.
+    (rejection,) = wait_for(lambda: host.invocations("reject_upload"), WAIT_S)
+    assert rejection["outcome"] == "succeeded", rejection
     counts = proxy.take()
     assert counts[DOWNLOAD] == 0, counts  # no byte of it was read, by anyone
     assert not host.invocations("make_thumbnail")  # the webhook never got its event
-    (rejection,) = host.invocations("reject_upload")
-    assert rejection["outcome"] == "succeeded", rejection
     deleted = RequestKind("blob", "DELETE", "uploads", UPLOADS_ACCOUNT)
     assert counts[deleted] == 1, counts  # and nobody pays to keep it
     assert alice.call("GET", f"/api/images/{name}").json() == status  # still failed, blob gone

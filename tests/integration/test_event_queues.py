@@ -20,7 +20,7 @@ from shared.orders import services
 from shared.orders.model import format_time
 from shared.sharding import queue_index, queue_names
 from tests.integration.test_change_feed import drain, events, feed_env, own_azurite
-from tests.support import BACK_OFFICE, point_app_at
+from tests.support import BACK_OFFICE, lose_sends, point_app_at
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -77,11 +77,9 @@ async def test_every_event_of_an_order_goes_to_its_own_queue() -> None:
 async def test_the_relay_sends_to_the_queue_of_the_order(
     four_queues: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared.changes import publisher
-
     owner = f"c-{uuid.uuid4().hex[:8]}"
     with monkeypatch.context() as patch:
-        patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
+        lose_sends(patch)
         lost = [await create(owner) for _ in range(8)]
     report = await relay_unsent(
         backlog=await bootstrap.order_backlog(),
@@ -108,7 +106,3 @@ async def test_a_bad_message_is_parked_with_the_queue_it_came_from() -> None:
     assert await drain("order-events-2-poison") != []
     for other in ("order-events-0-poison", "order-events-1-poison", "order-events-3-poison"):
         assert await drain(other) == []
-
-
-async def _refuse(self: object, event: object) -> None:
-    raise ConnectionError("queue unreachable")

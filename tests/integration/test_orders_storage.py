@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
+from shared.orders.errors import OrderNotFound
 from shared.orders.events import OrderEvent
 from shared.orders.model import Order, OrderChanges, OrderDraft, OrderStatus
 from shared.orders.repository import OrderQuery
@@ -116,29 +117,30 @@ async def test_failed_transaction_writes_nothing() -> None:
     assert await repo.get(order.order_id) is None
 
 
-async def test_a_missing_table_is_not_a_missing_order(storage_env) -> None:
+async def test_a_missing_table_is_created_by_the_write_that_finds_it(storage_env) -> None:
     """Table Storage answers a transaction on a missing table as operation 0 with 404, the
-    shape of the order row's own refusal: no write may take it for "order not found"."""
-    from azure.core.exceptions import ResourceNotFoundError
+    shape of the order row's own refusal. No write takes it for "order not found": each one
+    creates the table and is sent once more, and only then is it decided as in any table (the
+    add stores the order; the change and the delete find no order)."""
     from azure.data.tables.aio import TableServiceClient
 
     order = make_order(customer())
     stored = await (await bootstrap.order_repository()).add(order, inserted(order))
     changed = stored.apply(OrderChanges(quantity=2), now="t")
     async with TableServiceClient.from_connection_string(storage_env.connection_string) as service:
-        repo = TableOrderRepository(service.get_table_client(f"Gone{uuid.uuid4().hex[:12]}"))
-        writes = {
-            "add": lambda: repo.add(order, inserted(order)),
-            "replace": lambda: repo.replace(
-                stored, changed, OrderEvent.for_change(stored, changed, now="t")
-            ),
-            "remove": lambda: repo.remove(stored, OrderEvent.for_change(stored, None, now="t")),
-        }
-        for name, write in writes.items():
-            with pytest.raises(ResourceNotFoundError) as failed:
-                await write()
-            # The SDK sets `error_code` on the exception at run time; its class does not declare it.
-            assert failed.value.error_code == "TableNotFound", name  # type: ignore[attr-defined]
+        names: list[str] = []
+
+        def fresh() -> TableOrderRepository:
+            names.append(f"Gone{uuid.uuid4().hex[:12]}")
+            return TableOrderRepository(service.get_table_client(names[-1]))
+
+        added = await fresh().add(order, inserted(order))
+        assert added.order_id == order.order_id and added.etag
+        with pytest.raises(OrderNotFound):
+            await fresh().replace(stored, changed, OrderEvent.for_change(stored, changed, now="t"))
+        with pytest.raises(OrderNotFound):
+            await fresh().remove(stored, OrderEvent.for_change(stored, None, now="t"))
+        assert {t.name async for t in service.list_tables()} >= set(names)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from shared.orders import services
 from shared.orders.model import OrderStatus
 from shared.orders.table_layout import PENDING_ROW, partition_of
 from tests.integration.test_change_feed import drain, events, feed_env, own_azurite
-from tests.support import BACK_OFFICE, invoke, table
+from tests.support import BACK_OFFICE, invoke, lose_sends, table
 
 if TYPE_CHECKING:
     from shared.orders.repository import OrderRepository
@@ -114,17 +114,11 @@ async def test_two_sweeps_at_once_expire_each_order_once(
 async def test_the_sweep_relays_events_left_in_the_outbox(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from shared.changes import publisher
-
     owner = f"c-{uuid.uuid4().hex[:8]}"
     with monkeypatch.context() as patch:
-        patch.setattr(publisher.QueueEventPublisher, "publish", _refuse)
+        lose_sends(patch)
         lost = await create_at(datetime.now(UTC) - timedelta(minutes=5), owner)
     assert [e.order_id for e in events(await drain())] == []
     [report] = await run_sweeps(caplog)
     assert report["relayed"] >= 1
     assert lost in [e.order_id for e in events(await drain())]
-
-
-async def _refuse(self: object, event: object) -> None:
-    raise ConnectionError("queue unreachable")

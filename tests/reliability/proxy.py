@@ -2,8 +2,9 @@
 
 `cut()` makes storage look like a dead network path, the hardest kind of outage: connections
 are still accepted but nothing is forwarded or answered, so clients wait for their own
-timeouts (a refused connection would fail fast and prove less). `restore()` breaks the
-connections that were stalled and forwards new ones again.
+timeouts (a refused connection would fail fast and prove less). `cut("queue")` does it to one
+service only. `restore()` breaks the connections that were stalled and forwards new ones
+again.
 """
 
 from __future__ import annotations
@@ -16,13 +17,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
 
+SERVICES = ("blob", "queue", "table")
+
 
 class _Forwarder:
-    def __init__(self, owner: StorageProxy, upstream_port: int) -> None:
-        self.owner, self.upstream_port = owner, upstream_port
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.is_cut = False
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.server.getsockname()[1])
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.append(sock)
 
     def _accept(self) -> None:
         while True:
@@ -30,8 +40,8 @@ class _Forwarder:
                 client, _ = self.server.accept()
             except OSError:
                 return
-            self.owner.track(client)
-            if not self.owner.is_cut:
+            self._track(client)
+            if not self.is_cut:
                 threading.Thread(target=self._connect, args=(client,), daemon=True).start()
 
     def _connect(self, client: socket.socket) -> None:
@@ -40,57 +50,66 @@ class _Forwarder:
         except OSError:
             client.close()
             return
-        self.owner.track(upstream)
+        self._track(upstream)
         threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
         self._pump(upstream, client)
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
-                if self.owner.is_cut:
+                if self.is_cut:
                     continue  # swallowed: the other side waits for its timeout
                 target.sendall(data)
         for sock in (source, target):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def restore(self) -> None:
+        """Forward again; the connections stalled during the cut are broken, as after a real
+        network outage (a forwarder that was not cut keeps its connections)."""
+        with self._lock:
+            stalled, self._open = (self._open, []) if self.is_cut else ([], self._open)
+            self.is_cut = False
+        for sock in stalled:
+            # shutdown first: a plain close() while a pump thread is blocked in recv() on the
+            # socket leaves the connection open, and the client waits out its read timeout.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+
 
 class StorageProxy:
     def __init__(self, azurite: Azurite) -> None:
         self.azurite = azurite
-        self.is_cut = False
-        self._lock = threading.Lock()
-        self._open: list[socket.socket] = []
-        self._forwarders = [
-            _Forwarder(self, port)
-            for port in (azurite.blob_port, azurite.queue_port, azurite.table_port)
-        ]
+        self._forwarders = {
+            "blob": _Forwarder(azurite.blob_port),
+            "queue": _Forwarder(azurite.queue_port),
+            "table": _Forwarder(azurite.table_port),
+        }
+
+    @property
+    def is_cut(self) -> bool:
+        return any(forwarder.is_cut for forwarder in self._forwarders.values())
 
     @property
     def connection_string(self) -> str:
         text = self.azurite.connection_string
-        for forwarder in self._forwarders:
+        for forwarder in self._forwarders.values():
             text = text.replace(f":{forwarder.upstream_port}/", f":{forwarder.port}/")
         return text
 
-    def track(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.append(sock)
-
-    def cut(self) -> None:
-        self.is_cut = True
+    def cut(self, *services: str) -> None:
+        """Stall every service, or only `services` (of SERVICES)."""
+        for service in services or SERVICES:
+            self._forwarders[service].is_cut = True
 
     def restore(self) -> None:
-        """Forward again; the connections stalled during the cut are broken, as after a real
-        network outage."""
-        with self._lock:
-            stalled, self._open = self._open, []
-            self.is_cut = False
-        for sock in stalled:
-            with contextlib.suppress(OSError):
-                sock.close()
+        for forwarder in self._forwarders.values():
+            forwarder.restore()
 
     def close(self) -> None:
-        self.restore()
-        for forwarder in self._forwarders:
+        for forwarder in self._forwarders.values():
+            forwarder.is_cut = True
+            forwarder.restore()
             forwarder.server.close()

@@ -67,3 +67,73 @@ async def test_another_event_loop_gets_its_own_clients() -> None:
     there = await asyncio.to_thread(asyncio.run, on_another_loop())
     assert there is not here
     assert bootstrap.storage_clients().table_service() is here  # this loop's were left alone
+
+
+KEYED = (
+    "DefaultEndpointsProtocol=https;AccountName={};AccountKey=azE=;EndpointSuffix=core.windows.net"
+)
+
+
+async def test_the_first_use_signs_every_account_in_at_once_and_only_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No warmup ran (a restart): the first invocation's own initialization fetches every
+    account's token concurrently, and concurrent first uses wait for that one fetch."""
+    from shared.storage import StorageClients
+
+    monkeypatch.setenv("ORDER_STORAGE_CONNECTIONS", "AzureWebJobsStorage,Orders1,Orders2")
+    monkeypatch.setenv("Orders1", KEYED.format("orders1"))
+    monkeypatch.setenv("Orders2", KEYED.format("orders2"))
+    await bootstrap.reset()
+    signing_in: set[int] = set()
+    most, calls = 0, 0
+
+    async def sign_in(self: StorageClients) -> None:
+        nonlocal most, calls
+        calls += 1
+        signing_in.add(id(self))
+        most = max(most, len(signing_in))
+        await asyncio.sleep(0.05)
+        signing_in.discard(id(self))
+
+    monkeypatch.setattr(StorageClients, "sign_in", sign_in)
+    await asyncio.gather(
+        bootstrap.order_repository(),
+        bootstrap.customer_orders(),
+        bootstrap.daily_summary(),
+        bootstrap.legacy_idempotency_keys(),
+        bootstrap.health_probe(),
+    )
+    assert (most, calls) == (3, 3)
+    await bootstrap.order_repository()
+    assert calls == 3
+
+
+async def test_signing_in_fetches_the_storage_token_only_with_an_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared import storage
+    from shared.config import StorageEndpoints
+
+    scopes: list[tuple[str, ...]] = []
+
+    class Credential:
+        async def get_token(self, *wanted: str) -> object:
+            scopes.append(wanted)
+            return object()
+
+        async def close(self) -> None:
+            return None
+
+    monkeypatch.setattr(storage, "async_storage_credential", lambda endpoints: Credential())
+    keyed = storage.StorageClients(StorageEndpoints(KEYED.format("a")))
+    await keyed.sign_in()
+    assert scopes == []
+    identity = storage.StorageClients(
+        StorageEndpoints(
+            None, table_uri="https://a.table.core.windows.net", credential="managedidentity"
+        )
+    )
+    await identity.sign_in()
+    assert scopes == [("https://storage.azure.com/.default",)]
+    await identity.close()

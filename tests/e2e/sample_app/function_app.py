@@ -8,6 +8,7 @@ users run it.
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
 
@@ -122,3 +123,11 @@ def tick(timer: func.TimerRequest, ticks: func.Out[str]) -> None:
 @app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer")
 def returns_value(timer: func.TimerRequest) -> str:
     return "a non-HTTP function must not return a value"
+
+
+# azure-functions lists WarmUpContext in __all__ but imports only its module.
+@app.warm_up_trigger(arg_name="warmup_context")
+def warmup(warmup_context: func.warmup.WarmUpContext) -> None:
+    if os.environ.get("E2E_WARMUP_FAILS"):
+        raise RuntimeError("warmup asked to fail")
+    logger.info("sample_warmup_ran")

@@ -23,7 +23,12 @@ def test_a_bundle_transport_takes_the_timeouts_and_the_client_keeps_the_retries(
         _transport_options({"https_proxy": "http://p:3128", "REQUESTS_CA_BUNDLE": "/ca"})
     )
     transport = options.pop("transport")
-    assert options == {"retry_total": 3, "use_env_settings": True}
+    assert options == {
+        "retry_total": 3,
+        "initial_backoff": 0.8,
+        "increment_base": 2,
+        "use_env_settings": True,
+    }
     config = transport.connection_config
     assert (config.timeout, config.read_timeout) == (5, 30)
     assert transport._use_env_settings is True
