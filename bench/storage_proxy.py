@@ -126,6 +126,7 @@ class CountingProxy:
         self._counts: Counter[RequestKind] = Counter()
         self._queries: list[TableQuery] = []
         self._lock = threading.Lock()
+        self._held: dict[str, threading.Event] = {}  # kind -> set once one answer is held
         # Services that answer 503 Server Busy instead of forwarding (an outage of one service
         # that still answers: tests/reliability/blip.py); such requests are not counted.
         self.unavailable: frozenset[str] = frozenset()
@@ -160,8 +161,17 @@ class CountingProxy:
             queries, self._queries = self._queries, []
         return queries
 
+    def hold_answers(self, kind: str) -> threading.Event:
+        """From now on, forward each request of `kind` (`str(RequestKind)`, e.g. `table POST
+        $batch(write)`) to storage but never pass its answer back: storage has done the work,
+        the client waits until it gives up or dies (a test kills the process between a commit
+        and its response). The event is set when the first such answer is held."""
+        held = self._held[kind] = threading.Event()
+        return held
+
     def close(self) -> None:
         async def stop() -> None:
+            self._closing.set()
             for runner in self._runners:
                 await runner.cleanup()
             await self._session.close()
@@ -177,6 +187,7 @@ class CountingProxy:
         self._loop.run_forever()
 
     async def _start(self) -> None:
+        self._closing = asyncio.Event()
         self._session = aiohttp.ClientSession(
             auto_decompress=False, timeout=aiohttp.ClientTimeout(total=120)
         )
@@ -214,6 +225,10 @@ class CountingProxy:
             if kind.what.endswith(" query"):
                 with self._lock:
                     self._queries.append(_table_query(request.raw_path, payload))
+            held = self._held.get(str(kind))
+            if held is not None:
+                held.set()
+                await self._closing.wait()  # the client gives up or dies meanwhile
             response = web.Response(status=answer.status, body=payload)
             for name, value in kept:
                 response.headers.add(name, value)

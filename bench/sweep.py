@@ -51,12 +51,10 @@ async def _create_stale(count: int) -> None:
 
     then = datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": "bench-stale", "product_id": "p", "quantity": 1, "total_amount": 1}
-    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    repo = await bootstrap.order_repository()
     await _bounded(
         [
-            services.create_order(
-                body, repo=repo, keys=keys, clock=lambda: then, caller=BACK_OFFICE
-            )
+            services.create_order(body, repo=repo, clock=lambda: then, caller=BACK_OFFICE)
             for _ in range(count)
         ]
     )

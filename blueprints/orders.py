@@ -34,7 +34,7 @@ async def create_order(req: func.HttpRequest, caller: "Caller") -> func.HttpResp
         read_json(req),
         caller=caller,
         repo=await bootstrap.order_repository(),
-        keys=await bootstrap.idempotency_store(),
+        legacy_keys=await bootstrap.legacy_idempotency_keys(),
         idempotency_key=validation.parse_idempotency_key(req.headers.get("Idempotency-Key")),
         new_id=bootstrap.new_order_id,
     )

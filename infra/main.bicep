@@ -29,7 +29,7 @@ param pythonVersion string = '3.13'
 
 // 40: past about 28 HTTP instances one storage account is the limit, not compute (one instance
 // serves about 140 orders/s at the concurrency below, an account about 3,800 orders/s at 5.2
-// requests per order), plus the consumer's, the blob trigger's and the timers' instances;
+// requests per order created with an Idempotency-Key, as clients call), plus the consumer's, the blob trigger's and the timers' instances;
 // docs/deploy.md, "Scale settings", derives it. Raise it with the order accounts (capacity.md).
 @minValue(1)
 @maxValue(1000)
@@ -176,7 +176,6 @@ var orderSettings = concat([
 // lists from the code and fails when this template misses one.
 var storageTables = [
   'Orders' // Settings.orders_table: orders, their outbox and index rows
-  'IdempotencyKeys' // Settings.idempotency_table
   'OrdersByCustomer' // Settings.customer_orders_table: read model
   'OrderSummary' // Settings.order_summary_table: daily report tallies
 ]

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from shared.changes.resend import Resender
     from shared.images.ports import ImageStore
     from shared.images.store import AzureImageStore
-    from shared.orders.repository import IdempotencyStore, OrderBacklog, OrderRepository
+    from shared.orders.legacy_keys import TableLegacyKeys
+    from shared.orders.repository import LegacyIdempotencyKeys, OrderBacklog, OrderRepository
     from shared.storage import StorageClients
     from shared.warmup import WarmupReport
 
@@ -52,8 +53,8 @@ __all__ = [
     "daily_summary",
     "event_publisher",
     "health_probe",
-    "idempotency_store",
     "image_store",
+    "legacy_idempotency_keys",
     "new_order_id",
     "order_backlog",
     "order_repository",
@@ -164,6 +165,7 @@ class _Wiring:
     publisher: ShardedEventPublisher | None = None
     images: AzureImageStore | None = None
     cleanup: BatchedCleanup | None = None
+    legacy_keys: TableLegacyKeys | None = None
     resend: Resender | None = None
     signed_in: asyncio.Task[None] | None = None
 
@@ -274,12 +276,21 @@ async def order_repository() -> OrderRepository:
     )
 
 
-async def idempotency_store() -> IdempotencyStore:
-    from shared.orders.sharded import ShardedIdempotencyStore
-    from shared.orders.table_repository import TableIdempotencyStore
+async def legacy_idempotency_keys() -> LegacyIdempotencyKeys:
+    """Idempotency-Key records written before issue 33, in their own table of each order
+    account; one per loop, as it remembers until when they are read (nothing creates that
+    table: a deployment without it reads nothing)."""
+    return await _legacy_keys()
 
-    stores = [TableIdempotencyStore(t) for t in await _order_tables(settings().idempotency_table)]
-    return stores[0] if len(stores) == 1 else ShardedIdempotencyStore(stores)
+
+async def _legacy_keys() -> TableLegacyKeys:
+    wiring = await _ready()
+    if wiring.legacy_keys is None:
+        from shared.orders.legacy_keys import TableLegacyKeys
+
+        name = settings().legacy_idempotency_table
+        wiring.legacy_keys = TableLegacyKeys([a.table(name) for a in wiring.accounts])
+    return wiring.legacy_keys
 
 
 async def order_backlog() -> OrderBacklog:
@@ -412,20 +423,16 @@ async def warm_up(*, now: datetime) -> WarmupReport:
     wiring = await _ready()
     current = settings()
     await order_repository()  # the orders' adapters, the backlog, the cleanup, the publisher
-    await idempotency_store()
     await customer_orders()
     await daily_summary()
-    names = (
-        current.orders_table,
-        current.idempotency_table,
-        current.customer_orders_table,
-        current.order_summary_table,
-    )
+    names = (current.orders_table, current.customer_orders_table, current.order_summary_table)
     tables = [account.table(name) for account in wiring.accounts for name in names]
     tables.append(wiring.uploads.table(IMAGE_STATUS_TABLE))
     queues = [shard.queue for shard in event_publisher().shards]
     steps = storage_steps(tables, queues, await _azure_image_store(), now=now)
     steps["token issuer's signing keys"] = prefetch_signing_keys()  # with authentication on
+    # Whether keys written before issue 33 are still read (never creating their table).
+    steps["Idempotency-Keys written before"] = (await _legacy_keys()).reading(now)
     return await run_steps(steps)
 
 

@@ -138,7 +138,9 @@ class Settings:
     # (shared.telemetry.pseudonyms; docs/operations.md, "What is recorded about people").
     pseudonym_key: bytes = field(repr=False, default=b"")
     orders_table: str = "Orders"
-    idempotency_table: str = "IdempotencyKeys"
+    # Idempotency-Key records written before issue 33: read while one can be alive, never
+    # written or created (shared.orders.legacy_keys); infra no longer makes the table.
+    legacy_idempotency_table: str = "IdempotencyKeys"
     # Change feed and sweep (docs/change-feed.md). The sweep's schedule is not here: the
     # timer binding reads ORDER_SWEEP_SCHEDULE itself, through %ORDER_SWEEP_SCHEDULE%.
     customer_orders_table: str = "OrdersByCustomer"

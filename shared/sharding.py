@@ -18,7 +18,8 @@ partitions `p00`..`p15` (shared.orders.table_layout keeps that layout), account 
 - Queue i lives in account i % accounts.
 - A **customer's** OrdersByCustomer partition lives in one account; an order's summary row
   lives in its order's account (the summary is keyed by order, and every call names it).
-- An Idempotency-Key record lives in the account its hashed key picks.
+- An Idempotency-Key record lives with the order it made, in its partition (issue 33);
+  `key_account` only finds the records written before, in their own table.
 
 Changing the number of accounts moves orders between accounts: it is a deployment decision,
 not a setting to turn at run time (docs/scaling.md says what a change needs).
@@ -86,7 +87,8 @@ def customer_account(customer_id: str, accounts: int) -> int:
 
 
 def key_account(key_hash: str, accounts: int) -> int:
-    """The account of an Idempotency-Key record (its key is already a SHA-256, in hex)."""
+    """The account of an Idempotency-Key record written before issue 33, in its own table
+    (its key is already a SHA-256, in hex; shared.orders.legacy_keys)."""
     return _number(key_hash, 0) % accounts
 
 

@@ -28,7 +28,9 @@ _IF_MATCH = {
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
-    "description": "Retry-safe creation: one order per key and body for 24 h (a quoted sf-string or bare)",
+    "description": "Retry-safe creation: one order per key and body for 24 h, a retry answered "
+    "with that order (`Idempotency-Replayed: true`); per customer for a caller who orders for "
+    "several (a quoted sf-string or bare)",
     "schema": {"type": "string", "pattern": f"^(?:{IDEMPOTENCY_KEY_PATTERN.pattern})$"},
 }
 CONTINUATION = {
@@ -185,7 +187,6 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _CREATED,
                 **_BODY_PROBLEMS,
-                "409": problem("A request with this Idempotency-Key is still running"),
                 "422": problem("Invalid fields, or the Idempotency-Key was used with another body"),
                 "503": UNAVAILABLE,
             },

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from shared.orders.model import Order
     from shared.orders.repository import (
         Continuation,
+        IdempotencyRecord,
         OrderBacklog,
         OrderPage,
         OrderQuery,
@@ -117,8 +118,10 @@ class PublishingOrderRepository:
     async def get(self, order_id: str) -> Order | None:
         return await self._inner.get(order_id)
 
-    async def add(self, order: Order, event: OrderEvent) -> Order:
-        stored = await self._inner.add(order, event)
+    async def add(
+        self, order: Order, event: OrderEvent, *, key: IdempotencyRecord | None = None
+    ) -> Order:
+        stored = await self._inner.add(order, event, key=key)
         await self._publish(event)
         return stored
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 
+if TYPE_CHECKING:
+    from shared.orders.repository import IdempotencyRecord
+
 __all__ = [
-    "IdempotencyKeyInProgress",
     "IdempotencyKeyReused",
+    "IdempotencyKeyTaken",
     "InvalidTransition",
     "OrderAlreadyExists",
     "OrderNotFound",
@@ -48,7 +53,11 @@ class IdempotencyKeyReused(InvalidInput):
     code = "idempotency-key-reused"
 
 
-class IdempotencyKeyInProgress(Conflict):
-    """Another request with this Idempotency-Key has not finished yet."""
+class IdempotencyKeyTaken(Exception):
+    """The Idempotency-Key's record is stored already (or, replacing an expired one, changed
+    since it was read). Not an AppError: the create flow answers it (shared.orders.idempotency)
+    by replaying `record` or writing over it, so it never reaches a client."""
 
-    code = "idempotency-key-in-progress"
+    def __init__(self, record: IdempotencyRecord | None) -> None:
+        super().__init__("The Idempotency-Key has a record.")
+        self.record = record  # None: the record to replace is gone

@@ -6,27 +6,19 @@ can never miss or invent a change.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from shared import telemetry
 from shared.auth import Action, Caller, authorize
 from shared.auth.rules import rows_of
 from shared.errors import Forbidden, PreconditionRequired
-from shared.jsoncodec import decode_json, encode_json
 from shared.orders.change_rules import SWEEP, check_change, check_delete
-from shared.orders.errors import (
-    IdempotencyKeyInProgress,
-    IdempotencyKeyReused,
-    OrderAlreadyExists,
-    OrderNotFound,
-    StaleOrder,
-)
+from shared.orders.errors import OrderNotFound, StaleOrder
 from shared.orders.events import OrderEvent
-from shared.orders.model import Order, OrderChanges, OrderStatus, format_time, order_from_public
-from shared.orders.repository import IdempotencyRecord
+from shared.orders.idempotency import IdempotencyKey, create_once
+from shared.orders.model import Order, OrderChanges, OrderStatus, format_time
 from shared.orders.validation import (
     ID_PATTERN,
     parse_changes,
@@ -41,7 +33,7 @@ from shared.telemetry import metrics
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from shared.orders.repository import IdempotencyStore, OrderRepository
+    from shared.orders.repository import LegacyIdempotencyKeys, OrderRepository
 
 __all__ = [
     "CreateResult",
@@ -54,7 +46,6 @@ __all__ = [
     "utc_now",
 ]
 
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A PATCH racing an expiry makes the expiry re-read; a few rounds settle any realistic race.
 EXPIRY_ATTEMPTS = 5
 
@@ -84,74 +75,40 @@ async def _visible(
     return order
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-async def _insert(order: Order, *, repo: OrderRepository, now: str) -> Order:
-    return await repo.add(order, OrderEvent.for_change(None, order, now=now))
-
-
 async def create_order(
     body: object,
     *,
     caller: Caller,
     repo: OrderRepository,
-    keys: IdempotencyStore,
+    legacy_keys: LegacyIdempotencyKeys | None = None,
     idempotency_key: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     new_id: Callable[[str], str] = order_id_for,
 ) -> CreateResult:
-    """Create an order; with an Idempotency-Key, at most one order per caller, key and body
-    (the key is the caller's own, as the IETF draft has it: another caller's same key makes
-    another order and never replays this one). `new_id(customer_id)` names the new order,
-    in its customer's bucket (shared.sharding.order_id_for; one account by default)."""
+    """Create an order; with an Idempotency-Key, at most one order per caller, customer, key
+    and body for 24 hours (shared.orders.idempotency; the key is the caller's own, as the
+    IETF draft has it: another caller's same key makes another order and never replays this
+    one). `new_id(customer_id)` names the new order, in its customer's bucket
+    (shared.sharding.order_id_for; one account by default), where its key's record goes too.
+    `legacy_keys`: where keys written before issue 33 are read (none: not read)."""
     grant = authorize(caller, Action.CREATE_ORDER)
     draft = parse_draft(body, customer_id=grant.customer_filter)
     if not grant.covers(draft.customer_id):
         raise Forbidden("You may create orders only for yourself.")
     now = clock()
-    stamp = format_time(now)
+    order = Order.create(new_id(draft.customer_id), draft, now=format_time(now))
     if idempotency_key is None:
-        order = Order.create(new_id(draft.customer_id), draft, now=stamp)
-        return _counted(CreateResult(await _insert(order, repo=repo, now=stamp)))
-    wanted = IdempotencyRecord(
-        key_hash=_sha256(f"{caller.id}\n{idempotency_key}"),
-        request_hash=_sha256(encode_json(asdict(draft))),
-        order_id=new_id(draft.customer_id),
-        expires_at=format_time(now + IDEMPOTENCY_WINDOW),
-    )
-    record = await keys.claim(wanted, now=stamp)
-    if record.request_hash != wanted.request_hash:
-        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request body.")
-    if record.response is not None:
-        return CreateResult(_replay(record.response), replayed=True)
-    order = Order.create(record.order_id, draft, now=stamp)
-    order, replayed = await _create_once(order, repo, stamp)
-    await keys.complete(record, encode_json({"order": order.to_public(), "etag": order.etag}))
-    return _counted(CreateResult(order, replayed=replayed))
+        event = OrderEvent.for_change(None, order, now=order.created_at)
+        return _counted(CreateResult(await repo.add(order, event)))
+    key = IdempotencyKey.of(idempotency_key, caller=caller, draft=draft)
+    made, replayed = await create_once(order, key, repo=repo, legacy=legacy_keys, now=now)
+    return _counted(CreateResult(made, replayed=replayed))
 
 
 def _counted(result: CreateResult) -> CreateResult:
     if not result.replayed:
         telemetry.record(metrics.ORDERS_CREATED)
     return result
-
-
-async def _create_once(order: Order, repo: OrderRepository, now: str) -> tuple[Order, bool]:
-    """Create the order a claimed key names; a racing twin of this request may win."""
-    try:
-        return await _insert(order, repo=repo, now=now), False
-    except OrderAlreadyExists:
-        existing = await repo.get(order.order_id)
-        if existing is None:
-            raise IdempotencyKeyInProgress("A request with this key is in progress.") from None
-        return existing, True
-
-
-def _replay(response: str) -> Order:
-    stored = decode_json(response)
-    return order_from_public(stored["order"], etag=stored["etag"])
 
 
 async def update_order(

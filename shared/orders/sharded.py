@@ -1,10 +1,10 @@
 """The order ports over several storage accounts: each call goes to the account of its order
-(shared.sharding.order_bucket), of its customer (a customer's listing) or of its idempotency
-key; a listing of every customer and the background walks visit every account. With one
-account shared.bootstrap does not use these at all.
+(shared.sharding.order_bucket: its Idempotency-Key record too, written with it) or of its
+customer (a customer's listing); a listing of every customer and the background walks visit
+every account. With one account shared.bootstrap does not use these at all.
 
-Nothing here touches storage itself: each account has its own TableOrderRepository,
-TableOrderBacklog and TableIdempotencyStore, so a transaction never leaves its account.
+Nothing here touches storage itself: each account has its own TableOrderRepository and
+TableOrderBacklog, so a transaction never leaves its account.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.orders.repository import OrderPage
-from shared.sharding import customer_bucket, key_account, order_bucket
+from shared.sharding import customer_bucket, order_bucket
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,13 +22,12 @@ if TYPE_CHECKING:
     from shared.orders.repository import (
         Continuation,
         IdempotencyRecord,
-        IdempotencyStore,
         OrderBacklog,
         OrderQuery,
         OrderRepository,
     )
 
-__all__ = ["ShardedIdempotencyStore", "ShardedOrderBacklog", "ShardedOrderRepository"]
+__all__ = ["ShardedOrderBacklog", "ShardedOrderRepository"]
 
 _ACCOUNT = "account"  # the continuation's own key; the service's are PartitionKey/RowKey names
 
@@ -46,8 +45,10 @@ class ShardedOrderRepository:
     async def get(self, order_id: str) -> Order | None:
         return await self._of(order_id).get(order_id)
 
-    async def add(self, order: Order, event: OrderEvent) -> Order:
-        return await self._of(order.order_id).add(order, event)
+    async def add(
+        self, order: Order, event: OrderEvent, *, key: IdempotencyRecord | None = None
+    ) -> Order:
+        return await self._of(order.order_id).add(order, event, key=key)
 
     async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         return await self._of(current.order_id).replace(current, changed, event)
@@ -118,19 +119,3 @@ class ShardedOrderBacklog:
     async def stale_pending(self, partition: str, *, created_before: str, limit: int) -> list[str]:
         backlog, inner = self._split(partition)
         return await backlog.stale_pending(inner, created_before=created_before, limit=limit)
-
-
-class ShardedIdempotencyStore:
-    """Each Idempotency-Key record in the account its hashed key picks."""
-
-    def __init__(self, accounts: Sequence[IdempotencyStore]) -> None:
-        self._accounts = tuple(accounts)
-
-    def _of(self, record: IdempotencyRecord) -> IdempotencyStore:
-        return self._accounts[key_account(record.key_hash, len(self._accounts))]
-
-    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
-        return await self._of(record).claim(record, now=now)
-
-    async def complete(self, record: IdempotencyRecord, response: str) -> None:
-        await self._of(record).complete(record, response)

@@ -12,7 +12,9 @@ entity-group transaction writes them all (see docs/change-feed.md):
   (shared.sharding.order_id_for), so every such row of one customer sits in one partition,
   and the customer's listing is one RowKey range there: it reads their rows and no one
   else's (docs/storage-design.md). Ids are validated (`[A-Za-z0-9_-]`), so no customer's
-  prefix is another's.
+  prefix is another's;
+- ``idem:{key hash}``: the record of the Idempotency-Key that created the order, written by
+  the order's own create transaction (shared.orders.idempotency), kept for 24 hours after.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.orders.events import OrderEvent
 from shared.orders.model import Order, OrderStatus, order_from_public
+from shared.orders.repository import IdempotencyRecord
 from shared.sharding import customer_bucket
 from shared.table_transactions import Delete, Insert, Upsert
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CUSTOMER_ROW",
+    "KEY_ROW",
     "ORDER_ROW",
     "OUTBOX_ROW",
     "PARTITIONS",
@@ -42,6 +46,8 @@ __all__ = [
     "customer_prefix",
     "event_from_row",
     "index_changes",
+    "key_entity",
+    "key_keys",
     "listing_filter",
     "order_entity",
     "order_from_entity",
@@ -51,6 +57,7 @@ __all__ = [
     "partition_of",
     "pending_entity",
     "prefix_range",
+    "record_from_entity",
 ]
 
 PARTITIONS = 16
@@ -58,6 +65,7 @@ ORDER_ROW = "order:"
 OUTBOX_ROW = "outbox:"
 PENDING_ROW = "pending:"
 CUSTOMER_ROW = "customer:"
+KEY_ROW = "idem:"
 
 
 def partition_of(order_id: str) -> str:
@@ -155,6 +163,36 @@ def outbox_entity(event: OrderEvent) -> dict[str, Any]:
 
 def event_from_row(entity: Mapping[str, Any]) -> OrderEvent:
     return OrderEvent.from_json(str(entity["event"]))
+
+
+def key_keys(order_id: str, key_hash: str) -> tuple[str, str]:
+    """Where the record of a key that created `order_id` lives: in the order's partition."""
+    return partition_of(order_id), KEY_ROW + key_hash
+
+
+def key_entity(record: IdempotencyRecord) -> dict[str, Any]:
+    partition, row = key_keys(record.order_id, record.key_hash)
+    return {
+        "PartitionKey": partition,
+        "RowKey": row,
+        "kind": "idempotency-key",
+        "request_hash": record.request_hash,
+        "order_id": record.order_id,
+        "expires_at": record.expires_at,
+        "response": record.response,
+    }
+
+
+def record_from_entity(entity: Mapping[str, Any], key_hash: str, etag: str) -> IdempotencyRecord:
+    """A key's record as stored; `key_hash` is the one it was found by."""
+    return IdempotencyRecord(
+        key_hash=key_hash,
+        request_hash=str(entity["request_hash"]),
+        order_id=str(entity["order_id"]),
+        expires_at=str(entity["expires_at"]),
+        response=entity.get("response"),
+        etag=etag,
+    )
 
 
 def pending_entity(order: Order) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The one module that talks to Table Storage for orders.
 
 Layout (see docs/storage-design.md): every order lives in one of PARTITIONS hash buckets
-with its companion rows, so one entity-group transaction writes the order, its outbox event
-and its index rows together, and a read by id is one point read. A customer's listing is one
+with its companion rows, so one entity-group transaction writes the order, its outbox event,
+its index rows and the record of the Idempotency-Key that created it together, and a read by
+id is one point read. A customer's listing is one
 RowKey range of their customer-index rows in one partition; every listing reads one page of
 storage per call (shared.tables.query_page).
 """
@@ -13,19 +14,20 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from azure.core import MatchConditions
-from azure.core.exceptions import (
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
-from azure.data.tables import UpdateMode
+from azure.core.exceptions import ResourceNotFoundError
 
-from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
-from shared.orders.repository import IdempotencyRecord, OrderPage
+from shared.orders.errors import (
+    IdempotencyKeyTaken,
+    OrderAlreadyExists,
+    OrderNotFound,
+    StaleOrder,
+)
+from shared.orders.repository import OrderPage
 from shared.orders.table_layout import (
     PARTITIONS,
     index_changes,
+    key_entity,
+    key_keys,
     listing_filter,
     order_entity,
     order_from_entity,
@@ -33,6 +35,7 @@ from shared.orders.table_layout import (
     outbox_entity,
     outbox_row_key,
     partition_of,
+    record_from_entity,
 )
 from shared.provisioning import creating_table, missing_table_reads_empty
 from shared.table_transactions import (
@@ -45,7 +48,6 @@ from shared.table_transactions import (
 )
 from shared.tables import (
     RETRY_WRITES,
-    RETURN_NO_CONTENT,
     check_entity,
     check_key,
     query_page,
@@ -58,11 +60,10 @@ if TYPE_CHECKING:
 
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
-    from shared.orders.repository import Continuation, OrderQuery
+    from shared.orders.repository import Continuation, IdempotencyRecord, OrderQuery
 
 __all__ = [
     "PARTITIONS",
-    "TableIdempotencyStore",
     "TableOrderRepository",
     "order_keys",
     "outbox_row_key",
@@ -110,12 +111,17 @@ class TableOrderRepository:
             except ResourceNotFoundError:
                 return None
 
-    async def add(self, order: Order, event: OrderEvent) -> Order:
+    async def add(
+        self, order: Order, event: OrderEvent, *, key: IdempotencyRecord | None = None
+    ) -> Order:
         operations: list[Operation] = [
             Insert(order_entity(order, event)),
             Insert(outbox_entity(event)),
             *index_changes(None, order),
         ]
+        if key is not None:  # last, so the order row's own refusal still comes first
+            record = key_entity(key)
+            operations.append(Replace(record, etag=key.etag) if key.etag else Insert(record))
         try:
             return await self._commit(order, operations)
         except TransactionFailed as exc:
@@ -125,7 +131,17 @@ class TableOrderRepository:
                     event,
                     OrderAlreadyExists(f"Order {order.order_id!r} already exists."),
                 )
+            if key is not None and exc.index == len(operations) - 1:
+                raise IdempotencyKeyTaken(await self._key_record(key)) from exc
             raise
+
+    async def _key_record(self, key: IdempotencyRecord) -> IdempotencyRecord | None:
+        """The record stored for `key`'s hash, in the partition its transaction wrote."""
+        partition, row = key_keys(key.order_id, key.key_hash)
+        entity = await self._entity(partition, row)
+        if entity is None:
+            return None
+        return record_from_entity(entity, key.key_hash, str(entity.metadata["etag"]))
 
     async def replace(self, current: Order, changed: Order, event: OrderEvent) -> Order:
         operations: list[Operation] = [
@@ -229,61 +245,3 @@ def _with_etag(order: Order, etag: str | None) -> Order:
 def _etag_of(order: Order) -> str:
     assert order.etag is not None, "a stored order's ETag guards every change to it"
     return order.etag
-
-
-def _record(entity: TableEntity) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        key_hash=entity["PartitionKey"],
-        request_hash=entity["request_hash"],
-        order_id=entity["order_id"],
-        expires_at=entity["expires_at"],
-        response=entity.get("response"),
-    )
-
-
-class TableIdempotencyStore:
-    """Idempotency-Key records, one point-addressed row per hashed key."""
-
-    _ROW = "key"
-
-    def __init__(self, client: TableClient) -> None:
-        self._client = client
-
-    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
-        entity = check_entity(
-            {
-                "PartitionKey": record.key_hash,
-                "RowKey": self._ROW,
-                "request_hash": record.request_hash,
-                "order_id": record.order_id,
-                "expires_at": record.expires_at,
-            }
-        )
-        with storage_unavailable_on_failure("claim_idempotency_key"):
-            try:
-                await creating_table(
-                    self._client,
-                    lambda: self._client.create_entity(entity, **RETRY_WRITES, **RETURN_NO_CONTENT),
-                )
-                return record
-            except ResourceExistsError:
-                existing = await self._client.get_entity(record.key_hash, self._ROW)
-            if existing["expires_at"] > now:
-                return _record(existing)
-            try:  # an expired key starts afresh; the ETag stops two requests renewing it
-                await self._client.update_entity(
-                    entity,
-                    mode=UpdateMode.REPLACE,
-                    etag=existing.metadata["etag"],
-                    match_condition=MatchConditions.IfNotModified,
-                )
-            except ResourceModifiedError:
-                return _record(await self._client.get_entity(record.key_hash, self._ROW))
-        return record
-
-    async def complete(self, record: IdempotencyRecord, response: str) -> None:
-        entity = {"PartitionKey": record.key_hash, "RowKey": self._ROW, "response": response}
-        with storage_unavailable_on_failure("complete_idempotency_key"):
-            await self._client.update_entity(
-                check_entity(entity), mode=UpdateMode.MERGE, **RETRY_WRITES
-            )

@@ -217,10 +217,12 @@ def constants_ending(suffix: str) -> set[str]:
 
 
 def settings_tables() -> set[str]:
+    """The tables of the settings, but a `legacy_` one: the app only reads it where an older
+    version made it, and a deployment without it is the expected case (no table to read)."""
     return {
         str(field.default)
         for field in dataclasses.fields(Settings)
-        if field.name.endswith("_table")
+        if field.name.endswith("_table") and not field.name.startswith("legacy_")
     }
 
 

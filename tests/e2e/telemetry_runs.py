@@ -93,21 +93,17 @@ async def _committed_unsent(connection: str) -> list[str]:
     from azure.data.tables.aio import TableClient
 
     from shared.orders import services
-    from shared.orders.table_repository import TableIdempotencyStore, TableOrderRepository
+    from shared.orders.table_repository import TableOrderRepository
 
     then = datetime.now(UTC) - LATE_BY
-    async with (
-        TableClient.from_connection_string(connection, "Orders") as orders,
-        TableClient.from_connection_string(connection, "IdempotencyKeys") as keys,
-    ):
-        repo, store = TableOrderRepository(orders), TableIdempotencyStore(keys)
+    async with TableClient.from_connection_string(connection, "Orders") as orders:
+        repo = TableOrderRepository(orders)
         return [
             (
                 await services.create_order(
                     json.loads(_order("c-watch-late")),
                     caller=BACK_OFFICE,
                     repo=repo,
-                    keys=store,
                     clock=lambda: then,
                 )
             ).order.order_id

@@ -142,12 +142,10 @@ async def stale_orders(storage_env: Azurite) -> tuple[str, list[str]]:
 
     customer, then = f"e2e-stale-{uuid.uuid4().hex[:8]}", datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 5}
-    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    repo = await bootstrap.order_repository()
     ids = [
         (
-            await services.create_order(
-                body, repo=repo, keys=keys, clock=lambda: then, caller=BACK_OFFICE
-            )
+            await services.create_order(body, repo=repo, clock=lambda: then, caller=BACK_OFFICE)
         ).order.order_id
         for _ in range(5)
     ]

@@ -44,7 +44,6 @@ async def create(owner: str) -> str:
     result = await services.create_order(
         body,
         repo=await bootstrap.order_repository(),
-        keys=await bootstrap.idempotency_store(),
         caller=BACK_OFFICE,
     )
     return result.order.order_id

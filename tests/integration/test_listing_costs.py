@@ -133,11 +133,9 @@ async def test_the_listing_agrees_with_the_order_after_a_change_the_sweep_and_a_
     me = f"c-{uuid.uuid4().hex[:12]}"
     then = datetime.now(UTC) - timedelta(days=2)
     body = {"customer_id": me, "product_id": "p-1", "quantity": 1, "total_amount": 5}
-    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    repo = await bootstrap.order_repository()
     made = [
-        (
-            await services.create_order(body, caller=BACK_OFFICE, repo=repo, keys=keys, clock=c)
-        ).order.order_id
+        (await services.create_order(body, caller=BACK_OFFICE, repo=repo, clock=c)).order.order_id
         for c in (lambda: then, lambda: then, lambda: datetime.now(UTC))
     ]
     stale, gone, fresh = made

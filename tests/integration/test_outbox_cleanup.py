@@ -56,7 +56,6 @@ async def committed_events(count: int, *, partition: str | None = None) -> list[
         result = await services.create_order(
             body,
             repo=repo,
-            keys=await bootstrap.idempotency_store(),
             clock=lambda: datetime.now(UTC),
             caller=BACK_OFFICE,
             new_id=_fixed(order_id),
@@ -131,7 +130,6 @@ async def test_two_processes_send_each_event_once() -> None:
             await services.create_order(
                 body,
                 repo=repo,
-                keys=await bootstrap.idempotency_store(),
                 clock=lambda: datetime.now(UTC),
                 caller=BACK_OFFICE,
             )

@@ -3,9 +3,9 @@ rows in the account of its bucket and nowhere else, new orders in their customer
 partition, a customer's listing in their account and every customer's paging across accounts,
 each queue in its account, the read models in the account of their customer or order, the
 report summing every account exactly, the sweep and the relay reaching every account, and
-Idempotency-Key records sharded too. In-process, through the app's registered HTTP functions
-and the consumer's core entry point (the registered queue functions were indexed for one
-queue; tests/e2e and tests/reliability run the N=4, K=3 app through devhost)."""
+each Idempotency-Key record beside its order. In-process, through the app's registered HTTP
+functions and the consumer's core entry point (the registered queue functions were indexed for
+one queue; tests/e2e and tests/reliability run the N=4, K=3 app through devhost)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from shared.azurite import ORDER_ACCOUNTS
 from shared.changes import process_event_message
 from shared.orders import services
 from shared.orders.events import OrderEvent
+from shared.orders.table_layout import partition_of
 from shared.provisioning import missing_table_reads_empty
 from shared.sharding import (
     customer_account,
@@ -220,7 +221,7 @@ async def test_the_sweep_and_the_relay_reach_every_account(
         {"customer_id": customer, "product_id": "p", "quantity": 1, "total_amount": 3}
         for customer in customers_in_each_account(3)
     ]
-    repo, keys = await bootstrap.order_repository(), await bootstrap.idempotency_store()
+    repo = await bootstrap.order_repository()
     # Sends fail and nothing is kept to send again (as in a process that died right after
     # its commits): the events wait in every outbox for the relay.
     with monkeypatch.context() as patch:
@@ -230,7 +231,6 @@ async def test_the_sweep_and_the_relay_reach_every_account(
                 await services.create_order(
                     body,
                     repo=repo,
-                    keys=keys,
                     clock=lambda: then,
                     caller=BACK_OFFICE,
                     new_id=bootstrap.new_order_id,
@@ -252,14 +252,23 @@ async def test_the_sweep_and_the_relay_reach_every_account(
 
 
 @pytest.mark.usefixtures("sharded")
-async def test_an_idempotency_key_makes_one_order_across_accounts() -> None:
-    customer = f"c-{uuid.uuid4().hex[:8]}"
-    keys = [uuid.uuid4().hex for _ in range(12)]
-    first = await asyncio.gather(*(create(customer, **{"Idempotency-Key": k}) for k in keys))
-    again = [await create(customer, **{"Idempotency-Key": k}) for k in keys]
-    assert [o["order_id"] for o in first] == [o["order_id"] for o in again]
-    records = await rows_by_account("IdempotencyKeys")
-    assert sum(1 for rows in records if rows) >= 2  # the records spread over the accounts
+async def test_an_idempotency_key_makes_one_order_with_its_record_beside_it() -> None:
+    """Each key's record is a row of its order's own partition, in its order's account
+    (written by the order's transaction), so keys spread over the accounts as customers do."""
+    keys = {customer: uuid.uuid4().hex for customer in customers_in_each_account(2)}
+    first = await asyncio.gather(*(create(c, **{"Idempotency-Key": k}) for c, k in keys.items()))
+    again = [await create(c, **{"Idempotency-Key": k}) for c, k in keys.items()]
+    made = [o["order_id"] for o in first]
+    assert made == [o["order_id"] for o in again]
+    records = await rows_by_account("Orders", "RowKey ge 'idem:' and RowKey lt 'idem;'")
+    placed = {
+        row["order_id"]: (index, row["PartitionKey"])
+        for index, rows in enumerate(records)
+        for row in rows
+        if row["order_id"] in made
+    }
+    assert placed == {o: (order_bucket(o, ACCOUNTS)[0], partition_of(o)) for o in made}
+    assert {account for account, _ in placed.values()} == set(range(ACCOUNTS))
 
 
 __all__ = ["func"]

@@ -34,7 +34,6 @@ async def create_at(moment: datetime, customer_id: str) -> str:
     result = await services.create_order(
         body,
         repo=await bootstrap.order_repository(),
-        keys=await bootstrap.idempotency_store(),
         clock=lambda: moment,
         caller=BACK_OFFICE,
     )

@@ -23,15 +23,15 @@ if TYPE_CHECKING:
 RETRY_PAUSE_S = 0.2
 GIVE_UP_S = 300.0
 # The answers a write may get while a fault is on, each retried: 503 (storage unavailable, or
-# a host that has stopped taking work), and 409 idempotency-key-in-progress (an earlier try of
-# the same key, cut off by the fault, still holds the key). The one place to narrow: issue 33
-# removes that 409 state.
-RETRY_ANSWERS = frozenset({"503", "409 idempotency-key-in-progress"})
+# a host that has stopped taking work). An earlier try of the same key cut off by the fault
+# either committed its order with the key's record, and the retry replays it, or wrote
+# nothing (issue 33: one transaction), so no 409 is a "try again" any more.
+RETRY_ANSWERS = frozenset({"503"})
 
 
 def answer_label(status: int, body: bytes) -> str:
-    """The status, and for a 4xx its problem type's last part (`409
-    idempotency-key-in-progress`): a 4xx is only retried for the reason it gives."""
+    """The status, and for a 4xx its problem type's last part (`422
+    idempotency-key-reused`): a 4xx is never retried, and the report names its reason."""
     if not 400 <= status < 500:
         return str(status)
     try:

@@ -5,9 +5,9 @@ Two faults, each injected once a third of the orders are acknowledged:
 - `devhost`: devhost SIGKILLed (no draining, responses lost mid-flight) and started again.
 
 Then: every acknowledged order exists (0 lost), no key has two orders (0 duplicated), no answer
-but 201 and the client's RETRY_ANSWERS (503, 409 idempotency-key-in-progress) was given, and
-the customer read model and the daily report converge to the orders store. Each scenario has
-its own Azurite, so the report holds only its orders.
+but 201 and the client's RETRY_ANSWERS (503) was given, and the customer read model and the
+daily report converge to the orders store. Each scenario has its own Azurite, so the report
+holds only its orders.
 """
 
 from __future__ import annotations

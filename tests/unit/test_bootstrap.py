@@ -101,7 +101,7 @@ async def test_the_first_use_signs_every_account_in_at_once_and_only_once(
         bootstrap.order_repository(),
         bootstrap.customer_orders(),
         bootstrap.daily_summary(),
-        bootstrap.idempotency_store(),
+        bootstrap.legacy_idempotency_keys(),
         bootstrap.health_probe(),
     )
     assert (most, calls) == (3, 3)

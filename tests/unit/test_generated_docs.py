@@ -41,7 +41,7 @@ def test_docs_cost_is_generated_from_the_measured_figures_and_the_prices() -> No
     [
         (
             "storage_requests",
-            ("trees", "this tree", "create", "counts", "queue POST order-events messages"),
+            ("trees", "this tree", "create-keyed", "counts", "queue POST order-events messages"),
         ),
         ("telemetry_volume", ("runs", 0, "bytes_per_order")),
     ],

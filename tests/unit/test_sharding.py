@@ -16,7 +16,7 @@ import pytest
 from shared.changes.publisher import ShardedEventPublisher
 from shared.config import SettingsError, load_settings
 from shared.orders.events import OrderEvent
-from shared.orders.table_layout import customer_partition, partition_of
+from shared.orders.table_layout import customer_partition, key_keys, partition_of
 from shared.sharding import (
     PARTITIONS,
     customer_account,
@@ -251,6 +251,23 @@ def test_customers_spread_evenly_over_accounts_and_partitions() -> None:
     """Orders now fill the accounts by customer: even over many customers (one heavy
     customer stays in one partition: docs/scaling.md)."""
     counts = Counter(customer_bucket(customer, 3) for customer in CUSTOMERS)
+    assert len(counts) == 3 * PARTITIONS
+    assert all(abs(n - 250) <= 0.25 * 250 for n in counts.values()), counts
+    per_account = Counter(account for account, _ in counts.elements())
+    assert all(abs(n - 4000) <= 200 for n in per_account.values()), per_account
+
+
+def test_keyed_orders_and_their_key_records_spread_evenly_over_the_buckets() -> None:
+    """A keyed order's record is written in its order's partition and account (issue 33),
+    the order in its customer's bucket: so the records fill the 16 x K buckets as customers
+    do, evenly over many customers by the hash alone, and each sits beside its customer's
+    listing. (Not in turn per process: placement by customer took that away, issue 28.)"""
+    counts: Counter[tuple[int, str]] = Counter()
+    for customer in CUSTOMERS:
+        order_id = order_id_for(customer, 3)
+        partition, row = key_keys(order_id, "a" * 64)
+        assert partition == customer_partition(customer) and row == "idem:" + "a" * 64
+        counts[(order_bucket(order_id, 3)[0], partition)] += 1
     assert len(counts) == 3 * PARTITIONS
     assert all(abs(n - 250) <= 0.25 * 250 for n in counts.values()), counts
     per_account = Counter(account for account, _ in counts.elements())

@@ -17,7 +17,7 @@ from shared.orders.model import format_time
 from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.orders.conftest import Clock, order_body
-from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+from tests.unit.orders.fakes import FakeOrderRepository
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,7 +59,6 @@ async def create_orders(repo: PublishingOrderRepository, count: int) -> list[str
             await services.create_order(
                 order_body(),
                 repo=repo,
-                keys=FakeIdempotencyStore(),
                 clock=clock,
                 caller=BACK_OFFICE,
             )

@@ -18,7 +18,7 @@ from shared.orders.model import Order, OrderChanges, OrderStatus, format_time
 from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakePublisher
 from tests.unit.orders.conftest import Clock, order_body
-from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+from tests.unit.orders.fakes import FakeOrderRepository
 
 TTL = timedelta(hours=24)
 
@@ -44,9 +44,7 @@ def repo(inner, backlog, publisher) -> PublishingOrderRepository:
 
 
 async def create(repo, clock) -> str:
-    result = await services.create_order(
-        order_body(), repo=repo, keys=FakeIdempotencyStore(), clock=clock, caller=BACK_OFFICE
-    )
+    result = await services.create_order(order_body(), repo=repo, clock=clock, caller=BACK_OFFICE)
     return result.order.order_id
 
 

@@ -20,7 +20,7 @@ from shared.orders.model import format_time
 from tests.support import BACK_OFFICE
 from tests.unit.changes.fakes import FakeBacklog, FakeCustomerOrders, FakeDailySummary
 from tests.unit.orders.conftest import Clock, order_body
-from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+from tests.unit.orders.fakes import FakeOrderRepository
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,9 +100,7 @@ def repository(
 
 
 async def create(repo: PublishingOrderRepository, clock: Clock) -> str:
-    result = await services.create_order(
-        order_body(), repo=repo, keys=FakeIdempotencyStore(), clock=clock, caller=BACK_OFFICE
-    )
+    result = await services.create_order(order_body(), repo=repo, clock=clock, caller=BACK_OFFICE)
     return result.order.order_id
 
 

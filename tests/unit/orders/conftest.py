@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+from tests.unit.orders.fakes import FakeLegacyKeys, FakeOrderRepository
 
 
 class Clock:
@@ -26,8 +26,8 @@ def repo() -> FakeOrderRepository:
 
 
 @pytest.fixture
-def keys() -> FakeIdempotencyStore:
-    return FakeIdempotencyStore()
+def legacy() -> FakeLegacyKeys:
+    return FakeLegacyKeys()
 
 
 @pytest.fixture

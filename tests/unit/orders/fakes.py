@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the order repository and idempotency store (unit tests only)."""
+"""In-memory stand-ins for the order repository (with the Idempotency-Key records it writes
+with each order) and the records written before issue 33 (unit tests only)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,27 @@ import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from shared.orders.errors import OrderAlreadyExists, OrderNotFound, StaleOrder
-from shared.orders.repository import IdempotencyRecord, OrderPage
+from shared.orders.errors import (
+    IdempotencyKeyTaken,
+    OrderAlreadyExists,
+    OrderNotFound,
+    StaleOrder,
+)
+from shared.orders.repository import OrderPage
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from shared.orders.events import OrderEvent
     from shared.orders.model import Order
-    from shared.orders.repository import Continuation, OrderQuery
+    from shared.orders.repository import Continuation, IdempotencyRecord, OrderQuery
 
 
 class FakeOrderRepository:
     def __init__(self) -> None:
         self.orders: dict[str, Order] = {}
         self.events: list[OrderEvent] = []
+        self.keys: dict[str, IdempotencyRecord] = {}  # by key hash
         self._etags = itertools.count(1)
 
     def _store(self, order: Order, event: OrderEvent) -> Order:
@@ -30,9 +39,17 @@ class FakeOrderRepository:
     async def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    async def add(self, order: Order, event: OrderEvent) -> Order:
+    async def add(
+        self, order: Order, event: OrderEvent, *, key: IdempotencyRecord | None = None
+    ) -> Order:
+        """As the table's transaction: the order and its key's record, or neither."""
         if order.order_id in self.orders:
             raise OrderAlreadyExists(order.order_id)
+        if key is not None:
+            stored = self.keys.get(key.key_hash)
+            if (stored.etag if stored else None) != key.etag:
+                raise IdempotencyKeyTaken(stored)
+            self.keys[key.key_hash] = replace(key, etag=f"key-etag-{next(self._etags)}")
         return self._store(order, event)
 
     def _check(self, order_id: str, etag: str | None) -> None:
@@ -68,16 +85,11 @@ class FakeOrderRepository:
         return OrderPage(page, {"offset": str(start + limit)} if more else None)
 
 
-class FakeIdempotencyStore:
+class FakeLegacyKeys:
+    """Records as the flow before issue 33 left them, by their hash."""
+
     def __init__(self) -> None:
         self.records: dict[str, IdempotencyRecord] = {}
 
-    async def claim(self, record: IdempotencyRecord, *, now: str) -> IdempotencyRecord:
-        existing = self.records.get(record.key_hash)
-        if existing is not None and existing.expires_at > now:
-            return existing
-        self.records[record.key_hash] = record
-        return record
-
-    async def complete(self, record: IdempotencyRecord, response: str) -> None:
-        self.records[record.key_hash] = replace(record, response=response)
+    async def find(self, legacy_hash: str, *, now: datetime) -> IdempotencyRecord | None:
+        return self.records.get(legacy_hash)

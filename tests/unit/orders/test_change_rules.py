@@ -140,8 +140,8 @@ def test_a_caller_with_both_roles_has_the_wider_row_and_one_with_none_the_custom
 CUSTOMER_1 = Caller("oid-1", "cust-1")
 
 
-async def test_a_customer_changes_only_what_the_table_allows(repo, keys, clock) -> None:
-    created = await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo, keys=keys)
+async def test_a_customer_changes_only_what_the_table_allows(repo, clock) -> None:
+    created = await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo)
     order = await services.update_order(
         created.order.order_id, {"quantity": 5}, caller=CUSTOMER_1, if_match="*", repo=repo
     )
@@ -164,8 +164,8 @@ async def test_a_customer_changes_only_what_the_table_allows(repo, keys, clock) 
     assert (cancelled.status, cancelled.quantity) == (X, 5)
 
 
-async def test_only_the_sweep_expires(repo, keys, clock) -> None:
-    created = await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo, keys=keys)
+async def test_only_the_sweep_expires(repo, clock) -> None:
+    created = await services.create_order(order_body(), caller=CUSTOMER_1, repo=repo)
     back_office = Caller("ops", None, frozenset({READ_WRITE_ALL}))
     with pytest.raises(ForbiddenChange) as refused:
         await services.update_order(

@@ -20,7 +20,7 @@ from tests.unit.orders.conftest import order_body
 
 if TYPE_CHECKING:
     from tests.otel import Sdk
-    from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+    from tests.unit.orders.fakes import FakeOrderRepository
 
 
 def _count(otel: Sdk, name: str, attributes: dict[str, str] | None = None) -> float:
@@ -30,7 +30,7 @@ def _count(otel: Sdk, name: str, attributes: dict[str, str] | None = None) -> fl
 
 
 async def test_creations_updates_and_deletions_are_counted_replays_are_not(
-    otel: Sdk, repo: FakeOrderRepository, keys: FakeIdempotencyStore
+    otel: Sdk, repo: FakeOrderRepository
 ) -> None:
     created, updated = (
         _count(otel, "orders.created"),
@@ -38,10 +38,10 @@ async def test_creations_updates_and_deletions_are_counted_replays_are_not(
     )
     deleted = _count(otel, "orders.deleted")
     first = await services.create_order(
-        order_body(), repo=repo, keys=keys, idempotency_key="k", caller=BACK_OFFICE
+        order_body(), repo=repo, idempotency_key="k", caller=BACK_OFFICE
     )
     replay = await services.create_order(
-        order_body(), repo=repo, keys=keys, idempotency_key="k", caller=BACK_OFFICE
+        order_body(), repo=repo, idempotency_key="k", caller=BACK_OFFICE
     )
     assert replay.replayed and _count(otel, "orders.created") == created + 1
 

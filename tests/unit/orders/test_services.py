@@ -7,7 +7,6 @@ import pytest
 from shared.errors import PreconditionRequired
 from shared.orders import services
 from shared.orders.errors import (
-    IdempotencyKeyReused,
     InvalidTransition,
     OrderNotFound,
     StaleOrder,
@@ -17,19 +16,19 @@ from shared.orders.model import OrderStatus
 from shared.paging import InvalidContinuationToken
 from tests.support import BACK_OFFICE
 from tests.unit.orders.conftest import Clock, order_body
-from tests.unit.orders.fakes import FakeIdempotencyStore, FakeOrderRepository
+from tests.unit.orders.fakes import FakeLegacyKeys, FakeOrderRepository
 
 SECRET = b"test-secret"
 
 
-async def create(repo: FakeOrderRepository, keys: FakeIdempotencyStore, clock: Clock, **kw: Any):
+async def create(repo: FakeOrderRepository, legacy: FakeLegacyKeys, clock: Clock, **kw: Any):
     body = kw.pop("body", order_body())
     kw.setdefault("caller", BACK_OFFICE)
-    return await services.create_order(body, repo=repo, keys=keys, clock=clock, **kw)
+    return await services.create_order(body, repo=repo, legacy_keys=legacy, clock=clock, **kw)
 
 
-async def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -> None:
-    result = await create(repo, keys, clock)
+async def test_create_writes_pending_order_and_insert_event(repo, legacy, clock) -> None:
+    result = await create(repo, legacy, clock)
     assert result.order.status is OrderStatus.PENDING
     assert result.order.created_at == "2026-11-26T12:00:00.000Z"
     assert [e.type for e in repo.events] == [EventType.INSERT]
@@ -37,56 +36,16 @@ async def test_create_writes_pending_order_and_insert_event(repo, keys, clock) -
     assert not result.replayed
 
 
-async def test_same_key_same_body_replays_without_new_order(repo, keys, clock) -> None:
-    first = await create(repo, keys, clock, idempotency_key="k1")
-    clock.advance(hours=23)
-    again = await create(repo, keys, clock, idempotency_key="k1")
-    assert again.replayed
-    assert again.order.order_id == first.order.order_id
-    assert again.order.to_public() == first.order.to_public()
-    assert len(repo.orders) == 1
-
-
-async def test_same_key_other_body_is_rejected(repo, keys, clock) -> None:
-    await create(repo, keys, clock, idempotency_key="k1")
-    with pytest.raises(IdempotencyKeyReused):
-        await create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
-    assert len(repo.orders) == 1
-
-
-async def test_key_expires_after_24_hours(repo, keys, clock) -> None:
-    first = await create(repo, keys, clock, idempotency_key="k1")
-    clock.advance(hours=24, seconds=1)
-    later = await create(repo, keys, clock, idempotency_key="k1", body=order_body(quantity=3))
-    assert not later.replayed
-    assert later.order.order_id != first.order.order_id
-
-
-async def test_unfinished_claim_is_resumed(repo, keys, clock) -> None:
-    """A crash after claiming the key but before writing the order must not lose it."""
-    ids = iter(["order-a", "order-b"])
-
-    async def crash(record, response) -> None:  # the crash: never completed
-        return None
-
-    keys.complete = crash
-    first = await create(repo, keys, clock, idempotency_key="k1", new_id=lambda _: next(ids))
-    again = await create(repo, keys, clock, idempotency_key="k1", new_id=lambda _: next(ids))
-    assert first.order.order_id == again.order.order_id == "order-a"
-    assert again.replayed
-    assert list(repo.orders) == ["order-a"]
-
-
-async def test_update_requires_if_match(repo, keys, clock) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_update_requires_if_match(repo, legacy, clock) -> None:
+    order = (await create(repo, legacy, clock)).order
     with pytest.raises(PreconditionRequired):
         await services.update_order(
             order.order_id, {"quantity": 3}, if_match=None, repo=repo, caller=BACK_OFFICE
         )
 
 
-async def test_update_with_stale_etag_fails(repo, keys, clock) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_update_with_stale_etag_fails(repo, legacy, clock) -> None:
+    order = (await create(repo, legacy, clock)).order
     await services.update_order(
         order.order_id, {"quantity": 3}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
     )
@@ -96,8 +55,8 @@ async def test_update_with_stale_etag_fails(repo, keys, clock) -> None:
         )
 
 
-async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_update_bumps_version_and_emits_modify(repo, legacy, clock) -> None:
+    order = (await create(repo, legacy, clock)).order
     clock.advance(minutes=5)
     updated = await services.update_order(
         order.order_id,
@@ -123,8 +82,8 @@ async def test_update_bumps_version_and_emits_modify(repo, keys, clock) -> None:
         (("CONFIRMED", "SHIPPED", "DELIVERED"), "CANCELLED"),
     ],
 )
-async def test_forbidden_transitions(repo, keys, clock, path, target) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_forbidden_transitions(repo, legacy, clock, path, target) -> None:
+    order = (await create(repo, legacy, clock)).order
     for status in path:
         order = await services.update_order(
             order.order_id, {"status": status}, if_match=order.etag, repo=repo, caller=BACK_OFFICE
@@ -141,8 +100,8 @@ async def test_get_unknown_or_malformed_id_is_not_found(repo) -> None:
             await services.get_order(order_id, repo=repo, caller=BACK_OFFICE)
 
 
-async def test_delete_emits_remove_with_old_image(repo, keys, clock) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_delete_emits_remove_with_old_image(repo, legacy, clock) -> None:
+    order = (await create(repo, legacy, clock)).order
     await services.delete_order(order.order_id, if_match=None, repo=repo, caller=BACK_OFFICE)
     assert order.order_id not in repo.orders
     event = repo.events[-1]
@@ -152,8 +111,8 @@ async def test_delete_emits_remove_with_old_image(repo, keys, clock) -> None:
         await services.delete_order(order.order_id, if_match=None, repo=repo, caller=BACK_OFFICE)
 
 
-async def test_delete_with_stale_etag_fails(repo, keys, clock) -> None:
-    order = (await create(repo, keys, clock)).order
+async def test_delete_with_stale_etag_fails(repo, legacy, clock) -> None:
+    order = (await create(repo, legacy, clock)).order
     with pytest.raises(StaleOrder):
         await services.delete_order(order.order_id, if_match="other", repo=repo, caller=BACK_OFFICE)
 
@@ -170,9 +129,9 @@ async def list_page(repo, continuation=None, customer_id="cust-1", limit="2"):
     )
 
 
-async def test_list_pages_through_everything(repo, keys, clock) -> None:
-    created = {(await create(repo, keys, clock)).order.order_id for _ in range(5)}
-    await create(repo, keys, clock, body=order_body(customer_id="someone-else"))
+async def test_list_pages_through_everything(repo, legacy, clock) -> None:
+    created = {(await create(repo, legacy, clock)).order.order_id for _ in range(5)}
+    await create(repo, legacy, clock, body=order_body(customer_id="someone-else"))
     seen, token = [], None
     while True:
         items, token = await list_page(repo, token)
@@ -182,9 +141,9 @@ async def test_list_pages_through_everything(repo, keys, clock) -> None:
     assert sorted(seen) == sorted(created)
 
 
-async def test_tampered_or_foreign_token_is_rejected(repo, keys, clock) -> None:
+async def test_tampered_or_foreign_token_is_rejected(repo, legacy, clock) -> None:
     for _ in range(3):
-        await create(repo, keys, clock)
+        await create(repo, legacy, clock)
     _, token = await list_page(repo)
     assert token is not None
     with pytest.raises(InvalidContinuationToken):
