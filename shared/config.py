@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Literal
 
 from shared.azurite import DEVELOPMENT_CONNECTION
 from shared.errors import AppError
-from shared.settings_rules import (
+from shared.settings_syntax import (
     EVENT_QUEUES_SETTING,
     ORDER_CONNECTIONS_SETTING,
+    STORAGE,
     UPLOADS_CONNECTION,
-    check_settings,
     event_queues_ok,
     order_connection_names,
     read_switch,
@@ -48,7 +48,6 @@ __all__ = [
     "telemetry_switch",
 ]
 
-_CONNECTION = "AzureWebJobsStorage"
 # host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
 # which the host moves a failing message to the poison queue, counted by the feed's metrics.
 ORDER_EVENTS_MAX_DEQUEUE = 5
@@ -152,7 +151,7 @@ class Settings:
     # The storage accounts of orders, read models and event queues (ORDER_STORAGE_CONNECTIONS,
     # docs/scaling.md): each connection's name (queue triggers bind to it) and endpoints.
     # Empty: the one account of AzureWebJobsStorage, `storage`.
-    order_connections: tuple[str, ...] = (_CONNECTION,)
+    order_connections: tuple[str, ...] = (STORAGE,)
     order_storage: tuple[StorageEndpoints, ...] = ()
     images: ThumbnailSettings = ThumbnailSettings()
     # The uploads account (UPLOADS_CONNECTION); None: unset, the images share `storage`.
@@ -163,7 +162,7 @@ class Settings:
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
 
 
-def _read_storage(env: dict[str, str], connection: str = _CONNECTION) -> StorageEndpoints:
+def _read_storage(env: dict[str, str], connection: str = STORAGE) -> StorageEndpoints:
     return replace(
         _read_endpoints(env, connection),
         use_env_settings=any(name.lower() in _PROXY_VARIABLES for name in env),
@@ -242,14 +241,14 @@ def order_storage_connections() -> tuple[str, ...]:
     blueprint is imported (each event queue's trigger binds to the connection of its
     account). A list the settings check refuses counts as AzureWebJobsStorage alone here."""
     raw = os.environ.get(ORDER_CONNECTIONS_SETTING, "")
-    return order_connection_names(raw) or (_CONNECTION,)
+    return order_connection_names(raw) or (STORAGE,)
 
 
 def _read_order_storage(
     env: dict[str, str], storage: StorageEndpoints
 ) -> tuple[tuple[str, ...], tuple[StorageEndpoints, ...]]:
-    names = order_connection_names(env.get(ORDER_CONNECTIONS_SETTING, "")) or (_CONNECTION,)
-    accounts = tuple(storage if name == _CONNECTION else _read_storage(env, name) for name in names)
+    names = order_connection_names(env.get(ORDER_CONNECTIONS_SETTING, "")) or (STORAGE,)
+    accounts = tuple(storage if name == STORAGE else _read_storage(env, name) for name in names)
     return names, accounts
 
 
@@ -306,6 +305,9 @@ def read_settings() -> Settings:
 
 def load_settings(env: dict[str, str]) -> Settings:
     """The settings in `env`; SettingsError naming every bad one (shared.settings_rules)."""
+    # The rules load with the first read of the settings, not with the app (cold start).
+    from shared.settings_rules import check_settings
+
     problems = check_settings(env)
     if problems:
         raise SettingsError.from_problems(problems)
