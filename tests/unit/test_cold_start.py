@@ -68,7 +68,6 @@ def test_importing_function_app_loads_only_the_core_its_decorators_need() -> Non
     # (docs/benchmarks.md#cold-start: each module here is paid by every instance start).
     assert _loaded("import function_app", ("shared",)) == [
         "shared",
-        "shared.azurite",
         "shared.config",
         "shared.errors",
         "shared.etags",
