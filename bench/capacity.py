@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.measured import MEASURED, load
 from shared.changes.cleanup import BATCH_ROWS, CLEANUP_AFTER
-from shared.settings_rules import MAX_EVENT_QUEUES
+from shared.settings_syntax import MAX_EVENT_QUEUES
 from shared.sharding import PARTITIONS, queue_account
 
 # Azure's targets for a standard general-purpose v2 account (defaults; some can be raised).

@@ -2,35 +2,33 @@
 
 App settings are environment variables on Azure, under `func start` (from local.settings.json)
 and under devhost alike, and this module is the only reader of them: shared.bootstrap calls
-`read_settings` once per process, and the telemetry switch asks `telemetry_switch`.
+`read_settings` once per process, and the telemetry switch asks `telemetry_switch`. Reading
+them, it has shared.settings_rules check every one first, and shared.connections read the
+storage connections (`StorageEndpoints`). A problem is a SettingsError (shared.errors).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from shared.azurite import DEVELOPMENT_CONNECTION
-from shared.errors import AppError
-from shared.settings_rules import (
+from shared.errors import SettingsError
+from shared.settings_syntax import (
     EVENT_QUEUES_SETTING,
     ORDER_CONNECTIONS_SETTING,
+    STORAGE,
     UPLOADS_CONNECTION,
-    check_settings,
     event_queues_ok,
     order_connection_names,
     read_switch,
     split_list,
-    uploads_connection_set,
 )
 from shared.sharding import ORDER_EVENTS_QUEUE
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from shared.settings_rules import SettingProblem
+    from shared.connections import StorageEndpoints
 
 __all__ = [
     "ORDER_EVENTS_MAX_DEQUEUE",
@@ -39,7 +37,6 @@ __all__ = [
     "AuthSettings",
     "Settings",
     "SettingsError",
-    "StorageEndpoints",
     "ThumbnailSettings",
     "event_queue_count",
     "load_settings",
@@ -48,53 +45,9 @@ __all__ = [
     "telemetry_switch",
 ]
 
-_CONNECTION = "AzureWebJobsStorage"
 # host.json extensions.queues.maxDequeueCount (a test keeps them equal): the attempt after
 # which the host moves a failing message to the poison queue, counted by the feed's metrics.
 ORDER_EVENTS_MAX_DEQUEUE = 5
-
-
-class SettingsError(AppError):
-    """App settings are missing or malformed: the app refuses all work until they are fixed.
-
-    The message names each bad setting and its rule, never a value (values may be secrets),
-    so it may be logged and answered as it is."""
-
-    code = "misconfigured"
-
-    def __init__(self, detail: str, problems: Sequence[SettingProblem] = ()) -> None:
-        super().__init__(detail)
-        self.problems = tuple(problems)
-
-    @classmethod
-    def from_problems(cls, problems: Sequence[SettingProblem]) -> SettingsError:
-        listed = "; ".join(str(problem) for problem in problems)
-        return cls(f"The app settings are invalid: {listed}.", problems)
-
-
-@dataclass(frozen=True, slots=True)
-class StorageEndpoints:
-    """How to reach Storage: a connection string, or identity-based service URIs.
-
-    For identity-based connections, `credential`, `client_id`, `tenant_id` and `client_secret`
-    are the connection's `__credential`, `__clientId`, `__tenantId` and `__clientSecret`
-    settings, read as the Functions host reads them (see shared/identity.py), so the app's own
-    clients authenticate as the same identity as the host's triggers.
-    """
-
-    connection_string: str | None
-    blob_uri: str | None = None
-    queue_uri: str | None = None
-    table_uri: str | None = None
-    credential: Literal["managedidentity"] | None = None
-    client_id: str | None = None
-    tenant_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    # The HTTP transport re-reads proxy variables from the whole environment on every request
-    # (requests' trust_env; its cost per call: docs/storage-design.md). It does so only when a
-    # proxy is configured; a custom CA bundle is handed to the transport directly.
-    use_env_settings: bool = True
-    ca_bundle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,67 +105,12 @@ class Settings:
     # The storage accounts of orders, read models and event queues (ORDER_STORAGE_CONNECTIONS,
     # docs/scaling.md): each connection's name (queue triggers bind to it) and endpoints.
     # Empty: the one account of AzureWebJobsStorage, `storage`.
-    order_connections: tuple[str, ...] = (_CONNECTION,)
+    order_connections: tuple[str, ...] = (STORAGE,)
     order_storage: tuple[StorageEndpoints, ...] = ()
     images: ThumbnailSettings = ThumbnailSettings()
     # The uploads account (UPLOADS_CONNECTION); None: unset, the images share `storage`.
     uploads_storage: StorageEndpoints | None = None
     auth: AuthSettings = field(default_factory=lambda: AuthSettings())
-
-
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
-
-
-def _read_storage(env: dict[str, str], connection: str = _CONNECTION) -> StorageEndpoints:
-    return replace(
-        _read_endpoints(env, connection),
-        use_env_settings=any(name.lower() in _PROXY_VARIABLES for name in env),
-        ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None,
-    )
-
-
-def _read_endpoints(env: dict[str, str], connection: str) -> StorageEndpoints:
-    """One connection, read as the Functions host reads its connections: the setting holds a
-    connection string, or `<name>__accountName` / `<name>__<service>ServiceUri` name the
-    account of an identity-based one."""
-    value = env.get(connection, "").strip()
-    if value.replace(" ", "").lower() == "usedevelopmentstorage=true":
-        return StorageEndpoints(DEVELOPMENT_CONNECTION)
-    if value:
-        return StorageEndpoints(value)
-    account = env.get(f"{connection}__accountName", "").strip()
-    uris = {
-        service: env.get(f"{connection}__{service}ServiceUri", "").strip()
-        or (f"https://{account}.{service}.core.windows.net" if account else "")
-        for service in ("blob", "queue", "table")
-    }
-    if not all(uris.values()):
-        raise SettingsError(
-            f"Set {connection} to a connection string, or {connection}__accountName "
-            "for an identity-based connection."
-        )
-    endpoints = StorageEndpoints(None, uris["blob"], uris["queue"], uris["table"])
-    return _with_identity(endpoints, env, connection)
-
-
-def _with_identity(
-    endpoints: StorageEndpoints, env: dict[str, str], connection: str
-) -> StorageEndpoints:
-    """Add the connection's identity settings. Only `managedidentity` is a valid `__credential`
-    (the host's one documented value; shared.settings_rules refuses any other, which would
-    silently pick another identity)."""
-    credential = env.get(f"{connection}__credential", "").strip().lower()  # checked: rules
-
-    def setting(name: str) -> str | None:
-        return env.get(f"{connection}__{name}", "").strip() or None
-
-    return replace(
-        endpoints,
-        credential="managedidentity" if credential else None,
-        client_id=setting("clientId"),
-        tenant_id=setting("tenantId"),
-        client_secret=setting("clientSecret"),
-    )
 
 
 def _read_origins(raw: str) -> tuple[str, ...]:
@@ -242,22 +140,7 @@ def order_storage_connections() -> tuple[str, ...]:
     blueprint is imported (each event queue's trigger binds to the connection of its
     account). A list the settings check refuses counts as AzureWebJobsStorage alone here."""
     raw = os.environ.get(ORDER_CONNECTIONS_SETTING, "")
-    return order_connection_names(raw) or (_CONNECTION,)
-
-
-def _read_order_storage(
-    env: dict[str, str], storage: StorageEndpoints
-) -> tuple[tuple[str, ...], tuple[StorageEndpoints, ...]]:
-    names = order_connection_names(env.get(ORDER_CONNECTIONS_SETTING, "")) or (_CONNECTION,)
-    accounts = tuple(storage if name == _CONNECTION else _read_storage(env, name) for name in names)
-    return names, accounts
-
-
-def _read_uploads_storage(env: dict[str, str]) -> StorageEndpoints | None:
-    """UploadsStorage, read as the host reads the blob trigger's connection; None when it is
-    not set at all (the app's clients then use AzureWebJobsStorage; the host still needs it
-    for make_thumbnail's trigger, so local.settings.json.example and infra/ set it)."""
-    return _read_storage(env, UPLOADS_CONNECTION) if uploads_connection_set(env) else None
+    return order_connection_names(raw) or (STORAGE,)
 
 
 def event_queue_count() -> int:
@@ -306,11 +189,16 @@ def read_settings() -> Settings:
 
 def load_settings(env: dict[str, str]) -> Settings:
     """The settings in `env`; SettingsError naming every bad one (shared.settings_rules)."""
+    # The rules and the connections' reading load with the first read of the settings, not
+    # with the app (cold start).
+    from shared.connections import read_order_storage, read_storage, read_uploads_storage
+    from shared.settings_rules import check_settings
+
     problems = check_settings(env)
     if problems:
         raise SettingsError.from_problems(problems)
-    storage = _read_storage(env)
-    order_connections, order_storage = _read_order_storage(env, storage)
+    storage = read_storage(env)
+    order_connections, order_storage = read_order_storage(env, storage)
     return Settings(
         storage=storage,
         order_connections=order_connections,
@@ -321,7 +209,7 @@ def load_settings(env: dict[str, str]) -> Settings:
         pending_ttl_hours=_read_int(env, "ORDER_PENDING_TTL_HOURS", 24),
         event_queues=_event_queues(env.get(EVENT_QUEUES_SETTING, "")) or 1,
         images=_read_thumbnails(env),
-        uploads_storage=_read_uploads_storage(env),
+        uploads_storage=read_uploads_storage(env),
         auth=_read_auth(env),
     )
 

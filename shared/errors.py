@@ -8,6 +8,12 @@ becomes a generic 500.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from shared.settings_rules import SettingProblem
 
 __all__ = [
     "AppError",
@@ -23,6 +29,7 @@ __all__ = [
     "PayloadTooLarge",
     "PreconditionFailed",
     "PreconditionRequired",
+    "SettingsError",
     "StorageUnavailable",
     "Unauthenticated",
     "UnsupportedMediaType",
@@ -146,3 +153,21 @@ class IssuerUnavailable(AppError):
     """The token issuer's signing keys could not be fetched and none are cached: retry later."""
 
     code = "issuer-unavailable"
+
+
+class SettingsError(AppError):
+    """App settings are missing or malformed: the app refuses all work until they are fixed.
+
+    The message names each bad setting and its rule, never a value (values may be secrets),
+    so it may be logged and answered as it is."""
+
+    code = "misconfigured"
+
+    def __init__(self, detail: str, problems: Sequence[SettingProblem] = ()) -> None:
+        super().__init__(detail)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[SettingProblem]) -> SettingsError:
+        listed = "; ".join(str(problem) for problem in problems)
+        return cls(f"The app settings are invalid: {listed}.", problems)

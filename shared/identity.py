@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
-    from shared.config import StorageEndpoints
+    from shared.connections import StorageEndpoints
 
 __all__ = ["CredentialPlan", "async_storage_credential", "credential_plan"]
 

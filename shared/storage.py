@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobServiceClient
     from azure.storage.queue.aio import QueueServiceClient
 
-    from shared.config import StorageEndpoints
+    from shared.connections import StorageEndpoints
 
 __all__ = ["CLIENT_OPTIONS", "STORAGE_CLIENT_OPTIONS", "STORAGE_SCOPE", "StorageClients"]
 

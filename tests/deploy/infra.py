@@ -266,7 +266,7 @@ def _computed_in_main(passed: Any) -> bool:
 def platform_settings() -> dict[str, str]:
     """What the platform itself puts in the app's environment: the app's name and plan on
     every instance (WEBSITE_SITE_NAME, WEBSITE_SKU; the variables that tell the app it runs on
-    Azure, shared/settings_rules.py), and WEBSITE_AUTH_ENABLED=True while App Service
+    Azure, shared/settings_rules/auth.py), and WEBSITE_AUTH_ENABLED=True while App Service
     authentication is on (infra/modules/app-auth.bicep; the App Service app settings
     reference, "Authentication & Authorization")."""
     auth = parse("modules/app-auth.bicep")["resources"]["authSettings"]["config"]["properties"]

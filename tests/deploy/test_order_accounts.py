@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from shared.config import load_settings
-from shared.settings_rules import MAX_EVENT_QUEUES, MAX_ORDER_ACCOUNTS
+from shared.settings_syntax import MAX_EVENT_QUEUES, MAX_ORDER_ACCOUNTS
 from shared.sharding import queue_account, queue_names
 from tests.deploy import infra
 from tests.deploy.bicep_eval import Template

@@ -113,7 +113,7 @@ async def test_signing_in_fetches_the_storage_token_only_with_an_identity(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from shared import storage
-    from shared.config import StorageEndpoints
+    from shared.connections import StorageEndpoints
 
     scopes: list[tuple[str, ...]] = []
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.config import StorageEndpoints
+from shared.connections import StorageEndpoints
 from shared.identity import (
     CredentialPlan,
     async_storage_credential,
