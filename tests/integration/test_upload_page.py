@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ import pytest
 
 from blueprints.upload_page import WEB_FILES, WEB_ROOT
 from tests.support import call_http, json_of
+from tools.funcignore import azd_files, core_tools_files, read_rules
 
 if TYPE_CHECKING:
     from devhost.azurite import Azurite
@@ -81,11 +81,8 @@ def test_the_page_links_its_files_and_the_api_under_the_route_prefix() -> None:
 
 def test_the_page_files_are_deployed() -> None:
     """.funcignore leaves web/ in the package that `func azure functionapp publish` and
-    `azd deploy` upload."""
-    ignored = (ROOT / ".funcignore").read_text("utf-8").split()
-    for name, _ in WEB_FILES.values():
-        path = (WEB_ROOT / name).relative_to(ROOT).as_posix()
-        assert not any(
-            fnmatch(path, pattern.strip("/")) or path.startswith(pattern.strip("/") + "/")
-            for pattern in ignored
-        ), path
+    `azd deploy` upload, each read with its own rules (tools/funcignore.py)."""
+    rules = read_rules((ROOT / ".funcignore").read_text("utf-8"))
+    wanted = {(WEB_ROOT / name).relative_to(ROOT).as_posix() for name, _ in WEB_FILES.values()}
+    assert wanted <= set(core_tools_files(ROOT, rules))
+    assert wanted <= set(azd_files(ROOT, rules))
