@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from devhost.outputs import OutputWriter
     from devhost.typeddata import InvocationResult
 
-__all__ = ["HttpFunctions"]
+__all__ = ["HttpFunctions", "function_url"]
+
+
+def function_url(target: SplitResult, host_header: str | None) -> str:
+    """The URL the function reads (`req.url`). In the absolute form the target names its own
+    authority, which a server uses instead of the Host header (RFC 9112, section 3.2.2);
+    pasting the raw target after the Host header would make `http://hosthttp://...`."""
+    authority = target.netloc or host_header or "localhost"
+    query = f"?{target.query}" if target.query else ""
+    return f"http://{authority}{target.path}{query}"
 
 
 def _http_output(spec: FunctionSpec) -> str:
@@ -77,11 +86,10 @@ class HttpFunctions:
         route_params: dict[str, str],
         body: bytes,
     ) -> tuple[int, Headers, bytes]:
-        host = request.headers.get("Host") or "localhost"
         query = parse_qsl(url.query, keep_blank_values=True)
         trigger = http_trigger(
             request.method,
-            f"http://{host}{request.raw_path}",
+            function_url(url, request.headers.get("Host")),
             request.headers.items(),
             query,
             route_params,

@@ -8,6 +8,7 @@ import pytest
 from aiohttp.http_exceptions import BadHttpMessage, InvalidURLError, LineTooLong
 
 from devhost.frontend.dispatch import request_target
+from devhost.frontend.functions import function_url
 from devhost.frontend.protocol import (
     MAX_HEADER_BYTES,
     MAX_HEADER_COUNT,
@@ -72,3 +73,21 @@ def test_the_request_target_is_split_as_kestrel_reads_it(raw: str, path: str, qu
 @pytest.mark.parametrize("raw", ["*", "http://[::1/api", "ftp://h/api", "api/orders"])
 def test_a_target_that_is_no_path_is_refused(raw: str) -> None:
     assert request_target(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "host", "expected"),
+    [
+        ("/api/orders?limit=5", "localhost:7071", "http://localhost:7071/api/orders?limit=5"),
+        ("/api/orders", None, "http://localhost/api/orders"),
+        ("//evil.example/api/x", "localhost:7071", "http://localhost:7071//evil.example/api/x"),
+        # The absolute form names its own authority; the Host header is not pasted before it.
+        ("http://127.0.0.1:7071/api/orders?x=1", "other", "http://127.0.0.1:7071/api/orders?x=1"),
+    ],
+)
+def test_the_function_reads_the_url_the_caller_asked_for(
+    raw: str, host: str | None, expected: str
+) -> None:
+    target = request_target(raw)
+    assert target is not None
+    assert function_url(target, host) == expected
