@@ -51,7 +51,14 @@ def test_test_runs_the_makefiles_steps_in_its_order(installed: None, steps: Step
         *TYPES,
         (".venv/bin/python", "-m", "pytest"),
         (".venvs/3.12/bin/python", "-m", "pytest", *SUITE_3_12),
-        (".venvs/3.13/bin/python", "-m", "pytest", "tests"),
+        (
+            ".venvs/3.13/bin/python",
+            "-m",
+            "pytest",
+            "tests",
+            "--ignore=tests/deploy",
+            "--ignore=tests/loadtest",
+        ),
         (".venvs/3.13/bin/python", "-m", "pytest", "tests/e2e", "tests/contract"),
     ]
 
