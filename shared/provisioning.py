@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 
@@ -27,12 +27,16 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
     from azure.data.tables.aio import TableClient
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueClient
 
 __all__ = [
     "CONTAINER_NOT_FOUND",
     "QUEUE_NOT_FOUND",
     "TABLE_NOT_FOUND",
+    "creating_container",
     "creating_on_missing",
+    "creating_queue",
     "creating_table",
     "error_code",
     "missing_table_reads_empty",
@@ -94,6 +98,28 @@ async def creating_table(client: TableClient, write: Callable[[], Awaitable[T]])
     """`creating_on_missing` for a write to `client`'s table."""
     return await creating_on_missing(
         write, code=TABLE_NOT_FOUND, create=client.create_table, name=client.table_name
+    )
+
+
+async def creating_queue(
+    client: QueueClient, write: Callable[[], Awaitable[T]], **create_options: Any
+) -> T:
+    """`creating_on_missing` for a write to `client`'s queue; `create_options` (a timeout, a
+    retry policy) go to its `create_queue`."""
+    return await creating_on_missing(
+        write,
+        code=QUEUE_NOT_FOUND,
+        create=lambda: client.create_queue(**create_options),
+        name=client.queue_name,
+    )
+
+
+async def creating_container(
+    blobs: BlobServiceClient, name: str, write: Callable[[], Awaitable[T]]
+) -> T:
+    """`creating_on_missing` for a write to (or a read of) the container `name`."""
+    return await creating_on_missing(
+        write, code=CONTAINER_NOT_FOUND, create=lambda: blobs.create_container(name), name=name
     )
 
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shared.provisioning import QUEUE_NOT_FOUND, creating_on_missing, creating_table
+from shared.provisioning import creating_queue, creating_table
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping, Sequence
@@ -59,12 +59,7 @@ async def open_table(client: TableClient) -> None:
 
 async def open_queue(client: QueueClient) -> None:
     """The queue's properties (a missing queue is created)."""
-    await creating_on_missing(
-        client.get_queue_properties,
-        code=QUEUE_NOT_FOUND,
-        create=client.create_queue,
-        name=client.queue_name,
-    )
+    await creating_queue(client, client.get_queue_properties)
 
 
 def storage_steps(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.changes.errors import BadEventMessage
 from shared.orders.events import OrderEvent
-from shared.provisioning import QUEUE_NOT_FOUND, creating_on_missing
+from shared.provisioning import creating_queue
 from shared.sharding import queue_index
 from shared.tables import storage_unavailable_on_failure
 
@@ -95,11 +95,8 @@ class QueueEventPublisher:
         """Send; a queue that does not exist yet is created and the send made once more
         (shared.provisioning). Failures stay inside the caller's error handling."""
         with storage_unavailable_on_failure("send_queue_message"):
-            await creating_on_missing(
-                lambda: queue.send_message(content, **_SEND_OPTIONS),
-                code=QUEUE_NOT_FOUND,
-                create=lambda: queue.create_queue(**_SEND_OPTIONS),
-                name=queue.queue_name,
+            await creating_queue(
+                queue, lambda: queue.send_message(content, **_SEND_OPTIONS), **_SEND_OPTIONS
             )
 
     async def publish(self, event: OrderEvent) -> None:

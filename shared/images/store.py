@@ -25,7 +25,7 @@ from shared.errors import StorageUnavailable
 from shared.images.ports import SignedUrl, UploadTicket
 from shared.images.signing import BlobSigner, link_cache_control, whole_seconds
 from shared.images.status import ImageStatus, SourceVersion, status_keys
-from shared.provisioning import CONTAINER_NOT_FOUND, creating_on_missing, creating_table
+from shared.provisioning import creating_container, creating_table
 from shared.tables import (
     RETRY_WRITES,
     RETURN_NO_CONTENT,
@@ -187,13 +187,12 @@ class AzureImageStore:
         }
         settings = ContentSettings(content_type=thumbnail.content_type, cache_control=CACHE_CONTROL)
         with storage_unavailable_on_failure("upload thumbnail"):
-            await creating_on_missing(
+            await creating_container(
+                self._blobs,
+                client.container_name,
                 lambda: client.upload_blob(
                     thumbnail.data, content_settings=settings, metadata=metadata, **conditions
                 ),
-                code=CONTAINER_NOT_FOUND,
-                create=lambda: self._blobs.create_container(client.container_name),
-                name=client.container_name,
             )
 
     async def _status_entity(self, name: str) -> dict[str, Any] | None:
@@ -235,12 +234,7 @@ class AzureImageStore:
         """One read of the container's properties; a missing one is created."""
         container = self._blobs.get_container_client(name)
         with storage_unavailable_on_failure("get container properties"):
-            await creating_on_missing(
-                container.get_container_properties,
-                code=CONTAINER_NOT_FOUND,
-                create=container.create_container,
-                name=name,
-            )
+            await creating_container(self._blobs, name, container.get_container_properties)
         self._created.add(name)
 
 
